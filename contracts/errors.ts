@@ -1,0 +1,66 @@
+/**
+ * The one catalogue of error codes. Every error Sextant raises on purpose is a SextantError
+ * with one of these codes; each surface maps codes to its status (HTTP status, DNS RCODE, CLI
+ * exit code) in one place. Codes are stable: add new ones, never rename or reuse.
+ */
+export const ErrorCode = {
+  // Configuration and plugins
+  ConfigInvalid: 'CONFIG_INVALID',
+  ConfigParse: 'CONFIG_PARSE',
+  ConfigUnsupportedFormat: 'CONFIG_UNSUPPORTED_FORMAT',
+  DurationInvalid: 'DURATION_INVALID',
+  FlagInvalid: 'FLAG_INVALID',
+  PluginNotFound: 'PLUGIN_NOT_FOUND',
+  PluginManifestInvalid: 'PLUGIN_MANIFEST_INVALID',
+  PluginKernelMismatch: 'PLUGIN_KERNEL_MISMATCH',
+  PluginDependencyMissing: 'PLUGIN_DEPENDENCY_MISSING',
+  PluginDependencyCycle: 'PLUGIN_DEPENDENCY_CYCLE',
+  PluginConfigInvalid: 'PLUGIN_CONFIG_INVALID',
+  PluginRegisterFailed: 'PLUGIN_REGISTER_FAILED',
+  AdapterMissing: 'ADAPTER_MISSING',
+  AdapterAmbiguous: 'ADAPTER_AMBIGUOUS',
+  AdapterDuplicate: 'ADAPTER_DUPLICATE',
+  // Request validation (HTTP 400)
+  BadRequest: 'BAD_REQUEST',
+  MissingKey: 'MISSING_KEY',
+  ConflictingFlags: 'CONFLICTING_FLAGS',
+  InvalidIndex: 'INVALID_INDEX',
+  InvalidWait: 'INVALID_WAIT',
+  ConflictingConsistency: 'CONFLICTING_CONSISTENCY',
+  // Not found / methods / sizes
+  NotFound: 'NOT_FOUND',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  TooLarge: 'TOO_LARGE',
+  // Cluster and storage (HTTP 500)
+  NoLeader: 'NO_LEADER',
+  NotLeader: 'NOT_LEADER',
+  NoPathToDatacenter: 'NO_PATH_TO_DATACENTER',
+  LeadershipLost: 'LEADERSHIP_LOST',
+  Shutdown: 'SHUTDOWN',
+  Timeout: 'TIMEOUT',
+  StorageFailed: 'STORAGE_FAILED',
+  StorageCorrupt: 'STORAGE_CORRUPT',
+  TransportFailed: 'TRANSPORT_FAILED',
+  CommandInvalid: 'COMMAND_INVALID',
+  Internal: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A deliberate, coded error. `message` is the plain-text body a client sees. */
+export class SextantError extends Error {
+  override readonly name = 'SextantError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True when `e` is a SextantError, optionally with the given code. */
+export function isSextantError(e: unknown, code?: ErrorCode): e is SextantError {
+  return e instanceof SextantError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,93 @@
+import type { AgentHooks } from './hooks.js';
+import type { Clock, Logger, Random } from './platform.js';
+import type { RuntimeConfig } from './runtime-config.js';
+import type { Transport } from './ports/transport.js';
+import type { RaftStorage } from './ports/log-store.js';
+import type { StateMachine } from './ports/state-machine.js';
+import type { CheckRunner } from './ports/check-runner.js';
+import type { Resolver } from './ports/resolver.js';
+import type { ApiSurface } from './ports/api-surface.js';
+import type { KvService } from './services/kv-service.js';
+import type { StatusService } from './services/status-service.js';
+import type { AgentService } from './services/agent-service.js';
+
+/** The kernel API version plugins declare a semver range against. */
+export const KERNEL_API_VERSION = '1.0.0';
+
+/** The ports a plugin can provide, and the type each provider must return. */
+export interface PortTypes {
+  transport: Transport;
+  logStore: RaftStorage;
+  stateMachine: StateMachine;
+  checkRunner: CheckRunner;
+  resolver: Resolver;
+  apiSurface: ApiSurface;
+}
+export type PortName = keyof PortTypes;
+
+/** Ports with exactly one active provider (chosen by `adapters` in config); the others take many. */
+export const SINGLE_SLOT_PORTS: readonly PortName[] = ['transport', 'logStore', 'stateMachine', 'resolver'];
+
+/** The `adapters` config key for each single-slot port. */
+export const ADAPTER_KEYS: Readonly<Record<PortName, string>> = {
+  transport: 'transport',
+  logStore: 'log_store',
+  stateMachine: 'state_machine',
+  resolver: 'resolver',
+  checkRunner: 'check_runner',
+  apiSurface: 'api_surface',
+};
+
+/**
+ * What a provider factory may use. Resolved lazily: touch only what you need, and only inside
+ * the factory or later (touching a service that depends on your own port is a cycle).
+ */
+export interface KernelServices {
+  readonly config: RuntimeConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly hooks: AgentHooks;
+  readonly kv: KvService;
+  readonly status: StatusService;
+  readonly agent: AgentService;
+  readonly resolver: Resolver;
+}
+
+export type ProviderFactory<P extends PortName> = (services: KernelServices) => PortTypes[P] | Promise<PortTypes[P]>;
+
+/** Handed to a plugin's `register`. */
+export interface PluginContext {
+  /** The plugin's name (also its tap name and logger name). */
+  readonly name: string;
+  /** plugin_config.<name>, validated against the manifest's configSchema (with its defaults applied). */
+  readonly pluginConfig: unknown;
+  /** The agent's runtime config at load time. */
+  readonly config: RuntimeConfig;
+  readonly hooks: AgentHooks;
+  readonly logger: Logger;
+  /** Registers a provider of `port` under `id` (e.g. `sqlite` for logStore). An id is unique per port. */
+  provide<P extends PortName>(port: P, id: string, factory: ProviderFactory<P>): void;
+}
+
+/** The default export of a plugin module. */
+export interface PluginManifest {
+  /** Unique, kebab-case, e.g. `log-store-sqlite`. */
+  readonly name: string;
+  /** The plugin's own semver version. */
+  readonly version: string;
+  /** A semver range of KERNEL_API_VERSION this plugin works with, e.g. `^1.0.0`. */
+  readonly kernel: string;
+  readonly description?: string;
+  /** Names of plugins that must be registered first. */
+  readonly dependencies?: readonly string[];
+  /** A JSON Schema (draft 2020-12 or 07 subset ajv accepts) for plugin_config.<name>. */
+  readonly configSchema?: Readonly<Record<string, unknown>>;
+  /** Registers providers and hook taps. May be async; a throw fails agent start with PLUGIN_REGISTER_FAILED. */
+  register(ctx: PluginContext): void | Promise<void>;
+}
+
+/** Identity helper that gives a plugin's default export its type. */
+export function definePlugin(manifest: PluginManifest): PluginManifest {
+  return manifest;
+}

@@ -1,0 +1,70 @@
+import type { LogLevel } from './platform.js';
+
+/**
+ * The agent's runtime configuration: built once by src/config from defaults, config files and
+ * CLI flags (Consul's snake_case user shape), validated, then frozen. Everything outside
+ * src/config reads only this shape. Durations are milliseconds; sizes are bytes.
+ */
+export interface RuntimeConfig {
+  readonly datacenter: string;
+  readonly nodeName: string;
+  /** Persisted node UUID; '' until the agent assigns one at start. */
+  readonly nodeId: string;
+  readonly nodeMeta: Readonly<Record<string, string>>;
+  /** Absent: keep all state in memory (only allowed with dev). */
+  readonly dataDir: string | undefined;
+  readonly dev: boolean;
+  readonly server: boolean;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  readonly bindAddr: string;
+  readonly advertiseAddr: string;
+  readonly clientAddrs: readonly string[];
+  readonly ports: Readonly<{
+    http: number;
+    https: number;
+    dns: number;
+    grpc: number;
+    server: number;
+    serfLan: number;
+    serfWan: number;
+  }>;
+  readonly logLevel: LogLevel;
+  readonly logJson: boolean;
+  readonly enableScriptChecks: boolean;
+  readonly enableLocalScriptChecks: boolean;
+  readonly domain: string;
+  readonly altDomain: string;
+  readonly recursors: readonly string[];
+  readonly limits: Readonly<{
+    kvMaxValueSize: number;
+    txnMaxReqLen: number;
+    httpMaxConnsPerClient: number;
+  }>;
+  readonly defaultQueryTimeMs: number;
+  readonly maxQueryTimeMs: number;
+  readonly raft: Readonly<{
+    snapshotThreshold: number;
+    snapshotIntervalMs: number;
+    trailingLogs: number;
+    /** performance.raft_multiplier (1..10); dev uses 1. */
+    multiplier: number;
+  }>;
+  readonly ui: boolean;
+  readonly pidFile: string | undefined;
+  readonly retryJoin: readonly string[];
+  /** Service definitions from config files, in load order (user snake_case shape, validated). */
+  readonly services: readonly Readonly<Record<string, unknown>>[];
+  /** Check definitions from config files, in load order (user snake_case shape, validated). */
+  readonly checks: readonly Readonly<Record<string, unknown>>[];
+  /** Plugins to load, in order: `spec` is a path (resolved against `baseDir`) or a package name. */
+  readonly plugins: readonly Readonly<{ spec: string; baseDir: string; source: string }>[];
+  /** plugin_config.<name>: each plugin's own config, validated against its schema at load. */
+  readonly pluginConfig: Readonly<Record<string, unknown>>;
+  /** adapters.<port>: the provider id chosen for a single-slot port, e.g. { log_store: 'sqlite' }. */
+  readonly adapters: Readonly<Record<string, string>>;
+  /** Sub-trees of the user config that no kernel field covers but a plugin may read (e.g. dns_config). */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** The files the config was read from, in load order. */
+  readonly sources: readonly string[];
+}

@@ -1,0 +1,44 @@
+/**
+ * What the rest of the kernel asks of the Raft server. Implemented by RaftServer; the KV
+ * endpoints and the agent depend only on this interface.
+ */
+
+export interface RaftPeer {
+  /** Stable server id (the node id). */
+  id: string;
+  /** The server's RPC address, `ip:port`. */
+  address: string;
+  voter: boolean;
+}
+
+export interface RaftApi {
+  /**
+   * Appends `data` as a command entry, replicates it, and resolves with what
+   * StateMachine.apply returned for it once committed and applied locally. Rejects with
+   * NOT_LEADER (this server is not the leader; details.leader names the known leader's
+   * address, if any), NO_LEADER, LEADERSHIP_LOST (outcome unknown: leadership was lost before
+   * the entry committed) or SHUTDOWN.
+   */
+  propose(data: Uint8Array): Promise<unknown>;
+  /**
+   * Waits until a read in the given mode may be served from the local state machine.
+   * 'default': resolves at once when this server is the leader (lease-based), else rejects
+   * NOT_LEADER / NO_LEADER. 'consistent': ReadIndex — records the commit index, confirms
+   * leadership with a quorum round, waits until applied ≥ that index.
+   */
+  readBarrier(mode: 'default' | 'consistent'): Promise<void>;
+  /** True while this server is the leader. */
+  isLeader(): boolean;
+  /** The currently known leader, or undefined. */
+  leader(): RaftPeer | undefined;
+  /** Milliseconds since the last contact with the leader (0 when this server leads). */
+  lastContactMs(): number;
+  /** The latest cluster configuration (voters and non-voters). */
+  configuration(): RaftPeer[];
+  /** Subscribes to leadership changes of this server; returns an unsubscribe function. */
+  onLeadershipChange(fn: (isLeader: boolean) => void): () => void;
+  /** Restores persisted state (snapshot + log tail, hard state) and starts ticking. */
+  start(): Promise<void>;
+  /** Stops ticking, fails pending proposals with SHUTDOWN, and waits for in-flight storage writes. */
+  stop(): Promise<void>;
+}
