@@ -1,0 +1,110 @@
+import type { AgentSelf, AgentService, Member } from '../../contracts/services/agent-service.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { StatusService } from '../../contracts/services/status-service.js';
+
+/** Gossip protocol numbers Sextant advertises (Consul's serf/memberlist protocol 2..5, current 2; delegate 2..5, current 4). */
+const PROTOCOL = { min: 1, max: 5, cur: 2, dmin: 2, dmax: 5, dcur: 4 };
+
+/**
+ * The agent's view of itself: /v1/agent/self, the member list, and reload. Until gossip
+ * lands the member list is this agent alone.
+ */
+export class LocalAgent implements AgentService {
+  constructor(
+    private readonly deps: {
+      /** The live runtime config (it changes on reload). */
+      config: () => RuntimeConfig;
+      status: StatusService;
+      version: string;
+      /** Re-reads and applies the config; rejects with CONFIG_INVALID keeping the old one. */
+      reload: () => Promise<void>;
+    },
+  ) {}
+
+  private member(): Member {
+    const c = this.deps.config();
+    const tags: Record<string, string> = {
+      build: `${this.deps.version}:sextant`,
+      dc: c.datacenter,
+      id: c.nodeId,
+      vsn: '2',
+      vsn_min: '2',
+      vsn_max: '3',
+      raft_vsn: '3',
+    };
+    if (c.server) {
+      Object.assign(tags, { role: 'consul', port: String(c.ports.server), expect: String(c.bootstrapExpect) });
+      if (c.bootstrap) tags['bootstrap'] = '1';
+    } else {
+      tags['role'] = 'node';
+    }
+    return {
+      Name: c.nodeName,
+      Addr: c.advertiseAddr,
+      Port: c.ports.serfLan,
+      Tags: tags,
+      Status: 1,
+      ProtocolMin: PROTOCOL.min,
+      ProtocolMax: PROTOCOL.max,
+      ProtocolCur: PROTOCOL.cur,
+      DelegateMin: PROTOCOL.dmin,
+      DelegateMax: PROTOCOL.dmax,
+      DelegateCur: PROTOCOL.dcur,
+    };
+  }
+
+  self(): AgentSelf {
+    const c = this.deps.config();
+    const s = this.deps.status;
+    return {
+      Config: {
+        Datacenter: c.datacenter,
+        PrimaryDatacenter: c.datacenter,
+        NodeName: c.nodeName,
+        NodeID: c.nodeId,
+        Server: c.server,
+        Revision: 'sextant',
+        Version: this.deps.version,
+        BuildDate: '',
+      },
+      DebugConfig: {
+        Datacenter: c.datacenter,
+        NodeName: c.nodeName,
+        DataDir: c.dataDir ?? '',
+        ClientAddrs: c.clientAddrs,
+        BindAddr: c.bindAddr,
+        AdvertiseAddrLAN: c.advertiseAddr,
+        ServerMode: c.server,
+        Bootstrap: c.bootstrap,
+        BootstrapExpect: c.bootstrapExpect,
+        HTTPPort: c.ports.http,
+        DNSPort: c.ports.dns,
+        ServerPort: c.ports.server,
+        LogLevel: c.logLevel.toUpperCase(),
+        KVMaxValueSize: c.limits.kvMaxValueSize,
+        DevMode: c.dev,
+      },
+      Member: this.member(),
+      Stats: {
+        agent: { check_monitors: '0', check_ttls: '0', checks: '0', services: '0' },
+        consul: {
+          server: String(c.server),
+          leader: String(s.knownLeader() && s.lastContactMs() === 0),
+          leader_addr: s.leader(),
+          known_datacenters: '1',
+          bootstrap: String(c.bootstrap),
+        },
+        runtime: { os: process.platform, arch: process.arch, version: process.version },
+      },
+      Meta: { ...c.nodeMeta },
+    };
+  }
+
+  members(_wan: boolean): Member[] {
+    return [this.member()];
+  }
+
+  reload(): Promise<void> {
+    return this.deps.reload();
+  }
+}

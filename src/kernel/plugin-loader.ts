@@ -1,0 +1,167 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import AjvModule from 'ajv';
+import semver from 'semver';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { KERNEL_API_VERSION } from '../../contracts/plugin.js';
+import type { PluginManifest } from '../../contracts/plugin.js';
+
+const Ajv = AjvModule.default ?? AjvModule;
+
+/** Where a plugin comes from: a path (relative to the config file naming it) or a package name. */
+export interface PluginRef {
+  spec: string;
+  baseDir: string;
+  /** The config file that named it, or 'first-party'. */
+  source: string;
+}
+
+/** A plugin whose module is imported and whose manifest and config are valid. */
+export interface LoadedPlugin {
+  manifest: PluginManifest;
+  /** The resolved module file. */
+  file: string;
+  source: string;
+  /** plugin_config.<name> after validation, with schema defaults applied. */
+  pluginConfig: unknown;
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+
+function fail(code: SextantError['code'], ref: PluginRef, plugin: string, reason: string): SextantError {
+  return new SextantError(code, `${ref.source}: plugin ${plugin}: ${reason}`, { source: ref.source, plugin });
+}
+
+/** Resolves a plugin spec to a module file: a path (file or folder with package.json/index) or a package name. */
+export function resolvePluginFile(ref: PluginRef): string {
+  const isPath = ref.spec.startsWith('.') || isAbsolute(ref.spec);
+  if (isPath) {
+    const p = resolve(ref.baseDir, ref.spec);
+    if (!existsSync(p)) throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `no such file or directory: ${p}`);
+    if (!statSync(p).isDirectory()) return p;
+    const pkgFile = join(p, 'package.json');
+    if (existsSync(pkgFile)) {
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { main?: string };
+      if (pkg.main) return resolve(p, pkg.main);
+    }
+    for (const f of ['index.js', 'index.mjs', 'index.ts']) if (existsSync(join(p, f))) return join(p, f);
+    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `directory ${p} has no package.json main or index.js`);
+  }
+  try {
+    return createRequire(join(ref.baseDir, 'noop.js')).resolve(ref.spec);
+  } catch {
+    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot find package "${ref.spec}" from ${ref.baseDir}`);
+  }
+}
+
+/** Checks the manifest's shape and kernel range; returns it typed. */
+export function validateManifest(value: unknown, ref: PluginRef): PluginManifest {
+  const m = value as Partial<PluginManifest> | undefined;
+  const label = typeof m?.name === 'string' ? m.name : ref.spec;
+  const bad = (reason: string): SextantError => fail(ErrorCode.PluginManifestInvalid, ref, label, reason);
+  if (!m || typeof m !== 'object') throw bad('the module has no default export (expected a plugin manifest object)');
+  if (typeof m.name !== 'string' || !NAME_RE.test(m.name)) throw bad('manifest.name must be a kebab-case string');
+  if (typeof m.version !== 'string' || !semver.valid(m.version)) throw bad('manifest.version must be a semver version');
+  if (typeof m.kernel !== 'string' || !semver.validRange(m.kernel)) throw bad('manifest.kernel must be a semver range');
+  if (typeof m.register !== 'function') throw bad('manifest.register must be a function');
+  if (m.dependencies !== undefined && (!Array.isArray(m.dependencies) || m.dependencies.some((d) => typeof d !== 'string'))) {
+    throw bad('manifest.dependencies must be an array of plugin names');
+  }
+  if (m.configSchema !== undefined && (typeof m.configSchema !== 'object' || m.configSchema === null)) {
+    throw bad('manifest.configSchema must be a JSON Schema object');
+  }
+  if (!semver.satisfies(KERNEL_API_VERSION, m.kernel)) {
+    throw fail(
+      ErrorCode.PluginKernelMismatch,
+      ref,
+      m.name,
+      `needs kernel API ${m.kernel}, this agent has ${KERNEL_API_VERSION}`,
+    );
+  }
+  return m as PluginManifest;
+}
+
+/** Validates plugin_config.<name> against the manifest's schema, applying defaults. */
+export function validatePluginConfig(manifest: PluginManifest, raw: unknown, ref: PluginRef): unknown {
+  const value = structuredClone(raw ?? {});
+  if (!manifest.configSchema) {
+    if (raw !== undefined && (typeof raw !== 'object' || raw === null || Object.keys(raw).length > 0)) {
+      throw fail(ErrorCode.PluginConfigInvalid, ref, manifest.name, `plugin_config.${manifest.name}: this plugin takes no configuration`);
+    }
+    return value;
+  }
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  let validate;
+  try {
+    validate = ajv.compile(manifest.configSchema);
+  } catch (e) {
+    throw fail(ErrorCode.PluginManifestInvalid, ref, manifest.name, `configSchema does not compile: ${(e as Error).message}`);
+  }
+  if (!validate(value)) {
+    const why = (validate.errors ?? [])
+      .map((e) => `plugin_config.${manifest.name}${e.instancePath.replaceAll('/', '.')}: ${e.message ?? 'invalid'}`)
+      .join('; ');
+    throw fail(ErrorCode.PluginConfigInvalid, ref, manifest.name, why);
+  }
+  return value;
+}
+
+/** Orders plugins so each comes after its dependencies (stable otherwise). Throws on a missing dependency or a cycle. */
+export function orderByDependencies(plugins: LoadedPlugin[], refOf: (p: LoadedPlugin) => PluginRef): LoadedPlugin[] {
+  const byName = new Map(plugins.map((p) => [p.manifest.name, p]));
+  const out: LoadedPlugin[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (p: LoadedPlugin, path: string[]): void => {
+    const name = p.manifest.name;
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      throw fail(ErrorCode.PluginDependencyCycle, refOf(p), name, `dependency cycle: ${[...path, name].join(' -> ')}`);
+    }
+    state.set(name, 'visiting');
+    for (const dep of p.manifest.dependencies ?? []) {
+      const d = byName.get(dep);
+      if (!d) throw fail(ErrorCode.PluginDependencyMissing, refOf(p), name, `depends on plugin "${dep}", which is not loaded`);
+      visit(d, [...path, name]);
+    }
+    state.set(name, 'done');
+    out.push(p);
+  };
+  for (const p of plugins) visit(p, []);
+  return out;
+}
+
+/**
+ * Imports, validates and orders plugins. Fails fast: the first bad plugin throws a coded
+ * SextantError whose message names the config file, the plugin and the reason.
+ */
+export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Readonly<Record<string, unknown>>): Promise<LoadedPlugin[]> {
+  const loaded: LoadedPlugin[] = [];
+  const refs2 = new Map<LoadedPlugin, PluginRef>();
+  for (const ref of refs) {
+    const file = resolvePluginFile(ref);
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    } catch (e) {
+      throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot import ${file}: ${(e as Error).message}`);
+    }
+    const manifest = validateManifest(mod.default, ref);
+    const dup = loaded.find((p) => p.manifest.name === manifest.name);
+    if (dup) {
+      throw fail(ErrorCode.PluginManifestInvalid, ref, manifest.name, `a plugin of this name is already loaded from ${dup.file}`);
+    }
+    const cfg = validatePluginConfig(manifest, pluginConfig[manifest.name], ref);
+    const lp: LoadedPlugin = { manifest, file, source: ref.source, pluginConfig: cfg };
+    refs2.set(lp, ref);
+    loaded.push(lp);
+  }
+  const known = new Set(loaded.map((p) => p.manifest.name));
+  for (const name of Object.keys(pluginConfig)) {
+    if (!known.has(name)) {
+      throw new SextantError(ErrorCode.PluginConfigInvalid, `plugin_config.${name}: no plugin named "${name}" is loaded`);
+    }
+  }
+  return orderByDependencies(loaded, (p) => refs2.get(p)!);
+}
