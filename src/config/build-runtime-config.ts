@@ -1,0 +1,215 @@
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { ErrorCode } from '../../contracts/errors.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { ConfigProblem } from './config-problem.js';
+import { durationMs } from './go-duration.js';
+import { normalizeLogLevel } from './log-level.js';
+import { deepFreeze } from './deep-freeze.js';
+import type { UserConfig } from './merge-config.js';
+
+/** A plugin named by a config file. */
+export interface PluginEntry {
+  readonly spec: string;
+  readonly baseDir: string;
+  readonly source: string;
+}
+
+/** What besides the merged user config the runtime config is built from. */
+export interface BuildContext {
+  readonly dev: boolean;
+  readonly plugins: readonly PluginEntry[];
+  readonly sources: readonly string[];
+  /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
+  readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
+}
+
+/** Keys turned into RuntimeConfig fields; every other key present is passed on in `extra`. */
+const CONSUMED = new Set([
+  'datacenter', 'node_name', 'node_id', 'node_meta', 'data_dir', 'server', 'bootstrap', 'bootstrap_expect',
+  'bind_addr', 'advertise_addr', 'client_addr', 'log_level', 'log_json', 'enable_script_checks',
+  'enable_local_script_checks', 'domain', 'alt_domain', 'recursors', 'raft_snapshot_threshold',
+  'raft_snapshot_interval', 'raft_trailing_logs', 'default_query_time', 'max_query_time', 'ui', 'pid_file',
+  'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters',
+]);
+
+const PRIVATE_V4 = [
+  [0x0a000000, 8], // 10/8
+  [0xac100000, 12], // 172.16/12
+  [0xc0a80000, 16], // 192.168/16
+  [0x64400000, 10], // 100.64/10 (RFC 6598)
+] as const;
+
+function isPrivateV4(ip: string): boolean {
+  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  return PRIVATE_V4.some(([net, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(net / 2 ** (32 - bits)));
+}
+
+/** Consul's GetPrivateIP: the single private IPv4 address of this host. */
+function privateIp(ifaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string | ConfigProblem {
+  const found = new Set<string>();
+  for (const list of Object.values(ifaces)) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && isPrivateV4(a.address)) found.add(a.address);
+  }
+  if (found.size === 1) return [...found][0]!;
+  if (found.size === 0) return { code: ErrorCode.ConfigInvalid, message: "No private IPv4 address found. Please configure one with 'bind' and/or 'advertise'." };
+  return { code: ErrorCode.ConfigInvalid, message: "Multiple private IPv4 addresses found. Please configure one with 'bind' and/or 'advertise'." };
+}
+
+function fqdn(s: string): string {
+  return s === '' || s.endsWith('.') ? s : s + '.';
+}
+
+const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
+const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+const bool = (v: unknown): boolean => v === true;
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/**
+ * Turns the merged, per-file-validated user config into the frozen RuntimeConfig, applying the
+ * whole-config rules Consul applies (data_dir required unless dev, bootstrap/bootstrap_expect
+ * combinations, advertise detection). Returns the config and warnings, or the problems found.
+ */
+export function buildRuntimeConfig(
+  c: UserConfig,
+  ctx: BuildContext,
+): { config: RuntimeConfig; warnings: string[]; problems?: undefined } | { problems: ConfigProblem[]; config?: undefined; warnings?: undefined } {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const problem = (message: string): void => {
+    problems.push({ code: ErrorCode.ConfigInvalid, message });
+  };
+
+  const datacenter = str(c.datacenter).toLowerCase();
+  if (datacenter === '') problem('datacenter cannot be empty');
+  const nodeName = str(c.node_name);
+  if (nodeName === '') problem('node_name cannot be empty');
+
+  const dataDir = str(c.data_dir) || undefined;
+  if (dataDir === undefined && !ctx.dev) problem('data_dir cannot be empty');
+  if (dataDir !== undefined && !ctx.dev) {
+    let isDir = true;
+    try {
+      isDir = statSync(dataDir).isDirectory();
+    } catch {
+      // not there yet: created at start
+    }
+    if (!isDir) problem(`data_dir ${JSON.stringify(dataDir)} is not a directory`);
+  }
+
+  const server = bool(c.server);
+  let bootstrap = bool(c.bootstrap);
+  let bootstrapExpect = num(c.bootstrap_expect, 0);
+  if (bootstrapExpect === 1) {
+    bootstrap = true;
+    bootstrapExpect = 0;
+    warnings.push('BootstrapExpect is set to 1; this is the same as Bootstrap mode.');
+  }
+  // Consul's builder Validate order and texts.
+  if (bootstrap && !server) problem("'bootstrap = true' requires 'server = true'");
+  else if (bootstrapExpect < 0) problem(`bootstrap_expect cannot be ${bootstrapExpect}. Must be greater than or equal to zero`);
+  else if (bootstrapExpect > 0 && !server) problem("'bootstrap_expect > 0' requires 'server = true'");
+  else if (bootstrapExpect > 0 && ctx.dev) problem("'bootstrap_expect > 0' not allowed in dev mode");
+  else if (bootstrapExpect > 0 && bootstrap) problem("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive");
+  const deploymentTable = 'See https://www.consul.io/docs/internals/consensus.html#deployment-table';
+  if (server && !ctx.dev && !bootstrap && bootstrapExpect === 2) {
+    warnings.push(`bootstrap_expect = 2: A cluster with 2 servers will provide no failure tolerance. ${deploymentTable}`);
+  }
+  if (server && !bootstrap && bootstrapExpect > 2 && bootstrapExpect % 2 === 0) {
+    warnings.push(`bootstrap_expect is even number: A cluster with an even number of servers does not achieve optimum fault tolerance. ${deploymentTable}`);
+  }
+  if (server && bootstrap && bootstrapExpect === 0) warnings.push('bootstrap = true: do not enable unless necessary');
+  if (server && !ctx.dev && !bootstrap && bootstrapExpect > 1) warnings.push(`bootstrap_expect > 0: expecting ${bootstrapExpect} servers`);
+
+  const bindAddr = str(c.bind_addr);
+  if (!isIP(bindAddr)) problem(`bind_addr: ${JSON.stringify(bindAddr)} is not an IP address`);
+  let advertiseAddr = str(c.advertise_addr);
+  if (advertiseAddr === '') {
+    if (bindAddr === '0.0.0.0' || bindAddr === '::') {
+      const ip = privateIp(ctx.networkInterfaces());
+      if (typeof ip === 'string') advertiseAddr = ip;
+      else problems.push(ip);
+    } else {
+      advertiseAddr = bindAddr;
+    }
+  } else if (advertiseAddr === '0.0.0.0' || advertiseAddr === '::' || advertiseAddr === '[::]') {
+    problem('Advertise address cannot be 0.0.0.0, :: or [::]');
+  } else if (!isIP(advertiseAddr)) {
+    problem(`advertise_addr: ${JSON.stringify(advertiseAddr)} is not an IP address`);
+  }
+  const clientAddrs = str(c.client_addr).split(/\s+/).filter((s) => s !== '');
+  if (clientAddrs.length === 0) problem('client_addr cannot be empty');
+
+  const ports = obj(c.ports);
+  const limits = obj(c.limits);
+  const performance = obj(c.performance);
+  const uiConfig = obj(c.ui_config);
+  const logLevel = normalizeLogLevel(str(c.log_level, 'info')) ?? 'info';
+  const defaultQueryTimeMs = durationMs(str(c.default_query_time, '300s'));
+  const maxQueryTimeMs = durationMs(str(c.max_query_time, '600s'));
+  if (defaultQueryTimeMs <= 0) problem('default_query_time must be greater than zero');
+  if (maxQueryTimeMs <= 0) problem('max_query_time must be greater than zero');
+
+  if (problems.length > 0) return { problems };
+
+  const plugins = ctx.plugins.map((p) => ({ ...p }));
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) if (!CONSUMED.has(k)) extra[k] = structuredClone(v);
+
+  const config: RuntimeConfig = {
+    datacenter,
+    nodeName,
+    nodeId: str(c.node_id).toLowerCase(),
+    nodeMeta: { ...(obj(c.node_meta) as Record<string, string>) },
+    dataDir,
+    dev: ctx.dev,
+    server,
+    bootstrap,
+    bootstrapExpect,
+    bindAddr,
+    advertiseAddr,
+    clientAddrs,
+    ports: {
+      http: num(ports.http, 8500),
+      https: num(ports.https, -1),
+      dns: num(ports.dns, 8600),
+      grpc: num(ports.grpc, -1),
+      server: num(ports.server, 8300),
+      serfLan: num(ports.serf_lan, 8301),
+      serfWan: num(ports.serf_wan, 8302),
+    },
+    logLevel,
+    logJson: bool(c.log_json),
+    enableScriptChecks: bool(c.enable_script_checks),
+    enableLocalScriptChecks: bool(c.enable_local_script_checks),
+    domain: fqdn(str(c.domain, 'consul.')),
+    altDomain: fqdn(str(c.alt_domain)),
+    recursors: list<string>(c.recursors),
+    limits: {
+      kvMaxValueSize: num(limits.kv_max_value_size, 524288),
+      txnMaxReqLen: num(limits.txn_max_req_len, 524288),
+      httpMaxConnsPerClient: num(limits.http_max_conns_per_client, 200),
+    },
+    defaultQueryTimeMs,
+    maxQueryTimeMs,
+    raft: {
+      snapshotThreshold: num(c.raft_snapshot_threshold, 16384),
+      snapshotIntervalMs: durationMs(str(c.raft_snapshot_interval, '30s')),
+      trailingLogs: num(c.raft_trailing_logs, 10000),
+      multiplier: num(performance.raft_multiplier, ctx.dev ? 1 : 5),
+    },
+    ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
+    pidFile: str(c.pid_file) || undefined,
+    retryJoin: list<string>(c.retry_join),
+    services: structuredClone(list<Record<string, unknown>>(c.services)),
+    checks: structuredClone(list<Record<string, unknown>>(c.checks)),
+    plugins,
+    pluginConfig: structuredClone(obj(c.plugin_config)),
+    adapters: { ...(obj(c.adapters) as Record<string, string>) },
+    extra,
+    sources: [...ctx.sources],
+  };
+  return { config: deepFreeze(config), warnings };
+}

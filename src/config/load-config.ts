@@ -1,0 +1,205 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { hostname as osHostname, networkInterfaces as osNetworkInterfaces } from 'node:os';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { ErrorCode } from '../../contracts/errors.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import { buildRuntimeConfig } from './build-runtime-config.js';
+import type { PluginEntry } from './build-runtime-config.js';
+import { builtinDefaults, devDefaults } from './config-defaults.js';
+import { configProblemsError } from './config-problem.js';
+import type { ConfigProblem } from './config-problem.js';
+import { validateAgainstSchema } from './config-schema.js';
+import { parseJsonText } from './json-source.js';
+import { foldSingulars, mergeUserConfig } from './merge-config.js';
+import type { UserConfig } from './merge-config.js';
+
+/**
+ * Loading the agent configuration: built-in defaults < (-dev defaults) < config files in load
+ * order < CLI flags, each file parsed and schema-validated on its own so that every problem names
+ * its file and JSON pointer, then merged and turned into the frozen RuntimeConfig.
+ */
+
+/** The label used as `source` for problems in the CLI-flag overrides. */
+export const COMMAND_LINE_SOURCE = 'command line';
+
+/** What the CLI contributes to configuration (produced by src/cli/agent-flags.ts). */
+export interface ConfigFlags {
+  /** -dev: dev defaults, data_dir optional. */
+  readonly dev: boolean;
+  /** -config-file / -config-dir values in command-line order; each may be a file or a directory. */
+  readonly configPaths: readonly string[];
+  /** -config-format: '' (by extension), 'json', or 'hcl' (refused). */
+  readonly configFormat: string;
+  /** Values given by flags, in the user (snake_case) shape; merged last. */
+  readonly overrides: Readonly<UserConfig>;
+}
+
+/** Input of loadConfig: the flags, plus host facts that tests may pin. */
+export interface LoadConfigInput {
+  readonly flags: ConfigFlags;
+  /** Default node name; os.hostname() when absent. */
+  readonly hostname?: string;
+  /** Used only when bind_addr is 0.0.0.0/:: and advertise_addr is unset; os.networkInterfaces() when absent. */
+  readonly networkInterfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
+}
+
+/** A successfully loaded configuration and the non-fatal notes about it. */
+export interface LoadedConfig {
+  readonly config: RuntimeConfig;
+  readonly warnings: readonly string[];
+}
+
+/** A config path entry in load order: a file to read, or a problem found while selecting (kept in order). */
+type FileEntry = { readonly path: string; readonly problem?: undefined } | { readonly path?: undefined; readonly problem: ConfigProblem };
+
+const HCL_HINT = 'HCL configuration is not supported: Sextant reads JSON only. Convert it to JSON (same keys; blocks become objects, e.g. ports { http = 8500 } becomes "ports": {"http": 8500}) and name the file *.json';
+
+/** Expands the -config-file/-config-dir paths into the ordered list of files to read. */
+async function selectFiles(paths: readonly string[], format: string, warnings: string[]): Promise<FileEntry[]> {
+  const files: FileEntry[] = [];
+  const consider = (path: string, fromDir: boolean): void => {
+    const ext = extname(path);
+    const fmt = format || (ext === '.json' ? 'json' : ext === '.hcl' ? 'hcl' : '');
+    if (fmt === 'json') files.push({ path });
+    else if (fmt === 'hcl') files.push({ problem: { code: ErrorCode.ConfigUnsupportedFormat, source: path, message: HCL_HINT } });
+    else if (fromDir) warnings.push(`skipping file ${path}, extension must be .hcl or .json, or config format must be set`);
+    else files.push({ problem: { code: ErrorCode.ConfigInvalid, source: path, message: `Missing or invalid file extension for ${JSON.stringify(path)}. Please use .json` } });
+  };
+  for (const p of paths) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch (e) {
+      files.push({ problem: { code: ErrorCode.ConfigInvalid, source: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` } });
+      continue;
+    }
+    if (!st.isDirectory()) {
+      consider(p, false);
+      continue;
+    }
+    const names = (await readdir(p)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) {
+      const fp = join(p, name);
+      let s;
+      try {
+        s = await stat(fp);
+      } catch {
+        continue; // dangling symlink
+      }
+      if (s.isDirectory()) continue;
+      consider(fp, true);
+    }
+  }
+  return files;
+}
+
+/** Reads, parses and validates one file; returns its fragment (service/check folded) or undefined with problems added. */
+async function readConfigFile(path: string, problems: ConfigProblem[]): Promise<UserConfig | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    problems.push({ code: ErrorCode.ConfigInvalid, source: path, message: `cannot read: ${(e as Error).message}` });
+    return undefined;
+  }
+  const parsed = parseJsonText(text);
+  if (parsed.error) {
+    const { line, column, message } = parsed.error;
+    problems.push({ code: ErrorCode.ConfigParse, source: path, line, column, message: `invalid JSON: ${message}` });
+    return undefined;
+  }
+  const found = validateAgainstSchema('agent-config', parsed.value, path);
+  if (found.length > 0) {
+    problems.push(...found);
+    return undefined;
+  }
+  return foldSingulars(parsed.value as UserConfig);
+}
+
+/** Everything one load produced, before deciding between throwing and returning. */
+interface LoadOutcome {
+  readonly loaded?: LoadedConfig;
+  readonly problems: readonly ConfigProblem[];
+  readonly warnings: readonly string[];
+}
+
+async function load(input: LoadConfigInput): Promise<LoadOutcome> {
+  const { flags } = input;
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  if (flags.configFormat !== '' && flags.configFormat !== 'json' && flags.configFormat !== 'hcl') {
+    problems.push({ code: ErrorCode.ConfigInvalid, message: "-config-format must be either 'hcl' or 'json'" });
+    return { problems, warnings };
+  }
+  if (flags.configFormat === 'hcl') {
+    problems.push({ code: ErrorCode.ConfigUnsupportedFormat, source: '-config-format=hcl', message: HCL_HINT });
+    return { problems, warnings };
+  }
+  let merged = builtinDefaults(input.hostname ?? osHostname());
+  if (flags.dev) merged = mergeUserConfig(merged, devDefaults());
+  const plugins: PluginEntry[] = [];
+  const sources: string[] = [];
+  for (const f of await selectFiles(flags.configPaths, flags.configFormat, warnings)) {
+    if (f.problem) {
+      problems.push(f.problem);
+      continue;
+    }
+    const frag = await readConfigFile(f.path, problems);
+    if (!frag) continue;
+    sources.push(f.path);
+    const baseDir = resolve(dirname(f.path));
+    for (const spec of (frag.plugins as string[] | undefined) ?? []) plugins.push({ spec, baseDir, source: f.path });
+    delete frag.plugins;
+    merged = mergeUserConfig(merged, frag);
+  }
+  const overrideProblems = validateAgainstSchema('agent-config', flags.overrides, COMMAND_LINE_SOURCE);
+  problems.push(...overrideProblems);
+  if (problems.length > 0) return { problems, warnings };
+  merged = mergeUserConfig(merged, foldSingulars({ ...flags.overrides }));
+  const built = buildRuntimeConfig(merged, {
+    dev: flags.dev,
+    plugins,
+    sources,
+    networkInterfaces: input.networkInterfaces ?? osNetworkInterfaces,
+  });
+  if (built.problems) return { problems: built.problems, warnings };
+  warnings.push(...built.warnings);
+  return { loaded: { config: built.config, warnings }, problems: [], warnings };
+}
+
+/**
+ * Loads the agent configuration. Deterministic: the same flags and file contents give a deeply
+ * equal config, so reload is simply calling it again (and keeping the old config if it throws).
+ * Throws SextantError (code of the first problem: CONFIG_INVALID, CONFIG_PARSE,
+ * CONFIG_UNSUPPORTED_FORMAT or DURATION_INVALID) listing every problem one per line as
+ * `file: /pointer: message` or `file:line:col: message`; `details.problems` has them structured.
+ */
+export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
+  const out = await load(input);
+  if (!out.loaded) throw configProblemsError(out.problems);
+  return out.loaded;
+}
+
+/** loadConfig without the warnings: the frozen RuntimeConfig. */
+export async function loadRuntimeConfig(input: LoadConfigInput): Promise<RuntimeConfig> {
+  return (await loadConfig(input)).config;
+}
+
+/** The result of `sextant validate`: the config when valid, else every problem. */
+export type ValidationResult =
+  | { readonly ok: true; readonly config: RuntimeConfig; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly warnings: readonly string[] };
+
+/**
+ * For `sextant validate PATH...`: loads the given files/directories as an agent would without
+ * other flags (so data_dir must be set unless `dev`), never throwing for configuration problems.
+ */
+export async function validateConfigDirs(paths: readonly string[], opts: { configFormat?: string; dev?: boolean; hostname?: string } = {}): Promise<ValidationResult> {
+  const out = await load({
+    flags: { dev: opts.dev ?? false, configPaths: paths, configFormat: opts.configFormat ?? '', overrides: {} },
+    ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
+  });
+  if (out.loaded) return { ok: true, config: out.loaded.config, warnings: out.loaded.warnings };
+  return { ok: false, problems: out.problems, warnings: out.warnings };
+}
