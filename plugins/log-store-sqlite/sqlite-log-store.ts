@@ -1,0 +1,126 @@
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import type { LogEntry, LogEntryType, LogStore } from '../../contracts/ports/log-store.js';
+import { ClosedGuard } from './closed-guard.js';
+import type { SqliteStorageContext } from './sqlite-storage-context.js';
+import { invalidEntries } from './validate-entries.js';
+
+/** Deleting at least this many entries triggers `PRAGMA wal_checkpoint(TRUNCATE)`. */
+export const CHECKPOINT_AFTER_DELETED = 4096;
+
+interface LogRow {
+  idx: number;
+  term: number;
+  type: number;
+  data: Uint8Array | null;
+}
+
+function toEntry(row: LogRow): LogEntry {
+  const d = row.data;
+  return {
+    index: row.idx,
+    term: row.term,
+    type: row.type as LogEntryType,
+    data: d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(0),
+  };
+}
+
+/** Clamps a caller's bound (which may be ±Infinity) to an integer SQLite can bind. */
+function bound(n: number): number {
+  if (n === Infinity) return Number.MAX_SAFE_INTEGER;
+  if (n === -Infinity) return 0;
+  return Math.floor(n);
+}
+
+/**
+ * The LogStore over the `log(idx INTEGER PRIMARY KEY, term, type, data)` table. Writes go
+ * through the shared writer (group commit); reads use the read connection. First and last
+ * index are cached in memory, updated after each commit, so firstIndex/lastIndex never touch
+ * the database.
+ */
+export class SqliteLogStore implements LogStore {
+  private first: number;
+  private last: number;
+  private readonly guard = new ClosedGuard('log store');
+
+  constructor(
+    private readonly ctx: SqliteStorageContext,
+    initial: { first: number; last: number },
+  ) {
+    this.first = initial.first;
+    this.last = initial.last;
+  }
+
+  /** Updates the cached bounds after an append batch with indexes min..max committed. */
+  noteAppended(min: number, max: number): void {
+    this.first = this.first === 0 ? min : Math.min(this.first, min);
+    this.last = Math.max(this.last, max);
+  }
+
+  /** Index of the first stored entry, or 0 when empty (from the in-memory cache). */
+  async firstIndex(): Promise<number> {
+    this.guard.check();
+    return this.first;
+  }
+
+  /** Index of the last stored entry, or 0 when empty (from the in-memory cache). */
+  async lastIndex(): Promise<number> {
+    this.guard.check();
+    return this.last;
+  }
+
+  /** The entry at `index`, or undefined when absent. */
+  async getLog(index: number): Promise<LogEntry | undefined> {
+    this.guard.check();
+    if (this.last === 0 || !(index >= this.first && index <= this.last)) return undefined;
+    const row = await this.ctx.read('cannot read the log', (c) =>
+      c.get<LogRow>('SELECT idx, term, type, data FROM log WHERE idx = ?', [bound(index)]),
+    );
+    return row && row.idx === index ? toEntry(row) : undefined;
+  }
+
+  /** Entries with lo ≤ index ≤ hi, ascending; absent indexes are skipped. */
+  async getLogs(lo: number, hi: number): Promise<LogEntry[]> {
+    this.guard.check();
+    if (this.last === 0 || hi < lo || hi < this.first || lo > this.last) return [];
+    const from = Math.max(bound(Math.ceil(lo)), this.first);
+    const to = Math.min(bound(hi), this.last);
+    const rows = await this.ctx.read('cannot read the log', (c) =>
+      c.all<LogRow>('SELECT idx, term, type, data FROM log WHERE idx BETWEEN ? AND ? ORDER BY idx', [from, to]),
+    );
+    return rows.map(toEntry);
+  }
+
+  /**
+   * Appends or overwrites `entries` durably (group-committed with other calls of the same turn).
+   * Rejects with STORAGE_FAILED when the entries are not contiguous and ascending or when the
+   * transaction fails; either way none of them is stored.
+   */
+  async storeLogs(entries: readonly LogEntry[]): Promise<void> {
+    this.guard.check();
+    const bad = invalidEntries(entries);
+    if (bad) throw new SextantError(ErrorCode.StorageFailed, `cannot store log entries: ${bad}`);
+    return this.ctx.writer.append(entries);
+  }
+
+  /** Durably removes entries with min ≤ index ≤ max; checkpoints the WAL after a big deletion. */
+  async deleteRange(min: number, max: number): Promise<void> {
+    this.guard.check();
+    if (max < min) return;
+    const lo = bound(min);
+    const hi = bound(max);
+    const result = await this.ctx.writer.transaction('cannot delete log entries', async (c) => {
+      const deleted = await c.run('DELETE FROM log WHERE idx BETWEEN ? AND ?', [lo, hi]);
+      const b = await c.get<{ lo: number | null; hi: number | null }>('SELECT min(idx) AS lo, max(idx) AS hi FROM log');
+      return { deleted, first: b?.lo ?? 0, last: b?.hi ?? 0 };
+    });
+    this.first = result.first;
+    this.last = result.last;
+    if (result.deleted >= CHECKPOINT_AFTER_DELETED) await this.ctx.writer.checkpoint();
+  }
+
+  /** Waits for queued writes, then releases the log store. Further calls reject SHUTDOWN. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.guard.close()) return;
+    await this.ctx.release();
+  }
+}

@@ -1,0 +1,142 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import type { RaftStorage } from '../../contracts/ports/log-store.js';
+import { SqliteConnection, storageError } from './sqlite-connection.js';
+import { SqliteLogStore } from './sqlite-log-store.js';
+import { SqliteSnapshotStore } from './sqlite-snapshot-store.js';
+import { SqliteStableStore } from './sqlite-stable-store.js';
+import type { SqliteStorageContext } from './sqlite-storage-context.js';
+import { SqliteWriter } from './sqlite-writer.js';
+
+/** Version of the database schema, kept in `PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS stable (k TEXT PRIMARY KEY, v BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY AUTOINCREMENT, last_index INTEGER NOT NULL, last_term INTEGER NOT NULL, configuration BLOB NOT NULL, data BLOB NOT NULL);
+`;
+
+/** How {@link SqliteRaftStorage.open} opens the database. */
+export interface SqliteRaftStorageOptions {
+  /**
+   * `full` (default): the WAL is fsync'd at every commit, so an acknowledged write survives
+   * power loss; this is what Raft needs. `normal` fsyncs only at checkpoints: commits survive
+   * a process crash but may roll back after power loss or an OS crash, so it is only for dev
+   * mode and must never back a real server.
+   */
+  synchronous?: 'full' | 'normal';
+  /** How long a connection waits for a lock held by another connection (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * RaftStorage over one SQLite database file (the `sqlite3` package) in WAL mode with
+ * synchronous=FULL: the Raft log, the hard state and key/value slot, and snapshots. Writes
+ * use a dedicated connection and one FIFO writer queue with group commit; reads use a
+ * second connection and see only committed data.
+ */
+export class SqliteRaftStorage implements RaftStorage {
+  readonly log: SqliteLogStore;
+  readonly stable: SqliteStableStore;
+  readonly snapshots: SqliteSnapshotStore;
+  private readonly writer: SqliteWriter;
+  private readonly reads = new Set<Promise<unknown>>();
+  private released = 0;
+  private shutdown: Promise<void> | undefined;
+
+  private constructor(
+    private readonly writeConn: SqliteConnection,
+    private readonly readConn: SqliteConnection,
+    bounds: { first: number; last: number },
+  ) {
+    this.writer = new SqliteWriter(writeConn, (min, max) => this.log.noteAppended(min, max));
+    const ctx: SqliteStorageContext = {
+      writer: this.writer,
+      read: (what, run) => this.read(what, run),
+      release: () => this.release(),
+    };
+    this.log = new SqliteLogStore(ctx, bounds);
+    this.stable = new SqliteStableStore(ctx);
+    this.snapshots = new SqliteSnapshotStore(ctx);
+  }
+
+  /**
+   * Opens (creating it and its directory if needed) the database at `path`, sets WAL mode,
+   * the synchronous level and the busy timeout, creates or checks the schema and loads the
+   * log's first/last index. Rejects with STORAGE_FAILED when the file cannot be opened, or
+   * STORAGE_CORRUPT when it is not a database or has a newer schema.
+   */
+  static async open(path: string, opts: SqliteRaftStorageOptions = {}): Promise<SqliteRaftStorage> {
+    const busy = opts.busyTimeoutMs ?? 5000;
+    const sync = opts.synchronous === 'normal' ? 'NORMAL' : 'FULL';
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (err) {
+      throw storageError(`cannot create the directory of ${path}`, err);
+    }
+    const opened: SqliteConnection[] = [];
+    try {
+      const w = await SqliteConnection.open(path, busy);
+      opened.push(w);
+      const mode = await w.get<{ journal_mode: string }>('PRAGMA journal_mode=WAL');
+      if (mode?.journal_mode !== 'wal') {
+        throw new SextantError(ErrorCode.StorageFailed, `${path}: cannot switch to WAL mode (got ${mode?.journal_mode ?? 'nothing'})`);
+      }
+      await w.run(`PRAGMA synchronous=${sync}`);
+      await w.run('BEGIN IMMEDIATE');
+      try {
+        const v = (await w.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+        if (v > SCHEMA_VERSION) {
+          throw new SextantError(ErrorCode.StorageCorrupt, `${path}: schema version ${v} is newer than this Sextant understands (${SCHEMA_VERSION})`);
+        }
+        await w.exec(SCHEMA);
+        if (v < SCHEMA_VERSION) await w.run(`PRAGMA user_version=${SCHEMA_VERSION}`);
+        await w.run('COMMIT');
+      } catch (err) {
+        await w.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      const b = await w.get<{ lo: number | null; hi: number | null }>('SELECT min(idx) AS lo, max(idx) AS hi FROM log');
+      const r = await SqliteConnection.open(path, busy);
+      opened.push(r);
+      await r.run('PRAGMA query_only=1');
+      return new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 });
+    } catch (err) {
+      for (const c of opened.reverse()) await c.close().catch(() => undefined);
+      throw err instanceof SextantError ? err : storageError(`cannot open ${path}`, err);
+    }
+  }
+
+  /** Closes the log, stable and snapshot stores: waits for queued writes, then closes the database. Idempotent. */
+  async close(): Promise<void> {
+    await Promise.all([this.log.close(), this.stable.close(), this.snapshots.close()]);
+    await this.shutdown;
+  }
+
+  private async read<T>(what: string, run: (c: SqliteConnection) => Promise<T>): Promise<T> {
+    const p = run(this.readConn);
+    this.reads.add(p);
+    try {
+      return await p;
+    } catch (err) {
+      throw storageError(what, err);
+    } finally {
+      this.reads.delete(p);
+    }
+  }
+
+  private release(): Promise<void> {
+    this.released += 1;
+    if (this.released < 3) return this.writer.drain();
+    this.shutdown ??= (async () => {
+      await this.writer.drain();
+      await Promise.allSettled([...this.reads]);
+      await this.writer.finalize();
+      await this.readConn.close();
+      await this.writeConn.close();
+    })();
+    return this.shutdown;
+  }
+}

@@ -1,0 +1,193 @@
+import type { LogEntry } from '../../contracts/ports/log-store.js';
+import type { PreparedStatement, SqliteConnection, SqlValue } from './sqlite-connection.js';
+import { storageError } from './sqlite-connection.js';
+
+/** Rows per multi-row INSERT: 4 variables each, far under SQLite's 32766-variable limit. */
+export const MAX_ROWS_PER_INSERT = 256;
+
+interface AppendCall {
+  entries: readonly LogEntry[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+type Op =
+  | { kind: 'append'; calls: AppendCall[] }
+  | {
+      kind: 'task';
+      what: string;
+      transactional: boolean;
+      run: (c: SqliteConnection) => Promise<unknown>;
+      resolve: (v: unknown) => void;
+      reject: (err: unknown) => void;
+    };
+
+/** Called after an append batch commits, with the lowest and highest index it wrote. */
+export type AppendedListener = (minIndex: number, maxIndex: number) => void;
+
+/**
+ * The single writer on the log database's dedicated write connection. Every write (log
+ * appends, deletions, hard state, snapshots) is an operation in one FIFO queue and runs in its
+ * own transaction, so writes become durable in the order they were made.
+ *
+ * Group commit: storeLogs calls made while no append batch has started (at least everything in
+ * one event-loop turn, and everything that arrives while the previous transaction fsyncs) join
+ * one batch: one transaction, one multi-row INSERT OR REPLACE per chunk of
+ * {@link MAX_ROWS_PER_INSERT} rows, one fsync (a batch of one chunk is a single autocommit
+ * statement, which SQLite makes atomic by itself). The batch's calls resolve in call order after
+ * COMMIT; if anything fails the transaction is rolled back and every call of the batch rejects.
+ */
+export class SqliteWriter {
+  private readonly queue: Op[] = [];
+  private readonly inserts = new Map<number, PreparedStatement>();
+  private running = false;
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly conn: SqliteConnection,
+    private readonly onAppended: AppendedListener,
+  ) {}
+
+  /** Queues `entries` (already validated) for the next append batch; resolves after its COMMIT. */
+  append(entries: readonly LogEntry[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const last = this.queue[this.queue.length - 1];
+      if (last?.kind === 'append') last.calls.push({ entries, resolve, reject });
+      else this.queue.push({ kind: 'append', calls: [{ entries, resolve, reject }] });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Queues `run` to execute inside its own transaction after every write queued before it;
+   * resolves with its result after COMMIT. On failure the transaction is rolled back and the
+   * promise rejects with STORAGE_FAILED (or STORAGE_CORRUPT) mentioning `what`.
+   */
+  transaction<T>(what: string, run: (c: SqliteConnection) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'task', what, transactional: true, run, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Queues `PRAGMA wal_checkpoint(TRUNCATE)` (outside any transaction) after every write queued
+   * before it: copies the WAL into the database file and truncates the WAL to zero bytes.
+   */
+  checkpoint(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        kind: 'task',
+        what: 'cannot checkpoint the WAL',
+        transactional: false,
+        run: (c) => c.get('PRAGMA wal_checkpoint(TRUNCATE)'),
+        resolve: () => resolve(),
+        reject,
+      });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every queued write has finished (committed or failed). */
+  drain(): Promise<void> {
+    if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Releases the cached statements. Call after {@link drain}, before closing the connection. */
+  async finalize(): Promise<void> {
+    const stmts = [...this.inserts.values()];
+    this.inserts.clear();
+    await Promise.all(stmts.map((s) => s.finalize()));
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    // Start on a later turn so that every storeLogs call of this turn joins the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    for (let op = this.queue.shift(); op; op = this.queue.shift()) {
+      if (op.kind === 'append') await this.runAppend(op.calls);
+      else await this.runTask(op);
+    }
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async runTask(op: Extract<Op, { kind: 'task' }>): Promise<void> {
+    try {
+      const result = op.transactional ? await this.inTransaction(op.run) : await op.run(this.conn);
+      op.resolve(result);
+    } catch (err) {
+      op.reject(storageError(op.what, err));
+    }
+  }
+
+  private async runAppend(calls: AppendCall[]): Promise<void> {
+    const rows: LogEntry[] = [];
+    for (const c of calls) for (const e of c.entries) rows.push(e);
+    try {
+      if (rows.length > 0 && rows.length <= MAX_ROWS_PER_INSERT) {
+        // One statement is its own (autocommit) transaction: atomic, one fsync, no BEGIN/COMMIT trips.
+        await this.insertChunk(rows);
+      } else if (rows.length > 0) {
+        await this.inTransaction(async () => {
+          for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) {
+            await this.insertChunk(rows.slice(at, at + MAX_ROWS_PER_INSERT));
+          }
+        });
+      }
+      if (rows.length > 0) {
+        let min = Infinity;
+        let max = 0;
+        for (const e of rows) {
+          if (e.index < min) min = e.index;
+          if (e.index > max) max = e.index;
+        }
+        this.onAppended(min, max);
+      }
+    } catch (err) {
+      const failure = storageError('cannot append log entries', err);
+      for (const c of calls) c.reject(failure);
+      return;
+    }
+    for (const c of calls) c.resolve();
+  }
+
+  private async insertChunk(chunk: readonly LogEntry[]): Promise<void> {
+    const params: SqlValue[] = [];
+    for (const e of chunk) params.push(e.index, e.term, e.type, e.data);
+    await (await this.insertStatement(chunk.length)).run(params);
+  }
+
+  private async inTransaction<T>(run: (c: SqliteConnection) => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN IMMEDIATE');
+    try {
+      const result = await run(this.conn);
+      await this.conn.run('COMMIT');
+      return result;
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async insertStatement(rows: number): Promise<PreparedStatement> {
+    const cached = this.inserts.get(rows);
+    if (cached) return cached;
+    const values = new Array<string>(rows).fill('(?,?,?,?)').join(',');
+    const stmt = await this.conn.prepare(`INSERT OR REPLACE INTO log(idx, term, type, data) VALUES ${values}`);
+    this.inserts.set(rows, stmt);
+    return stmt;
+  }
+}

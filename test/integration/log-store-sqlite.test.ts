@@ -1,0 +1,186 @@
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AjvModule from 'ajv';
+import sqlite3 from 'sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, isSextantError } from '../../contracts/errors.js';
+import type { KernelServices, PluginContext, PortName, ProviderFactory } from '../../contracts/plugin.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import plugin from '../../plugins/log-store-sqlite/index.js';
+import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
+import { loadPlugins } from '../../src/kernel/plugin-loader.js';
+import { describeLogStoreConformance, entries } from '../conformance/log-store.conformance.js';
+
+const Ajv = AjvModule.default ?? AjvModule;
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sextant-log-store-'));
+}
+
+describeLogStoreConformance('sqlite', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'raft', 'raft.db');
+  return {
+    storage: await SqliteRaftStorage.open(file),
+    reopen: () => SqliteRaftStorage.open(file),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+/** A raw connection to the same file, as another process would have. */
+function raw(file: string): { exec(sql: string): Promise<void>; all<T>(sql: string): Promise<T[]>; close(): Promise<void> } {
+  const db = new sqlite3.Database(file);
+  return {
+    exec: (sql) => new Promise((res, rej) => db.exec(sql, (e) => (e ? rej(e) : res()))),
+    all: <T>(sql: string) => new Promise<T[]>((res, rej) => db.all<T>(sql, (e, rows) => (e ? rej(e) : res(rows)))),
+    close: () => new Promise((res) => db.close(() => res())),
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
+describe('SqliteRaftStorage', () => {
+  const dirs: string[] = [];
+  const storages: SqliteRaftStorage[] = [];
+  afterEach(async () => {
+    for (const s of storages.splice(0)) await s.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  async function open(): Promise<{ s: SqliteRaftStorage; file: string }> {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = join(dir, 'raft.db');
+    const s = await SqliteRaftStorage.open(file);
+    storages.push(s);
+    return { s, file };
+  }
+
+  it('uses WAL mode and the documented schema', async () => {
+    const { s, file } = await open();
+    await s.log.storeLogs(entries(1, 3));
+    const db = raw(file);
+    expect(await db.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    const cols = await db.all<{ name: string; type: string }>('PRAGMA table_info(log)');
+    expect(cols.map((c) => `${c.name} ${c.type}`)).toEqual(['idx INTEGER', 'term INTEGER', 'type INTEGER', 'data BLOB']);
+    expect(await db.all('SELECT count(*) AS n FROM log')).toEqual([{ n: 3 }]);
+    await db.close();
+  });
+
+  it('group-commits calls of one turn in one transaction: a failure rejects all of them and leaves nothing', async () => {
+    const { s, file } = await open();
+    await s.log.storeLogs(entries(1, 5));
+    const db = raw(file);
+    await db.exec(`CREATE TRIGGER boom BEFORE INSERT ON log WHEN NEW.idx = 13 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    const a = s.log.storeLogs(entries(6, 10));
+    const b = s.log.storeLogs(entries(11, 15));
+    const c = s.log.storeLogs(entries(16, 16));
+    for (const p of [a, b, c]) {
+      const err = await rejection(p);
+      expect(isSextantError(err, ErrorCode.StorageFailed), String(err)).toBe(true);
+    }
+    expect(await s.log.lastIndex()).toBe(5);
+    expect(await s.log.getLogs(1, 100)).toEqual(entries(1, 5));
+    expect(await db.all('SELECT max(idx) AS m FROM log')).toEqual([{ m: 5 }]);
+    // A batch bigger than one INSERT statement, failing in its last chunk: rolled back whole.
+    await db.exec(`DROP TRIGGER boom; CREATE TRIGGER boom BEFORE INSERT ON log WHEN NEW.idx = 700 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    const big = [s.log.storeLogs(entries(6, 300)), s.log.storeLogs(entries(301, 800))];
+    for (const p of big) expect(isSextantError(await rejection(p), ErrorCode.StorageFailed)).toBe(true);
+    expect(await s.log.lastIndex()).toBe(5);
+    expect(await db.all('SELECT count(*) AS n FROM log')).toEqual([{ n: 5 }]);
+    await db.exec('DROP TRIGGER boom');
+    await db.close();
+    await s.log.storeLogs(entries(6, 16));
+    expect(await s.log.lastIndex()).toBe(16);
+    expect(await s.log.getLogs(1, 100)).toEqual(entries(1, 16));
+  });
+
+  it('checkpoints and truncates the WAL after a big compaction', async () => {
+    const { s, file } = await open();
+    for (let i = 0; i < 10; i++) await s.log.storeLogs(entries(i * 500 + 1, (i + 1) * 500));
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    await s.log.deleteRange(1, 4900);
+    expect(await s.log.firstIndex()).toBe(4901);
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    expect((await s.log.getLogs(1, 10_000)).length).toBe(100);
+  });
+
+  it('refuses a file that is not a database, or one with a newer schema, with STORAGE_CORRUPT', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a sqlite database, not at all, no'.repeat(100));
+    expect(isSextantError(await rejection(SqliteRaftStorage.open(junk)), ErrorCode.StorageCorrupt)).toBe(true);
+    const newer = join(dir, 'newer.db');
+    const db = raw(newer);
+    await db.exec('PRAGMA user_version = 99');
+    await db.close();
+    const err = await rejection(SqliteRaftStorage.open(newer));
+    expect(isSextantError(err, ErrorCode.StorageCorrupt), String(err)).toBe(true);
+  });
+});
+
+describe('log-store-sqlite plugin', () => {
+  function register(pluginConfig: unknown): ProviderFactory<'logStore'> {
+    const provided: { port: PortName; id: string; factory: ProviderFactory<PortName> }[] = [];
+    const ctx = {
+      name: plugin.name,
+      pluginConfig,
+      provide: (port: PortName, id: string, factory: ProviderFactory<PortName>) => provided.push({ port, id, factory }),
+    } as unknown as PluginContext;
+    void plugin.register(ctx);
+    expect(provided.map((p) => [p.port, p.id])).toEqual([['logStore', 'sqlite']]);
+    return provided[0]!.factory as ProviderFactory<'logStore'>;
+  }
+  const services = (config: Partial<RuntimeConfig>): KernelServices => ({ config }) as unknown as KernelServices;
+
+  it('stores the log in <data_dir>/raft/raft.db, creating the directories', async () => {
+    const dir = tempDir();
+    try {
+      const storage = await register({})(services({ dataDir: join(dir, 'data'), dev: false }));
+      await storage.log.storeLogs(entries(1, 2));
+      await storage.close();
+      expect(existsSync(join(dir, 'data', 'raft', 'raft.db'))).toBe(true);
+      const again = await SqliteRaftStorage.open(join(dir, 'data', 'raft', 'raft.db'));
+      expect(await again.log.lastIndex()).toBe(2);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with CONFIG_INVALID without a data dir, or with synchronous "normal" outside dev mode', async () => {
+    const noDir = await rejection(Promise.resolve().then(() => register({})(services({ dataDir: undefined, dev: true }))));
+    expect(isSextantError(noDir, ErrorCode.ConfigInvalid), String(noDir)).toBe(true);
+    const normal = await rejection(
+      Promise.resolve().then(() => register({ synchronous: 'normal' })(services({ dataDir: tmpdir(), dev: false }))),
+    );
+    expect(isSextantError(normal, ErrorCode.ConfigInvalid), String(normal)).toBe(true);
+  });
+
+  it('loads through the kernel plugin loader with its plugin_config', async () => {
+    const pluginsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugins');
+    const refs = ['log-store-sqlite', 'log-store-memory'].map((n) => ({ spec: join(pluginsDir, n), baseDir: pluginsDir, source: 'first-party' }));
+    const loaded = await loadPlugins(refs, { 'log-store-sqlite': { file: 'raft/other.db' } });
+    expect(loaded.map((p) => p.manifest.name)).toEqual(['log-store-sqlite', 'log-store-memory']);
+    expect(loaded[0]!.pluginConfig).toEqual({ file: 'raft/other.db', synchronous: 'full' });
+    const bad = await rejection(loadPlugins(refs, { 'log-store-sqlite': { synchronous: 'off' } }));
+    expect(isSextantError(bad, ErrorCode.PluginConfigInvalid), String(bad)).toBe(true);
+  });
+
+  it('declares a config schema that accepts file/synchronous and rejects anything else', () => {
+    const ajv = new Ajv({ useDefaults: true });
+    const validate = ajv.compile(plugin.configSchema!);
+    const ok: Record<string, unknown> = { file: '/var/lib/sextant/raft.db' };
+    expect(validate(ok)).toBe(true);
+    expect(ok.synchronous).toBe('full');
+    expect(validate({ synchronous: 'off' })).toBe(false);
+    expect(validate({ fiel: 'typo.db' })).toBe(false);
+  });
+});
