@@ -1,0 +1,115 @@
+import { decode, encode } from '@msgpack/msgpack';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { CommandTag, type Command } from './command.js';
+import { isCanonicalUint64 } from './uint64.js';
+
+/**
+ * Binary form of a replicated command: a msgpack array `[tag, version, ...fields]` (tag from
+ * CommandTag, version per type, currently 1 for all). Byte values travel as msgpack `bin`, so
+ * arbitrary binary KV values survive.
+ */
+
+/** The record version the encoder writes for every type today. */
+const V1 = 1;
+
+/** Encodes `cmd` into the bytes Raft replicates. Does not validate the fields. */
+export function encodeCommand(cmd: Command): Uint8Array {
+  switch (cmd.type) {
+    case 'kv.set':
+      return encode([CommandTag.KvSet, V1, cmd.key, cmd.value, cmd.flags]);
+    case 'kv.cas':
+      return encode([CommandTag.KvCas, V1, cmd.key, cmd.value, cmd.flags, cmd.index]);
+    case 'kv.delete':
+      return encode([CommandTag.KvDelete, V1, cmd.key]);
+    case 'kv.delete-cas':
+      return encode([CommandTag.KvDeleteCas, V1, cmd.key, cmd.index]);
+    case 'kv.delete-tree':
+      return encode([CommandTag.KvDeleteTree, V1, cmd.prefix]);
+    case 'kv.tombstone-reap':
+      return encode([CommandTag.KvTombstoneReap, V1, cmd.index]);
+  }
+}
+
+/**
+ * Decodes command bytes. Throws SextantError COMMAND_INVALID for malformed msgpack, an unknown
+ * tag or version, or a field of the wrong type (keys must be strings, values bytes, flags
+ * canonical uint64 decimal strings, indexes non-negative safe integers). The returned value
+ * bytes may be a view into `data`.
+ */
+export function decodeCommand(data: Uint8Array): Command {
+  let raw: unknown;
+  try {
+    raw = decode(data);
+  } catch (e) {
+    throw invalid(`undecodable command: ${(e as Error).message}`, e);
+  }
+  if (!Array.isArray(raw) || raw.length < 2) throw invalid('command is not a [tag, version, ...] record');
+  const [tag, version] = raw as unknown[];
+  const f = new Fields(raw, tag);
+  if (version !== V1) throw invalid(`unknown version ${String(version)} of command tag ${String(tag)}`);
+  switch (tag) {
+    case CommandTag.KvSet:
+      f.arity(5);
+      return { type: 'kv.set', key: f.str(2), value: f.bytes(3), flags: f.flags(4) };
+    case CommandTag.KvCas:
+      f.arity(6);
+      return { type: 'kv.cas', key: f.str(2), value: f.bytes(3), flags: f.flags(4), index: f.index(5) };
+    case CommandTag.KvDelete:
+      f.arity(3);
+      return { type: 'kv.delete', key: f.str(2) };
+    case CommandTag.KvDeleteCas:
+      f.arity(4);
+      return { type: 'kv.delete-cas', key: f.str(2), index: f.index(3) };
+    case CommandTag.KvDeleteTree:
+      f.arity(3);
+      return { type: 'kv.delete-tree', prefix: f.str(2) };
+    case CommandTag.KvTombstoneReap:
+      f.arity(3);
+      return { type: 'kv.tombstone-reap', index: f.index(2) };
+    default:
+      throw invalid(`unknown command tag ${String(tag)}`);
+  }
+}
+
+class Fields {
+  constructor(
+    private readonly raw: unknown[],
+    private readonly tag: unknown,
+  ) {}
+
+  arity(n: number): void {
+    if (this.raw.length !== n) throw invalid(`command tag ${String(this.tag)} has ${this.raw.length} fields, expected ${n}`);
+  }
+
+  str(i: number): string {
+    const v = this.raw[i];
+    if (typeof v !== 'string') throw this.bad(i, 'a string');
+    return v;
+  }
+
+  bytes(i: number): Uint8Array {
+    const v = this.raw[i];
+    if (!(v instanceof Uint8Array)) throw this.bad(i, 'bytes');
+    return v;
+  }
+
+  flags(i: number): string {
+    const v = this.raw[i];
+    if (typeof v !== 'string' || !isCanonicalUint64(v)) throw this.bad(i, 'a uint64 decimal string');
+    return v;
+  }
+
+  index(i: number): number {
+    const v = this.raw[i];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw this.bad(i, 'a non-negative integer');
+    return v;
+  }
+
+  private bad(i: number, what: string): SextantError {
+    return invalid(`field ${i} of command tag ${String(this.tag)} is not ${what}`);
+  }
+}
+
+function invalid(message: string, cause?: unknown): SextantError {
+  return new SextantError(ErrorCode.CommandInvalid, message, undefined, cause === undefined ? undefined : { cause });
+}

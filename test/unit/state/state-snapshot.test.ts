@@ -1,0 +1,89 @@
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, isSextantError } from '../../../contracts/errors.js';
+import type { Command } from '../../../src/state/command.js';
+import { encodeCommand } from '../../../src/state/command-codec.js';
+import { StateStore } from '../../../src/state/state-store.js';
+
+const key = fc.constantFrom('a', 'a/', 'a/b', 'a/c', 'ab', 'b', 'b/x/y', '', 'é', '\u{1F600}');
+const value = fc.uint8Array({ maxLength: 8 });
+const flags = fc.constantFrom('0', '1', '18446744073709551615');
+const idx = fc.integer({ min: 0, max: 40 });
+const op: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('kv.set' as const), key, value, flags }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.cas' as const), key, value, flags, index: idx }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.delete' as const), key }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.delete-cas' as const), key, index: idx }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.delete-tree' as const), prefix: key }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.tombstone-reap' as const), index: idx }) },
+);
+
+function run(store: StateStore, ops: Command[], from: number): unknown[] {
+  return ops.map((c, i) => store.apply({ index: from + i, term: 1, data: encodeCommand(c) }));
+}
+
+/** Everything a client can observe of the KV table. */
+function observe(s: StateStore): unknown {
+  const prefixes = ['', 'a', 'a/', 'b', 'z'];
+  return {
+    lastApplied: s.lastApplied(),
+    table: s.kv.tableIndex(),
+    tombstones: s.kv.tombstoneCount(),
+    list: prefixes.map((p) => s.kv.list(p)),
+    keys: prefixes.map((p) => s.kv.keys(p, '/')),
+    gets: ['a', 'a/b', 'missing'].map((k) => s.kv.get(k)),
+  };
+}
+
+describe('state snapshot and restore', () => {
+  it('restore(snapshot()) reproduces the state, and both copies evolve identically', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.array(op, { maxLength: 15 }), (prefix, tail) => {
+        const a = new StateStore();
+        run(a, prefix, 1);
+        const snap = a.snapshot();
+        const b = new StateStore();
+        b.restore(snap, a.lastApplied());
+        expect(observe(b)).toEqual(observe(a));
+        expect(b.snapshot()).toEqual(snap);
+        const from = a.lastApplied() + 1;
+        expect(run(b, tail, from)).toEqual(run(a, tail, from));
+        expect(observe(b)).toEqual(observe(a));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the image carries tombstones and the table index', () => {
+    const a = new StateStore();
+    run(a, [{ type: 'kv.set', key: 'p/x', value: new Uint8Array([1]), flags: '0' }, { type: 'kv.delete', key: 'p/x' }], 1);
+    const b = new StateStore();
+    b.restore(a.snapshot(), 2);
+    expect(b.kv.tombstoneCount()).toBe(1);
+    expect(b.kv.list('p/').index).toBe(2);
+    expect(b.lastApplied()).toBe(2);
+  });
+
+  it('rejects a corrupt or unknown-version image with STORAGE_CORRUPT and keeps the state', () => {
+    const s = new StateStore();
+    run(s, [{ type: 'kv.set', key: 'keep', value: new Uint8Array([1]), flags: '0' }], 1);
+    const bad = [
+      new Uint8Array([0xc1]),
+      encode({ v: 2, kv: {} }),
+      encode({ v: 1, kv: { index: 1, entries: [['k', 'not-bytes', '0', 1, 1, 0, '']], tombstones: [] } }),
+      encode({ v: 1, kv: { index: -1, entries: [], tombstones: [] } }),
+    ];
+    for (const img of bad) {
+      let err: unknown;
+      try {
+        s.restore(img, 9);
+      } catch (e) {
+        err = e;
+      }
+      expect(isSextantError(err, ErrorCode.StorageCorrupt)).toBe(true);
+    }
+    expect(s.kv.get('keep').value).not.toBeNull();
+    expect(s.lastApplied()).toBe(1);
+  });
+});
