@@ -31,6 +31,8 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   TooLarge: 'TOO_LARGE',
+  /** A feature the request needs is not implemented yet (e.g. KV ?acquire before sessions exist). */
+  NotImplemented: 'NOT_IMPLEMENTED',
   // Cluster and storage (HTTP 500)
   NoLeader: 'NO_LEADER',
   NotLeader: 'NOT_LEADER',
@@ -41,6 +43,8 @@ export const ErrorCode = {
   StorageFailed: 'STORAGE_FAILED',
   StorageCorrupt: 'STORAGE_CORRUPT',
   TransportFailed: 'TRANSPORT_FAILED',
+  /** A surface could not bind one of its listen addresses. */
+  ListenFailed: 'LISTEN_FAILED',
   CommandInvalid: 'COMMAND_INVALID',
   Internal: 'INTERNAL',
 } as const;

@@ -1,0 +1,32 @@
+import type { Context } from 'koa';
+import type { Clock, Logger, Random } from '../../contracts/platform.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { AgentService } from '../../contracts/services/agent-service.js';
+import type { KvService } from '../../contracts/services/kv-service.js';
+import type { StatusService } from '../../contracts/services/status-service.js';
+
+/** What the REST surface is built from (RestSurface's constructor options). */
+export interface RestSurfaceDeps {
+  readonly config: RuntimeConfig;
+  readonly kv: KvService;
+  readonly status: StatusService;
+  readonly agent: AgentService;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+/** One request as a handler sees it. */
+export interface RequestScope {
+  readonly ctx: Context;
+  /** The query string, parsed like Go's url.Query (first value wins on get; presence via has). */
+  readonly query: URLSearchParams;
+  /** Route parameters, URL-decoded (e.g. `key` for /v1/kv/*key; '' on /v1/kv/). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Fires when the client goes away or the surface stops; pass it to blocking reads. */
+  readonly signal: AbortSignal;
+  readonly deps: RestSurfaceDeps;
+}
+
+/** A route handler: writes the answer to `scope.ctx` or throws a SextantError. */
+export type Handler = (scope: RequestScope) => Promise<void>;

@@ -1,0 +1,49 @@
+import type { Context } from 'koa';
+import type { Consistency, QueryMeta } from '../../contracts/model/query.js';
+import { encodeJson } from './json-encode.js';
+import type { RequestScope } from './request-scope.js';
+
+/**
+ * Writers for the REST surface's answers: JSON as Consul's Go server writes it, plain text,
+ * empty bodies, and the blocking-query headers.
+ */
+
+/** True when the answer should be indented: `?pretty`, or always in dev mode. */
+export function wantsPretty(scope: RequestScope): boolean {
+  return scope.query.has('pretty') || scope.deps.config.dev;
+}
+
+/** 200 (or `status`) with `value` as JSON (`Content-Type: application/json`). */
+export function sendJson(scope: RequestScope, value: unknown, status = 200): void {
+  const { ctx } = scope;
+  ctx.status = status;
+  ctx.body = Buffer.from(encodeJson(value, wantsPretty(scope)), 'utf8');
+  ctx.set('Content-Type', 'application/json');
+}
+
+/** A plain-text answer (Consul's error bodies). */
+export function sendText(ctx: Context, status: number, text: string): void {
+  ctx.status = status;
+  ctx.body = Buffer.from(text, 'utf8');
+  ctx.set('Content-Type', 'text/plain; charset=utf-8');
+}
+
+/** An answer with an empty body (e.g. a KV miss: 404, no body, headers still set). */
+export function sendEmpty(ctx: Context, status: number): void {
+  ctx.body = null; // koa: explicit null → no body, no Content-Type (it also sets 204, overridden next)
+  ctx.status = status;
+}
+
+const EFFECTIVE: Readonly<Record<Consistency, string>> = { default: 'leader', stale: 'stale', consistent: 'consistent' };
+
+/**
+ * Consul's setMeta: X-Consul-Index (never 0), X-Consul-KnownLeader, X-Consul-LastContact,
+ * X-Consul-Effective-Consistency and X-Consul-Query-Backend on every read answer, 404s included.
+ */
+export function setQueryMeta(ctx: Context, meta: QueryMeta, consistency: Consistency): void {
+  ctx.set('X-Consul-Index', String(Math.max(1, meta.index)));
+  ctx.set('X-Consul-KnownLeader', meta.knownLeader ? 'true' : 'false');
+  ctx.set('X-Consul-LastContact', String(Math.max(0, Math.floor(meta.lastContactMs))));
+  ctx.set('X-Consul-Effective-Consistency', EFFECTIVE[consistency]);
+  ctx.set('X-Consul-Query-Backend', 'blocking-query');
+}

@@ -1,0 +1,246 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import Koa from 'koa';
+import type { Context, Next } from 'koa';
+import Router from '@koa/router';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import type { ApiSurface } from '../../contracts/ports/api-surface.js';
+import { httpErrorFor } from './error-status.js';
+import { ROUTES } from './routes.js';
+import type { HttpMethod, RouteDef } from './routes.js';
+import type { RequestScope, RestSurfaceDeps } from './request-scope.js';
+import { sendEmpty, sendText } from './respond.js';
+
+/**
+ * Node's requestTimeout bounds how long *receiving* a request (headers + body) may take, not how
+ * long the answer may take: blocking GETs of up to 10 minutes are unaffected. 15 minutes keeps
+ * slow uploads (snapshot restore, big txn bodies) possible while still reaping stuck uploads.
+ */
+export const REQUEST_TIMEOUT_MS = 15 * 60_000;
+/** Longer than Go's http.Transport idle timeout (90 s) so pooled client connections are not cut under them. */
+export const KEEP_ALIVE_TIMEOUT_MS = 90_000;
+/** How long stop() lets in-flight requests finish after their blocking reads were ended. */
+export const STOP_GRACE_MS = 2_000;
+
+/** Go's http.NotFound body. */
+const NOT_FOUND_BODY = '404 page not found\n';
+
+interface State {
+  matched?: boolean;
+}
+
+/**
+ * The REST ApiSurface: Consul's HTTP API (KV, status, agent) on koa 3 + @koa/router 15.
+ * Listens on every `config.clientAddrs` at `config.ports.http` (0: ephemeral, -1: disabled).
+ * Errors are plain text with the status from error-status.ts; blocking reads get an AbortSignal
+ * that fires when the client goes away or the surface stops.
+ */
+export class RestSurface implements ApiSurface {
+  readonly name = 'http';
+  private readonly app: Koa<State>;
+  private servers: Server[] = [];
+  private bound: string[] = [];
+  private readonly inflight = new Set<AbortController>();
+  private readonly finished = new Set<Promise<void>>();
+  private readonly connsPerClient = new Map<string, number>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly deps: RestSurfaceDeps) {
+    this.app = this.buildApp();
+  }
+
+  /** Binds every client address; rejects with LISTEN_FAILED naming the address (and binds nothing) on failure. */
+  async start(): Promise<void> {
+    if (this.servers.length > 0) return;
+    const port = this.deps.config.ports.http;
+    if (port < 0) {
+      this.deps.logger.info('HTTP API disabled (ports.http = -1)');
+      return;
+    }
+    const callback = this.app.callback();
+    try {
+      for (const host of this.deps.config.clientAddrs) {
+        const server = createServer(callback);
+        server.requestTimeout = REQUEST_TIMEOUT_MS;
+        server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+        server.on('connection', (socket) => this.admit(socket));
+        await new Promise<void>((resolve, reject) => {
+          const onError = (e: Error): void => reject(e);
+          server.once('error', onError);
+          server.listen(port, host, () => {
+            server.off('error', onError);
+            resolve();
+          });
+        }).catch((e: unknown) => {
+          throw new SextantError(
+            ErrorCode.ListenFailed,
+            `Failed to listen on ${formatHostPort(host, port)}: ${(e as Error).message}`,
+            { host, port },
+            { cause: e },
+          );
+        });
+        server.on('error', (e) => this.deps.logger.error('HTTP server error', { error: e }));
+        this.servers.push(server);
+        const addr = server.address() as AddressInfo;
+        const hostPort = formatHostPort(host, addr.port);
+        this.bound.push(hostPort);
+        this.deps.logger.info('HTTP API listening', { address: hostPort });
+      }
+    } catch (e) {
+      await this.closeServers();
+      throw e;
+    }
+  }
+
+  /** The `host:port` addresses bound (`[v6]:port` for IPv6). Empty before start and after stop. */
+  addresses(): string[] {
+    return [...this.bound];
+  }
+
+  /**
+   * Stops accepting, ends parked blocking queries at once (they answer with what they have),
+   * lets in-flight requests finish for up to STOP_GRACE_MS, then closes every socket. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const closed = this.closeServers();
+    for (const ac of this.inflight) ac.abort(new SextantError(ErrorCode.Shutdown, 'agent is shutting down'));
+    if (this.finished.size > 0) {
+      let timer: { cancel(): void } | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.finished]),
+        new Promise<void>((resolve) => {
+          timer = this.deps.clock.setTimeout(resolve, STOP_GRACE_MS);
+        }),
+      ]);
+      timer?.cancel();
+    }
+    for (const s of this.servers) s.closeAllConnections();
+    await closed;
+    this.servers = [];
+    this.bound = [];
+  }
+
+  private closeServers(): Promise<void> {
+    const all = this.servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        }),
+    );
+    return Promise.all(all).then(() => undefined);
+  }
+
+  /** limits.http_max_conns_per_client: a client over the limit gets 429 and its connection closed. */
+  private admit(socket: Socket): void {
+    const limit = this.deps.config.limits.httpMaxConnsPerClient;
+    if (!(limit > 0)) return;
+    const ip = socket.remoteAddress ?? '';
+    const n = this.connsPerClient.get(ip) ?? 0;
+    if (n >= limit) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.connsPerClient.set(ip, n + 1);
+    socket.once('close', () => {
+      const left = (this.connsPerClient.get(ip) ?? 1) - 1;
+      if (left <= 0) this.connsPerClient.delete(ip);
+      else this.connsPerClient.set(ip, left);
+    });
+  }
+
+  private buildApp(): Koa<State> {
+    const app = new Koa<State>();
+    app.silent = true;
+    app.use((ctx, next) => this.frame(ctx as Context, next));
+    const router = new Router<State>({ strict: true, sensitive: true });
+    for (const route of ROUTES) router.all(route.path, (ctx) => this.dispatch(route, ctx as unknown as Context));
+    app.use(router.routes());
+    return app;
+  }
+
+  /** Every request: common headers, the abort signal, 404 for unknown paths, errors → plain text. */
+  private async frame(ctx: Context, next: Next): Promise<void> {
+    const started = this.deps.clock.now();
+    const ac = new AbortController();
+    if (this.stopping) ac.abort();
+    // Tracked until the answer is written (or the socket is gone), so stop() can let it flush.
+    const finished = new Promise<void>((resolve) => {
+      const settle = (): void => {
+        this.finished.delete(finished);
+        resolve();
+      };
+      ctx.res.once('finish', settle);
+      ctx.res.once('close', settle);
+    });
+    this.finished.add(finished);
+    const onClose = (): void => {
+      if (!ctx.res.writableFinished) ac.abort();
+    };
+    ctx.res.once('close', onClose);
+    this.inflight.add(ac);
+    (ctx.state as { signal?: AbortSignal }).signal = ac.signal;
+    ctx.set('X-Consul-Default-ACL-Policy', 'allow');
+    try {
+      try {
+        decodeURIComponent(ctx.path);
+      } catch {
+        throw new SextantError(ErrorCode.BadRequest, `Invalid URL path: bad escape in ${JSON.stringify(ctx.path)}`);
+      }
+      await next();
+      if (!(ctx.state as State).matched) sendText(ctx, 404, NOT_FOUND_BODY);
+    } catch (e) {
+      const answer = httpErrorFor(e);
+      if (!answer.expected) {
+        this.deps.logger.error('Request error', { method: ctx.method, url: ctx.url, from: ctx.ip, error: e });
+      }
+      sendText(ctx, answer.status, answer.body);
+    } finally {
+      ctx.res.off('close', onClose);
+      this.inflight.delete(ac);
+      this.deps.logger.debug('Request finished', {
+        method: ctx.method,
+        url: ctx.url,
+        from: ctx.ip,
+        latency: `${Math.round(this.deps.clock.now() - started)}ms`,
+      });
+    }
+  }
+
+  private async dispatch(route: RouteDef, ctx: Context): Promise<void> {
+    (ctx.state as State).matched = true;
+    const allow = Object.keys(route.methods);
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Allow', [...allow, 'OPTIONS'].join(','));
+      return sendEmpty(ctx, 200);
+    }
+    const handler = route.methods[ctx.method as HttpMethod];
+    if (!handler) {
+      ctx.set('Allow', allow.join(','));
+      throw new SextantError(ErrorCode.MethodNotAllowed, `method ${ctx.method} not allowed`);
+    }
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries((ctx as unknown as { params?: Record<string, string> }).params ?? {})) {
+      if (typeof v === 'string') params[k] = v;
+    }
+    const scope: RequestScope = {
+      ctx,
+      query: new URLSearchParams(ctx.querystring),
+      params,
+      signal: (ctx.state as { signal: AbortSignal }).signal,
+      deps: this.deps,
+    };
+    await handler(scope);
+  }
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,44 @@
+import type { Command, CommandIo } from '../command.js';
+import { println } from '../command.js';
+import { FlagSet } from '../flag-parser.js';
+import { validateConfigDirs } from '../../config/load-config.js';
+import { formatConfigProblem } from '../../config/config-problem.js';
+
+const flagSet = (): FlagSet =>
+  new FlagSet('validate', [
+    { name: 'quiet', kind: 'bool', usage: 'When given, a successful run produces no output.' },
+    { name: 'config-format', kind: 'string', usage: 'Config files are in this format irrespective of their extension. Must be "json".' },
+  ]);
+
+/** `sextant validate <path>…`: checks config files and directories without starting anything. */
+export const validateCommand: Command = {
+  name: 'validate',
+  synopsis: 'Validate config files/directories',
+  help: () => `Usage: sextant validate [options] FILE_OR_DIRECTORY...\n\n  Performs a thorough sanity test on Sextant configuration files.\n\n${flagSet().usage()}`,
+  async run(args: readonly string[], io: CommandIo): Promise<number> {
+    let parsed;
+    try {
+      parsed = flagSet().parse([...args]);
+    } catch (e) {
+      println(io.stderr, (e as Error).message);
+      return 1;
+    }
+    if (parsed.help) {
+      println(io.stdout, this.help());
+      return 0;
+    }
+    if (parsed.args.length === 0) {
+      println(io.stderr, 'Must specify at least one config file or directory');
+      return 1;
+    }
+    const result = await validateConfigDirs(parsed.args, { configFormat: String(parsed.values['config-format'] ?? '') });
+    for (const w of result.warnings) println(io.stderr, `WARNING: ${w}`);
+    if (!result.ok) {
+      println(io.stderr, 'Config validation failed:');
+      for (const p of result.problems) println(io.stderr, formatConfigProblem(p));
+      return 1;
+    }
+    if (!parsed.values['quiet']) println(io.stdout, 'Configuration is valid!');
+    return 0;
+  },
+};
