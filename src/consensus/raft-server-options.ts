@@ -1,0 +1,53 @@
+/** Tunables of a RaftServer. Every field is optional; defaults follow hashicorp/raft. */
+export interface RaftServerOptions {
+  /** Base election timeout T in ms (a follower that hears no leader for a random time in [T, 2T)
+   * campaigns). Default 1000 (hashicorp HeartbeatTimeout/ElectionTimeout), times `multiplier`. */
+  electionMs?: number;
+  /** Leader heartbeat interval in ms. Default 100 (hashicorp sends heartbeats every
+   * HeartbeatTimeout/10), times `multiplier`. Must be below electionMs. */
+  heartbeatMs?: number;
+  /** Consul's performance.raft_multiplier: scales electionMs and heartbeatMs. Default 1. */
+  multiplier?: number;
+  /** Take a snapshot once this many entries were applied since the last one. Default 8192. */
+  snapshotThreshold?: number;
+  /** Entries kept in the log behind a snapshot for slow followers. Default 10240. */
+  trailingLogs?: number;
+  /** Most entries per AppendEntries message. Default 64. */
+  maxAppendEntries?: number;
+  /** Most unacknowledged AppendEntries per follower while pipelining. Default 64. */
+  maxInflight?: number;
+  /** Pre-vote (thesis §9.6). Default true. */
+  preVote?: boolean;
+  /** Check-quorum and leader stickiness. Default true. */
+  checkQuorum?: boolean;
+  /** Test-only fault injection; never set outside tests. */
+  unsafe?: { disableElectionRestriction?: boolean };
+}
+
+/** RaftServerOptions with defaults applied and timings turned into ticks. */
+export interface ResolvedRaftTiming {
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  snapshotThreshold: number;
+  trailingLogs: number;
+  maxAppendEntries: number;
+  maxInflight: number;
+}
+
+/** Applies defaults: the tick is the heartbeat interval (but at most a tenth of the election timeout). */
+export function resolveRaftTiming(o: RaftServerOptions = {}): ResolvedRaftTiming {
+  const mult = o.multiplier ?? 1;
+  const electionMs = (o.electionMs ?? 1000) * mult;
+  const heartbeatMs = Math.min((o.heartbeatMs ?? 100) * mult, electionMs / 2);
+  const tickMs = Math.max(1, Math.min(heartbeatMs, electionMs / 10));
+  return {
+    tickMs,
+    electionTicks: Math.max(2, Math.round(electionMs / tickMs)),
+    heartbeatTicks: Math.max(1, Math.round(heartbeatMs / tickMs)),
+    snapshotThreshold: Math.max(1, o.snapshotThreshold ?? 8192),
+    trailingLogs: Math.max(0, o.trailingLogs ?? 10240),
+    maxAppendEntries: Math.max(1, o.maxAppendEntries ?? 64),
+    maxInflight: Math.max(1, o.maxInflight ?? 64),
+  };
+}

@@ -1,0 +1,545 @@
+import type { Clock, Logger, Random, TimerHandle } from '../../contracts/platform.js';
+import type { LogEntry, RaftStorage, Snapshot } from '../../contracts/ports/log-store.js';
+import { LogEntryType } from '../../contracts/ports/log-store.js';
+import type { StateMachine } from '../../contracts/ports/state-machine.js';
+import type { Transport } from '../../contracts/ports/transport.js';
+import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
+import type { RaftApi, RaftPeer } from './raft-api.js';
+import { encodeConfiguration } from './raft-configuration.js';
+import type { RaftMessage } from './raft-message.js';
+import { RAFT_FRAME_TAG, decodeRaftMessage, encodeRaftMessage } from './raft-message-codec.js';
+import { RaftNode } from './raft-node.js';
+import type { Ready } from './raft-ready.js';
+import { resolveRaftTiming, type RaftServerOptions, type ResolvedRaftTiming } from './raft-server-options.js';
+
+/** What a RaftServer is built from. */
+export interface RaftServerDeps {
+  /** This server's stable id (the node id). */
+  id: string;
+  /** This server's transport address (as peers reach it). */
+  address: string;
+  /**
+   * The initial configuration, used only when storage is empty (first start): it is written as
+   * a Configuration entry at index 1, term 1. A dev agent passes `[{id, address, voter: true}]`.
+   * Leave undefined for a server that joins an existing cluster.
+   */
+  bootstrap?: RaftPeer[];
+  /** Durable log, hard state and snapshots. Owned by the caller (not closed by stop()). */
+  storage: RaftStorage;
+  /** The replicated state. Owned by the caller. */
+  stateMachine: StateMachine;
+  /** Carries Raft frames. Owned and started by the caller; start() installs its onMessage handler. */
+  transport: Transport;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  options?: RaftServerOptions;
+}
+
+interface PendingProposal {
+  term: number;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+interface Waiter {
+  index: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The Raft driver: owns a RaftNode and does its I/O in etcd's order — persist entries and
+ * hard state (one storeLogs call per Ready), send messages, apply committed entries to the
+ * StateMachine (resolving proposals with apply()'s result), advance. Ticks on the Clock.
+ * Proposals made while a write is in flight (or in the same turn) are group-committed.
+ */
+export class RaftServer implements RaftApi {
+  private readonly id: string;
+  private readonly address: string;
+  private readonly deps: RaftServerDeps;
+  private readonly timing: ResolvedRaftTiming;
+  private readonly log: Logger;
+  private node: RaftNode | undefined;
+  private ticker: TimerHandle | undefined;
+  private started = false;
+  private stopped = false;
+  private fatal: Error | undefined;
+  private scheduled = false;
+  private running: Promise<void> | undefined;
+  private applied = 0;
+  private snapshotIndex = 0;
+  private isLeaderNow = false;
+  private termStartIndex = Infinity;
+  private lastLeaderContact: number | undefined;
+  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly reads = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly applyWaiters: Waiter[] = [];
+  private readonly leaderWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly learnedAddresses = new Map<string, string>();
+  private readonly listeners = new Set<(isLeader: boolean) => void>();
+  private readSeq = 0;
+
+  /** Creates a stopped server; call start(). */
+  constructor(deps: RaftServerDeps) {
+    this.deps = deps;
+    this.id = deps.id;
+    this.address = deps.address;
+    this.timing = resolveRaftTiming(deps.options);
+    this.log = deps.logger.child('raft');
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Restores snapshot, hard state and log tail (bootstrapping empty storage from `bootstrap`),
+   * installs the transport handler and starts ticking. A sole voter campaigns at once. */
+  async start(): Promise<void> {
+    if (this.started) throw new SextantError(ErrorCode.Internal, 'raft server already started');
+    this.started = true;
+    const { storage, stateMachine: sm } = this.deps;
+    const snap = await storage.snapshots.latestSnapshot();
+    let hard = await storage.stable.getHardState();
+    const first = await storage.log.firstIndex();
+    const last = await storage.log.lastIndex();
+    let entries: LogEntry[] = [];
+    if (!snap && hard.currentTerm === 0 && last === 0 && this.deps.bootstrap && this.deps.bootstrap.length > 0) {
+      const entry: LogEntry = {
+        index: 1,
+        term: 1,
+        type: LogEntryType.Configuration,
+        data: encodeConfiguration({ servers: this.deps.bootstrap }),
+      };
+      await storage.log.storeLogs([entry]);
+      hard = { currentTerm: 1, votedFor: '' };
+      await storage.stable.setHardState(hard);
+      entries = [entry];
+      this.log.info('bootstrapped raft configuration', { servers: this.deps.bootstrap.map((s) => s.id).join(',') });
+    } else if (last > 0) {
+      entries = await this.loadTail(snap, first, last);
+    }
+    if (snap) {
+      if (sm.lastApplied() < snap.meta.lastIndex) sm.restore(snap.data, snap.meta.lastIndex);
+      this.snapshotIndex = snap.meta.lastIndex;
+    }
+    const lastLogIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snap?.meta.lastIndex ?? 0);
+    this.applied = Math.min(sm.lastApplied(), lastLogIndex);
+    if (snap) this.applied = Math.max(this.applied, snap.meta.lastIndex);
+    const o = this.deps.options ?? {};
+    this.node = new RaftNode({
+      id: this.id,
+      electionTicks: this.timing.electionTicks,
+      heartbeatTicks: this.timing.heartbeatTicks,
+      random: this.deps.random,
+      preVote: o.preVote ?? true,
+      checkQuorum: o.checkQuorum ?? true,
+      maxAppendEntries: this.timing.maxAppendEntries,
+      maxInflight: this.timing.maxInflight,
+      hardState: hard,
+      ...(snap ? { snapshot: snap } : {}),
+      entries,
+      applied: this.applied,
+      ...(o.unsafe ? { unsafe: o.unsafe } : {}),
+    });
+    this.deps.transport.onMessage((from, frame) => this.handleFrame(from, frame));
+    this.ticker = this.deps.clock.setInterval(() => this.onTick(), this.timing.tickMs);
+    if (this.node.isSingleVoter()) this.node.campaign();
+    this.log.debug('raft server started', { term: hard.currentTerm, lastIndex: lastLogIndex, applied: this.applied });
+    this.kick();
+  }
+
+  /** Stops ticking, fails pending proposals and reads with SHUTDOWN, and waits for the in-flight
+   * storage write. Does not close storage or transport. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) {
+      await this.running;
+      return;
+    }
+    this.stopped = true;
+    this.ticker?.cancel();
+    this.failAll(() => new SextantError(ErrorCode.Shutdown, 'raft server is shutting down'));
+    await this.running;
+    if (this.isLeaderNow) this.setLeader(false);
+  }
+
+  /** The error that stopped this server (storage failure, state machine throw, internal bug), if any. */
+  failure(): Error | undefined {
+    return this.fatal;
+  }
+
+  // ---------------------------------------------------------------- RaftApi
+
+  /** See RaftApi.propose. */
+  propose(data: Uint8Array): Promise<unknown> {
+    const node = this.node;
+    if (this.stopped || !node) return Promise.reject(this.notRunning());
+    let pos: { index: number; term: number };
+    try {
+      pos = node.propose(data);
+    } catch (e) {
+      return Promise.reject(this.withLeaderAddress(e));
+    }
+    const p = new Promise<unknown>((resolve, reject) => {
+      this.proposals.set(pos.index, { term: pos.term, resolve, reject });
+    });
+    this.kick();
+    return p;
+  }
+
+  /** See RaftApi.readBarrier. 'default' also waits (briefly) until a new leader has applied its
+   * term's first entry, so it never serves state older than what it committed as leader. */
+  readBarrier(mode: 'default' | 'consistent'): Promise<void> {
+    const node = this.node;
+    if (this.stopped || !node) return Promise.reject(this.notRunning());
+    if (node.currentRole() !== 'leader') return Promise.reject(this.notLeaderError());
+    if (mode === 'default') {
+      if (this.applied >= this.termStartIndex) return Promise.resolve();
+      return new Promise((resolve, reject) => this.leaderWaiters.push({ resolve, reject }));
+    }
+    const id = `${this.id}/${++this.readSeq}`;
+    const p = new Promise<void>((resolve, reject) => this.reads.set(id, { resolve, reject }));
+    try {
+      node.readIndex(id);
+    } catch (e) {
+      this.reads.delete(id);
+      return Promise.reject(this.withLeaderAddress(e));
+    }
+    this.kick();
+    return p;
+  }
+
+  /** See RaftApi.isLeader. */
+  isLeader(): boolean {
+    return this.node?.currentRole() === 'leader' && !this.stopped;
+  }
+
+  /** See RaftApi.leader. */
+  leader(): RaftPeer | undefined {
+    const lead = this.node?.leaderId();
+    if (!lead || this.stopped) return undefined;
+    return this.peer(lead);
+  }
+
+  /** See RaftApi.lastContactMs: 0 when leading or when no leader was ever heard from. */
+  lastContactMs(): number {
+    if (this.isLeader() || this.lastLeaderContact === undefined) return 0;
+    return Math.max(0, this.deps.clock.now() - this.lastLeaderContact);
+  }
+
+  /** See RaftApi.configuration. */
+  configuration(): RaftPeer[] {
+    return (this.node?.configuration().servers ?? []).map((s) => ({ ...s }));
+  }
+
+  /** See RaftApi.onLeadershipChange. */
+  onLeadershipChange(fn: (isLeader: boolean) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  // ---------------------------------------------------------------- extras
+
+  /** Proposes a new configuration (single-server change) and resolves once it is applied. */
+  changeConfiguration(servers: RaftPeer[]): Promise<void> {
+    const node = this.node;
+    if (this.stopped || !node) return Promise.reject(this.notRunning());
+    let pos: { index: number; term: number };
+    try {
+      pos = node.proposeConfiguration({ servers });
+    } catch (e) {
+      return Promise.reject(this.withLeaderAddress(e));
+    }
+    const p = new Promise<void>((resolve, reject) => {
+      this.proposals.set(pos.index, { term: pos.term, resolve: () => resolve(), reject });
+    });
+    this.kick();
+    return p;
+  }
+
+  /** Internal state for tests and status endpoints. */
+  stats(): { term: number; role: string; commitIndex: number; appliedIndex: number; lastIndex: number; firstIndex: number; snapshotIndex: number } {
+    const n = this.node;
+    return {
+      term: n?.currentTerm() ?? 0,
+      role: n?.currentRole() ?? 'follower',
+      commitIndex: n?.commitIndex() ?? 0,
+      appliedIndex: this.applied,
+      lastIndex: n?.lastIndex() ?? 0,
+      firstIndex: n?.firstIndex() ?? 0,
+      snapshotIndex: this.snapshotIndex,
+    };
+  }
+
+  /** The pure core (read-only use in tests and invariant checkers). */
+  core(): RaftNode | undefined {
+    return this.node;
+  }
+
+  /** Feeds one frame received from `from` (for callers that multiplex a shared transport).
+   * Frames that are not Raft frames, malformed, or addressed to another id are dropped. */
+  handleFrame(from: string, frame: Uint8Array): void {
+    const node = this.node;
+    if (!node || this.stopped || frame[0] !== RAFT_FRAME_TAG) return;
+    let m: RaftMessage;
+    try {
+      m = decodeRaftMessage(frame);
+    } catch (e) {
+      this.log.debug('dropping malformed raft frame', { from, error: (e as Error).message });
+      return;
+    }
+    if (m.to !== this.id) return;
+    this.learnedAddresses.set(m.from, from);
+    try {
+      node.step(m);
+    } catch (e) {
+      this.die(e);
+      return;
+    }
+    if ((m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') && node.leaderId() === m.from) {
+      this.lastLeaderContact = this.deps.clock.now();
+    }
+    this.kick();
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private onTick(): void {
+    if (this.stopped || !this.node) return;
+    this.node.tick();
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.stopped || this.scheduled || this.running) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (this.stopped || this.running) return;
+      this.running = this.loop().finally(() => {
+        this.running = undefined;
+        if (!this.stopped && this.node?.hasReady()) this.kick();
+      });
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const node = this.node!;
+    try {
+      while (!this.stopped && node.hasReady()) {
+        const rd = node.ready();
+        await this.persist(rd);
+        if (this.stopped) return;
+        this.sendAll(rd.messages);
+        this.applyReady(rd);
+        node.advance(rd);
+        await this.maybeSnapshot();
+      }
+    } catch (e) {
+      this.die(e);
+    }
+  }
+
+  private async persist(rd: Ready): Promise<void> {
+    const { log, stable, snapshots } = this.deps.storage;
+    if (rd.snapshot) {
+      await snapshots.saveSnapshot(rd.snapshot);
+      await log.deleteRange(1, Infinity);
+    }
+    if (rd.truncateFrom !== undefined) await log.deleteRange(rd.truncateFrom, Infinity);
+    if (rd.hardState) await stable.setHardState(rd.hardState);
+    if (rd.entries.length > 0) await log.storeLogs(rd.entries);
+  }
+
+  private sendAll(messages: RaftMessage[]): void {
+    for (const m of messages) {
+      const addr = this.addressOf(m.to);
+      if (addr === undefined) {
+        this.log.debug('no address for raft peer; dropping message', { to: m.to, type: m.type });
+        continue;
+      }
+      this.deps.transport.send(addr, encodeRaftMessage(m));
+    }
+  }
+
+  private applyReady(rd: Ready): void {
+    const sm = this.deps.stateMachine;
+    if (rd.softState) this.onSoftState(rd);
+    if (rd.snapshot) {
+      sm.restore(rd.snapshot.data, rd.snapshot.meta.lastIndex);
+      this.log.info('installed raft snapshot from the leader', { index: rd.snapshot.meta.lastIndex, term: rd.snapshot.meta.lastTerm });
+      this.applied = rd.snapshot.meta.lastIndex;
+      this.snapshotIndex = rd.snapshot.meta.lastIndex;
+    }
+    for (const e of rd.committedEntries) {
+      if (e.index <= this.applied) continue;
+      let result: unknown;
+      if (e.type === LogEntryType.Command && e.index > sm.lastApplied()) {
+        result = sm.apply({ index: e.index, term: e.term, data: e.data });
+      }
+      this.applied = e.index;
+      const p = this.proposals.get(e.index);
+      if (p) {
+        this.proposals.delete(e.index);
+        if (p.term === e.term) p.resolve(result);
+        else p.reject(new SextantError(ErrorCode.LeadershipLost, 'leadership lost before the entry was committed'));
+      }
+    }
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.id);
+      if (!r) continue;
+      this.reads.delete(rs.id);
+      this.applyWaiters.push({ index: rs.index, ...r });
+    }
+    for (const id of rd.failedReads) {
+      const r = this.reads.get(id);
+      if (!r) continue;
+      this.reads.delete(id);
+      r.reject(new SextantError(ErrorCode.LeadershipLost, 'leadership lost before the read was confirmed'));
+    }
+    this.releaseWaiters();
+  }
+
+  private onSoftState(rd: Ready): void {
+    const s = rd.softState!;
+    const leading = s.role === 'leader';
+    if (leading) {
+      const first = rd.entries.find((e) => e.term === s.term);
+      this.termStartIndex = first?.index ?? this.node!.lastIndex();
+    } else {
+      this.termStartIndex = Infinity;
+    }
+    if (leading !== this.isLeaderNow) {
+      if (!leading) {
+        const lost = (): Error => new SextantError(ErrorCode.LeadershipLost, 'leadership lost before the entry was committed');
+        for (const p of this.proposals.values()) p.reject(lost());
+        this.proposals.clear();
+        for (const w of this.leaderWaiters.splice(0)) w.reject(lost());
+        for (const w of this.applyWaiters.splice(0)) w.reject(lost());
+      }
+      this.log.info(leading ? 'became raft leader' : 'no longer raft leader', { term: s.term });
+      this.setLeader(leading);
+    }
+  }
+
+  private setLeader(leading: boolean): void {
+    this.isLeaderNow = leading;
+    for (const fn of [...this.listeners]) {
+      try {
+        fn(leading);
+      } catch (e) {
+        this.log.warn('leadership listener threw', { error: (e as Error).message });
+      }
+    }
+  }
+
+  private releaseWaiters(): void {
+    if (this.applyWaiters.length > 0) {
+      const keep: Waiter[] = [];
+      for (const w of this.applyWaiters) {
+        if (this.applied >= w.index) w.resolve();
+        else keep.push(w);
+      }
+      this.applyWaiters.length = 0;
+      this.applyWaiters.push(...keep);
+    }
+    if (this.leaderWaiters.length > 0 && this.applied >= this.termStartIndex) {
+      for (const w of this.leaderWaiters.splice(0)) w.resolve();
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.snapshotIndex < this.timing.snapshotThreshold) return;
+    const node = this.node!;
+    const index = this.applied;
+    const term = node.termAt(index);
+    if (term === undefined) return;
+    const snapshot: Snapshot = {
+      meta: { lastIndex: index, lastTerm: term, configuration: encodeConfiguration(node.configurationAt(index)) },
+      data: this.deps.stateMachine.snapshot(),
+    };
+    await this.deps.storage.snapshots.saveSnapshot(snapshot);
+    this.snapshotIndex = index;
+    const compactTo = index - this.timing.trailingLogs;
+    node.compact(snapshot, compactTo);
+    if (compactTo >= 1) await this.deps.storage.log.deleteRange(1, compactTo);
+    this.log.debug('raft snapshot taken', { index, term, compactedTo: Math.max(0, compactTo) });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async loadTail(snap: Snapshot | undefined, first: number, last: number): Promise<LogEntry[]> {
+    const log = this.deps.storage.log;
+    if (!snap) {
+      if (first !== 1) throw new SextantError(ErrorCode.StorageCorrupt, `raft log starts at ${first} but no snapshot exists`);
+      const entries = await log.getLogs(1, last);
+      this.checkContiguous(entries, 1, last);
+      return entries;
+    }
+    const si = snap.meta.lastIndex;
+    // Keep the tail only if it continues the snapshot (Raft §7: same index and term at lastIndex).
+    const at = first <= si ? await log.getLog(si) : undefined;
+    const continues = at ? at.term === snap.meta.lastTerm : first === si + 1;
+    if (!continues || last <= si) {
+      if (last > 0 && !continues) {
+        this.log.warn('raft log does not continue the snapshot; discarding it', { snapshotIndex: si, first, last });
+        await log.deleteRange(1, Infinity);
+      }
+      return [];
+    }
+    const entries = await log.getLogs(si + 1, last);
+    this.checkContiguous(entries, si + 1, last);
+    return entries;
+  }
+
+  private checkContiguous(entries: LogEntry[], lo: number, hi: number): void {
+    if (entries.length !== hi - lo + 1 || entries.some((e, i) => e.index !== lo + i)) {
+      throw new SextantError(ErrorCode.StorageCorrupt, `raft log has gaps between ${lo} and ${hi}`);
+    }
+  }
+
+  private notRunning(): SextantError {
+    return new SextantError(ErrorCode.Shutdown, this.fatal ? `raft server stopped: ${this.fatal.message}` : 'raft server is not running');
+  }
+
+  private peer(id: string): RaftPeer {
+    const s = this.node?.configuration().servers.find((x) => x.id === id);
+    if (s) return { ...s };
+    return { id, address: id === this.id ? this.address : (this.learnedAddresses.get(id) ?? ''), voter: false };
+  }
+
+  private addressOf(id: string): string | undefined {
+    const s = this.node?.configuration().servers.find((x) => x.id === id);
+    return s?.address ?? this.learnedAddresses.get(id);
+  }
+
+  private notLeaderError(): SextantError {
+    const lead = this.node?.leaderId() ?? '';
+    if (!lead) return new SextantError(ErrorCode.NoLeader, 'no raft leader is known');
+    return new SextantError(ErrorCode.NotLeader, 'this server is not the raft leader', { leader: this.peer(lead).address });
+  }
+
+  private withLeaderAddress(e: unknown): Error {
+    if (isSextantError(e, ErrorCode.NotLeader) || isSextantError(e, ErrorCode.NoLeader)) return this.notLeaderError();
+    return e instanceof Error ? e : new Error(String(e));
+  }
+
+  private failAll(make: () => Error): void {
+    for (const p of this.proposals.values()) p.reject(make());
+    this.proposals.clear();
+    for (const r of this.reads.values()) r.reject(make());
+    this.reads.clear();
+    for (const w of this.applyWaiters.splice(0)) w.reject(make());
+    for (const w of this.leaderWaiters.splice(0)) w.reject(make());
+  }
+
+  private die(e: unknown): void {
+    if (this.stopped) return;
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.fatal = err;
+    this.log.error('raft server stopped on a fatal error', { error: err.message });
+    this.stopped = true;
+    this.ticker?.cancel();
+    const code = isSextantError(err) && err.code === ErrorCode.StorageFailed ? ErrorCode.StorageFailed : ErrorCode.Shutdown;
+    this.failAll(() => new SextantError(code, `raft server stopped: ${err.message}`));
+    if (this.isLeaderNow) this.setLeader(false);
+  }
+}
