@@ -1,0 +1,310 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { AgentHooks } from '../../contracts/hooks.js';
+import type { Clock, Logger, Random } from '../../contracts/platform.js';
+import type { ApiSurface } from '../../contracts/ports/api-surface.js';
+import type { RaftStorage } from '../../contracts/ports/log-store.js';
+import type { Transport } from '../../contracts/ports/transport.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import { ADAPTER_KEYS } from '../../contracts/plugin.js';
+import type { KernelServices, PluginContext } from '../../contracts/plugin.js';
+import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
+import { LocalAgent } from '../agent/local-agent.js';
+import { RaftStatus } from '../agent/raft-status.js';
+import { nonReloadableChanges } from '../config/reload-changes.js';
+import { RaftServer } from '../consensus/raft-server.js';
+import { SystemClock } from '../platform/system-clock.js';
+import { SystemRandom } from '../platform/system-random.js';
+import { TextLogger } from '../platform/text-logger.js';
+import { KvEndpoint } from '../rpc/kv-endpoint.js';
+import { StateStore } from '../state/state-store.js';
+import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
+import { FIRST_PARTY_PLUGINS, firstPartyPluginPath } from './first-party-plugins.js';
+import { createHooks } from './hooks.js';
+import { resolveNodeId } from './node-id.js';
+import { packageRoot, sextantVersion } from './package-root.js';
+import { loadPlugins } from './plugin-loader.js';
+import type { PluginRef } from './plugin-loader.js';
+import { ProviderRegistry } from './provider-registry.js';
+
+/** How to build an agent. */
+export interface AgentOptions {
+  config: RuntimeConfig;
+  clock?: Clock;
+  random?: Random;
+  /** Where log lines go (stderr by default). */
+  logSink?: (line: string) => void;
+  /** Re-reads the configuration from its sources (reload). Without it, reload keeps the config. */
+  reloadConfig?: () => Promise<RuntimeConfig>;
+}
+
+/** How long a fresh single server may take to elect itself before start gives up. */
+const LEADERSHIP_WAIT_MS = 30_000;
+
+/**
+ * One Sextant agent: the container, the plugins, the Raft server with its storage and state
+ * machine, the kernel services and the API surfaces, started in that order and stopped in
+ * reverse.
+ */
+export class Agent {
+  private readonly teardown: { what: string; run: () => Promise<void> }[] = [];
+  private surfaces: ApiSurface[] = [];
+  private current: RuntimeConfig;
+  private stopping: Promise<void> | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly opts: AgentOptions,
+    readonly hooks: AgentHooks,
+    readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {
+    this.current = opts.config;
+  }
+
+  /** The running configuration (replaced by a successful reload). */
+  get config(): RuntimeConfig {
+    return this.current;
+  }
+
+  /** The started API surfaces. */
+  apiSurfaces(): readonly ApiSurface[] {
+    return this.surfaces;
+  }
+
+  /** The bound `host:port` of the HTTP surface, if one is running. */
+  httpAddress(): string | undefined {
+    return this.surfaces.find((s) => s.name === 'http')?.addresses()[0];
+  }
+
+  /**
+   * Builds and starts an agent. On any failure everything already started is torn down and the
+   * error (a coded SextantError for configuration and plugin problems) is rethrown.
+   */
+  static async start(opts: AgentOptions): Promise<Agent> {
+    const clock = opts.clock ?? new SystemClock();
+    const random = opts.random ?? new SystemRandom();
+    const logger = TextLogger.create({
+      level: opts.config.logLevel,
+      json: opts.config.logJson,
+      clock,
+      sink: opts.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
+    });
+    const agent = new Agent(opts, createHooks(), logger, clock, random);
+    try {
+      await agent.boot();
+    } catch (e) {
+      await agent.stop().catch((err: unknown) => logger.error('cleanup after a failed start failed', { error: err }));
+      throw e;
+    }
+    return agent;
+  }
+
+  private onStop(what: string, run: () => Promise<void>): void {
+    this.teardown.push({ what, run });
+  }
+
+  private async boot(): Promise<void> {
+    const log = this.logger;
+    let config = this.current;
+    if (config.dataDir) await mkdir(config.dataDir, { recursive: true });
+    const nodeId = await resolveNodeId(config.dataDir, config.nodeId, this.random);
+    config = Object.freeze({ ...config, nodeId });
+    this.current = config;
+    if (config.pidFile) {
+      const pidFile = config.pidFile;
+      await mkdir(dirname(pidFile), { recursive: true });
+      await writeFile(pidFile, `${process.pid}`);
+      this.onStop('pid file', () => rm(pidFile, { force: true }));
+    }
+
+    const container = createAgentContainer();
+    this.onStop('container', () => container.dispose());
+    registerValue(container, 'config', config);
+    registerValue(container, 'logger', log);
+    registerValue(container, 'clock', this.clock);
+    registerValue(container, 'random', this.random);
+    registerValue(container, 'hooks', this.hooks);
+    const services: KernelServices = container.cradle;
+
+    // Plugins: first-party ones, then the config's, all through the same loader.
+    const root = packageRoot();
+    const refs: PluginRef[] = [
+      ...FIRST_PARTY_PLUGINS.map((name) => ({ spec: firstPartyPluginPath(name), baseDir: root, source: 'first-party' })),
+      ...config.plugins.map((p) => ({ spec: p.spec, baseDir: p.baseDir, source: p.source })),
+    ];
+    const plugins = await loadPlugins(refs, config.pluginConfig);
+    const registry = new ProviderRegistry();
+    for (const p of plugins) {
+      const ctx: PluginContext = {
+        name: p.manifest.name,
+        pluginConfig: p.pluginConfig,
+        config,
+        hooks: this.hooks,
+        logger: log.child(p.manifest.name),
+        provide: (port, id, factory) => registry.add({ port, id, plugin: p.manifest.name, factory }),
+      };
+      try {
+        await p.manifest.register(ctx);
+      } catch (e) {
+        if (isSextantError(e)) throw e;
+        throw new SextantError(ErrorCode.PluginRegisterFailed, `${p.source}: plugin ${p.manifest.name}: register failed: ${(e as Error).message}`, undefined, { cause: e });
+      }
+      log.debug('plugin loaded', { plugin: p.manifest.name, version: p.manifest.version, file: p.file });
+    }
+
+    // Storage, transport, state machine, Raft.
+    const storageProvider = registry.select('logStore', config.adapters[ADAPTER_KEYS.logStore], config.dataDir ? 'sqlite' : 'memory');
+    const storage: RaftStorage = await storageProvider.factory(services);
+    this.onStop('raft storage', () => storage.close());
+    log.info('raft storage ready', { adapter: storageProvider.id });
+
+    const transportProvider = registry.select('transport', config.adapters[ADAPTER_KEYS.transport], 'tcp');
+    const transport: Transport = await transportProvider.factory(services);
+    await transport.start();
+    this.onStop('transport', () => transport.close());
+    const serverPort = Number(/:(\d+)$/.exec(transport.localAddress)?.[1] ?? config.ports.server);
+    this.current = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, server: serverPort }) });
+
+    const store = new StateStore({
+      onWatcherError: (e) => log.error('a watcher failed', { error: e }),
+      onKvChange: (change) => {
+        try {
+          this.hooks.kvChanged.call(change);
+        } catch (e) {
+          log.error('a kvChanged tap failed', { error: e });
+        }
+      },
+    });
+    const raft = new RaftServer({
+      id: config.nodeId,
+      address: transport.localAddress,
+      bootstrap: config.bootstrap || config.dev ? [{ id: config.nodeId, address: transport.localAddress, voter: true }] : undefined,
+      storage,
+      stateMachine: store,
+      transport,
+      clock: this.clock,
+      random: this.random,
+      logger: log,
+      options: {
+        multiplier: config.raft.multiplier,
+        snapshotThreshold: config.raft.snapshotThreshold,
+        trailingLogs: config.raft.trailingLogs,
+      },
+    });
+    raft.onLeadershipChange((isLeader) => {
+      log.info(isLeader ? 'cluster leadership acquired' : 'cluster leadership lost');
+      this.hooks.leadership.call(isLeader);
+    });
+    await raft.start();
+    this.onStop('raft', () => raft.stop());
+
+    const status = new RaftStatus(raft);
+    registerLazy(container, 'status', () => status);
+    registerLazy(container, 'kv', () => new KvEndpoint({ store, raft, clock: this.clock, random: this.random,
+      config: { kvMaxValueSize: config.limits.kvMaxValueSize, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
+    }));
+    registerLazy(container, 'agent', () => new LocalAgent({ config: () => this.current, status, version: sextantVersion(), reload: () => this.reload() }));
+
+    if (config.bootstrap || config.dev) await this.awaitLeadership(raft);
+
+    await this.hooks.starting.promise();
+    for (const provider of registry.all('apiSurface')) {
+      const surface = await provider.factory(services);
+      await surface.start();
+      this.surfaces.push(surface);
+      this.onStop(`surface ${surface.name}`, () => surface.stop());
+    }
+    await this.hooks.started.promise();
+    this.banner(transport.localAddress);
+  }
+
+  private awaitLeadership(raft: RaftServer): Promise<void> {
+    if (raft.isLeader()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        off();
+        reject(new SextantError(ErrorCode.NoLeader, `no cluster leader after ${LEADERSHIP_WAIT_MS} ms`));
+      }, LEADERSHIP_WAIT_MS);
+      const off = raft.onLeadershipChange((isLeader) => {
+        if (!isLeader) return;
+        timer.cancel();
+        off();
+        resolve();
+      });
+    });
+  }
+
+  private banner(serverAddr: string): void {
+    const c = this.current;
+    const http = this.surfaces.find((s) => s.name === 'http')?.addresses() ?? [];
+    const lines = [
+      '==> Starting Sextant agent...',
+      `               Version: '${sextantVersion()}'`,
+      `               Node ID: '${c.nodeId}'`,
+      `             Node name: '${c.nodeName}'`,
+      `            Datacenter: '${c.datacenter}'`,
+      `                Server: ${c.server} (Bootstrap: ${c.bootstrap || c.dev})`,
+      `           Client Addr: [${c.clientAddrs.join(' ')}] (HTTP: ${http.map((a) => a.split(':').pop()).join(',') || c.ports.http}, DNS: ${c.ports.dns})`,
+      `          Cluster Addr: ${serverAddr}`,
+      `              Data Dir: ${c.dataDir ?? '(in memory)'}`,
+      '',
+      '==> Log data will now stream in as it occurs:',
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /**
+   * Re-reads the configuration and applies what is reloadable (log level now; services, checks
+   * and DNS settings through the reload hook). An invalid configuration is refused with
+   * CONFIG_INVALID and the running configuration is kept. Reloads run one at a time.
+   */
+  reload(): Promise<void> {
+    const next = this.reloading.then(() => this.reloadOnce());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    if (!this.opts.reloadConfig) {
+      this.logger.warn('reload requested, but this agent has no configuration source to re-read');
+      return;
+    }
+    let next: RuntimeConfig;
+    try {
+      next = await this.opts.reloadConfig();
+    } catch (e) {
+      this.logger.error('reload refused, keeping the running configuration', { error: e });
+      if (isSextantError(e)) throw e;
+      throw new SextantError(ErrorCode.ConfigInvalid, (e as Error).message, undefined, { cause: e });
+    }
+    const prev = this.current;
+    next = Object.freeze({ ...next, nodeId: prev.nodeId });
+    const restartOnly = nonReloadableChanges(prev, next);
+    if (restartOnly.length > 0) {
+      this.logger.warn('these settings changed but take effect only after a restart', { keys: restartOnly.join(',') });
+    }
+    this.logger.setLevel(next.logLevel);
+    this.current = next;
+    await this.hooks.reload.promise(next, prev);
+    this.logger.info('reload complete');
+  }
+
+  /** Stops surfaces first, then Raft, transport and storage (reverse start order). Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.hooks.stopping.promise().catch((e: unknown) => this.logger.error('stopping hook failed', { error: e }));
+      for (const step of this.teardown.reverse()) {
+        try {
+          await step.run();
+        } catch (e) {
+          this.logger.error(`stopping ${step.what} failed`, { error: e });
+        }
+      }
+      this.surfaces = [];
+    })();
+    return this.stopping;
+  }
+}
