@@ -12,6 +12,8 @@ export * from './ports/api-surface.js';
 export * from './services/kv-service.js';
 export * from './services/status-service.js';
 export * from './services/agent-service.js';
+export * from './services/catalog-service.js';
+export * from './services/local-agent-service.js';
 export * from './model/kv.js';
 export * from './model/query.js';
 export * from './model/catalog.js';

@@ -10,6 +10,8 @@ import type { ApiSurface } from './ports/api-surface.js';
 import type { KvService } from './services/kv-service.js';
 import type { StatusService } from './services/status-service.js';
 import type { AgentService } from './services/agent-service.js';
+import type { CatalogApi, HealthApi } from './services/catalog-service.js';
+import type { LocalAgentApi } from './services/local-agent-service.js';
 
 /** The kernel API version plugins declare a semver range against. */
 export const KERNEL_API_VERSION = '1.0.0';
@@ -51,6 +53,11 @@ export interface KernelServices {
   readonly kv: KvService;
   readonly status: StatusService;
   readonly agent: AgentService;
+  readonly catalog: CatalogApi;
+  readonly health: HealthApi;
+  readonly localAgent: LocalAgentApi;
+  /** Every loaded check runner (the checkRunner port's providers), by kind. */
+  readonly checkRunners: ReadonlyMap<string, CheckRunner>;
   readonly resolver: Resolver;
 }
 

@@ -12,6 +12,9 @@ export type CheckDefinition = Readonly<Record<string, unknown>> & {
   readonly name: string;
 };
 
+/** Where a check definition came from. */
+export type CheckOrigin = 'config' | 'api';
+
 export interface CheckResult {
   status: Exclude<HealthStatus, 'maintenance'>;
   /** The output Consul would report (already capped by the runner to its limit). */
@@ -23,8 +26,13 @@ export interface CheckRunner {
   readonly kind: string;
   /** True when this runner handles `def` (e.g. it has an `http` field). Pure, no side effects. */
   accepts(def: CheckDefinition): boolean;
-  /** Returns a plain-text reason when `def` is invalid for this kind, else undefined. */
-  validate(def: CheckDefinition): string | undefined;
+  /**
+   * Returns a plain-text reason when `def` is invalid for this kind, else undefined. `origin`
+   * says where the definition came from: the config directory, or the HTTP API (script checks
+   * allow the API only with enable_script_checks, config files also with
+   * enable_local_script_checks).
+   */
+  validate(def: CheckDefinition, origin: CheckOrigin): string | undefined;
   /**
    * Performs one probe. Resolves with the result; never rejects (failures are `critical`
    * results). Must stop and resolve `critical` when `signal` aborts (timeout or deregistration),

@@ -1,0 +1,49 @@
+import type { CatalogService } from '../model/catalog.js';
+import type { HealthCheck, HealthStatus } from '../model/health.js';
+
+/** A service as /v1/agent/services shows it (Consul's AgentService JSON), plus Datacenter. */
+export type AgentServiceView = Omit<CatalogService, 'CreateIndex' | 'ModifyIndex'> & { Datacenter: string; ContentHash?: string };
+
+/** A check as /v1/agent/checks shows it. */
+export type AgentCheckView = Omit<HealthCheck, 'CreateIndex' | 'ModifyIndex'>;
+
+/** /v1/agent/health/service/*: the worst status of an instance's checks (node checks included). */
+export interface AgentServiceHealth {
+  AggregatedStatus: HealthStatus;
+  Service: AgentServiceView;
+  Checks: AgentCheckView[];
+}
+
+/**
+ * The agent's own services and checks (the source of truth for its node, which anti-entropy
+ * syncs into the catalog). Definitions come in Consul's JSON in any key case (CamelCase or
+ * snake_case); invalid ones reject with BAD_REQUEST and a message saying what is wrong, and
+ * nothing is registered.
+ */
+export interface LocalAgentApi {
+  /** Local services by id. */
+  services(): Record<string, AgentServiceView>;
+  /** One local service, or undefined. */
+  service(id: string): AgentServiceView | undefined;
+  /** Registers (or replaces) a service and its embedded checks; persisted when registered over HTTP. */
+  registerService(definition: unknown, opts: { replaceExistingChecks: boolean }): Promise<void>;
+  /** Removes a service and its checks; NOT_FOUND for an unknown id. */
+  deregisterService(id: string): Promise<void>;
+  /** Puts a service into or out of maintenance (a critical `_service_maintenance:<id>` check). */
+  serviceMaintenance(id: string, enable: boolean, reason: string): Promise<void>;
+  /** Puts the node into or out of maintenance (a critical `_node_maintenance` check). */
+  nodeMaintenance(enable: boolean, reason: string): Promise<void>;
+  /** Local checks by id. */
+  checks(): Record<string, AgentCheckView>;
+  /** Registers (or replaces) a check; persisted when registered over HTTP. */
+  registerCheck(definition: unknown): Promise<void>;
+  /** Removes a check; NOT_FOUND for an unknown id. */
+  deregisterCheck(id: string): Promise<void>;
+  /** TTL update (pass/warn/fail/update): sets status and output and re-arms the TTL. NOT_FOUND for
+   * an unknown id; BAD_REQUEST for a check that is not a TTL check. */
+  updateTtl(id: string, status: Exclude<HealthStatus, 'maintenance'>, output: string): Promise<void>;
+  /** Aggregated health of one local instance, or undefined for an unknown id. */
+  serviceHealthById(id: string): AgentServiceHealth | undefined;
+  /** Aggregated health of every local instance of a service name ([] when none). */
+  serviceHealthByName(name: string): AgentServiceHealth[];
+}
