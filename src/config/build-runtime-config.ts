@@ -19,6 +19,8 @@ export interface PluginEntry {
 /** What besides the merged user config the runtime config is built from. */
 export interface BuildContext {
   readonly dev: boolean;
+  /** False for `sextant validate`, which checks files that need not name a data_dir. Default true. */
+  readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
   readonly sources: readonly string[];
   /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
@@ -88,7 +90,7 @@ export function buildRuntimeConfig(
   if (nodeName === '') problem('node_name cannot be empty');
 
   const dataDir = str(c.data_dir) || undefined;
-  if (dataDir === undefined && !ctx.dev) problem('data_dir cannot be empty');
+  if (dataDir === undefined && !ctx.dev && ctx.requireDataDir !== false) problem('data_dir cannot be empty');
   if (dataDir !== undefined && !ctx.dev) {
     let isDir = true;
     try {

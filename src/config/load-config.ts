@@ -42,6 +42,8 @@ export interface LoadConfigInput {
   readonly hostname?: string;
   /** Used only when bind_addr is 0.0.0.0/:: and advertise_addr is unset; os.networkInterfaces() when absent. */
   readonly networkInterfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
+  /** `sextant validate`: check the files without requiring what only a running agent needs (data_dir). */
+  readonly validateOnly?: boolean;
 }
 
 /** A successfully loaded configuration and the non-fatal notes about it. */
@@ -159,6 +161,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   merged = mergeUserConfig(merged, foldSingulars({ ...flags.overrides }));
   const built = buildRuntimeConfig(merged, {
     dev: flags.dev,
+    requireDataDir: !input.validateOnly,
     plugins,
     sources,
     networkInterfaces: input.networkInterfaces ?? osNetworkInterfaces,
@@ -198,6 +201,7 @@ export type ValidationResult =
 export async function validateConfigDirs(paths: readonly string[], opts: { configFormat?: string; dev?: boolean; hostname?: string } = {}): Promise<ValidationResult> {
   const out = await load({
     flags: { dev: opts.dev ?? false, configPaths: paths, configFormat: opts.configFormat ?? '', overrides: {} },
+    validateOnly: true,
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
   });
   if (out.loaded) return { ok: true, config: out.loaded.config, warnings: out.loaded.warnings };

@@ -120,6 +120,7 @@ export class RaftServer implements RaftApi {
     if (snap) {
       if (sm.lastApplied() < snap.meta.lastIndex) sm.restore(snap.data, snap.meta.lastIndex);
       this.snapshotIndex = snap.meta.lastIndex;
+      this.log.info('restored state from snapshot', { index: snap.meta.lastIndex, term: snap.meta.lastTerm });
     }
     const lastLogIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snap?.meta.lastIndex ?? 0);
     this.applied = Math.min(sm.lastApplied(), lastLogIndex);
@@ -461,7 +462,7 @@ export class RaftServer implements RaftApi {
     const compactTo = index - this.timing.trailingLogs;
     node.compact(snapshot, compactTo);
     if (compactTo >= 1) await this.deps.storage.log.deleteRange(1, compactTo);
-    this.log.debug('raft snapshot taken', { index, term, compactedTo: Math.max(0, compactTo) });
+    this.log.info('snapshot complete', { index, term, compactedTo: Math.max(0, compactTo) });
   }
 
   // ---------------------------------------------------------------- helpers
