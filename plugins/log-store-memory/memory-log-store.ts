@@ -1,8 +1,8 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LogEntry, LogStore } from '../../contracts/ports/log-store.js';
-import { ClosedGuard } from './closed-guard.js';
+import { ClosedGuard } from '../../src/platform/closed-guard.js';
 import type { MemoryRaftDisk } from './memory-raft-disk.js';
-import { invalidEntries } from './validate-entries.js';
+import { invalidEntries } from '../../contracts/ports/log-entry-rules.js';
 
 function copy(e: LogEntry): LogEntry {
   return { index: e.index, term: e.term, type: e.type, data: e.data.slice() };

@@ -1,8 +1,8 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LogEntry, LogEntryType, LogStore } from '../../contracts/ports/log-store.js';
-import { ClosedGuard } from './closed-guard.js';
+import { ClosedGuard } from '../../src/platform/closed-guard.js';
 import type { SqliteStorageContext } from './sqlite-storage-context.js';
-import { invalidEntries } from './validate-entries.js';
+import { invalidEntries } from '../../contracts/ports/log-entry-rules.js';
 
 /** Deleting at least this many entries triggers `PRAGMA wal_checkpoint(TRUNCATE)`. */
 export const CHECKPOINT_AFTER_DELETED = 4096;

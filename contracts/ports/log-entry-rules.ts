@@ -1,5 +1,6 @@
-import type { LogEntry } from '../../contracts/ports/log-store.js';
-import { LogEntryType } from '../../contracts/ports/log-store.js';
+/** Executable rules of the LogStore contract, shared by every adapter (first- or third-party). */
+import type { LogEntry } from './log-store.js';
+import { LogEntryType } from './log-store.js';
 
 const KNOWN_TYPES = new Set<number>(Object.values(LogEntryType));
 
