@@ -28,43 +28,56 @@ export const agentCommand: Command = {
       println(io.stdout, this.help());
       return 0;
     }
-    let agent: Agent;
+    // Signal handlers go in before the agent starts, so a signal that arrives while it is
+    // starting (or right after the banner) is handled, never the default "terminate" action.
+    let agent: Agent | undefined;
+    let stopRequested: NodeJS.Signals | undefined;
+    let finish: (code: number) => void = () => {};
+    const done = new Promise<number>((resolve) => (finish = resolve));
+    const shutdown = (signal: NodeJS.Signals): void => {
+      if (!agent) return;
+      const a = agent;
+      a.logger.info(`caught signal ${signal}, shutting down`);
+      void a.stop().then(
+        () => {
+          a.logger.info('agent stopped');
+          finish(0);
+        },
+        () => finish(1),
+      );
+    };
+    const onHup = (): void => {
+      if (!agent) return; // still starting: the config being loaded is already the newest
+      agent.logger.info('caught signal: hangup, reloading configuration');
+      agent.reload().catch(() => undefined); // the agent logged why it refused
+    };
+    const onStop = (signal: NodeJS.Signals): void => {
+      if (stopRequested) {
+        agent?.logger.warn(`caught second signal ${signal}, exiting now`);
+        finish(1);
+        return;
+      }
+      stopRequested = signal;
+      shutdown(signal);
+    };
+    process.on('SIGHUP', onHup);
+    process.on('SIGINT', onStop);
+    process.on('SIGTERM', onStop);
     try {
-      const { config, warnings } = await loadConfig({ flags });
-      for (const w of warnings) println(io.stderr, `==> WARNING: ${w}`);
-      agent = await Agent.start({ config, reloadConfig: () => loadRuntimeConfig({ flags }) });
-    } catch (e) {
-      println(io.stderr, `==> ${isSextantError(e) ? e.message : ((e as Error).stack ?? String(e))}`);
-      return 1;
+      try {
+        const { config, warnings } = await loadConfig({ flags });
+        for (const w of warnings) println(io.stderr, `==> WARNING: ${w}`);
+        agent = await Agent.start({ config, reloadConfig: () => loadRuntimeConfig({ flags }) });
+      } catch (e) {
+        println(io.stderr, `==> ${isSextantError(e) ? e.message : ((e as Error).stack ?? String(e))}`);
+        return 1;
+      }
+      if (stopRequested) shutdown(stopRequested);
+      return await done;
+    } finally {
+      process.off('SIGHUP', onHup);
+      process.off('SIGINT', onStop);
+      process.off('SIGTERM', onStop);
     }
-    return new Promise<number>((resolve) => {
-      let shuttingDown = false;
-      const onHup = (): void => {
-        agent.logger.info('caught signal: hangup, reloading configuration');
-        agent.reload().catch(() => undefined); // the agent logged why it refused
-      };
-      const onStop = (signal: NodeJS.Signals): void => {
-        if (shuttingDown) {
-          agent.logger.warn(`caught second signal ${signal}, exiting now`);
-          resolve(1);
-          return;
-        }
-        shuttingDown = true;
-        agent.logger.info(`caught signal ${signal}, shutting down`);
-        void agent.stop().then(
-          () => {
-            process.off('SIGHUP', onHup);
-            process.off('SIGINT', onStop);
-            process.off('SIGTERM', onStop);
-            agent.logger.info('agent stopped');
-            resolve(0);
-          },
-          () => resolve(1),
-        );
-      };
-      process.on('SIGHUP', onHup);
-      process.on('SIGINT', onStop);
-      process.on('SIGTERM', onStop);
-    });
   },
 };
