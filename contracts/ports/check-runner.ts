@@ -42,3 +42,51 @@ export interface CheckRunner {
   /** Releases runner-wide resources (pools, sockets). Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Optional capability of a CheckRunner whose checks are never probed (Consul's TTL checks).
+ * Their status is pushed from outside — `PUT /v1/agent/check/pass|warn|fail|update/:id` — and
+ * they turn `critical` when nobody refreshes them within their TTL. The check supervisor asks
+ * `isPassiveCheckRunner(runner)` and, when true, never schedules `probe` for that runner's
+ * checks; instead it:
+ *
+ * 1. on registration arms a timer of `ttlMs(def)` (the check keeps its initial `status`,
+ *    default critical, and empty output until the first update);
+ * 2. on every update stores `status` and `capOutput(def, output)` as the check's output,
+ *    remembers that capped text as the "last output", and re-arms the timer to a full
+ *    `ttlMs(def)` — whether or not the TTL had already expired;
+ * 3. when the timer fires, sets the check `critical` with `expiredOutput(lastOutput)` (the last
+ *    output is kept, so a second expiry after no update reports the same text);
+ * 4. after an agent restart, restores a persisted status/output only if its expiry time (time of
+ *    the update + TTL) is still in the future, and then arms a full `ttlMs(def)` timer, as
+ *    Consul's loadCheckState + CheckTTL.Start do.
+ *
+ * If several runners accept one definition and one of them is passive, the passive one wins
+ * (Consul tests `IsTTL()` first).
+ */
+export interface PassiveCheckRunner extends CheckRunner {
+  /** Marks the capability; always `true`. */
+  readonly passive: true;
+  /**
+   * The TTL of `def` in milliseconds (> 0). Only call it on a definition `validate` accepted;
+   * otherwise it throws SextantError DURATION_INVALID.
+   */
+  ttlMs(def: CheckDefinition): number;
+  /**
+   * Caps an output submitted by pass/warn/fail/update the way Consul's CheckTTL.SetStatus
+   * does: when longer than the check's limit (`output_max_size`, default 4096 bytes) it keeps
+   * the FIRST bytes and appends ` ... (captured N of M bytes)`. The supervisor stores (and
+   * persists) the returned text.
+   */
+  capOutput(def: CheckDefinition, output: string): string;
+  /**
+   * The output of a check whose TTL lapsed: `TTL expired` when `lastOutput` is empty, else
+   * `TTL expired (last output before timeout follows): <lastOutput>`.
+   */
+  expiredOutput(lastOutput: string): string;
+}
+
+/** True when `runner` implements PassiveCheckRunner (its checks must not be probed). */
+export function isPassiveCheckRunner(runner: CheckRunner): runner is PassiveCheckRunner {
+  return (runner as Partial<PassiveCheckRunner>).passive === true;
+}

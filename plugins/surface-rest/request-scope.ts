@@ -2,7 +2,9 @@ import type { Context } from 'koa';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { AgentService } from '../../contracts/services/agent-service.js';
+import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
+import type { LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 
 /** What the REST surface is built from (RestSurface's constructor options). */
@@ -11,6 +13,12 @@ export interface RestSurfaceDeps {
   readonly kv: KvService;
   readonly status: StatusService;
   readonly agent: AgentService;
+  /** The replicated catalog (/v1/catalog/*); its routes answer 500 when absent. */
+  readonly catalog?: CatalogApi;
+  /** The health reads (/v1/health/*); their routes answer 500 when absent. */
+  readonly health?: HealthApi;
+  /** The agent's own services and checks (/v1/agent/service*, /v1/agent/check*); their routes answer 500 when absent. */
+  readonly localAgent?: LocalAgentApi;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;

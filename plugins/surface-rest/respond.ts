@@ -13,19 +13,23 @@ export function wantsPretty(scope: RequestScope): boolean {
   return scope.query.has('pretty') || scope.deps.config.dev;
 }
 
-/** 200 (or `status`) with `value` as JSON (`Content-Type: application/json`). */
+/**
+ * 200 (or `status`) with `value` as JSON (`Content-Type: application/json`). The body is a string
+ * with its type set first, so koa neither sniffs it nor copies it into a Buffer, and Node writes
+ * headers and body in one go.
+ */
 export function sendJson(scope: RequestScope, value: unknown, status = 200): void {
   const { ctx } = scope;
   ctx.status = status;
-  ctx.body = Buffer.from(encodeJson(value, wantsPretty(scope)), 'utf8');
-  ctx.set('Content-Type', 'application/json');
+  if (!ctx.res.headersSent) ctx.res.setHeader('Content-Type', 'application/json');
+  ctx.body = encodeJson(value, wantsPretty(scope));
 }
 
 /** A plain-text answer (Consul's error bodies). */
 export function sendText(ctx: Context, status: number, text: string): void {
   ctx.status = status;
-  ctx.body = Buffer.from(text, 'utf8');
   ctx.set('Content-Type', 'text/plain; charset=utf-8');
+  ctx.body = text;
 }
 
 /** An answer with an empty body (e.g. a KV miss: 404, no body, headers still set). */
@@ -41,9 +45,11 @@ const EFFECTIVE: Readonly<Record<Consistency, string>> = { default: 'leader', st
  * X-Consul-Effective-Consistency and X-Consul-Query-Backend on every read answer, 404s included.
  */
 export function setQueryMeta(ctx: Context, meta: QueryMeta, consistency: Consistency): void {
-  ctx.set('X-Consul-Index', String(Math.max(1, meta.index)));
-  ctx.set('X-Consul-KnownLeader', meta.knownLeader ? 'true' : 'false');
-  ctx.set('X-Consul-LastContact', String(Math.max(0, Math.floor(meta.lastContactMs))));
-  ctx.set('X-Consul-Effective-Consistency', EFFECTIVE[consistency]);
-  ctx.set('X-Consul-Query-Backend', 'blocking-query');
+  const res = ctx.res;
+  if (res.headersSent) return;
+  res.setHeader('X-Consul-Index', String(Math.max(1, meta.index)));
+  res.setHeader('X-Consul-KnownLeader', meta.knownLeader ? 'true' : 'false');
+  res.setHeader('X-Consul-LastContact', String(Math.max(0, Math.floor(meta.lastContactMs))));
+  res.setHeader('X-Consul-Effective-Consistency', EFFECTIVE[consistency]);
+  res.setHeader('X-Consul-Query-Backend', 'blocking-query');
 }

@@ -1,7 +1,37 @@
 import { deleteKv, getKv, putKv } from './kv-handlers.js';
 import { getLeader, getPeers } from './status-handlers.js';
 import { getMembers, getSelf, putReload } from './agent-handlers.js';
+import {
+  getAgentHealthById,
+  getAgentHealthByName,
+  getAgentService,
+  getAgentServices,
+  putAgentMaintenance,
+  putAgentServiceDeregister,
+  putAgentServiceMaintenance,
+  putAgentServiceRegister,
+} from './agent-service-handlers.js';
+import {
+  getAgentChecks,
+  putAgentCheckDeregister,
+  putAgentCheckFail,
+  putAgentCheckPass,
+  putAgentCheckRegister,
+  putAgentCheckUpdate,
+  putAgentCheckWarn,
+} from './agent-check-handlers.js';
 import type { Handler } from './request-scope.js';
+import {
+  getCatalogDatacenters,
+  getCatalogNode,
+  getCatalogNodeServices,
+  getCatalogNodes,
+  getCatalogService,
+  getCatalogServices,
+  putCatalogDeregister,
+  putCatalogRegister,
+} from './catalog-handlers.js';
+import { getHealthChecks, getHealthNode, getHealthService, getHealthState } from './health-handlers.js';
 
 /** The HTTP methods a route may answer. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -22,4 +52,31 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/agent/self', methods: { GET: getSelf } },
   { path: '/v1/agent/members', methods: { GET: getMembers } },
   { path: '/v1/agent/reload', methods: { PUT: putReload } },
+  { path: '/v1/agent/services', methods: { GET: getAgentServices } },
+  { path: '/v1/agent/service/register', methods: { PUT: putAgentServiceRegister } },
+  { path: '/v1/agent/service/deregister/:id', methods: { PUT: putAgentServiceDeregister } },
+  { path: '/v1/agent/service/maintenance/:id', methods: { PUT: putAgentServiceMaintenance } },
+  { path: '/v1/agent/service/:id', methods: { GET: getAgentService } },
+  { path: '/v1/agent/maintenance', methods: { PUT: putAgentMaintenance } },
+  { path: '/v1/agent/health/service/id/:id', methods: { GET: getAgentHealthById } },
+  { path: '/v1/agent/health/service/name/:name', methods: { GET: getAgentHealthByName } },
+  { path: '/v1/agent/checks', methods: { GET: getAgentChecks } },
+  { path: '/v1/agent/check/register', methods: { PUT: putAgentCheckRegister } },
+  { path: '/v1/agent/check/deregister/:id', methods: { PUT: putAgentCheckDeregister } },
+  { path: '/v1/agent/check/pass/:id', methods: { PUT: putAgentCheckPass } },
+  { path: '/v1/agent/check/warn/:id', methods: { PUT: putAgentCheckWarn } },
+  { path: '/v1/agent/check/fail/:id', methods: { PUT: putAgentCheckFail } },
+  { path: '/v1/agent/check/update/:id', methods: { PUT: putAgentCheckUpdate } },
+  { path: '/v1/catalog/register', methods: { PUT: putCatalogRegister } },
+  { path: '/v1/catalog/deregister', methods: { PUT: putCatalogDeregister } },
+  { path: '/v1/catalog/datacenters', methods: { GET: getCatalogDatacenters } },
+  { path: '/v1/catalog/nodes', methods: { GET: getCatalogNodes } },
+  { path: '/v1/catalog/services', methods: { GET: getCatalogServices } },
+  { path: '/v1/catalog/service/:service', methods: { GET: getCatalogService } },
+  { path: '/v1/catalog/node/:node', methods: { GET: getCatalogNode } },
+  { path: '/v1/catalog/node-services/:node', methods: { GET: getCatalogNodeServices } },
+  { path: '/v1/health/node/:node', methods: { GET: getHealthNode } },
+  { path: '/v1/health/checks/:service', methods: { GET: getHealthChecks } },
+  { path: '/v1/health/service/:service', methods: { GET: getHealthService } },
+  { path: '/v1/health/state/:state', methods: { GET: getHealthState } },
 ];

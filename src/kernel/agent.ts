@@ -3,19 +3,25 @@ import { dirname } from 'node:path';
 import type { AgentHooks } from '../../contracts/hooks.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
+import type { CheckRunner } from '../../contracts/ports/check-runner.js';
 import type { RaftStorage } from '../../contracts/ports/log-store.js';
 import type { Transport } from '../../contracts/ports/transport.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import { ADAPTER_KEYS } from '../../contracts/plugin.js';
 import type { KernelServices, PluginContext } from '../../contracts/plugin.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
+import { AntiEntropy } from '../agent/anti-entropy.js';
 import { LocalAgent } from '../agent/local-agent.js';
+import { LocalPersistence } from '../agent/local-persistence.js';
+import { LocalState } from '../agent/local-state.js';
 import { RaftStatus } from '../agent/raft-status.js';
 import { nonReloadableChanges } from '../config/reload-changes.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
 import { TextLogger } from '../platform/text-logger.js';
+import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
+import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
 import { StateStore } from '../state/state-store.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
@@ -52,6 +58,7 @@ export class Agent {
   private current: RuntimeConfig;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  private localState: LocalState | undefined;
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -176,6 +183,13 @@ export class Agent {
           log.error('a kvChanged tap failed', { error: e });
         }
       },
+      onCatalogChange: (services) => {
+        try {
+          this.hooks.catalogChanged.call(services);
+        } catch (e) {
+          log.error('a catalogChanged tap failed', { error: e });
+        }
+      },
     });
     const raft = new RaftServer({
       id: config.nodeId,
@@ -205,9 +219,62 @@ export class Agent {
     registerLazy(container, 'kv', () => new KvEndpoint({ store, raft, clock: this.clock, random: this.random,
       config: { kvMaxValueSize: config.limits.kvMaxValueSize, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
     }));
+    const catalogDeps = {
+      store,
+      raft,
+      clock: this.clock,
+      config: { datacenter: config.datacenter, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
+    };
+    registerLazy(container, 'catalog', () => new CatalogEndpoint(catalogDeps));
+    registerLazy(container, 'health', () => new HealthEndpoint(catalogDeps));
     registerLazy(container, 'agent', () => new LocalAgent({ config: () => this.current, status, version: sextantVersion(), reload: () => this.reload() }));
 
+    // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
+    const checkRunners = new Map<string, CheckRunner>();
+    this.onStop('check runners', async () => {
+      for (const r of checkRunners.values()) await r.close();
+    });
+    for (const provider of registry.all('checkRunner')) {
+      const runner = await provider.factory(services);
+      const clash = checkRunners.get(runner.kind);
+      if (clash) {
+        throw new SextantError(ErrorCode.AdapterDuplicate, `plugin ${provider.plugin}: check kind "${runner.kind}" is already provided by another plugin`);
+      }
+      checkRunners.set(runner.kind, runner);
+    }
+    registerValue(container, 'checkRunners', checkRunners);
+    const localLog = log.child('local');
+    const localState = new LocalState({
+      config: () => this.current,
+      runners: checkRunners,
+      clock: this.clock,
+      random: this.random,
+      logger: localLog,
+      hooks: this.hooks,
+      persistence: config.dataDir ? new LocalPersistence(config.dataDir, { logger: localLog, random: this.random }) : undefined,
+    });
+    this.localState = localState;
+    await localState.start();
+    this.onStop('local state', () => localState.stop());
+    registerLazy(container, 'localAgent', () => localState);
+
     if (config.bootstrap || config.dev) await this.awaitLeadership(raft);
+
+    const antiEntropy = new AntiEntropy({
+      config: () => this.current,
+      local: localState,
+      catalog: services.catalog,
+      health: services.health,
+      clock: this.clock,
+      random: this.random,
+      logger: log.child('anti_entropy'),
+    });
+    antiEntropy.start();
+    this.onStop('anti-entropy', () => antiEntropy.stop());
+    this.hooks.reload.tapPromise('local-state', async (next) => {
+      await localState.applyConfig(next);
+      antiEntropy.requestFullSync();
+    });
 
     await this.hooks.starting.promise();
     for (const provider of registry.all('apiSurface')) {
@@ -281,7 +348,15 @@ export class Agent {
       throw new SextantError(ErrorCode.ConfigInvalid, (e as Error).message, undefined, { cause: e });
     }
     const prev = this.current;
-    next = Object.freeze({ ...next, nodeId: prev.nodeId });
+    next = Object.freeze({ ...next, nodeId: prev.nodeId, ports: Object.freeze({ ...next.ports, server: prev.ports.server }) });
+    try {
+      // A service or check the running agent cannot take (unknown kind, script checks disabled)
+      // refuses the whole reload before anything changes.
+      this.localState?.validateConfig(next);
+    } catch (e) {
+      this.logger.error('reload refused, keeping the running configuration', { error: e });
+      throw e;
+    }
     const restartOnly = nonReloadableChanges(prev, next);
     if (restartOnly.length > 0) {
       this.logger.warn('these settings changed but take effect only after a restart', { keys: restartOnly.join(',') });

@@ -6,7 +6,17 @@ import { packageRoot } from './package-root.js';
  * First-party plugins every agent loads before the config's own `plugins`, through the same
  * loader as third-party ones. Each is a folder under plugins/.
  */
-export const FIRST_PARTY_PLUGINS: readonly string[] = ['log-store-sqlite', 'log-store-memory', 'transport-tcp', 'surface-rest'];
+export const FIRST_PARTY_PLUGINS: readonly string[] = [
+  'log-store-sqlite',
+  'log-store-memory',
+  'transport-tcp',
+  'check-script',
+  'check-http',
+  'check-tcp',
+  'check-ttl',
+  'check-docker',
+  'surface-rest',
+];
 
 /**
  * The module path of a first-party plugin: the built `.js` when running from dist/, the `.ts`

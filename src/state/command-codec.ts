@@ -1,6 +1,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { CommandTag, type Command } from './command.js';
+import { catalogDeregisterPayload, catalogRegisterPayload, decodeCatalogDeregister, decodeCatalogRegister } from './catalog-command-codec.js';
 import { isCanonicalUint64 } from './uint64.js';
 
 /**
@@ -27,6 +28,10 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return encode([CommandTag.KvDeleteTree, V1, cmd.prefix]);
     case 'kv.tombstone-reap':
       return encode([CommandTag.KvTombstoneReap, V1, cmd.index]);
+    case 'catalog.register':
+      return encode([CommandTag.CatalogRegister, V1, catalogRegisterPayload(cmd)]);
+    case 'catalog.deregister':
+      return encode([CommandTag.CatalogDeregister, V1, catalogDeregisterPayload(cmd)]);
   }
 }
 
@@ -66,6 +71,12 @@ export function decodeCommand(data: Uint8Array): Command {
     case CommandTag.KvTombstoneReap:
       f.arity(3);
       return { type: 'kv.tombstone-reap', index: f.index(2) };
+    case CommandTag.CatalogRegister:
+      f.arity(3);
+      return decodeCatalogRegister(raw[2]);
+    case CommandTag.CatalogDeregister:
+      f.arity(3);
+      return decodeCatalogDeregister(raw[2]);
     default:
       throw invalid(`unknown command tag ${String(tag)}`);
   }

@@ -1,3 +1,7 @@
+import type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
+
+export type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
+
 /**
  * The replicated commands: what a Raft log entry carries. Each type has a stable numeric tag
  * on the wire (CommandTag) and its own record version. Both lists are append-only: never
@@ -13,6 +17,8 @@ export const CommandTag = {
   KvDeleteCas: 4,
   KvDeleteTree: 5,
   KvTombstoneReap: 6,
+  CatalogRegister: 64,
+  CatalogDeregister: 65,
 } as const;
 
 export type CommandTag = (typeof CommandTag)[keyof typeof CommandTag];
@@ -65,4 +71,6 @@ export type Command =
   | KvDeleteCommand
   | KvDeleteCasCommand
   | KvDeleteTreeCommand
-  | KvTombstoneReapCommand;
+  | KvTombstoneReapCommand
+  | CatalogRegisterCommand
+  | CatalogDeregisterCommand;

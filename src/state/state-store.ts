@@ -6,9 +6,12 @@ import type { Command } from './command.js';
 import { decodeCommand } from './command-codec.js';
 import type { KvReader } from './kv-reader.js';
 import { KvTable } from './kv-table.js';
+import type { CatalogReader } from './catalog-reader.js';
+import { CatalogTable } from './catalog-table.js';
 
-/** Snapshot envelope version written by snapshot(); restore() accepts only known versions. */
+/** Snapshot envelope versions: v1 = KV only; v2 = KV + catalog (written today). restore() accepts both. */
 const SNAPSHOT_V1 = 1;
+const SNAPSHOT_V2 = 2;
 
 /** Options of a StateStore. */
 export interface StateStoreOptions {
@@ -16,21 +19,30 @@ export interface StateStoreOptions {
   onWatcherError?: (e: unknown) => void;
   /** Told of every applied write that changed KV keys (drives the kvChanged hook). Must not throw. */
   onKvChange?: (change: KvChange) => void;
+  /** Told of every applied write that changed the catalog, with the affected service names (drives the catalogChanged hook). Must not throw. */
+  onCatalogChange?: (services: readonly string[]) => void;
 }
 
 /**
- * The replicated state: the kernel's StateMachine. Holds the tables (KV today; sessions,
- * catalog, ACL later), applies decoded commands deterministically at the entry's Raft index,
+ * The replicated state: the kernel's StateMachine. Holds the tables (KV and catalog today; sessions,
+ * ACL later), applies decoded commands deterministically at the entry's Raft index,
  * and serializes everything (tombstones and indexes included) into a versioned msgpack
  * snapshot. Readers use the read-only table views (`kv`) and park blocking queries on their
  * watches.
  */
 export class StateStore implements StateMachine {
   private readonly kvTable: KvTable;
+  private readonly catalogTable: CatalogTable;
   private applied = 0;
 
   constructor(opts: StateStoreOptions = {}) {
     this.kvTable = new KvTable(opts.onWatcherError, opts.onKvChange);
+    this.catalogTable = new CatalogTable(opts.onWatcherError, opts.onCatalogChange);
+  }
+
+  /** The catalog (nodes, services, checks), read side. */
+  get catalog(): CatalogReader {
+    return this.catalogTable;
   }
 
   /** The KV table, read side (reads, indexes, watches). */
@@ -40,7 +52,7 @@ export class StateStore implements StateMachine {
 
   /** Total parked watchers across all tables. */
   watcherCount(): number {
-    return this.kvTable.watcherCount();
+    return this.kvTable.watcherCount() + this.catalogTable.watcherCount();
   }
 
   /**
@@ -63,9 +75,9 @@ export class StateStore implements StateMachine {
     return this.applied;
   }
 
-  /** A versioned msgpack image `{ v: 1, lastApplied, kv: KvTableSnapshot }` of the whole state. */
+  /** A versioned msgpack image `{ v: 2, lastApplied, kv: KvTableSnapshot, catalog: CatalogTableSnapshot }` of the whole state. */
   snapshot(): Uint8Array {
-    return encode({ v: SNAPSHOT_V1, lastApplied: this.applied, kv: this.kvTable.toSnapshot() });
+    return encode({ v: SNAPSHOT_V2, lastApplied: this.applied, kv: this.kvTable.toSnapshot(), catalog: this.catalogTable.toSnapshot() });
   }
 
   /**
@@ -82,8 +94,12 @@ export class StateStore implements StateMachine {
     }
     if (typeof raw !== 'object' || raw === null) throw new SextantError(ErrorCode.StorageCorrupt, 'corrupt state snapshot: not a record');
     const img = raw as Record<string, unknown>;
-    if (img.v !== SNAPSHOT_V1) throw new SextantError(ErrorCode.StorageCorrupt, `unknown state snapshot version ${String(img.v)}`);
+    if (img.v !== SNAPSHOT_V1 && img.v !== SNAPSHOT_V2) throw new SextantError(ErrorCode.StorageCorrupt, `unknown state snapshot version ${String(img.v)}`);
+    // Validate the catalog part before touching anything (a v1 image has none: empty catalog).
+    const catalog = new CatalogTable();
+    if (img.v === SNAPSHOT_V2) catalog.load(img.catalog);
     this.kvTable.load(img.kv);
+    this.catalogTable.load(img.v === SNAPSHOT_V2 ? img.catalog : undefined);
     this.applied = lastIndex;
   }
 
@@ -102,6 +118,10 @@ export class StateStore implements StateMachine {
         return kv.deleteTree(idx, cmd.prefix);
       case 'kv.tombstone-reap':
         return kv.reapTombstones(cmd.index);
+      case 'catalog.register':
+        return this.catalogTable.register(idx, cmd);
+      case 'catalog.deregister':
+        return this.catalogTable.deregister(idx, cmd);
     }
   }
 }

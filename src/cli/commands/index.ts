@@ -1,9 +1,15 @@
 import type { Command } from '../command.js';
+import { catalogDatacentersCommand } from './catalog-datacenters.js';
+import { catalogNodesCommand } from './catalog-nodes.js';
+import { catalogServicesCommand } from './catalog-services.js';
 import { kvDeleteCommand } from './kv-delete.js';
 import { kvExportCommand } from './kv-export.js';
 import { kvGetCommand } from './kv-get.js';
 import { kvImportCommand } from './kv-import.js';
 import { kvPutCommand } from './kv-put.js';
+import { maintCommand } from './maint.js';
+import { servicesDeregisterCommand } from './services-deregister.js';
+import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
 import { reloadCommand } from './reload.js';
 import { versionCommand } from './version.js';
@@ -18,6 +24,16 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   membersCommand,
   reloadCommand,
   versionCommand,
+  catalogDatacentersCommand,
+  catalogNodesCommand,
+  catalogServicesCommand,
+  maintCommand,
+  servicesRegisterCommand,
+  servicesDeregisterCommand,
 ];
+
+export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
+
+export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand };
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };

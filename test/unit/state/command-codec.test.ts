@@ -44,7 +44,7 @@ describe('command codec', () => {
   });
 
   it('writes the stable wire tags', () => {
-    expect(CommandTag).toEqual({ KvSet: 1, KvCas: 2, KvDelete: 3, KvDeleteCas: 4, KvDeleteTree: 5, KvTombstoneReap: 6 });
+    expect(CommandTag).toEqual({ KvSet: 1, KvCas: 2, KvDelete: 3, KvDeleteCas: 4, KvDeleteTree: 5, KvTombstoneReap: 6, CatalogRegister: 64, CatalogDeregister: 65 });
     expect(encodeCommand({ type: 'kv.delete', key: 'a' })).toEqual(encode([3, 1, 'a']));
   });
 

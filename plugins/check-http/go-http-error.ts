@@ -1,0 +1,30 @@
+import { goDialErrorText, goErrnoText, goLookupErrorText, joinHostPort } from '../check-tcp/go-net-error.js';
+import type { ProbeDeadline } from '../check-script/probe-deadline.js';
+
+const UNKNOWN_AUTHORITY = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/**
+ * The inner text of Go's *url.Error for a failed HTTP check request (the caller prefixes
+ * `<Op> "<url>": `): dial errors, `no such host`, `EOF` for a connection closed before a
+ * response, certificate errors, and the client timeout.
+ */
+export function goHttpErrorText(err: NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number }, deadline: ProbeDeadline): string {
+  if (deadline.timedOut) return 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
+  if (deadline.aborted) return 'context canceled';
+  const code = err.code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return goLookupErrorText(err.hostname ?? '');
+  if (err.syscall === 'connect' && err.address !== undefined)
+    return goDialErrorText('tcp', joinHostPort(err.address, err.port ?? 0), err);
+  if (UNKNOWN_AUTHORITY.has(code)) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${(err as { reason?: string }).reason ?? err.message}`;
+  if (code === 'ECONNRESET' && err.message === 'socket hang up') return 'EOF';
+  if (code.startsWith('HPE_')) return `net/http: HTTP/1.x transport connection broken: ${err.message}`;
+  return err.code ? goErrnoText(err) : err.message;
+}

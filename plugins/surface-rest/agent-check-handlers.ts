@@ -1,0 +1,59 @@
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { isPlainObject } from '../../src/agent/definition-keys.js';
+import { filterMap, localAgentOf, readJsonBody } from './agent-local-common.js';
+import type { Handler } from './request-scope.js';
+import { sendEmpty, sendJson } from './respond.js';
+
+/**
+ * /v1/agent/check* — the agent's own checks (Consul's agent_endpoint.go). Writes are PUT and
+ * answer 200 with an empty body; pass/warn/fail/update feed TTL checks.
+ */
+
+/** GET /v1/agent/checks — local checks by id (`?filter`). */
+export const getAgentChecks: Handler = async (scope) => {
+  sendJson(scope, filterMap(scope, localAgentOf(scope).checks()));
+};
+
+/** PUT /v1/agent/check/register — a check definition in any key case. */
+export const putAgentCheckRegister: Handler = async (scope) => {
+  await localAgentOf(scope).registerCheck(await readJsonBody(scope));
+  sendEmpty(scope.ctx, 200);
+};
+
+/** PUT /v1/agent/check/deregister/:id — 404 for an unknown id. */
+export const putAgentCheckDeregister: Handler = async (scope) => {
+  await localAgentOf(scope).deregisterCheck(scope.params['id'] ?? '');
+  sendEmpty(scope.ctx, 200);
+};
+
+function ttlHandler(status: 'passing' | 'warning' | 'critical'): Handler {
+  return async (scope) => {
+    await localAgentOf(scope).updateTtl(scope.params['id'] ?? '', status, scope.query.get('note') ?? '');
+    sendEmpty(scope.ctx, 200);
+  };
+}
+
+/** PUT /v1/agent/check/pass/:id?note=… — TTL check passing. */
+export const putAgentCheckPass: Handler = ttlHandler('passing');
+/** PUT /v1/agent/check/warn/:id?note=… — TTL check warning. */
+export const putAgentCheckWarn: Handler = ttlHandler('warning');
+/** PUT /v1/agent/check/fail/:id?note=… — TTL check critical. */
+export const putAgentCheckFail: Handler = ttlHandler('critical');
+
+/** PUT /v1/agent/check/update/:id — body `{"Status": "passing|warning|critical", "Output": "…"}` (keys in any case). */
+export const putAgentCheckUpdate: Handler = async (scope) => {
+  const body = await readJsonBody(scope);
+  if (!isPlainObject(body)) throw new SextantError(ErrorCode.BadRequest, 'Request decode failed: the body must be a JSON object with Status and Output');
+  let status: unknown;
+  let output: unknown = '';
+  for (const [k, v] of Object.entries(body)) {
+    if (k.toLowerCase() === 'status') status = v;
+    else if (k.toLowerCase() === 'output') output = v;
+  }
+  if (status !== 'passing' && status !== 'warning' && status !== 'critical') {
+    throw new SextantError(ErrorCode.BadRequest, `Invalid check status: '${typeof status === 'string' ? status : String(status ?? '')}'`);
+  }
+  if (typeof output !== 'string') throw new SextantError(ErrorCode.BadRequest, 'Request decode failed: Output must be a string');
+  await localAgentOf(scope).updateTtl(scope.params['id'] ?? '', status, output);
+  sendEmpty(scope.ctx, 200);
+};

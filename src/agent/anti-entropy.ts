@@ -1,0 +1,342 @@
+import type { CatalogNode, RegisterRequest } from '../../contracts/model/catalog.js';
+import type { Clock, Logger, Random, TimerHandle } from '../../contracts/platform.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
+import type { AgentCheckView, AgentServiceView } from '../../contracts/services/local-agent-service.js';
+import { sameCheckIgnoringOutput, sameService } from './sync-compare.js';
+import type { CheckBody, ServiceBody } from './sync-compare.js';
+
+/** Consul's ae_interval: the base full-sync period. */
+export const FULL_SYNC_INTERVAL_MS = 60_000;
+/** Consul's retry after a failed sync. */
+export const RETRY_INTERVAL_MS = 15_000;
+/** Consul's check_update_interval: output-only changes are synced at most this often. */
+export const CHECK_UPDATE_INTERVAL_MS = 5 * 60_000;
+/** The built-in node health check id and its texts. */
+export const SERF_HEALTH_ID = 'serfHealth';
+export const SERF_HEALTH_NAME = 'Serf Health Status';
+export const SERF_HEALTH_OUTPUT = 'Agent alive and reachable';
+
+/** Consul's ae scaleFactor: 1 up to 128 nodes, then +1 per doubling. */
+export function scaleFactor(nodes: number): number {
+  if (nodes <= 128) return 1;
+  return Math.ceil(Math.log2(nodes) - Math.log2(128)) + 1;
+}
+
+/** The local side anti-entropy reads (LocalState provides it). */
+export interface LocalSource {
+  services(): Record<string, AgentServiceView>;
+  checks(): Record<string, AgentCheckView>;
+  onChange(listener: () => void): () => void;
+}
+
+/** What AntiEntropy is built from. */
+export interface AntiEntropyDeps {
+  /** The live runtime config: node name and id, advertise address, node_meta, datacenter, server mode, server port. */
+  readonly config: () => RuntimeConfig;
+  readonly local: LocalSource;
+  readonly catalog: Pick<CatalogApi, 'register' | 'deregister' | 'nodeServices'>;
+  readonly health: Pick<HealthApi, 'nodeChecks'>;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  /** LAN members (scales the full-sync period); 1 until gossip reports more. */
+  readonly clusterSize?: () => number;
+  readonly fullSyncIntervalMs?: number;
+  readonly retryIntervalMs?: number;
+  readonly checkUpdateIntervalMs?: number;
+}
+
+interface NodeInfo {
+  ID: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+}
+
+/** What this agent believes the catalog holds for its node. */
+interface RemoteView {
+  node: NodeInfo | undefined;
+  services: Map<string, ServiceBody>;
+  checks: Map<string, CheckBody>;
+}
+
+/** What the catalog should hold for this node. */
+interface DesiredView {
+  node: NodeInfo;
+  services: Map<string, ServiceBody>;
+  /** serfHealth first. */
+  checks: Map<string, CheckBody>;
+}
+
+function sameNode(a: NodeInfo, b: NodeInfo): boolean {
+  const m = (x: Record<string, string>, y: Record<string, string>): boolean =>
+    Object.keys(x).length === Object.keys(y).length && Object.entries(x).every(([k, v]) => y[k] === v);
+  return a.ID === b.ID && a.Address === b.Address && m(a.TaggedAddresses, b.TaggedAddresses) && m(a.Meta, b.Meta);
+}
+
+/**
+ * Consul's anti-entropy (agent/ae + agent/local): the agent's node, services and checks are the
+ * source of truth for its node in the catalog. A partial sync runs right after local changes
+ * (coalesced, against what was last synced); a full sync re-reads the node's catalog entries
+ * (stale reads) every ae_interval × scaleFactor plus a random stagger, registers what is missing
+ * or different and deregisters what the agent no longer has. A failed sync is retried as a full
+ * sync after 15 s plus stagger. Writes that would change nothing are skipped; check output-only
+ * changes are deferred by check_update_interval. Includes the node's `serfHealth` check and, on
+ * servers, the `consul` service.
+ */
+export class AntiEntropy {
+  private remote: RemoteView | undefined;
+  private wantFull = false;
+  private wantPartial = false;
+  private loop: Promise<void> | undefined;
+  private fullTimer: TimerHandle | undefined;
+  private kickTimer: TimerHandle | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+  private readonly outputDue = new Set<string>();
+  private readonly deferred = new Map<string, TimerHandle>();
+  /** Number of catalog writes issued (register + deregister), for tests and metrics. */
+  writes = 0;
+
+  constructor(private readonly deps: AntiEntropyDeps) {}
+
+  /** Subscribes to local changes and runs the first full sync on the next turn. */
+  start(): void {
+    if (this.unsubscribe) return;
+    this.stopped = false;
+    this.unsubscribe = this.deps.local.onChange(() => this.requestPartial());
+    this.wantFull = true;
+    this.kick();
+  }
+
+  /** Stops syncing: cancels timers and waits for a sync in flight. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.fullTimer?.cancel();
+    this.kickTimer?.cancel();
+    for (const t of this.deferred.values()) t.cancel();
+    this.deferred.clear();
+    await this.loop;
+  }
+
+  /** Runs a full sync now (after one in flight) and resolves when it finished; rejects when it failed. */
+  async syncFull(): Promise<void> {
+    await this.loop;
+    try {
+      await this.sync(true);
+    } catch (e) {
+      this.remote = undefined;
+      throw e;
+    }
+  }
+
+  /** Asks for a full sync soon (e.g. after a reload changed node_meta); returns at once. */
+  requestFullSync(): void {
+    this.wantFull = true;
+    this.kick();
+  }
+
+  private requestPartial(): void {
+    this.wantPartial = true;
+    this.kick();
+  }
+
+  /** Coalesces triggers: one loop at a time, started on a later turn. */
+  private kick(): void {
+    if (this.stopped || this.loop || this.kickTimer) return;
+    this.kickTimer = this.deps.clock.setTimeout(() => {
+      this.kickTimer = undefined;
+      this.loop = this.run().finally(() => {
+        this.loop = undefined;
+        if (this.wantFull || this.wantPartial) this.kick();
+      });
+    }, 0);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped && (this.wantFull || this.wantPartial)) {
+      const full = this.wantFull || this.remote === undefined;
+      this.wantFull = false;
+      this.wantPartial = false;
+      try {
+        await this.sync(full);
+        if (full) this.scheduleFull(this.fullIntervalMs());
+      } catch (e) {
+        this.remote = undefined;
+        this.deps.logger.error('failed to sync with the catalog, retrying', { error: e instanceof Error ? e.message : String(e), full });
+        this.scheduleFull(this.deps.retryIntervalMs ?? RETRY_INTERVAL_MS);
+      }
+    }
+  }
+
+  private fullIntervalMs(): number {
+    return (this.deps.fullSyncIntervalMs ?? FULL_SYNC_INTERVAL_MS) * scaleFactor(this.deps.clusterSize?.() ?? 1);
+  }
+
+  /** Next full sync after `base` plus a random stagger in [0, base). */
+  private scheduleFull(base: number): void {
+    if (this.stopped) return;
+    this.fullTimer?.cancel();
+    const delay = base + this.deps.random.int(Math.max(1, Math.floor(base)));
+    this.fullTimer = this.deps.clock.setTimeout(() => {
+      this.fullTimer = undefined;
+      this.wantFull = true;
+      this.kick();
+    }, delay);
+  }
+
+  private async readRemote(node: string): Promise<RemoteView> {
+    const opts = { minIndex: 0, waitMs: 0, consistency: 'stale' as const };
+    const ns = await this.deps.catalog.nodeServices(node, {}, opts);
+    const checks = await this.deps.health.nodeChecks(node, {}, opts);
+    const view: RemoteView = { node: undefined, services: new Map(), checks: new Map() };
+    if (ns.value) {
+      const n: CatalogNode = ns.value.Node;
+      view.node = { ID: n.ID, Address: n.Address, Datacenter: n.Datacenter, TaggedAddresses: { ...(n.TaggedAddresses ?? {}) }, Meta: { ...(n.Meta ?? {}) } };
+      for (const s of ns.value.Services) {
+        const { CreateIndex: _c, ModifyIndex: _m, ...body } = s;
+        view.services.set(s.ID, body);
+      }
+    }
+    for (const c of checks.value) {
+      const { CreateIndex: _c, ModifyIndex: _m, ...body } = c;
+      view.checks.set(c.CheckID, body);
+    }
+    return view;
+  }
+
+  private desired(): DesiredView {
+    const c = this.deps.config();
+    const addr = c.advertiseAddr;
+    const v6 = addr.includes(':');
+    const tagged: Record<string, string> = v6 ? { lan: addr, lan_ipv6: addr, wan: addr, wan_ipv6: addr } : { lan: addr, lan_ipv4: addr, wan: addr, wan_ipv4: addr };
+    const node: NodeInfo = { ID: c.nodeId, Address: addr, Datacenter: c.datacenter, TaggedAddresses: tagged, Meta: { ...c.nodeMeta } };
+    const services = new Map<string, ServiceBody>();
+    if (c.server) {
+      services.set('consul', {
+        ID: 'consul',
+        Service: 'consul',
+        Tags: [],
+        Address: '',
+        Port: c.ports.server,
+        Meta: {},
+        Weights: { Passing: 1, Warning: 1 },
+        EnableTagOverride: false,
+      });
+    }
+    for (const [id, s] of Object.entries(this.deps.local.services())) {
+      const { Datacenter: _dc, ContentHash: _h, ...body } = s;
+      services.set(id, body);
+    }
+    const checks = new Map<string, CheckBody>();
+    checks.set(SERF_HEALTH_ID, {
+      Node: c.nodeName,
+      CheckID: SERF_HEALTH_ID,
+      Name: SERF_HEALTH_NAME,
+      Status: 'passing',
+      Notes: '',
+      Output: SERF_HEALTH_OUTPUT,
+      ServiceID: '',
+      ServiceName: '',
+      ServiceTags: [],
+      Type: '',
+    });
+    for (const [id, ch] of Object.entries(this.deps.local.checks())) checks.set(id, { ...ch, Node: c.nodeName });
+    return { node, services, checks };
+  }
+
+  /** True when a check must be written: anything but output differs, or output differs and is due. */
+  private checkNeedsSync(id: string, local: CheckBody, remote: CheckBody | undefined): boolean {
+    if (!remote || !sameCheckIgnoringOutput(local, remote)) return true;
+    if ((local.Output ?? '') === (remote.Output ?? '')) {
+      this.deferred.get(id)?.cancel();
+      this.deferred.delete(id);
+      this.outputDue.delete(id);
+      return false;
+    }
+    if (this.outputDue.has(id)) return true;
+    if (!this.deferred.has(id)) {
+      const wait = this.deps.checkUpdateIntervalMs ?? CHECK_UPDATE_INTERVAL_MS;
+      this.deferred.set(
+        id,
+        this.deps.clock.setTimeout(() => {
+          this.deferred.delete(id);
+          this.outputDue.add(id);
+          this.requestPartial();
+        }, wait),
+      );
+    }
+    return false;
+  }
+
+  private synced(id: string): void {
+    this.deferred.get(id)?.cancel();
+    this.deferred.delete(id);
+    this.outputDue.delete(id);
+  }
+
+  private async sync(full: boolean): Promise<void> {
+    const c = this.deps.config();
+    const nodeName = c.nodeName;
+    if (full || !this.remote) this.remote = await this.readRemote(nodeName);
+    const remote = this.remote;
+    const want = this.desired();
+    const base: RegisterRequest = { Node: nodeName, Address: want.node.Address, Datacenter: want.node.Datacenter };
+
+    // 1. The node itself, with its serfHealth check.
+    const serf = want.checks.get(SERF_HEALTH_ID)!;
+    if (!remote.node || !sameNode(want.node, remote.node) || this.checkNeedsSync(SERF_HEALTH_ID, serf, remote.checks.get(SERF_HEALTH_ID))) {
+      await this.write(() =>
+        this.deps.catalog.register({ ...base, ID: want.node.ID, TaggedAddresses: want.node.TaggedAddresses, NodeMeta: want.node.Meta, Check: serf }),
+      );
+      remote.node = want.node;
+      remote.checks.set(SERF_HEALTH_ID, serf);
+      this.synced(SERF_HEALTH_ID);
+    }
+
+    // 2. Services the agent no longer has (their checks go with them).
+    for (const id of [...remote.services.keys()]) {
+      if (want.services.has(id)) continue;
+      await this.write(() => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, ServiceID: id }));
+      remote.services.delete(id);
+      for (const [cid, ch] of [...remote.checks]) if (ch.ServiceID === id) remote.checks.delete(cid);
+    }
+    // 3. Checks the agent no longer has.
+    for (const id of [...remote.checks.keys()]) {
+      if (want.checks.has(id)) continue;
+      await this.write(() => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, CheckID: id }));
+      remote.checks.delete(id);
+    }
+    // 4. Services missing or different: written with all their checks.
+    const written = new Set<string>();
+    for (const [id, svc] of want.services) {
+      const cur = remote.services.get(id);
+      if (cur && sameService(svc, cur)) continue;
+      const checks = [...want.checks.values()].filter((ch) => ch.ServiceID === id);
+      await this.write(() => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Service: svc, ...(checks.length > 0 ? { Checks: checks } : {}) }));
+      remote.services.set(id, svc);
+      for (const ch of checks) {
+        remote.checks.set(ch.CheckID, ch);
+        written.add(ch.CheckID);
+        this.synced(ch.CheckID);
+      }
+    }
+    // 5. Checks missing or different (output-only changes deferred).
+    for (const [id, ch] of want.checks) {
+      if (id === SERF_HEALTH_ID || written.has(id)) continue;
+      if (!this.checkNeedsSync(id, ch, remote.checks.get(id))) continue;
+      await this.write(() => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Check: ch }));
+      remote.checks.set(id, ch);
+      this.synced(id);
+    }
+  }
+
+  private async write(op: () => Promise<void>): Promise<void> {
+    this.writes++;
+    await op();
+  }
+}

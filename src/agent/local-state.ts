@@ -1,0 +1,586 @@
+import { createHash } from 'node:crypto';
+import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
+import type { AgentHooks } from '../../contracts/hooks.js';
+import type { HealthStatus } from '../../contracts/model/health.js';
+import type { Clock, Logger, Random } from '../../contracts/platform.js';
+import type { CheckOrigin, CheckRunner } from '../../contracts/ports/check-runner.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { AgentCheckView, AgentServiceHealth, AgentServiceView, LocalAgentApi } from '../../contracts/services/local-agent-service.js';
+import { aggregatedHttpStatus, aggregatedStatus } from './aggregated-status.js';
+import { normalizeCheck } from './check-definition.js';
+import type { CheckContext, CheckSpec, CheckStatus } from './check-definition.js';
+import { CheckSupervisor } from './check-supervisor.js';
+import { CriticalReaper } from './critical-reaper.js';
+import type { LocalPersistence, PersistedCheck } from './local-persistence.js';
+import {
+  DEFAULT_NODE_MAINTENANCE_REASON,
+  DEFAULT_SERVICE_MAINTENANCE_REASON,
+  MAINTENANCE_TYPE,
+  NODE_MAINTENANCE_ID,
+  NODE_MAINTENANCE_NAME,
+  SERVICE_MAINTENANCE_NAME,
+  serviceMaintenanceId,
+} from './maintenance.js';
+import { normalizeService } from './service-definition.js';
+import type { NormalizedService, ServiceDefinition } from './service-definition.js';
+
+/** Where a local service or check came from. Maintenance checks are their own kind. */
+export type LocalOrigin = CheckOrigin | 'maintenance';
+
+interface ServiceRecord {
+  def: ServiceDefinition;
+  origin: CheckOrigin;
+}
+
+interface CheckRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly serviceId: string;
+  readonly notes: string;
+  readonly type: string;
+  readonly origin: LocalOrigin;
+  /** Undefined for maintenance checks (nothing runs them). */
+  readonly spec: CheckSpec | undefined;
+  status: CheckStatus;
+  output: string;
+  /** When the check last became critical (for deregister_critical_service_after). */
+  criticalSince: number | undefined;
+}
+
+/** What LocalState is built from. */
+export interface LocalStateDeps {
+  /** The live runtime config (node name, datacenter, config-file services and checks). */
+  readonly config: () => RuntimeConfig;
+  /** Every loaded check runner, by kind. */
+  readonly runners: ReadonlyMap<string, CheckRunner>;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly hooks: Pick<AgentHooks, 'checkStatusChanged'>;
+  /** Absent: nothing is persisted (no data_dir). */
+  readonly persistence?: LocalPersistence;
+}
+
+/** Notified after every change to local services or checks (status or output included). */
+export type LocalChangeListener = () => void;
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function sameSpec(a: CheckSpec | undefined, b: CheckSpec): boolean {
+  return a !== undefined && a.kind === b.kind && a.origin === b.origin && stableJson(a.def) === stableJson(b.def);
+}
+
+function notFoundService(id: string): SextantError {
+  return new SextantError(ErrorCode.NotFound, `Unknown service ID ${JSON.stringify(id)}. Ensure that the service ID is passed, not the service name.`);
+}
+
+function notFoundCheck(id: string): SextantError {
+  return new SextantError(ErrorCode.NotFound, `Unknown check ID ${JSON.stringify(id)}. Ensure that the check ID is passed, not the check name.`);
+}
+
+/**
+ * The agent's own services and checks (Consul's agent/local state): the source of truth for
+ * this node. Registrations come from the config directory (re-read at start and on reload,
+ * never persisted) and from the HTTP API (persisted under data_dir and restored at start).
+ * Checks run under a CheckSupervisor; TTL checks are fed by updateTtl. Maintenance mode adds
+ * Consul's critical `_node_maintenance` / `_service_maintenance:<id>` checks (persisted).
+ * Listeners (anti-entropy) hear about every change.
+ */
+export class LocalState implements LocalAgentApi {
+  private readonly svcs = new Map<string, ServiceRecord>();
+  private readonly chks = new Map<string, CheckRecord>();
+  private readonly listeners = new Set<LocalChangeListener>();
+  private readonly supervisor: CheckSupervisor;
+  private readonly reaper: CriticalReaper;
+  private started = false;
+
+  constructor(private readonly deps: LocalStateDeps) {
+    this.supervisor = new CheckSupervisor({
+      clock: deps.clock,
+      random: deps.random,
+      logger: deps.logger,
+      sink: (id, status, output) => this.setResult(id, status, output),
+    });
+    this.reaper = new CriticalReaper(deps.clock, () => this.reapCritical());
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: LocalChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Loads the config directory's services and checks (a bad one rejects with CONFIG_INVALID),
+   * then the persisted HTTP registrations and maintenance checks (config wins on an id clash; the
+   * persisted copy is then dropped), restores TTL statuses still within their TTL, and starts
+   * every check and the critical-service reaper.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    const cfg = this.normalizeConfig(this.deps.config());
+    const p = this.deps.persistence;
+    const saved = p ? await p.load() : undefined;
+    this.applyConfigDefinitions(cfg.services, cfg.checks, saved?.checkStates);
+    if (p && saved) {
+      for (const s of saved.services) {
+        try {
+          const n = normalizeService(s.Definition, this.ctx('api'));
+          if (this.svcs.has(n.service.id)) {
+            await p.removeService(n.service.id);
+            continue;
+          }
+          this.svcs.set(n.service.id, { def: n.service, origin: 'api' });
+        } catch (e) {
+          this.deps.logger.warn('skipping a persisted service that no longer validates', { error: (e as Error).message });
+        }
+      }
+      for (const c of saved.checks) await this.restoreCheck(c, saved.checkStates);
+    }
+    this.reaper.start();
+    this.started = true;
+    this.changed();
+  }
+
+  /** Stops every check and the reaper, and waits for pending persistence writes. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.reaper.stop();
+    await this.supervisor.stopAll();
+    await this.deps.persistence?.flush();
+  }
+
+  /**
+   * Checks a candidate configuration's services and checks without applying anything (kinds,
+   * runner validation, service_id references); throws CONFIG_INVALID naming the entry. Lets a
+   * reload refuse a bad config before it replaces the running one.
+   */
+  validateConfig(next: RuntimeConfig): void {
+    this.normalizeConfig(next);
+  }
+
+  /**
+   * Applies a reloaded configuration: config-file services and checks are diffed against the
+   * running ones: new ones start, removed ones stop, changed ones restart, unchanged checks keep
+   * running with their state. A definition that does not validate rejects with CONFIG_INVALID
+   * before anything changes. HTTP registrations are untouched.
+   */
+  async applyConfig(next: RuntimeConfig): Promise<void> {
+    const cfg = this.normalizeConfig(next);
+    this.applyConfigDefinitions(cfg.services, cfg.checks);
+    this.changed();
+  }
+
+  // ---- LocalAgentApi -------------------------------------------------------------------------
+
+  services(): Record<string, AgentServiceView> {
+    const out: Record<string, AgentServiceView> = {};
+    for (const id of [...this.svcs.keys()].sort()) out[id] = this.serviceView(id)!;
+    return out;
+  }
+
+  service(id: string): AgentServiceView | undefined {
+    const v = this.serviceView(id);
+    if (!v) return undefined;
+    return { ...v, ContentHash: createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16) };
+  }
+
+  async registerService(definition: unknown, opts: { replaceExistingChecks: boolean }): Promise<void> {
+    const n = normalizeService(definition, this.ctx('api'));
+    const id = n.service.id;
+    this.svcs.set(id, { def: n.service, origin: 'api' });
+    const keep = new Set(n.checks.map((c) => c.id));
+    if (opts.replaceExistingChecks) {
+      for (const c of [...this.chks.values()]) {
+        if (c.serviceId === id && !keep.has(c.id) && c.origin !== 'maintenance') await this.dropCheck(c.id);
+      }
+    }
+    for (const spec of n.checks) this.putCheck(spec);
+    const p = this.deps.persistence;
+    if (p) {
+      await p.saveService(id, { ...n.service });
+      for (const spec of n.checks) await p.saveCheck(spec.id, { Version: 1, Source: 'api', Definition: { ...spec.def } });
+    }
+    this.deps.logger.info('Registered service', { service: id });
+    this.changed();
+  }
+
+  async deregisterService(id: string): Promise<void> {
+    if (!this.svcs.has(id)) throw notFoundService(id);
+    await this.dropService(id);
+    this.changed();
+  }
+
+  async serviceMaintenance(id: string, enable: boolean, reason: string): Promise<void> {
+    const svc = this.svcs.get(id);
+    if (!svc) throw new SextantError(ErrorCode.NotFound, `No service registered with ID ${JSON.stringify(id)}`);
+    const checkId = serviceMaintenanceId(id);
+    if (enable) {
+      if (this.chks.has(checkId)) return;
+      this.putMaintenance(checkId, id, reason || DEFAULT_SERVICE_MAINTENANCE_REASON);
+      await this.deps.persistence?.saveCheck(checkId, { Version: 1, Source: 'maintenance', CheckID: checkId, ServiceID: id, Reason: reason });
+      this.deps.logger.info('Service entered maintenance mode', { service: id });
+    } else {
+      if (!this.chks.has(checkId)) return;
+      await this.dropCheck(checkId);
+      this.deps.logger.info('Service left maintenance mode', { service: id });
+    }
+    this.changed();
+  }
+
+  async nodeMaintenance(enable: boolean, reason: string): Promise<void> {
+    if (enable) {
+      if (this.chks.has(NODE_MAINTENANCE_ID)) return;
+      this.putMaintenance(NODE_MAINTENANCE_ID, '', reason || DEFAULT_NODE_MAINTENANCE_REASON);
+      await this.deps.persistence?.saveCheck(NODE_MAINTENANCE_ID, { Version: 1, Source: 'maintenance', CheckID: NODE_MAINTENANCE_ID, ServiceID: '', Reason: reason });
+      this.deps.logger.info('Node entered maintenance mode');
+    } else {
+      if (!this.chks.has(NODE_MAINTENANCE_ID)) return;
+      await this.dropCheck(NODE_MAINTENANCE_ID);
+      this.deps.logger.info('Node left maintenance mode');
+    }
+    this.changed();
+  }
+
+  checks(): Record<string, AgentCheckView> {
+    const out: Record<string, AgentCheckView> = {};
+    for (const id of [...this.chks.keys()].sort()) out[id] = this.checkView(this.chks.get(id)!);
+    return out;
+  }
+
+  async registerCheck(definition: unknown): Promise<void> {
+    const spec = normalizeCheck(definition, this.ctx('api'));
+    if (spec.serviceId !== '' && !this.svcs.has(spec.serviceId)) {
+      throw new SextantError(ErrorCode.BadRequest, `ServiceID ${JSON.stringify(spec.serviceId)} does not exist`);
+    }
+    this.putCheck(spec);
+    await this.deps.persistence?.saveCheck(spec.id, { Version: 1, Source: 'api', Definition: { ...spec.def } });
+    this.changed();
+  }
+
+  async deregisterCheck(id: string): Promise<void> {
+    if (!this.chks.has(id)) throw notFoundCheck(id);
+    await this.dropCheck(id);
+    this.changed();
+  }
+
+  async updateTtl(id: string, status: Exclude<HealthStatus, 'maintenance'>, output: string): Promise<void> {
+    const rec = this.chks.get(id);
+    if (!rec) throw notFoundCheck(id);
+    const spec = rec.spec;
+    if (!spec?.passive) throw new SextantError(ErrorCode.BadRequest, `CheckID ${JSON.stringify(id)} does not have associated TTL`);
+    const capped = spec.passive.capOutput(spec.def, output);
+    this.supervisor.ttlUpdate(id, status, capped);
+    await this.deps.persistence?.saveCheckState({ CheckID: id, Status: status, Output: capped, Expires: this.deps.clock.now() + spec.ttlMs });
+  }
+
+  serviceHealthById(id: string): AgentServiceHealth | undefined {
+    const service = this.serviceView(id);
+    if (!service) return undefined;
+    const checks = [...this.chks.values()]
+      .filter((c) => c.serviceId === id || c.serviceId === '')
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((c) => this.checkView(c));
+    return { AggregatedStatus: aggregatedStatus(checks), Service: service, Checks: checks };
+  }
+
+  serviceHealthByName(name: string): AgentServiceHealth[] {
+    return [...this.svcs.values()]
+      .filter((s) => s.def.name === name)
+      .map((s) => this.serviceHealthById(s.def.id)!)
+      .sort((a, b) => (a.Service.ID < b.Service.ID ? -1 : a.Service.ID > b.Service.ID ? 1 : 0));
+  }
+
+  /** The HTTP status Consul answers /v1/agent/health/service/* with for an aggregated status. */
+  static httpStatusOf(status: HealthStatus): number {
+    return aggregatedHttpStatus(status);
+  }
+
+  /**
+   * One pass of the reaper: every service with a check that has been critical for longer than
+   * its deregister_critical_service_after is deregistered with all its checks.
+   */
+  reapCritical(): void {
+    const now = this.deps.clock.now();
+    const doomed = new Set<string>();
+    for (const c of this.chks.values()) {
+      const after = c.spec?.deregisterAfterMs ?? 0;
+      if (after > 0 && c.serviceId !== '' && c.status === 'critical' && c.criticalSince !== undefined && now - c.criticalSince > after) {
+        doomed.add(c.serviceId);
+      }
+    }
+    if (doomed.size === 0) return;
+    void (async () => {
+      for (const id of doomed) {
+        if (!this.svcs.has(id)) continue;
+        this.deps.logger.info('removed service with check critical for longer than deregister_critical_service_after', { service: id });
+        await this.dropService(id).catch((e: unknown) => this.deps.logger.error('reaping a service failed', { service: id, error: e }));
+      }
+      this.changed();
+    })();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private ctx(origin: CheckOrigin): CheckContext {
+    return { runners: this.deps.runners, origin, warn: (m, f) => this.deps.logger.warn(m, f) };
+  }
+
+  private normalizeConfig(c: RuntimeConfig): { services: NormalizedService[]; checks: CheckSpec[] } {
+    const wrap = (where: string, e: unknown): SextantError => {
+      const msg = e instanceof Error ? e.message : String(e);
+      return new SextantError(ErrorCode.ConfigInvalid, `${where}: ${msg}`, undefined, { cause: e });
+    };
+    const services: NormalizedService[] = [];
+    const ids = new Set<string>();
+    c.services.forEach((raw, i) => {
+      const where = `services[${i}]${typeof raw['name'] === 'string' ? ` (${JSON.stringify(raw['name'])})` : ''}`;
+      let n: NormalizedService;
+      try {
+        n = normalizeService(raw, this.ctx('config'));
+      } catch (e) {
+        throw wrap(where, e);
+      }
+      if (ids.has(n.service.id)) throw wrap(where, new Error(`duplicate service id ${JSON.stringify(n.service.id)}`));
+      ids.add(n.service.id);
+      services.push(n);
+    });
+    const checks: CheckSpec[] = [];
+    c.checks.forEach((raw, i) => {
+      const where = `checks[${i}]${typeof raw['name'] === 'string' ? ` (${JSON.stringify(raw['name'])})` : ''}`;
+      let spec: CheckSpec;
+      try {
+        spec = normalizeCheck(raw, this.ctx('config'));
+      } catch (e) {
+        throw wrap(where, e);
+      }
+      if (spec.serviceId !== '' && !ids.has(spec.serviceId) && this.svcs.get(spec.serviceId)?.origin !== 'api') {
+        throw wrap(where, new Error(`service_id ${JSON.stringify(spec.serviceId)} does not name a registered service`));
+      }
+      checks.push(spec);
+    });
+    return { services, checks };
+  }
+
+  /** The reload diff (also the initial load): only config-origin entries are touched, config wins on clashes. */
+  private applyConfigDefinitions(
+    services: readonly NormalizedService[],
+    topChecks: readonly CheckSpec[],
+    states?: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>,
+  ): void {
+    const wantSvcs = new Map(services.map((s) => [s.service.id, s]));
+    const wantChecks = new Map<string, CheckSpec>();
+    for (const s of services) for (const c of s.checks) wantChecks.set(c.id, c);
+    for (const c of topChecks) wantChecks.set(c.id, c);
+
+    for (const c of [...this.chks.values()]) {
+      if (c.origin !== 'config') continue;
+      const want = wantChecks.get(c.id);
+      if (!want || !sameSpec(c.spec, want)) this.removeCheckNow(c.id);
+    }
+    for (const [id, s] of [...this.svcs]) {
+      if (s.origin === 'config' && !wantSvcs.has(id)) this.removeServiceNow(id);
+    }
+    for (const [id, s] of wantSvcs) {
+      const cur = this.svcs.get(id);
+      if (cur && cur.origin === 'config' && stableJson(cur.def) === stableJson(s.service)) continue;
+      if (cur && cur.origin === 'api') void this.deps.persistence?.removeService(id);
+      this.svcs.set(id, { def: s.service, origin: 'config' });
+    }
+    for (const [id, spec] of wantChecks) {
+      const cur = this.chks.get(id);
+      if (cur && cur.origin === 'config') continue; // unchanged: keeps running with its state
+      if (cur && cur.origin !== 'config') void this.deps.persistence?.removeCheck(id);
+      this.putCheck(spec, states?.get(id));
+    }
+  }
+
+  private async restoreCheck(c: PersistedCheck, states: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>): Promise<void> {
+    const p = this.deps.persistence!;
+    if (c.Source === 'maintenance') {
+      if (c.ServiceID !== '' && !this.svcs.has(c.ServiceID)) {
+        await p.removeCheck(c.CheckID);
+        return;
+      }
+      const reason = c.Reason || (c.ServiceID === '' ? DEFAULT_NODE_MAINTENANCE_REASON : DEFAULT_SERVICE_MAINTENANCE_REASON);
+      this.putMaintenance(c.CheckID, c.ServiceID, reason);
+      return;
+    }
+    let spec: CheckSpec;
+    try {
+      spec = normalizeCheck(c.Definition, this.ctx('api'));
+    } catch (e) {
+      this.deps.logger.warn('skipping a persisted check that no longer validates', { error: (e as Error).message });
+      return;
+    }
+    if (this.chks.has(spec.id) || (spec.serviceId !== '' && !this.svcs.has(spec.serviceId))) {
+      await p.removeCheck(spec.id);
+      return;
+    }
+    this.putCheck(spec, states.get(spec.id));
+  }
+
+  /** Adds or replaces a check; an identical running check keeps running with its state. */
+  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }): void {
+    const cur = this.chks.get(spec.id);
+    if (cur && sameSpec(cur.spec, spec) && this.supervisor.has(spec.id)) return;
+    if (cur) this.supervisor.stop(spec.id);
+    const now = this.deps.clock.now();
+    let status: CheckStatus = spec.initialStatus;
+    let output = '';
+    if (restored && spec.passive) {
+      if (restored.Expires > now) {
+        status = restored.Status;
+        output = restored.Output;
+      } else {
+        void this.deps.persistence?.removeCheckState(spec.id);
+      }
+    }
+    this.chks.set(spec.id, {
+      id: spec.id,
+      name: spec.name,
+      serviceId: spec.serviceId,
+      notes: spec.notes,
+      type: spec.kind,
+      origin: spec.origin,
+      spec,
+      status,
+      output,
+      criticalSince: status === 'critical' ? now : undefined,
+    });
+    this.supervisor.start(spec, { lastOutput: output });
+  }
+
+  private putMaintenance(checkId: string, serviceId: string, notes: string): void {
+    this.chks.set(checkId, {
+      id: checkId,
+      name: serviceId === '' ? NODE_MAINTENANCE_NAME : SERVICE_MAINTENANCE_NAME,
+      serviceId,
+      notes,
+      type: MAINTENANCE_TYPE,
+      origin: 'maintenance',
+      spec: undefined,
+      status: 'critical',
+      output: '',
+      criticalSince: this.deps.clock.now(),
+    });
+  }
+
+  /** Removes a check from memory and the supervisor (no persistence). */
+  private removeCheckNow(id: string): void {
+    this.supervisor.stop(id);
+    this.chks.delete(id);
+  }
+
+  /** Removes a service and all its checks from memory (no persistence). */
+  private removeServiceNow(id: string): void {
+    for (const c of [...this.chks.values()]) if (c.serviceId === id) this.removeCheckNow(c.id);
+    this.svcs.delete(id);
+  }
+
+  private async dropCheck(id: string): Promise<void> {
+    const rec = this.chks.get(id);
+    this.removeCheckNow(id);
+    if (rec && rec.origin !== 'config') await this.deps.persistence?.removeCheck(id);
+    else await this.deps.persistence?.removeCheckState(id);
+  }
+
+  private async dropService(id: string): Promise<void> {
+    const checks = [...this.chks.values()].filter((c) => c.serviceId === id);
+    for (const c of checks) await this.dropCheck(c.id);
+    const rec = this.svcs.get(id);
+    this.svcs.delete(id);
+    if (rec?.origin === 'api') await this.deps.persistence?.removeService(id);
+  }
+
+  /** The supervisor's sink: records a result; a status change fires checkStatusChanged. */
+  private setResult(id: string, status: CheckStatus, output: string): void {
+    const rec = this.chks.get(id);
+    if (!rec) return;
+    const statusChanged = rec.status !== status;
+    if (!statusChanged && rec.output === output) return;
+    rec.status = status;
+    rec.output = output;
+    if (statusChanged) {
+      rec.criticalSince = status === 'critical' ? this.deps.clock.now() : undefined;
+      this.deps.logger.debug('Check status changed', { check: id, status });
+      try {
+        this.deps.hooks.checkStatusChanged.call(id, status, output);
+      } catch (e) {
+        this.deps.logger.error('a checkStatusChanged tap failed', { error: e });
+      }
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    if (!this.started) return;
+    for (const l of this.listeners) {
+      try {
+        l();
+      } catch (e) {
+        this.deps.logger.error('a local-state listener failed', { error: isSextantError(e) ? e.message : e });
+      }
+    }
+  }
+
+  private serviceView(id: string): AgentServiceView | undefined {
+    const rec = this.svcs.get(id);
+    if (!rec) return undefined;
+    const d = rec.def;
+    const view: AgentServiceView = {
+      ID: d.id,
+      Service: d.name,
+      Tags: [...d.tags],
+      Meta: { ...d.meta },
+      Port: d.port,
+      Address: d.address,
+      Weights: { Passing: d.weights.passing, Warning: d.weights.warning },
+      EnableTagOverride: d.enable_tag_override,
+      Datacenter: this.deps.config().datacenter,
+    };
+    if (d.tagged_addresses) {
+      view.TaggedAddresses = Object.fromEntries(Object.entries(d.tagged_addresses).map(([k, a]) => [k, { Address: a.address, Port: a.port }]));
+    }
+    if (d.kind !== '') view.Kind = d.kind;
+    if (d.socket_path) view.SocketPath = d.socket_path;
+    if (d.proxy) view.Proxy = { ...d.proxy };
+    if (d.connect) view.Connect = { ...d.connect };
+    return view;
+  }
+
+  private checkView(c: CheckRecord): AgentCheckView {
+    const svc = c.serviceId !== '' ? this.svcs.get(c.serviceId) : undefined;
+    return {
+      Node: this.deps.config().nodeName,
+      CheckID: c.id,
+      Name: c.name,
+      Status: c.status,
+      Notes: c.notes,
+      Output: c.output,
+      ServiceID: c.serviceId,
+      ServiceName: svc?.def.name ?? '',
+      ServiceTags: svc ? [...svc.def.tags] : [],
+      Type: c.type,
+    };
+  }
+
+  /** Local check ids with the origin of each (for tests and diagnostics). */
+  origins(): Record<string, LocalOrigin> {
+    const out: Record<string, LocalOrigin> = {};
+    for (const [id, c] of this.chks) out[id] = c.origin;
+    for (const [id, s] of this.svcs) out[`service/${id}`] = s.origin;
+    return out;
+  }
+}

@@ -1,0 +1,111 @@
+import type { CatalogNode, CatalogService, CatalogServiceNode } from '../../contracts/model/catalog.js';
+import type { HealthCheck } from '../../contracts/model/health.js';
+import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
+import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js';
+
+/**
+ * How catalog records look on the wire (Consul's JSON, CE), and the legacy filters
+ * (`?node-meta`, `?tag`) the catalog and health reads share.
+ */
+
+const serviceViews = new WeakMap<CatalogService, CatalogService>();
+const serviceNodeViews = new WeakMap<CatalogService, { node: CatalogNode; view: CatalogServiceNode }>();
+
+/**
+ * A service as /catalog/node, /health/service and the agent show it (Consul's NodeService JSON).
+ * Frozen and memoized per stored record (records are immutable), so hot reads build nothing.
+ */
+export function serviceView(svc: CatalogService): CatalogService {
+  let view = serviceViews.get(svc);
+  if (!view) {
+    view = Object.freeze(buildServiceView(svc));
+    serviceViews.set(svc, view);
+  }
+  return view;
+}
+
+function buildServiceView(svc: CatalogService): CatalogService {
+  const out: CatalogService = {
+    ID: svc.ID,
+    Service: svc.Service,
+    Tags: svc.Tags,
+    Address: svc.Address,
+    Meta: svc.Meta,
+    Port: svc.Port,
+    Weights: svc.Weights,
+    EnableTagOverride: svc.EnableTagOverride,
+    Proxy: svc.Proxy ?? { MeshGateway: {}, Expose: {} },
+    Connect: svc.Connect ?? {},
+    CreateIndex: svc.CreateIndex,
+    ModifyIndex: svc.ModifyIndex,
+  };
+  if (svc.Kind !== undefined && svc.Kind !== '') out.Kind = svc.Kind;
+  if (svc.TaggedAddresses !== undefined) out.TaggedAddresses = svc.TaggedAddresses;
+  if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.SocketPath = svc.SocketPath;
+  return out;
+}
+
+/** A check as the health endpoints show it (Definition `{}` when none was given). */
+export function checkView(c: HealthCheck): HealthCheck {
+  return c.Definition === undefined ? { ...c, Definition: {} } : c;
+}
+
+/** /catalog/service's flattened node + service (Consul's ServiceNode); ServiceAddress '' when the service has none. Frozen, memoized. */
+export function serviceNodeView(node: CatalogNode, svc: CatalogService): CatalogServiceNode {
+  const hit = serviceNodeViews.get(svc);
+  if (hit && hit.node === node) return hit.view;
+  const view = Object.freeze(buildServiceNodeView(node, svc));
+  serviceNodeViews.set(svc, { node, view });
+  return view;
+}
+
+function buildServiceNodeView(node: CatalogNode, svc: CatalogService): CatalogServiceNode {
+  const out: CatalogServiceNode = {
+    ID: node.ID,
+    Node: node.Node,
+    Address: node.Address,
+    Datacenter: node.Datacenter,
+    TaggedAddresses: node.TaggedAddresses,
+    NodeMeta: node.Meta,
+    ServiceKind: svc.Kind ?? '',
+    ServiceID: svc.ID,
+    ServiceName: svc.Service,
+    ServiceTags: svc.Tags,
+    ServiceAddress: svc.Address,
+    ServiceWeights: svc.Weights,
+    ServiceMeta: svc.Meta,
+    ServicePort: svc.Port,
+    ServiceEnableTagOverride: svc.EnableTagOverride,
+    ServiceProxy: svc.Proxy ?? { MeshGateway: {}, Expose: {} },
+    ServiceConnect: svc.Connect ?? {},
+    CreateIndex: svc.CreateIndex,
+    ModifyIndex: svc.ModifyIndex,
+  };
+  if (svc.TaggedAddresses !== undefined) out.ServiceTaggedAddresses = svc.TaggedAddresses;
+  if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.ServiceSocketPath = svc.SocketPath;
+  return out;
+}
+
+/** True when `meta` has every `?node-meta` pair (none: true). */
+export function matchesNodeMeta(meta: Readonly<Record<string, string>>, want: Readonly<Record<string, string>> | undefined): boolean {
+  if (!want) return true;
+  for (const [k, v] of Object.entries(want)) if (meta[k] !== v) return false;
+  return true;
+}
+
+/** True when the service carries every tag in `tags`, compared case-insensitively as Consul does. */
+export function hasAllTags(serviceTags: readonly string[], tags: readonly string[]): boolean {
+  if (tags.length === 0) return true;
+  const have = new Set(serviceTags.map((t) => t.toLowerCase()));
+  return tags.every((t) => have.has(t.toLowerCase()));
+}
+
+/** The compiled `?filter` of `f` (throws BAD_REQUEST on a syntax error). */
+export function filterOf(f: CatalogFilter): FilterPredicate | undefined {
+  return compileFilter(f.filter);
+}
+
+/** True when `f` restricts by node meta. */
+export function hasNodeMeta(f: CatalogFilter): boolean {
+  return f.nodeMeta !== undefined && Object.keys(f.nodeMeta).length > 0;
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
+import { AntiEntropy } from '../../../src/agent/anti-entropy.js';
+import { LocalState } from '../../../src/agent/local-state.js';
+import { createHooks } from '../../../src/kernel/hooks.js';
+import { ManualClock } from '../../../src/testing/manual-clock.js';
+import { SeededRandom } from '../../../src/testing/seeded-random.js';
+import { SilentLogger } from '../../../src/testing/silent-logger.js';
+import { testConfig } from '../surface-rest/fakes.js';
+import { FakeCatalog, fakeRunners, flush } from './fakes.js';
+
+async function setup(overrides: Partial<RuntimeConfig> = {}) {
+  const clock = new ManualClock();
+  const config = testConfig({ nodeName: 'node-a', nodeId: '11111111-2222-3333-4444-555555555555', advertiseAddr: '10.0.0.5', nodeMeta: { rack: 'r1' }, server: true, ...overrides });
+  const random = new SeededRandom(9);
+  const logger = new SilentLogger();
+  const runners = fakeRunners();
+  const state = new LocalState({ config: () => config, runners: runners.map, clock, random, logger, hooks: createHooks() });
+  await state.start();
+  const catalog = new FakeCatalog();
+  const ae = new AntiEntropy({ config: () => config, local: state, catalog, health: catalog, clock, random, logger });
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 6; i++) {
+      clock.advance(0);
+      await flush();
+    }
+  };
+  return { clock, state, catalog, ae, settle, runners, logger };
+}
+
+describe('AntiEntropy', () => {
+  it('first full sync registers the node with serfHealth, the consul service and local services with their checks', async () => {
+    const { state, catalog, ae, settle } = await setup();
+    await state.registerService({ Name: 'web', Port: 80, Tags: ['rails'], Check: { TTL: '10s' } }, { replaceExistingChecks: false });
+    await state.registerCheck({ Name: 'disk', TTL: '1m' });
+    ae.start();
+    await settle();
+    const ops = catalog.take();
+    expect(ops[0]).toEqual({
+      op: 'register',
+      req: {
+        Node: 'node-a',
+        Address: '10.0.0.5',
+        Datacenter: 'dc1',
+        ID: '11111111-2222-3333-4444-555555555555',
+        TaggedAddresses: { lan: '10.0.0.5', lan_ipv4: '10.0.0.5', wan: '10.0.0.5', wan_ipv4: '10.0.0.5' },
+        NodeMeta: { rack: 'r1' },
+        Check: { Node: 'node-a', CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Notes: '', Output: 'Agent alive and reachable', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '' },
+      },
+    });
+    const services = ops.filter((o) => o.op === 'register' && o.req.Service).map((o) => (o.op === 'register' ? o.req.Service!.ID : ''));
+    expect(services).toEqual(['consul', 'web']);
+    const consul = ops.find((o) => o.op === 'register' && o.req.Service?.ID === 'consul');
+    expect(consul?.op === 'register' && consul.req.Service).toMatchObject({ Service: 'consul', Tags: [], Port: 8300 });
+    const web = ops.find((o) => o.op === 'register' && o.req.Service?.ID === 'web');
+    expect(web?.op === 'register' && web.req).toMatchObject({ SkipNodeUpdate: true, Service: { Service: 'web', Tags: ['rails'], Port: 80 }, Checks: [{ CheckID: 'service:web', Status: 'critical' }] });
+    const disk = ops.find((o) => o.op === 'register' && o.req.Check?.CheckID === 'disk');
+    expect(disk).toBeDefined();
+    expect(ops).toHaveLength(4);
+    await ae.stop();
+  });
+
+  it('skips every write when nothing changed (full sync reads, writes nothing)', async () => {
+    const { state, catalog, ae, settle } = await setup();
+    await state.registerService({ Name: 'web', Check: { TTL: '10s' } }, { replaceExistingChecks: false });
+    ae.start();
+    await settle();
+    catalog.take();
+    const reads = catalog.reads;
+    await ae.syncFull();
+    expect(catalog.reads).toBe(reads + 1);
+    expect(catalog.take()).toEqual([]);
+    await ae.stop();
+  });
+
+  it('partial sync right after a local change, coalesced; a status change syncs at once', async () => {
+    const { state, catalog, ae, settle } = await setup({ server: false });
+    ae.start();
+    await settle();
+    catalog.take();
+    const reads = catalog.reads;
+    await state.registerService({ Name: 'a', Check: { TTL: '10s' } }, { replaceExistingChecks: false });
+    await state.registerService({ Name: 'b' }, { replaceExistingChecks: false });
+    await settle();
+    expect(catalog.take().map((o) => (o.op === 'register' ? o.req.Service?.ID : '?'))).toEqual(['a', 'b']);
+    expect(catalog.reads).toBe(reads); // partial syncs do not re-read the catalog
+    await state.updateTtl('service:a', 'passing', 'up');
+    await settle();
+    expect(catalog.take()).toEqual([{ op: 'register', req: expect.objectContaining({ SkipNodeUpdate: true, Check: expect.objectContaining({ CheckID: 'service:a', Status: 'passing', Output: 'up' }) }) }]);
+    await ae.stop();
+  });
+
+  it('defers output-only changes by check_update_interval (5 min)', async () => {
+    const { state, catalog, ae, settle, clock } = await setup({ server: false });
+    await state.registerService({ Name: 'a', Check: { TTL: '1h', Status: 'passing' } }, { replaceExistingChecks: false });
+    ae.start();
+    await settle();
+    catalog.take();
+    await state.updateTtl('service:a', 'passing', 'new output');
+    await settle();
+    expect(catalog.take()).toEqual([]);
+    clock.advance(5 * 60_000 - 1);
+    await settle();
+    expect(catalog.take().filter((o) => o.op === 'register' && o.req.Check?.CheckID === 'service:a')).toEqual([]);
+    clock.advance(1);
+    await settle();
+    expect(catalog.take()).toEqual([{ op: 'register', req: expect.objectContaining({ Check: expect.objectContaining({ CheckID: 'service:a', Output: 'new output' }) }) }]);
+    await ae.stop();
+  });
+
+  it('removes catalog services and checks of this node that the agent does not have', async () => {
+    const { state, catalog, ae, settle } = await setup({ server: false });
+    await state.registerService({ Name: 'web' }, { replaceExistingChecks: false });
+    const node = { Node: 'node-a', Address: '10.0.0.5' };
+    await catalog.register({ ...node, Service: { ID: 'ghost', Service: 'ghost', Tags: [], Address: '', Port: 1, Meta: {}, Weights: { Passing: 1, Warning: 1 }, EnableTagOverride: false } });
+    await catalog.register({ ...node, Check: { Node: 'node-a', CheckID: 'stray', Name: 'stray', Status: 'critical', Notes: '', Output: '', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '' } });
+    await catalog.register({ Node: 'other', Address: '10.0.0.6', Service: { ID: 'keep', Service: 'keep', Tags: [], Address: '', Port: 1, Meta: {}, Weights: { Passing: 1, Warning: 1 }, EnableTagOverride: false } });
+    catalog.take();
+    ae.start();
+    await settle();
+    const deregs = catalog.take().filter((o) => o.op === 'deregister').map((o) => o.req);
+    expect(deregs).toEqual([
+      { Node: 'node-a', Datacenter: 'dc1', ServiceID: 'ghost' },
+      { Node: 'node-a', Datacenter: 'dc1', CheckID: 'stray' },
+    ]);
+    expect([...catalog.services.get('node-a')!.keys()]).toEqual(['web']);
+    expect([...catalog.checks.get('node-a')!.keys()]).toEqual(['serfHealth']);
+    expect([...catalog.services.get('other')!.keys()]).toEqual(['keep']);
+    // A local deregistration removes the service from the catalog too.
+    await state.deregisterService('web');
+    await settle();
+    expect(catalog.take()).toEqual([{ op: 'deregister', req: { Node: 'node-a', Datacenter: 'dc1', ServiceID: 'web' } }]);
+    await ae.stop();
+  });
+
+  it('runs a full sync every 1-2 minutes and repairs what changed behind its back', async () => {
+    const { state, catalog, ae, settle, clock } = await setup({ server: false });
+    await state.registerService({ Name: 'web', Port: 80 }, { replaceExistingChecks: false });
+    ae.start();
+    await settle();
+    catalog.take();
+    await catalog.deregister({ Node: 'node-a', ServiceID: 'web' });
+    catalog.take();
+    const reads = catalog.reads;
+    clock.advance(60_000 - 1);
+    await settle();
+    expect(catalog.reads).toBe(reads);
+    clock.advance(60_001);
+    await settle();
+    expect(catalog.reads).toBe(reads + 1);
+    expect(catalog.take().map((o) => (o.op === 'register' ? o.req.Service?.ID : '?'))).toEqual(['web']);
+    await ae.stop();
+  });
+
+  it('retries a failed sync as a full sync after 15-30 s', async () => {
+    const { state, catalog, ae, settle, clock, logger } = await setup({ server: false });
+    catalog.failWith = new Error('No cluster leader');
+    ae.start();
+    await settle();
+    expect(catalog.ops).toEqual([]);
+    expect(logger.lines.some((l) => l.includes('failed to sync with the catalog') && l.includes('No cluster leader'))).toBe(true);
+    catalog.failWith = undefined;
+    await state.registerService({ Name: 'web' }, { replaceExistingChecks: false });
+    const reads = catalog.reads;
+    await settle(); // the partial sync re-reads (nothing cached after a failure)
+    expect(catalog.reads).toBe(reads + 1);
+    expect(catalog.take().length).toBeGreaterThan(0);
+    // And a failed sync with no further local change comes back by itself.
+    catalog.failWith = new Error('boom');
+    await state.deregisterService('web');
+    await settle();
+    catalog.failWith = undefined;
+    clock.advance(14_999);
+    await settle();
+    expect(catalog.take()).toEqual([]);
+    clock.advance(15_001);
+    await settle();
+    expect(catalog.take()).toEqual([{ op: 'deregister', req: { Node: 'node-a', Datacenter: 'dc1', ServiceID: 'web' } }]);
+    await ae.stop();
+  });
+});
