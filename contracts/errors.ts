@@ -33,6 +33,11 @@ export const ErrorCode = {
   TooLarge: 'TOO_LARGE',
   /** A feature the request needs is not implemented yet (e.g. KV ?acquire before sessions exist). */
   NotImplemented: 'NOT_IMPLEMENTED',
+  // Sessions and locks (HTTP 500, as Consul answers these RPC errors)
+  /** A KV lock/unlock named no session (`missing session`) or one that does not exist (`invalid session "<id>"`). */
+  InvalidSession: 'INVALID_SESSION',
+  /** A session create Consul refuses: bad Behavior or TTL, unknown node or check, critical check, malformed ID. */
+  SessionRejected: 'SESSION_REJECTED',
   // Cluster and storage (HTTP 500)
   NoLeader: 'NO_LEADER',
   NotLeader: 'NOT_LEADER',

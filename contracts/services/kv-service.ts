@@ -13,7 +13,11 @@ export type KvOp =
   | { verb: 'cas'; key: string; value: Uint8Array; flags: string; index: number }
   | { verb: 'delete'; key: string }
   | { verb: 'delete-cas'; key: string; index: number }
-  | { verb: 'delete-tree'; prefix: string };
+  | { verb: 'delete-tree'; prefix: string }
+  /** Consul's ?acquire=<session>: takes the lock (true), or false when another session holds it or the key's lock-delay runs. */
+  | { verb: 'lock'; key: string; value: Uint8Array; flags: string; session: string }
+  /** Consul's ?release=<session>: drops the lock and writes the value (true), or false when `session` does not hold it. */
+  | { verb: 'unlock'; key: string; value: Uint8Array; flags: string; session: string };
 
 export interface KvService {
   /** The entry at `key`, or null (the meta index is then the KV table's, never 0). */
@@ -25,7 +29,8 @@ export interface KvService {
    * past the prefix and de-duplicated (Consul's ?keys&separator). Sorted. */
   keys(prefix: string, separator: string, opts: QueryOptions): Promise<QueryResult<string[]>>;
   /** Commits a write through Raft. Resolves with Consul's boolean answer. Rejects with NO_LEADER,
-   * NOT_LEADER (forwarding failed), TOO_LARGE, or SHUTDOWN; a rejection means nothing was applied
+   * NOT_LEADER (forwarding failed), TOO_LARGE, INVALID_SESSION (lock/unlock without a session,
+   * lock naming an unknown one), or SHUTDOWN; a rejection means nothing was applied
    * unless the error says the outcome is unknown (TIMEOUT). */
   apply(op: KvOp): Promise<boolean>;
 }

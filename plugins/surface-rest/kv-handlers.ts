@@ -9,7 +9,7 @@ import { sendEmpty, sendJson, setQueryMeta } from './respond.js';
 
 /**
  * /v1/kv/*key — Consul's KV endpoint (agent/kvs_endpoint.go): GET (single, ?recurse, ?keys,
- * ?raw), PUT (?flags, ?cas; ?acquire/?release need sessions) and DELETE (?recurse, ?cas).
+ * ?raw), PUT (?flags, ?cas, ?acquire, ?release) and DELETE (?recurse, ?cas).
  * Every method first parses the shared query options, as Consul does, so a bad ?wait or
  * ?stale&consistent is a 400 on any method.
  */
@@ -76,7 +76,11 @@ export const getKv: Handler = async (scope) => {
   return sendJson(scope, [toDirEntry(res.value)]);
 };
 
-/** PUT /v1/kv/:key — set (always `true`) or check-and-set (?cas, `true`/`false`). */
+/**
+ * PUT /v1/kv/:key — set (always `true`), check-and-set (?cas), lock (?acquire=<session>) or
+ * unlock (?release=<session>), the last three answering `true`/`false`. An unknown session is
+ * a 500 `invalid session "<id>"`; more than one of cas/acquire/release a 400.
+ */
 export const putKv: Handler = async (scope) => {
   const { query: q, deps } = scope;
   parseQueryOptions(q, deps.config, deps.random, scope.signal);
@@ -85,21 +89,13 @@ export const putKv: Handler = async (scope) => {
   rejectConflicting(q, ['cas', 'acquire', 'release']);
   const flags = (uintParam(q, 'flags') ?? 0n).toString();
   const cas = uintParam(q, 'cas');
-  for (const verb of ['acquire', 'release'] as const) {
-    if (q.has(verb)) {
-      const session = q.get(verb) ?? '';
-      throw new SextantError(
-        ErrorCode.NotImplemented,
-        session === '' ? 'missing session' : `invalid session ${JSON.stringify(session)}: sessions are not supported yet`,
-      );
-    }
-  }
   const value = await readBody(scope.ctx.req, deps.config.limits.kvMaxValueSize, kvTooLarge);
   checkDatacenter(q, deps.config);
-  const op: KvOp =
-    cas === undefined
-      ? { verb: 'set', key, value, flags }
-      : { verb: 'cas', key, value, flags, index: Number(cas) };
+  let op: KvOp;
+  if (q.has('acquire')) op = { verb: 'lock', key, value, flags, session: q.get('acquire') ?? '' };
+  else if (q.has('release')) op = { verb: 'unlock', key, value, flags, session: q.get('release') ?? '' };
+  else if (cas !== undefined) op = { verb: 'cas', key, value, flags, index: Number(cas) };
+  else op = { verb: 'set', key, value, flags };
   const ok = await deps.kv.apply(op);
   sendJson(scope, op.verb === 'set' ? true : ok);
 };

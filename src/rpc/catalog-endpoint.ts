@@ -116,8 +116,10 @@ export class CatalogEndpoint implements CatalogApi {
     });
   }
 
+  /** Proposes `cmd` stamped with this (the leader's) clock: the lock-delay start of any session the write invalidates. */
   private async write(cmd: Command): Promise<void> {
-    const result = (await this.deps.raft.propose(encodeCommand(cmd))) as CatalogWriteResult | undefined;
+    const stamped = cmd.type === 'catalog.register' || cmd.type === 'catalog.deregister' ? { ...cmd, now: this.deps.clock.now() } : cmd;
+    const result = (await this.deps.raft.propose(encodeCommand(stamped))) as CatalogWriteResult | undefined;
     if (result === undefined || typeof result !== 'object' || typeof result.ok !== 'boolean') {
       throw new SextantError(ErrorCode.Internal, 'catalog command answered an unexpected result');
     }

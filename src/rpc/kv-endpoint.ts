@@ -25,7 +25,7 @@ export interface KvEndpointDeps {
   store: { readonly kv: KvReader };
   /** Raft: read barriers, leader/contact meta, and proposals for writes. */
   raft: RaftApi;
-  /** Times blocking queries out. */
+  /** Times blocking queries out and stamps lock commands with this (the leader's) time, against which lock-delays are checked. */
   clock: Clock;
   /** Jitter of blockingWait(). */
   random: Random;
@@ -66,12 +66,17 @@ export class KvEndpoint implements KvService {
   /**
    * Validates `op` (MISSING_KEY for an empty key except delete-tree; TOO_LARGE for a value over
    * kvMaxValueSize; BAD_REQUEST for flags that are not a uint64; INVALID_INDEX for a bad cas
-   * index), proposes it to Raft and resolves with the state machine's boolean. Raft rejections
-   * (NOT_LEADER, NO_LEADER, LEADERSHIP_LOST, SHUTDOWN) pass through unchanged.
+   * index; INVALID_SESSION `missing session` for a lock/unlock without one), proposes it to Raft
+   * and resolves with the state machine's boolean. A lock naming a session that does not exist
+   * rejects with INVALID_SESSION `invalid session "<id>"`. Raft rejections (NOT_LEADER,
+   * NO_LEADER, LEADERSHIP_LOST, SHUTDOWN) pass through unchanged.
    */
   async apply(op: KvOp): Promise<boolean> {
     const bytes = encodeCommand(this.toCommand(op));
     const result = await this.deps.raft.propose(bytes);
+    if (typeof result === 'object' && result !== null && typeof (result as { error?: unknown }).error === 'string') {
+      throw new SextantError(ErrorCode.InvalidSession, (result as { error: string }).error);
+    }
     if (typeof result !== 'boolean') throw new SextantError(ErrorCode.Internal, `KV command answered ${typeof result}, not a boolean`);
     return result;
   }
@@ -89,6 +94,12 @@ export class KvEndpoint implements KvService {
         return { type: 'kv.delete-cas', key: op.key, index: checkIndex(op.index) };
       case 'delete-tree':
         return { type: 'kv.delete-tree', prefix: op.prefix };
+      case 'lock':
+        if (op.session === '') throw new SextantError(ErrorCode.InvalidSession, 'missing session');
+        return { type: 'kv.lock', key: op.key, value: this.checkValue(op.value), flags: checkFlags(op.flags), session: op.session, now: this.deps.clock.now() };
+      case 'unlock':
+        if (op.session === '') throw new SextantError(ErrorCode.InvalidSession, 'missing session');
+        return { type: 'kv.unlock', key: op.key, value: this.checkValue(op.value), flags: checkFlags(op.flags), session: op.session };
       default:
         throw new SextantError(ErrorCode.BadRequest, `Unknown KV operation ${JSON.stringify((op as { verb: unknown }).verb)}`);
     }

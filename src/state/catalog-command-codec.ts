@@ -16,12 +16,16 @@ import type {
 
 /** The payload of a catalog.register record. */
 export function catalogRegisterPayload(cmd: CatalogRegisterCommand): Record<string, unknown> {
-  return { node: cmd.node, skipNodeUpdate: cmd.skipNodeUpdate, service: cmd.service, checks: cmd.checks };
+  const out: Record<string, unknown> = { node: cmd.node, skipNodeUpdate: cmd.skipNodeUpdate, service: cmd.service, checks: cmd.checks };
+  if (cmd.now !== undefined) out['now'] = cmd.now;
+  return out;
 }
 
 /** The payload of a catalog.deregister record. */
 export function catalogDeregisterPayload(cmd: CatalogDeregisterCommand): Record<string, unknown> {
-  return { node: cmd.node, serviceId: cmd.serviceId, checkId: cmd.checkId };
+  const out: Record<string, unknown> = { node: cmd.node, serviceId: cmd.serviceId, checkId: cmd.checkId };
+  if (cmd.now !== undefined) out['now'] = cmd.now;
+  return out;
 }
 
 const STATUSES: ReadonlySet<string> = new Set(['passing', 'warning', 'critical', 'maintenance']);
@@ -42,13 +46,26 @@ export function decodeCatalogRegister(raw: unknown): CatalogRegisterCommand {
   const service = p['service'] === null || p['service'] === undefined ? null : decodeService(p['service']);
   if (!Array.isArray(p['checks'])) throw invalid('register.checks is not an array');
   const checks = (p['checks'] as unknown[]).map((c, i) => decodeCheck(c, `checks[${i}]`));
-  return { type: 'catalog.register', node: nodeFields, skipNodeUpdate: p['skipNodeUpdate'], service, checks };
+  const cmd: CatalogRegisterCommand = { type: 'catalog.register', node: nodeFields, skipNodeUpdate: p['skipNodeUpdate'], service, checks };
+  const now = optionalTime(p['now'], 'register.now');
+  if (now !== undefined) cmd.now = now;
+  return cmd;
 }
 
 /** Decodes and type-checks a catalog.deregister payload. */
 export function decodeCatalogDeregister(raw: unknown): CatalogDeregisterCommand {
   const p = rec(raw, 'deregister');
-  return { type: 'catalog.deregister', node: str(p, 'node', 'deregister'), serviceId: str(p, 'serviceId', 'deregister'), checkId: str(p, 'checkId', 'deregister') };
+  const cmd: CatalogDeregisterCommand = { type: 'catalog.deregister', node: str(p, 'node', 'deregister'), serviceId: str(p, 'serviceId', 'deregister'), checkId: str(p, 'checkId', 'deregister') };
+  const now = optionalTime(p['now'], 'deregister.now');
+  if (now !== undefined) cmd.now = now;
+  return cmd;
+}
+
+/** An optional clock reading (ms); absent in entries written before sessions existed. */
+function optionalTime(v: unknown, where: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(`${where} is not a time in ms`);
+  return v;
 }
 
 function decodeService(raw: unknown): CatalogServiceFields {

@@ -42,6 +42,8 @@ export interface CatalogRegisterCommand {
   skipNodeUpdate: boolean;
   service: CatalogServiceFields | null;
   checks: CatalogCheckFields[];
+  /** The proposing leader's clock (ms): the lock-delay start of sessions this write invalidates (absent in old entries: no delay). */
+  now?: number;
 }
 
 /** Removes check `checkId`, else service `serviceId` with its checks, else (both '') node `node` with everything on it. */
@@ -50,6 +52,8 @@ export interface CatalogDeregisterCommand {
   node: string;
   serviceId: string;
   checkId: string;
+  /** The proposing leader's clock (ms): the lock-delay start of sessions this write invalidates (absent in old entries: no delay). */
+  now?: number;
 }
 
 /** What applying a catalog command returns: domain failures are values, never throws. */

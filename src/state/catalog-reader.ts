@@ -40,6 +40,8 @@ export interface CatalogReader {
   nodeChecks(node: string): KvRead<HealthCheck[]>;
   /** The checks bound to instances of `service`, by node then CheckID. Index: as serviceInstances. */
   serviceChecks(service: string): KvRead<HealthCheck[]>;
+  /** Check `checkId` (case-sensitive) on `node`, or undefined. */
+  check(node: string, checkId: string): HealthCheck | undefined;
   /** Every check, by node then CheckID. Index: the checks table. */
   allChecks(): KvRead<HealthCheck[]>;
   /** The highest index of the named tables (min 1). */

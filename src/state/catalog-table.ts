@@ -46,6 +46,16 @@ class Changes {
   }
 }
 
+/**
+ * Something sessions may depend on that a write took away: a whole node (`checkId` absent), or
+ * one check that was removed or written as critical. Sessions bound to it are invalidated.
+ */
+export interface CatalogLoss {
+  /** The node's name as registered. */
+  readonly node: string;
+  readonly checkId?: string;
+}
+
 const TABLE_KEY: Readonly<Record<CatalogTableName, string>> = { nodes: 't:nodes', services: 't:services', checks: 't:checks' };
 const EMPTY: readonly HealthCheck[] = Object.freeze([]);
 
@@ -76,6 +86,7 @@ export class CatalogTable implements CatalogReader {
   private extinctionIndex = 0;
   private sortedNodes: readonly CatalogNode[] | undefined;
   private readonly watches: WatchRegistry;
+  private losses: CatalogLoss[] = [];
 
   /**
    * @param onWatcherError told when a watcher callback throws (apply goes on).
@@ -93,6 +104,7 @@ export class CatalogTable implements CatalogReader {
 
   /** Applies a registration at `idx`; see CatalogRegisterCommand. Failures change nothing. */
   register(idx: number, cmd: CatalogRegisterCommand): CatalogWriteResult {
+    this.losses = [];
     const problem = this.checkRegister(cmd);
     if (problem !== undefined) return { ok: false, error: problem };
     const ch = new Changes();
@@ -121,6 +133,7 @@ export class CatalogTable implements CatalogReader {
 
   /** Applies a deregistration at `idx`; removing something absent is a successful no-op. */
   deregister(idx: number, cmd: CatalogDeregisterCommand): CatalogWriteResult {
+    this.losses = [];
     const nodeKey = lower(cmd.node);
     const rec = this.byNode.get(nodeKey);
     if (!rec) return { ok: true };
@@ -138,9 +151,21 @@ export class CatalogTable implements CatalogReader {
       this.sortedNodes = undefined;
       ch.nodes = true;
       ch.nodeKeys.add(nodeKey);
+      this.losses.push({ node: rec.node.Node });
     }
     this.commit(idx, ch);
     return { ok: true };
+  }
+
+  /**
+   * What the last register/deregister took away that sessions may depend on (removed nodes,
+   * removed checks, checks written as critical), in order; empties the list. The state machine
+   * calls it right after each catalog write.
+   */
+  takeLosses(): CatalogLoss[] {
+    const out = this.losses;
+    this.losses = [];
+    return out;
   }
 
   // ---- reads ----
@@ -214,6 +239,11 @@ export class CatalogTable implements CatalogReader {
     const out: HealthCheck[] = [];
     for (const inst of value) out.push(...inst.serviceChecks);
     return { value: out, index };
+  }
+
+  /** Check `checkId` on `node` (node name case-insensitive), or undefined. */
+  check(node: string, checkId: string): HealthCheck | undefined {
+    return this.byNode.get(lower(node))?.checks.get(checkId);
   }
 
   /** Every check by node then CheckID; index: the checks table. */
@@ -389,6 +419,7 @@ export class CatalogTable implements CatalogReader {
     }
     const check = deepFreeze({ ...next, CreateIndex: existing ? existing.CreateIndex : idx, ModifyIndex: idx }) as HealthCheck;
     rec.checks.set(check.CheckID, check);
+    if (check.Status === 'critical') this.losses.push({ node: rec.node.Node, checkId: check.CheckID });
     ch.checks = true;
     ch.nodeKeys.add(nodeKey);
     this.touchCheckTarget(rec, check, ch);
@@ -401,6 +432,7 @@ export class CatalogTable implements CatalogReader {
       if (c.ServiceID === id) {
         rec.checks.delete(c.CheckID);
         ch.checks = true;
+        this.losses.push({ node: rec.node.Node, checkId: c.CheckID });
       }
     }
     rec.services.delete(id);
@@ -412,6 +444,7 @@ export class CatalogTable implements CatalogReader {
 
   private dropCheck(rec: NodeRecord, nodeKey: string, check: HealthCheck, ch: Changes): void {
     rec.checks.delete(check.CheckID);
+    this.losses.push({ node: rec.node.Node, checkId: check.CheckID });
     ch.checks = true;
     ch.nodeKeys.add(nodeKey);
     this.touchCheckTarget(rec, check, ch);

@@ -2,6 +2,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { CommandTag, type Command } from './command.js';
 import { catalogDeregisterPayload, catalogRegisterPayload, decodeCatalogDeregister, decodeCatalogRegister } from './catalog-command-codec.js';
+import { decodeSessionCreate, sessionCreatePayload } from './session-command-codec.js';
 import { isCanonicalUint64 } from './uint64.js';
 
 /**
@@ -32,6 +33,18 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return encode([CommandTag.CatalogRegister, V1, catalogRegisterPayload(cmd)]);
     case 'catalog.deregister':
       return encode([CommandTag.CatalogDeregister, V1, catalogDeregisterPayload(cmd)]);
+    case 'kv.lock':
+      return encode([CommandTag.KvLock, V1, cmd.key, cmd.value, cmd.flags, cmd.session, cmd.now]);
+    case 'kv.unlock':
+      return encode([CommandTag.KvUnlock, V1, cmd.key, cmd.value, cmd.flags, cmd.session]);
+    case 'session.create':
+      return encode([CommandTag.SessionCreate, V1, sessionCreatePayload(cmd)]);
+    case 'session.destroy':
+      return encode([CommandTag.SessionDestroy, V1, cmd.id, cmd.now]);
+    case 'session.renew':
+      return encode([CommandTag.SessionRenew, V1, cmd.ids, cmd.now]);
+    case 'session.expire':
+      return encode([CommandTag.SessionExpire, V1, cmd.id, cmd.now]);
   }
 }
 
@@ -77,6 +90,24 @@ export function decodeCommand(data: Uint8Array): Command {
     case CommandTag.CatalogDeregister:
       f.arity(3);
       return decodeCatalogDeregister(raw[2]);
+    case CommandTag.KvLock:
+      f.arity(7);
+      return { type: 'kv.lock', key: f.str(2), value: f.bytes(3), flags: f.flags(4), session: f.str(5), now: f.time(6) };
+    case CommandTag.KvUnlock:
+      f.arity(6);
+      return { type: 'kv.unlock', key: f.str(2), value: f.bytes(3), flags: f.flags(4), session: f.str(5) };
+    case CommandTag.SessionCreate:
+      f.arity(3);
+      return decodeSessionCreate(raw[2]);
+    case CommandTag.SessionDestroy:
+      f.arity(4);
+      return { type: 'session.destroy', id: f.str(2), now: f.time(3) };
+    case CommandTag.SessionRenew:
+      f.arity(4);
+      return { type: 'session.renew', ids: f.strList(2), now: f.time(3) };
+    case CommandTag.SessionExpire:
+      f.arity(4);
+      return { type: 'session.expire', id: f.str(2), now: f.time(3) };
     default:
       throw invalid(`unknown command tag ${String(tag)}`);
   }
@@ -114,6 +145,19 @@ class Fields {
     const v = this.raw[i];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw this.bad(i, 'a non-negative integer');
     return v;
+  }
+
+  /** A clock reading: a finite, non-negative number of ms since the epoch. */
+  time(i: number): number {
+    const v = this.raw[i];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw this.bad(i, 'a time in ms');
+    return v;
+  }
+
+  strList(i: number): string[] {
+    const v = this.raw[i];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw this.bad(i, 'a list of strings');
+    return v as string[];
   }
 
   private bad(i: number, what: string): SextantError {

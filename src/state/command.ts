@@ -1,6 +1,22 @@
 import type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
+import type {
+  KvLockCommand,
+  KvUnlockCommand,
+  SessionCreateCommand,
+  SessionDestroyCommand,
+  SessionExpireCommand,
+  SessionRenewCommand,
+} from './session-command.js';
 
 export type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
+export type {
+  KvLockCommand,
+  KvUnlockCommand,
+  SessionCreateCommand,
+  SessionDestroyCommand,
+  SessionExpireCommand,
+  SessionRenewCommand,
+} from './session-command.js';
 
 /**
  * The replicated commands: what a Raft log entry carries. Each type has a stable numeric tag
@@ -17,6 +33,12 @@ export const CommandTag = {
   KvDeleteCas: 4,
   KvDeleteTree: 5,
   KvTombstoneReap: 6,
+  KvLock: 7,
+  KvUnlock: 8,
+  SessionCreate: 32,
+  SessionDestroy: 33,
+  SessionRenew: 34,
+  SessionExpire: 35,
   CatalogRegister: 64,
   CatalogDeregister: 65,
 } as const;
@@ -73,4 +95,10 @@ export type Command =
   | KvDeleteTreeCommand
   | KvTombstoneReapCommand
   | CatalogRegisterCommand
-  | CatalogDeregisterCommand;
+  | CatalogDeregisterCommand
+  | KvLockCommand
+  | KvUnlockCommand
+  | SessionCreateCommand
+  | SessionDestroyCommand
+  | SessionRenewCommand
+  | SessionExpireCommand;

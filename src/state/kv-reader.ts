@@ -23,6 +23,10 @@ export interface KvReader {
   keys(prefix: string, separator: string): KvRead<string[]>;
   /** The table index: the highest index at which any KV write happened (min 1). */
   tableIndex(): number;
+  /** The lock-delay deadline of `key` in ms since the epoch (0: none set; it may lie in the past). An acquire is refused while the leader's clock is before it. */
+  lockDelayUntil(key: string): number;
+  /** The keys session `session` holds, in key order. */
+  heldBy(session: string): string[];
   /** Number of tombstones currently kept. */
   tombstoneCount(): number;
   /** Parks a one-shot watcher on exactly `key`. */

@@ -13,7 +13,12 @@ export interface KvTableSnapshot {
   entries: [string, Uint8Array, string, number, number, number, string][];
   /** [key, index of the delete] */
   tombstones: [string, number][];
+  /** [key, lock-delay deadline in ms since the epoch], oldest first (absent in images written before sessions). */
+  lockDelays?: [string, number][];
 }
+
+/** The longest lock-delay applied (Consul structs.MaxLockDelay, 60 s), in ms. */
+export const MAX_LOCK_DELAY_MS = 60_000;
 
 /**
  * The KV table of the replicated state, with Consul's semantics (agent/consul/state/kvs.go):
@@ -21,6 +26,11 @@ export interface KvTableSnapshot {
  * and the watchers of keys and prefixes. Write methods are called only by the state machine
  * with the Raft index of the entry being applied; each wakes exactly the watchers of the keys
  * it changed, and a write that changes nothing wakes nobody and bumps no index.
+ *
+ * Locks (kvs.go kvsLockTxn / kvsUnlockTxn): an entry's `session` is its holder; the table keeps
+ * the keys each session holds (Consul's kvs.session index) so invalidating a session releases
+ * or deletes exactly those, and the per-key lock-delay deadlines that invalidation starts
+ * (wall-clock ms carried in the command, so every server decides alike).
  */
 export class KvTable implements KvReader {
   private readonly entries = new Map<string, KvEntry>();
@@ -29,6 +39,10 @@ export class KvTable implements KvReader {
   private readonly tombstoneKeys = new SortedKeySet();
   private index = 0;
   private readonly watches: WatchRegistry;
+  /** session → keys it holds. */
+  private readonly held = new Map<string, Set<string>>();
+  /** key → lock-delay deadline (ms), in the order they were set. */
+  private readonly lockDelays = new Map<string, number>();
 
   /**
    * @param onWatcherError told when a watcher callback throws (apply goes on).
@@ -44,28 +58,15 @@ export class KvTable implements KvReader {
   // ---- writes (state machine only) ----
 
   /**
-   * Plain set. Keeps CreateIndex, Session and LockIndex of an existing entry; a rewrite with the
-   * same value bytes and flags writes nothing. Always true.
+   * Plain set, as Consul's kvsSetTxn(updateSession=false) does it: keeps CreateIndex and the
+   * Session (locks are advisory) of an existing entry, and takes LockIndex from the incoming
+   * entry, which a plain PUT never carries — so a write to a locked or once-locked key resets
+   * LockIndex to 0. A rewrite equal in value, flags, LockIndex and Session writes nothing.
+   * Always true.
    */
   set(idx: number, key: string, value: Uint8Array, flags: string): boolean {
     const existing = this.entries.get(key);
-    if (existing && existing.flags === flags && bytesEqual(existing.value, value)) return true;
-    const entry: KvEntry = Object.freeze({
-      key,
-      value: value.slice(),
-      flags,
-      createIndex: existing ? existing.createIndex : idx,
-      modifyIndex: idx,
-      lockIndex: existing ? existing.lockIndex : 0,
-      session: existing ? existing.session : '',
-    });
-    this.entries.set(key, entry);
-    if (!existing) this.entryKeys.add(key);
-    // A live entry's index is above its old tombstone's, so dropping the tombstone keeps every
-    // prefix index where it was.
-    if (this.tombstones.delete(key)) this.tombstoneKeys.delete(key);
-    this.bump(idx);
-    this.changed(idx, [key]);
+    this.write(idx, key, value, flags, 0, existing ? existing.session : '', existing);
     return true;
   }
 
@@ -74,6 +75,54 @@ export class KvTable implements KvReader {
     const existing = this.entries.get(key);
     if (cas === 0 ? existing !== undefined : existing === undefined || existing.modifyIndex !== cas) return false;
     return this.set(idx, key, value, flags);
+  }
+
+  /**
+   * Consul's kvsLockTxn for a session the caller has verified exists: false when the key's
+   * lock-delay runs past `now` or another session holds it; otherwise takes (or keeps) the lock
+   * and writes value and flags — LockIndex +1 when newly taken (1 for a new key), unchanged
+   * when `session` already held it — and answers true.
+   */
+  lock(idx: number, key: string, value: Uint8Array, flags: string, session: string, now: number): boolean {
+    if (this.lockDelayed(key, now)) return false;
+    const existing = this.entries.get(key);
+    if (existing && existing.session !== '' && existing.session !== session) return false;
+    const lockIndex = !existing ? 1 : existing.session === session ? existing.lockIndex : existing.lockIndex + 1;
+    this.write(idx, key, value, flags, lockIndex, session, existing);
+    return true;
+  }
+
+  /**
+   * Consul's kvsUnlockTxn: false when the key is missing or `session` does not hold it;
+   * otherwise clears Session (LockIndex kept), writes value and flags, and answers true.
+   */
+  unlock(idx: number, key: string, value: Uint8Array, flags: string, session: string): boolean {
+    const existing = this.entries.get(key);
+    if (!existing || existing.session !== session || session === '') return false;
+    this.write(idx, key, value, flags, existing.lockIndex, '', existing);
+    return true;
+  }
+
+  /**
+   * Applies an invalidated session's behavior to every key it holds, at `idx`: `release` clears
+   * Session (LockIndex kept, ModifyIndex bumped), `delete` deletes the keys (tombstones). When
+   * `lockDelayUntil` > 0 each of those keys gets that lock-delay deadline. Returns the keys.
+   */
+  releaseSession(idx: number, session: string, behavior: 'release' | 'delete', lockDelayUntil: number): string[] {
+    const keys = [...(this.held.get(session) ?? [])].sort();
+    if (keys.length === 0) return keys;
+    for (const key of keys) {
+      if (lockDelayUntil > 0) this.setLockDelay(key, lockDelayUntil);
+      if (behavior === 'delete') {
+        this.remove(idx, key);
+      } else {
+        const e = this.entries.get(key)!;
+        this.store(key, Object.freeze({ ...e, modifyIndex: idx, session: '' }), e);
+      }
+    }
+    this.bump(idx);
+    this.changed(idx, keys);
+    return keys;
   }
 
   /** Deletes `key`, leaving a tombstone. True even when the key is absent (then nothing changes). */
@@ -162,6 +211,16 @@ export class KvTable implements KvReader {
     return Math.max(this.index, 1);
   }
 
+  /** The lock-delay deadline (ms since the epoch) of `key`, or 0 when none was set. It may lie in the past. */
+  lockDelayUntil(key: string): number {
+    return this.lockDelays.get(key) ?? 0;
+  }
+
+  /** The keys `session` holds, in key order. */
+  heldBy(session: string): string[] {
+    return [...(this.held.get(session) ?? [])].sort();
+  }
+
   /** Number of tombstones kept. */
   tombstoneCount(): number {
     return this.tombstones.size;
@@ -193,7 +252,7 @@ export class KvTable implements KvReader {
     }
     const tombstones: KvTableSnapshot['tombstones'] = [];
     for (const key of this.tombstoneKeys.withPrefix('')) tombstones.push([key, this.tombstones.get(key)!]);
-    return { index: this.index, entries, tombstones };
+    return { index: this.index, entries, tombstones, lockDelays: [...this.lockDelays] };
   }
 
   /**
@@ -206,10 +265,14 @@ export class KvTable implements KvReader {
     this.entryKeys.clear();
     this.tombstones.clear();
     this.tombstoneKeys.clear();
+    this.held.clear();
+    this.lockDelays.clear();
     for (const e of parsed.entries) {
       this.entries.set(e.key, e);
       this.entryKeys.add(e.key);
+      if (e.session !== '') this.hold(e.session, e.key);
     }
+    for (const [key, until] of parsed.lockDelays) this.lockDelays.set(key, until);
     for (const [key, at] of parsed.tombstones) {
       this.tombstones.set(key, at);
       this.tombstoneKeys.add(key);
@@ -230,8 +293,83 @@ export class KvTable implements KvReader {
     }
   }
 
+  /**
+   * Writes `key` (Consul's kvsSetTxn with the session decided by the caller): CreateIndex kept,
+   * ModifyIndex `idx`, unless the result equals the existing entry, when nothing is written.
+   */
+  private write(idx: number, key: string, value: Uint8Array, flags: string, lockIndex: number, session: string, existing: KvEntry | undefined): void {
+    if (existing && existing.flags === flags && existing.lockIndex === lockIndex && existing.session === session && bytesEqual(existing.value, value)) return;
+    const entry: KvEntry = Object.freeze({
+      key,
+      value: value.slice(),
+      flags,
+      createIndex: existing ? existing.createIndex : idx,
+      modifyIndex: idx,
+      lockIndex,
+      session,
+    });
+    this.store(key, entry, existing);
+    // A live entry's index is above its old tombstone's, so dropping the tombstone keeps every
+    // prefix index where it was.
+    if (this.tombstones.delete(key)) this.tombstoneKeys.delete(key);
+    this.bump(idx);
+    this.changed(idx, [key]);
+  }
+
+  /** Puts `entry` in place of `existing`, keeping the key set and the session index in step. */
+  private store(key: string, entry: KvEntry, existing: KvEntry | undefined): void {
+    this.entries.set(key, entry);
+    if (!existing) this.entryKeys.add(key);
+    if (existing?.session === entry.session) return;
+    if (existing && existing.session !== '') this.unhold(existing.session, key);
+    if (entry.session !== '') this.hold(entry.session, key);
+  }
+
+  private hold(session: string, key: string): void {
+    let keys = this.held.get(session);
+    if (!keys) {
+      keys = new Set();
+      this.held.set(session, keys);
+    }
+    keys.add(key);
+  }
+
+  private unhold(session: string, key: string): void {
+    const keys = this.held.get(session);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.held.delete(session);
+  }
+
+  /** True while `key`'s lock-delay runs past `now`; an expired deadline is dropped. */
+  private lockDelayed(key: string, now: number): boolean {
+    const until = this.lockDelays.get(key);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.lockDelays.delete(key);
+    return false;
+  }
+
+  /**
+   * Sets `key`'s lock-delay deadline (re-inserted, so the map stays roughly in deadline order)
+   * after dropping, from the oldest, deadlines that passed before `until` − the max delay —
+   * keeping the map bounded by the invalidations of about one minute.
+   */
+  private setLockDelay(key: string, until: number): void {
+    const horizon = until - MAX_LOCK_DELAY_MS;
+    for (const [k, t] of this.lockDelays) {
+      if (t > horizon) break;
+      this.lockDelays.delete(k);
+    }
+    this.lockDelays.delete(key);
+    this.lockDelays.set(key, until);
+  }
+
   private remove(idx: number, key: string): boolean {
-    if (!this.entries.delete(key)) return false;
+    const existing = this.entries.get(key);
+    if (!existing) return false;
+    this.entries.delete(key);
+    if (existing.session !== '') this.unhold(existing.session, key);
     this.entryKeys.delete(key);
     if (!this.tombstones.has(key)) this.tombstoneKeys.add(key);
     this.tombstones.set(key, idx);
@@ -258,7 +396,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-function parseSnapshot(snap: unknown): { index: number; entries: KvEntry[]; tombstones: [string, number][] } {
+function parseSnapshot(snap: unknown): { index: number; entries: KvEntry[]; tombstones: [string, number][]; lockDelays: [string, number][] } {
   const bad = (what: string): SextantError => new SextantError(ErrorCode.StorageCorrupt, `corrupt KV snapshot: ${what}`);
   const isIdx = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (typeof snap !== 'object' || snap === null) throw bad('not a table record');
@@ -279,5 +417,15 @@ function parseSnapshot(snap: unknown): { index: number; entries: KvEntry[]; tomb
     if (!Array.isArray(row) || row.length !== 2 || typeof row[0] !== 'string' || !isIdx(row[1])) throw bad('tombstone is not a [key, index] row');
     tombstones.push([row[0], row[1]]);
   }
-  return { index: s.index, entries, tombstones };
+  const lockDelays: [string, number][] = [];
+  if (s.lockDelays !== undefined) {
+    if (!Array.isArray(s.lockDelays)) throw bad('lockDelays is not a list');
+    for (const row of s.lockDelays as unknown[]) {
+      if (!Array.isArray(row) || row.length !== 2 || typeof row[0] !== 'string' || typeof row[1] !== 'number' || !Number.isFinite(row[1])) {
+        throw bad('lock-delay is not a [key, deadline] row');
+      }
+      lockDelays.push([row[0], row[1]]);
+    }
+  }
+  return { index: s.index, entries, tombstones, lockDelays };
 }

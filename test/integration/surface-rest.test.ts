@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import Consul from 'consul';
@@ -155,11 +155,14 @@ describe('REST surface: KV', () => {
     expect(h.kv.ops).toEqual([]);
   });
 
-  it('refuses ?acquire / ?release with a clear error until sessions exist', async () => {
-    const r = await put('/v1/kv/lock?acquire=6c6a8b3e-0000-0000-0000-000000000000', 'v');
-    expect(r.status).toBe(500);
-    expect(await r.text()).toMatch(/^invalid session "6c6a8b3e-0000-0000-0000-000000000000": sessions are not supported yet$/);
-    expect(h.kv.ops).toEqual([]);
+  it('passes ?acquire / ?release to the KV service as lock / unlock with the session and flags', async () => {
+    const sid = '6c6a8b3e-0000-0000-0000-000000000000';
+    expect((await put(`/v1/kv/lock?acquire=${sid}&flags=7`, 'v')).status).toBe(200);
+    expect((await put(`/v1/kv/lock?release=${sid}`, 'w')).status).toBe(200);
+    expect(h.kv.ops.map((o) => ({ ...o, value: undefined }))).toEqual([
+      { verb: 'lock', key: 'lock', flags: '7', session: sid, value: undefined },
+      { verb: 'unlock', key: 'lock', flags: '0', session: sid, value: undefined },
+    ]);
   });
 
   it('needs a key name unless recursing', async () => {
@@ -329,6 +332,37 @@ describe('REST surface: blocking queries', () => {
     await sleep(50);
     expect(signal.aborted).toBe(true);
     expect(h.kv.waiterCount()).toBe(0);
+  });
+
+  it('parks and wakes a blocking read on a keep-alive connection that already served many reads', async () => {
+    await put('/v1/kv/b', 'one');
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string): Promise<{ status: number; index: string; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: h.port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, index: String(res.headers['x-consul-index']), reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const answers = [];
+      for (let i = 0; i < 30; i++) answers.push(await get('/v1/kv/b'));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.slice(1).every((a) => a.reused)).toBe(true);
+      const index = answers[0]!.index;
+      const parked = get(`/v1/kv/b?index=${index}&wait=5s`);
+      await sleep(100);
+      expect(h.kv.waiterCount()).toBe(1);
+      expect(h.kv.reads.at(-1)!.signal!.aborted).toBe(false);
+      await put('/v1/kv/b', 'two');
+      const woken = await parked;
+      expect(woken.reused).toBe(true);
+      expect(Number(woken.index)).toBeGreaterThan(Number(index));
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('stop() ends parked blocking queries promptly and closes the listener', async () => {

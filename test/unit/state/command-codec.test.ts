@@ -44,7 +44,11 @@ describe('command codec', () => {
   });
 
   it('writes the stable wire tags', () => {
-    expect(CommandTag).toEqual({ KvSet: 1, KvCas: 2, KvDelete: 3, KvDeleteCas: 4, KvDeleteTree: 5, KvTombstoneReap: 6, CatalogRegister: 64, CatalogDeregister: 65 });
+    expect(CommandTag).toEqual({
+      KvSet: 1, KvCas: 2, KvDelete: 3, KvDeleteCas: 4, KvDeleteTree: 5, KvTombstoneReap: 6, KvLock: 7, KvUnlock: 8,
+      SessionCreate: 32, SessionDestroy: 33, SessionRenew: 34, SessionExpire: 35,
+      CatalogRegister: 64, CatalogDeregister: 65,
+    });
     expect(encodeCommand({ type: 'kv.delete', key: 'a' })).toEqual(encode([3, 1, 'a']));
   });
 

@@ -32,7 +32,7 @@ describe('KV state machine semantics (Consul state/kvs.go)', () => {
     expect(h.store.kv.get('a').value?.modifyIndex).toBe(5);
   });
 
-  it('set keeps the Session and LockIndex of a locked key (locks are advisory)', () => {
+  it("set keeps the Session of a locked key (locks are advisory) and, like Consul's kvsSetTxn, takes LockIndex from the write (0)", () => {
     const h = new StateHarness();
     const snap = encode({
       v: 1,
@@ -42,7 +42,7 @@ describe('KV state machine semantics (Consul state/kvs.go)', () => {
     h.store.restore(snap, 10);
     h.skip(10);
     expect(h.set('lock', 'new')).toBe(true);
-    expect(h.store.kv.get('lock').value).toMatchObject({ session: 'sess-1', lockIndex: 2, createIndex: 3, modifyIndex: 11 });
+    expect(h.store.kv.get('lock').value).toMatchObject({ session: 'sess-1', lockIndex: 0, createIndex: 3, modifyIndex: 11 });
   });
 
   it('cas=0 is create-only', () => {

@@ -1,0 +1,172 @@
+import Consul from 'consul';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kvPutCommand } from '../../src/cli/commands/index.js';
+import type { Agent } from '../../src/kernel/agent.js';
+import { startInProcessAgent } from '../support/in-process-agent.js';
+
+/**
+ * Sessions and KV locks over HTTP on a real in-process agent (dev mode: Raft, state machine,
+ * anti-entropy registering the node and its serfHealth check), spoken to by the `consul` npm
+ * client, raw fetch and the `kv put` CLI command.
+ */
+
+let agent: Agent;
+let http: string;
+let node: string;
+let consul: InstanceType<typeof Consul>;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  ({ agent, http } = await startInProcessAgent(['-dev', '-node', 'session-node']));
+  node = agent.config.nodeName;
+  const port = Number(new URL(http).port);
+  consul = new Consul({ host: '127.0.0.1', port });
+  // Anti-entropy registers the node and its serfHealth check shortly after start.
+  for (let i = 0; i < 100; i++) {
+    const checks = (await (await fetch(`${http}/v1/health/node/${node}`)).json()) as { CheckID: string }[];
+    if (checks.some((c) => c.CheckID === 'serfHealth')) return;
+    await sleep(50);
+  }
+  throw new Error('the agent never registered its serfHealth check');
+});
+afterAll(async () => {
+  await agent?.stop();
+});
+
+const put = (path: string, body?: string): Promise<Response> => fetch(`${http}${path}`, { method: 'PUT', body });
+/** The answer's text; dev mode pretty-prints, so JSON is re-serialized compactly (key order is kept). */
+async function textOf(r: Response): Promise<string> {
+  const t = await r.text();
+  if (!(r.headers.get('content-type') ?? '').startsWith('application/json')) return t;
+  return JSON.stringify(JSON.parse(t));
+}
+
+async function create(body: Record<string, unknown>): Promise<string> {
+  const r = await put('/v1/session/create', JSON.stringify(body));
+  expect(r.status, await r.clone().text()).toBe(200);
+  return ((await r.json()) as { ID: string }).ID;
+}
+
+describe('sessions over HTTP', () => {
+  it('the consul npm client creates, reads, renews and destroys sessions, and locks keys with them', async () => {
+    const { ID: id } = (await consul.session.create({ name: 'svc-leader', ttl: '15s', behavior: 'delete', lockdelay: '1s' })) as { ID: string };
+    const { ID: other } = (await consul.session.create({ name: 'contender' })) as { ID: string };
+    const info = (await consul.session.info(id)) as unknown as Record<string, unknown>;
+    expect(info).toMatchObject({ ID: id, Name: 'svc-leader', Node: node, LockDelay: 1_000_000_000, Behavior: 'delete', TTL: '15s', NodeChecks: ['serfHealth'] });
+    expect(((await consul.session.list()) as { ID: string }[]).map((s) => s.ID)).toEqual(expect.arrayContaining([id, other]));
+    expect(((await consul.session.node(node)) as { ID: string }[]).map((s) => s.ID)).toEqual(expect.arrayContaining([id, other]));
+    const renewed = (await consul.session.renew(id)) as { ID: string; TTL: string }[];
+    expect(renewed).toEqual([expect.objectContaining({ ID: id, TTL: '15s' })]);
+
+    expect(await consul.kv.set({ key: 'service/svc/leader', value: 'node-a', acquire: id })).toBe(true);
+    // (the npm client turns Consul's `false` body into undefined)
+    expect(await consul.kv.set({ key: 'service/svc/leader', value: 'node-b', acquire: other })).toBeFalsy();
+    const held = (await consul.kv.get('service/svc/leader')) as unknown as Record<string, unknown>;
+    expect(held).toMatchObject({ Session: id, LockIndex: 1, Value: 'node-a' });
+    expect(await consul.kv.set({ key: 'service/svc/leader', value: 'bye', release: id })).toBe(true);
+    expect(await consul.kv.get('service/svc/leader')).toMatchObject({ LockIndex: 1, Value: 'bye' });
+    expect(((await consul.kv.get('service/svc/leader')) as unknown as Record<string, unknown>).Session).toBeUndefined();
+
+    expect(await consul.kv.set({ key: 'service/svc/leader', value: 'again', acquire: id })).toBe(true);
+    await consul.session.destroy(id); // behavior delete: the key goes with it
+    expect(await consul.kv.get('service/svc/leader')).toBeUndefined();
+    expect(await consul.session.info(id)).toBeUndefined();
+    await consul.session.destroy(other);
+  });
+
+  it('answers Consul\'s exact JSON and headers', async () => {
+    const id = await create({ Name: 'shape', TTL: '15.0s', LockDelay: 15, Behavior: 'release' });
+    const r = await fetch(`${http}/v1/session/info/${id}`);
+    expect(r.headers.get('content-type')).toBe('application/json');
+    const index = Number(r.headers.get('x-consul-index'));
+    const text = await textOf(r);
+    expect(text).toBe(
+      `[{"ID":"${id}","Name":"shape","Node":"${node}","LockDelay":15000000000,"Behavior":"release","TTL":"15.0s","NodeChecks":["serfHealth"],"ServiceChecks":null,"CreateIndex":${index},"ModifyIndex":${index}}]`,
+    );
+    expect(r.headers.get('x-consul-knownleader')).toBe('true');
+    expect(await textOf(await fetch(`${http}/v1/session/info/6c6a8b3e-0000-4000-8000-000000000000`))).toBe('[]');
+    expect(await textOf(await fetch(`${http}/v1/session/node/nobody`))).toBe('[]');
+    expect(await textOf(await put(`/v1/session/destroy/${id}`))).toBe('true');
+    const renew = await put(`/v1/session/renew/${id}`);
+    expect([renew.status, await renew.text()]).toEqual([404, `Session id '${id}' not found`]);
+  });
+
+  it('refuses bad input with Consul\'s status codes and texts', async () => {
+    const ttl = await put('/v1/session/create', '{"TTL":"5s"}');
+    expect(ttl.status).toBe(500);
+    expect(await ttl.text()).toMatch(/^Invalid Session TTL '5000000000', must be between \[10s=24h0m0s\]$/);
+    const unknownCheck = await put('/v1/session/create', '{"NodeChecks":["nope"]}');
+    expect([unknownCheck.status, await unknownCheck.text()]).toEqual([500, "Missing check 'nope' registration"]);
+    const unknownNode = await put('/v1/session/create', '{"Node":"ghost"}');
+    expect([unknownNode.status, await unknownNode.text()]).toEqual([500, 'Missing node registration']);
+    const badJson = await put('/v1/session/create', '{"TTL":');
+    expect(badJson.status).toBe(400);
+    expect(await badJson.text()).toMatch(/^Request decode failed: /);
+    const missing = await fetch(`${http}/v1/session/info/`);
+    expect([missing.status, await missing.text()]).toEqual([400, 'Missing session']);
+    const sid = '6c6a8b3e-0000-4000-8000-000000000000';
+    const invalid = await put(`/v1/kv/lockme?acquire=${sid}`, 'v');
+    expect([invalid.status, await invalid.text()]).toEqual([500, `invalid session "${sid}"`]);
+    const conflict = await put(`/v1/kv/lockme?acquire=${sid}&release=${sid}`, 'v');
+    expect([conflict.status, await conflict.text()]).toEqual([400, `Conflicting flags: acquire=${sid}&release=${sid}`]);
+    const noSession = await put('/v1/kv/lockme?acquire=', 'v');
+    expect([noSession.status, await noSession.text()]).toEqual([500, 'missing session']);
+  });
+
+  it('a blocking list wakes when a session is created; a destroy releases the lock and starts the lock-delay', async () => {
+    const first = await fetch(`${http}/v1/session/list`);
+    const index = Number(first.headers.get('x-consul-index'));
+    const started = Date.now();
+    const blocked = fetch(`${http}/v1/session/list?index=${index}&wait=10s`);
+    await sleep(100);
+    const holder = await create({ LockDelay: '0.3s' });
+    const woke = await blocked;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Number(woke.headers.get('x-consul-index'))).toBeGreaterThan(index);
+    expect(((await woke.json()) as { ID: string }[]).map((s) => s.ID)).toContain(holder);
+
+    const contender = await create({});
+    expect(await textOf(await put(`/v1/kv/locks/job?acquire=${holder}`, 'a'))).toBe('true');
+    expect(await textOf(await put(`/v1/session/destroy/${holder}`))).toBe('true');
+    const [entry] = (await (await fetch(`${http}/v1/kv/locks/job`)).json()) as Record<string, unknown>[];
+    expect(entry).toMatchObject({ LockIndex: 1 });
+    expect(entry!['Session']).toBeUndefined();
+    expect(await textOf(await put(`/v1/kv/locks/job?acquire=${contender}`, 'b'))).toBe('false'); // lock-delay
+    await sleep(350);
+    expect(await textOf(await put(`/v1/kv/locks/job?acquire=${contender}`, 'b'))).toBe('true');
+    expect(((await (await fetch(`${http}/v1/kv/locks/job`)).json()) as Record<string, unknown>[])[0]).toMatchObject({ LockIndex: 2, Session: contender });
+  });
+
+  it('a check of the session turning critical (catalog write) invalidates it', async () => {
+    const reg = (status: string) =>
+      put('/v1/catalog/register', JSON.stringify({ Node: 'ext', Address: '10.1.1.1', Check: { CheckID: 'ext-check', Name: 'ext', Status: status } }));
+    expect((await reg('passing')).status).toBe(200);
+    const id = await create({ Node: 'ext', NodeChecks: ['ext-check'] });
+    expect(await textOf(await put(`/v1/kv/ext/lock?acquire=${id}`, 'x'))).toBe('true');
+    expect((await reg('critical')).status).toBe(200);
+    expect(await textOf(await fetch(`${http}/v1/session/info/${id}`))).toBe('[]');
+    const critical = await put('/v1/session/create', JSON.stringify({ Node: 'ext', NodeChecks: ['ext-check'] }));
+    expect([critical.status, await critical.text()]).toEqual([500, "Check 'ext-check' is in critical state"]);
+    expect((await put('/v1/catalog/deregister', JSON.stringify({ Node: 'ext' }))).status).toBe(200);
+  });
+
+  it('sextant kv put -acquire / -release -session', async () => {
+    const id = await create({});
+    const run = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await kvPutCommand.run(args, {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t) },
+        stdin: (async function* () {})(),
+        env: { SEXTANT_HTTP_ADDR: http, CONSUL_HTTP_ADDR: http },
+      });
+      return { code, stdout, stderr };
+    };
+    expect(await run(['-acquire', `-session=${id}`, 'cli/lock', 'mine'])).toEqual({ code: 0, stdout: 'Success! Lock acquired on: cli/lock\n', stderr: '' });
+    const other = await create({});
+    expect(await run(['-acquire', `-session=${other}`, 'cli/lock', 'theirs'])).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not acquire lock\n' });
+    expect(await run(['-release', `-session=${id}`, 'cli/lock'])).toEqual({ code: 0, stdout: 'Success! Lock released on: cli/lock\n', stderr: '' });
+    expect(await run(['-acquire', 'cli/lock'])).toMatchObject({ code: 1, stderr: 'Error! Missing -session (required with -acquire and -release)\n' });
+  });
+});
