@@ -12,6 +12,7 @@ import type { StatusService } from './services/status-service.js';
 import type { AgentService } from './services/agent-service.js';
 import type { CatalogApi, HealthApi } from './services/catalog-service.js';
 import type { LocalAgentApi } from './services/local-agent-service.js';
+import type { SessionApi } from './services/session-service.js';
 
 /** The kernel API version plugins declare a semver range against. */
 export const KERNEL_API_VERSION = '1.0.0';
@@ -56,6 +57,8 @@ export interface KernelServices {
   readonly catalog: CatalogApi;
   readonly health: HealthApi;
   readonly localAgent: LocalAgentApi;
+  /** Sessions (/v1/session/*), the basis of KV locks. */
+  readonly session: SessionApi;
   /** Every loaded check runner (the checkRunner port's providers), by kind. */
   readonly checkRunners: ReadonlyMap<string, CheckRunner>;
   readonly resolver: Resolver;
@@ -90,6 +93,14 @@ export interface PluginManifest {
   readonly dependencies?: readonly string[];
   /** A JSON Schema (draft 2020-12 or 07 subset ajv accepts) for plugin_config.<name>. */
   readonly configSchema?: Readonly<Record<string, unknown>>;
+  /**
+   * JSON Schemas of the check-definition fields this plugin's check kinds add (snake_case field
+   * name → schema), e.g. `{ file_exists: { type: 'string', pattern: '^/' } }`. Config files and
+   * API registrations are validated with them, so a typo in a plugin's field is an error naming
+   * the file and JSON pointer. A name may not be a core check-definition field, nor be declared
+   * by two loaded plugins.
+   */
+  readonly checkFields?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Registers providers and hook taps. May be async; a throw fails agent start with PLUGIN_REGISTER_FAILED. */
   register(ctx: PluginContext): void | Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { isPassiveCheckRunner } from '../../contracts/ports/check-runner.js';
 import type { CheckDefinition, CheckOrigin, CheckRunner, PassiveCheckRunner } from '../../contracts/ports/check-runner.js';
+import { validateCheckFieldValues } from '../config/config-schema.js';
+import type { CheckFieldSchemas } from '../config/config-schema.js';
 import { canonicalizeKeys, fieldIndex, isPlainObject } from './definition-keys.js';
 import { badDefinition, optBool, optDuration, optInt, optString, optStringList } from './definition-values.js';
 
@@ -22,7 +24,20 @@ const CHECK_FIELDS = [
   'alias_node', 'alias_service', 'success_before_passing', 'failures_before_warning',
   'failures_before_critical', 'output_max_size', 'namespace', 'partition',
 ] as const;
-const CHECK_INDEX = fieldIndex(CHECK_FIELDS, { CheckID: 'id', ScriptArgs: 'args', GRPCUseTLS: 'grpc_use_tls' });
+const CHECK_ALIASES = { CheckID: 'id', ScriptArgs: 'args', GRPCUseTLS: 'grpc_use_tls' };
+const CHECK_INDEX = fieldIndex(CHECK_FIELDS, CHECK_ALIASES);
+/** Key indexes with plugins' fields added, per checkFields object. */
+const pluginIndexes = new WeakMap<CheckFieldSchemas, ReadonlyMap<string, string>>();
+
+function keyIndex(checkFields: CheckFieldSchemas | undefined): ReadonlyMap<string, string> {
+  if (!checkFields || Object.keys(checkFields).length === 0) return CHECK_INDEX;
+  let index = pluginIndexes.get(checkFields);
+  if (!index) {
+    index = fieldIndex([...Object.keys(checkFields), ...CHECK_FIELDS], CHECK_ALIASES);
+    pluginIndexes.set(checkFields, index);
+  }
+  return index;
+}
 
 /** Fields every kind shares: they never decide the kind of a check. */
 const COMMON_FIELDS: ReadonlySet<string> = new Set([
@@ -79,6 +94,12 @@ export interface CheckContext {
   readonly origin: CheckOrigin;
   /** Non-fatal adjustments (an interval raised to 1 s …). */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
+  /**
+   * Check-definition fields the loaded plugins add (PluginManifest.checkFields, merged): any
+   * spelling of one (`FileExists`, `fileexists`) folds to its snake_case name, and its value is
+   * validated with its schema.
+   */
+  readonly checkFields?: CheckFieldSchemas;
 }
 
 /** Where a check sits: inside a service definition (auto id and name), or on its own. */
@@ -140,13 +161,17 @@ function unknownKind(def: Record<string, unknown>, runners: ReadonlyMap<string, 
  * (snake_case): keys folded to snake_case, id/name defaulted (`service:<id>[:<n>]`,
  * `Service '<name>' check` inside a service; id = name on its own), durations parsed
  * (interval < 1 s raised to 1 s and deregister_critical_service_after < 1 min raised to 1 min,
- * as Consul does), the kind found by asking each runner `accepts`, then the runner's own
- * `validate`. Throws BAD_REQUEST naming the field on any problem.
+ * as Consul does), plugins' fields (ctx.checkFields) checked against their schemas, the kind
+ * found by asking each runner `accepts`, then the runner's own `validate`. Throws BAD_REQUEST naming the field on any problem.
  */
 export function normalizeCheck(raw: unknown, ctx: CheckContext, placement: CheckPlacement = {}): CheckSpec {
   const prefix = 'Invalid check: ';
   if (!isPlainObject(raw)) throw badDefinition(`${prefix}a check definition must be a JSON object`);
-  const o = canonicalizeKeys(raw, CHECK_INDEX);
+  const o = canonicalizeKeys(raw, keyIndex(ctx.checkFields));
+  if (ctx.checkFields) {
+    const [problem] = validateCheckFieldValues(ctx.checkFields, o, '');
+    if (problem) throw badDefinition(`${prefix}${(problem.pointer ?? '').slice(1)} ${problem.message}`);
+  }
 
   const inService = placement.serviceId !== undefined;
   let id = optString(o, 'id', prefix) ?? '';

@@ -5,6 +5,7 @@ import type { HealthStatus } from '../../contracts/model/health.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { CheckOrigin, CheckRunner } from '../../contracts/ports/check-runner.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { CheckFieldSchemas } from '../config/config-schema.js';
 import type { AgentCheckView, AgentServiceHealth, AgentServiceView, LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import { aggregatedHttpStatus, aggregatedStatus } from './aggregated-status.js';
 import { normalizeCheck } from './check-definition.js';
@@ -59,6 +60,8 @@ export interface LocalStateDeps {
   readonly hooks: Pick<AgentHooks, 'checkStatusChanged'>;
   /** Absent: nothing is persisted (no data_dir). */
   readonly persistence?: LocalPersistence;
+  /** Check-definition fields the loaded plugins add (merged PluginManifest.checkFields); see CheckContext. */
+  readonly checkFields?: CheckFieldSchemas;
 }
 
 /** Notified after every change to local services or checks (status or output included). */
@@ -334,7 +337,12 @@ export class LocalState implements LocalAgentApi {
   // ---- internals -----------------------------------------------------------------------------
 
   private ctx(origin: CheckOrigin): CheckContext {
-    return { runners: this.deps.runners, origin, warn: (m, f) => this.deps.logger.warn(m, f) };
+    return {
+      runners: this.deps.runners,
+      origin,
+      warn: (m, f) => this.deps.logger.warn(m, f),
+      ...(this.deps.checkFields ? { checkFields: this.deps.checkFields } : {}),
+    };
   }
 
   private normalizeConfig(c: RuntimeConfig): { services: NormalizedService[]; checks: CheckSpec[] } {

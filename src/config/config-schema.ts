@@ -57,13 +57,42 @@ export function checkSextantFormat(format: string, value: string): string | unde
 
 interface Compiled {
   readonly validators: ReadonlyMap<SchemaName, ValidateFunction>;
+  /** Just the extra check fields (an object of any other keys passes); undefined without extras. */
+  readonly checkFields?: ValidateFunction;
 }
 
-let compiled: Compiled | undefined;
+/** Extra check-definition fields (snake_case name → JSON Schema), e.g. those plugins declare. */
+export type CheckFieldSchemas = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
-function compile(): Compiled {
-  if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true });
+/** Options of validateAgainstSchema. */
+export interface SchemaOptions {
+  /** Check-definition fields to accept besides the core ones, each validated with its schema. */
+  readonly checkFields?: CheckFieldSchemas;
+}
+
+const CHECK_DEFINITION_FILE = 'check-definition.schema.json';
+/** Compiled variants with extra check fields, by their stable JSON (a few at most in practice). */
+const VARIANT_CACHE_LIMIT = 16;
+
+let compiled: Compiled | undefined;
+const variants = new Map<string, Compiled>();
+let schemaTexts: ReadonlyMap<string, string> | undefined;
+
+function readSchemas(): ReadonlyMap<string, string> {
+  if (schemaTexts) return schemaTexts;
+  const dir = join(packageRoot(), 'contracts', 'schemas');
+  schemaTexts = new Map(SCHEMA_FILES.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  return schemaTexts;
+}
+
+/** The field names of the core check-definition schema (contracts/schemas/check-definition.schema.json). */
+export function coreCheckFieldNames(): ReadonlySet<string> {
+  const schema = JSON.parse(readSchemas().get(CHECK_DEFINITION_FILE)!) as { properties: Record<string, unknown> };
+  return new Set(Object.keys(schema.properties));
+}
+
+function newAjv(strict: boolean): InstanceType<typeof Ajv> {
+  const ajv = new Ajv({ allErrors: true, strict, verbose: true, allowUnionTypes: true });
   const sextantFormat = function validate(this: unknown, schema: string, data: unknown): boolean {
     if (typeof data !== 'string') return true; // `type` reports it
     const msg = checkSextantFormat(schema, data);
@@ -72,12 +101,40 @@ function compile(): Compiled {
     return false;
   };
   ajv.addKeyword({ keyword: 'sextantFormat', schemaType: 'string', errors: true, validate: sextantFormat });
-  const dir = join(packageRoot(), 'contracts', 'schemas');
+  return ajv;
+}
+
+/**
+ * Compiles the schemas; with `checkFields`, the check-definition schema (which the agent-config
+ * and service-definition schemas `$ref` for every `check` / `checks` entry) gets those properties
+ * too. A variant is compiled without ajv's strict mode: plugin fragments may carry keywords of
+ * their own (annotations), and strictness only concerns writing schemas, not validating data.
+ */
+function compile(checkFields?: CheckFieldSchemas): Compiled {
+  const extra = checkFields && Object.keys(checkFields).length > 0 ? checkFields : undefined;
+  if (!extra && compiled) return compiled;
+  const key = extra ? JSON.stringify(Object.keys(extra).sort().map((k) => [k, extra[k]])) : '';
+  const cached = extra ? variants.get(key) : undefined;
+  if (cached) return cached;
+  const ajv = newAjv(!extra);
   const validators = new Map<SchemaName, ValidateFunction>();
-  for (const f of SCHEMA_FILES) ajv.addSchema(JSON.parse(readFileSync(join(dir, f), 'utf8')) as object, f);
+  for (const [f, text] of readSchemas()) {
+    const schema = JSON.parse(text) as { properties?: Record<string, unknown> };
+    if (extra && f === CHECK_DEFINITION_FILE) {
+      for (const [name, fieldSchema] of Object.entries(extra)) {
+        if (!Object.hasOwn(schema.properties ?? {}, name)) schema.properties = { ...schema.properties, [name]: structuredClone(fieldSchema) };
+      }
+    }
+    ajv.addSchema(schema, f);
+  }
   for (const f of SCHEMA_FILES) validators.set(f.replace('.schema.json', '') as SchemaName, ajv.getSchema(f)!);
-  compiled = { validators };
-  return compiled;
+  const out: Compiled = extra ? { validators, checkFields: newAjv(false).compile({ type: 'object', properties: structuredClone(extra) }) } : { validators };
+  if (!extra) compiled = out;
+  else {
+    if (variants.size >= VARIANT_CACHE_LIMIT) variants.delete(variants.keys().next().value!);
+    variants.set(key, out);
+  }
+  return out;
 }
 
 /** Levenshtein distance, for "did you mean" hints on unknown keys. */
@@ -128,9 +185,15 @@ function toProblem(e: ErrorObject, source: string): ConfigProblem | undefined {
  * Validates `value` against one of the schemas in contracts/schemas and returns every problem
  * (empty when valid), each naming `source` and the JSON pointer, e.g.
  * `{ source: 'config/web.json', pointer: '/ports/http', message: 'must be integer' }`.
+ * `opts.checkFields` adds check-definition fields (plugins' check kinds) wherever a check
+ * definition may appear; anything else unknown there is still `unknown key`. A field schema
+ * that does not compile throws (ajv's error).
  */
-export function validateAgainstSchema(name: SchemaName, value: unknown, source: string): ConfigProblem[] {
-  const validate = compile().validators.get(name)!;
+export function validateAgainstSchema(name: SchemaName, value: unknown, source: string, opts: SchemaOptions = {}): ConfigProblem[] {
+  return problemsOf(compile(opts.checkFields).validators.get(name)!, value, source);
+}
+
+function problemsOf(validate: ValidateFunction, value: unknown, source: string): ConfigProblem[] {
   if (validate(value)) return [];
   const seen = new Set<string>();
   const out: ConfigProblem[] = [];
@@ -143,4 +206,14 @@ export function validateAgainstSchema(name: SchemaName, value: unknown, source: 
     out.push(p);
   }
   return out;
+}
+
+/**
+ * Validates the extra check fields present in one check definition (canonical snake_case keys,
+ * e.g. an HTTP API registration after key folding) against their schemas; other keys are not
+ * looked at. Problems point at `/<field>`. Empty when `checkFields` is empty.
+ */
+export function validateCheckFieldValues(checkFields: CheckFieldSchemas, def: Readonly<Record<string, unknown>>, source: string): ConfigProblem[] {
+  const validate = compile(checkFields).checkFields;
+  return validate ? problemsOf(validate, def, source) : [];
 }

@@ -10,6 +10,7 @@ import { builtinDefaults, devDefaults } from './config-defaults.js';
 import { configProblemsError } from './config-problem.js';
 import type { ConfigProblem } from './config-problem.js';
 import { validateAgainstSchema } from './config-schema.js';
+import type { CheckFieldSchemas } from './config-schema.js';
 import { parseJsonText } from './json-source.js';
 import { foldSingulars, mergeUserConfig } from './merge-config.js';
 import type { UserConfig } from './merge-config.js';
@@ -44,6 +45,11 @@ export interface LoadConfigInput {
   readonly networkInterfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** `sextant validate`: check the files without requiring what only a running agent needs (data_dir). */
   readonly validateOnly?: boolean;
+  /**
+   * Check-definition fields the loaded plugins' check kinds add (PluginManifest.checkFields,
+   * merged): accepted in every check definition and validated with their schemas.
+   */
+  readonly checkFields?: CheckFieldSchemas;
 }
 
 /** A successfully loaded configuration and the non-fatal notes about it. */
@@ -96,8 +102,8 @@ async function selectFiles(paths: readonly string[], format: string, warnings: s
   return files;
 }
 
-/** Reads, parses and validates one file; returns its fragment (service/check folded) or undefined with problems added. */
-async function readConfigFile(path: string, problems: ConfigProblem[]): Promise<UserConfig | undefined> {
+/** Reads and parses one file; returns its JSON value, or undefined with a problem added. */
+async function parseConfigFile(path: string, problems: ConfigProblem[]): Promise<{ value: unknown } | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -111,12 +117,51 @@ async function readConfigFile(path: string, problems: ConfigProblem[]): Promise<
     problems.push({ code: ErrorCode.ConfigParse, source: path, line, column, message: `invalid JSON: ${message}` });
     return undefined;
   }
-  const found = validateAgainstSchema('agent-config', parsed.value, path);
+  return { value: parsed.value };
+}
+
+/** Reads, parses and validates one file; returns its fragment (service/check folded) or undefined with problems added. */
+async function readConfigFile(path: string, problems: ConfigProblem[], checkFields: CheckFieldSchemas | undefined): Promise<UserConfig | undefined> {
+  const parsed = await parseConfigFile(path, problems);
+  if (!parsed) return undefined;
+  const found = validateAgainstSchema('agent-config', parsed.value, path, checkFields ? { checkFields } : {});
   if (found.length > 0) {
     problems.push(...found);
     return undefined;
   }
   return foldSingulars(parsed.value as UserConfig);
+}
+
+/**
+ * The `plugins` entries of one file's JSON value, each relative to the file's directory and
+ * naming the file as its source. Entries that are not strings are skipped (schema validation
+ * reports them).
+ */
+function pluginEntriesOf(value: unknown, path: string): PluginEntry[] {
+  const list = typeof value === 'object' && value !== null ? (value as { plugins?: unknown }).plugins : undefined;
+  if (!Array.isArray(list)) return [];
+  const baseDir = resolve(dirname(path));
+  return list.filter((spec): spec is string => typeof spec === 'string').map((spec) => ({ spec, baseDir, source: path }));
+}
+
+/**
+ * The pre-pass before validation: the `plugins` entries of the files `input.flags` names, in
+ * load order and with the same baseDir/source as the full load gives them, so that the plugins'
+ * check fields can be learnt before the files are validated. Only reads and parses (no schema
+ * validation); a file that cannot be read or parsed is skipped, and a bad -config-format gives
+ * nothing: the full load reports every such problem. Never throws for configuration problems.
+ */
+export async function collectPluginEntries(input: Pick<LoadConfigInput, 'flags'>): Promise<PluginEntry[]> {
+  const { flags } = input;
+  if (flags.configFormat !== '' && flags.configFormat !== 'json') return [];
+  const ignored: ConfigProblem[] = [];
+  const entries: PluginEntry[] = [];
+  for (const f of await selectFiles(flags.configPaths, flags.configFormat, [])) {
+    if (f.problem) continue;
+    const parsed = await parseConfigFile(f.path, ignored);
+    if (parsed) entries.push(...pluginEntriesOf(parsed.value, f.path));
+  }
+  return entries;
 }
 
 /** Everything one load produced, before deciding between throwing and returning. */
@@ -147,15 +192,14 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
       problems.push(f.problem);
       continue;
     }
-    const frag = await readConfigFile(f.path, problems);
+    const frag = await readConfigFile(f.path, problems, input.checkFields);
     if (!frag) continue;
     sources.push(f.path);
-    const baseDir = resolve(dirname(f.path));
-    for (const spec of (frag.plugins as string[] | undefined) ?? []) plugins.push({ spec, baseDir, source: f.path });
+    plugins.push(...pluginEntriesOf(frag, f.path));
     delete frag.plugins;
     merged = mergeUserConfig(merged, frag);
   }
-  const overrideProblems = validateAgainstSchema('agent-config', flags.overrides, COMMAND_LINE_SOURCE);
+  const overrideProblems = validateAgainstSchema('agent-config', flags.overrides, COMMAND_LINE_SOURCE, input.checkFields ? { checkFields: input.checkFields } : {});
   problems.push(...overrideProblems);
   if (problems.length > 0) return { problems, warnings };
   merged = mergeUserConfig(merged, foldSingulars({ ...flags.overrides }));
@@ -197,13 +241,24 @@ export type ValidationResult =
 /**
  * For `sextant validate PATH...`: loads the given files/directories as an agent would without
  * other flags (so data_dir must be set unless `dev`), never throwing for configuration problems.
+ * Pass the plugins' `checkFields` (see collectPluginEntries over validateFlags(paths)) so that
+ * their check kinds' fields are accepted.
  */
-export async function validateConfigDirs(paths: readonly string[], opts: { configFormat?: string; dev?: boolean; hostname?: string } = {}): Promise<ValidationResult> {
+export async function validateConfigDirs(
+  paths: readonly string[],
+  opts: { configFormat?: string; dev?: boolean; hostname?: string; checkFields?: CheckFieldSchemas } = {},
+): Promise<ValidationResult> {
   const out = await load({
-    flags: { dev: opts.dev ?? false, configPaths: paths, configFormat: opts.configFormat ?? '', overrides: {} },
+    flags: validateFlags(paths, opts),
     validateOnly: true,
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
+    ...(opts.checkFields !== undefined ? { checkFields: opts.checkFields } : {}),
   });
   if (out.loaded) return { ok: true, config: out.loaded.config, warnings: out.loaded.warnings };
   return { ok: false, problems: out.problems, warnings: out.warnings };
+}
+
+/** The flags `sextant validate PATH...` loads with (no overrides). */
+export function validateFlags(paths: readonly string[], opts: { configFormat?: string; dev?: boolean } = {}): ConfigFlags {
+  return { dev: opts.dev ?? false, configPaths: paths, configFormat: opts.configFormat ?? '', overrides: {} };
 }

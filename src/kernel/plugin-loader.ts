@@ -7,6 +7,7 @@ import semver from 'semver';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { KERNEL_API_VERSION } from '../../contracts/plugin.js';
 import type { PluginManifest } from '../../contracts/plugin.js';
+import { coreCheckFieldNames } from '../config/config-schema.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -29,6 +30,12 @@ export interface LoadedPlugin {
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+/** A check-definition field a plugin may add: snake_case, starting with a letter. */
+const CHECK_FIELD_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 function fail(code: SextantError['code'], ref: PluginRef, plugin: string, reason: string): SextantError {
   return new SextantError(code, `${ref.source}: plugin ${plugin}: ${reason}`, { source: ref.source, plugin });
@@ -72,6 +79,15 @@ export function validateManifest(value: unknown, ref: PluginRef): PluginManifest
   if (m.configSchema !== undefined && (typeof m.configSchema !== 'object' || m.configSchema === null)) {
     throw bad('manifest.configSchema must be a JSON Schema object');
   }
+  if (m.checkFields !== undefined) {
+    if (!isRecord(m.checkFields)) throw bad('manifest.checkFields must be an object of JSON Schemas (field name → schema)');
+    const core = coreCheckFieldNames();
+    for (const [field, schema] of Object.entries(m.checkFields)) {
+      if (!CHECK_FIELD_RE.test(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is not a snake_case field name`);
+      if (core.has(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is a core check-definition field`);
+      if (!isRecord(schema)) throw bad(`manifest.checkFields.${field} must be a JSON Schema object`);
+    }
+  }
   if (!semver.satisfies(KERNEL_API_VERSION, m.kernel)) {
     throw fail(
       ErrorCode.PluginKernelMismatch,
@@ -81,6 +97,21 @@ export function validateManifest(value: unknown, ref: PluginRef): PluginManifest
     );
   }
   return m as PluginManifest;
+}
+
+/**
+ * Resolves and imports a plugin module and checks its manifest (nothing is registered). Throws
+ * PLUGIN_NOT_FOUND when it cannot be found or imported, and validateManifest's errors.
+ */
+export async function importPluginManifest(ref: PluginRef): Promise<{ file: string; manifest: PluginManifest }> {
+  const file = resolvePluginFile(ref);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot import ${file}: ${(e as Error).message}`);
+  }
+  return { file, manifest: validateManifest(mod.default, ref) };
 }
 
 /** Validates plugin_config.<name> against the manifest's schema, applying defaults. */
@@ -140,14 +171,7 @@ export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Read
   const loaded: LoadedPlugin[] = [];
   const refs2 = new Map<LoadedPlugin, PluginRef>();
   for (const ref of refs) {
-    const file = resolvePluginFile(ref);
-    let mod: { default?: unknown };
-    try {
-      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    } catch (e) {
-      throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot import ${file}: ${(e as Error).message}`);
-    }
-    const manifest = validateManifest(mod.default, ref);
+    const { file, manifest } = await importPluginManifest(ref);
     const dup = loaded.find((p) => p.manifest.name === manifest.name);
     if (dup) {
       throw fail(ErrorCode.PluginManifestInvalid, ref, manifest.name, `a plugin of this name is already loaded from ${dup.file}`);

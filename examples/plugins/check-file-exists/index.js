@@ -29,6 +29,12 @@ export default {
     },
     additionalProperties: false,
   },
+  // The check-definition field this kind adds. Config files (and API registrations) are validated
+  // with it: `"file_exists": "relative"` is refused naming the file and JSON pointer, and a typo
+  // such as `"file_exist"` stays an unknown key.
+  checkFields: {
+    file_exists: { type: 'string', pattern: '^/', description: 'The absolute path that must exist for the check to pass.' },
+  },
   register(ctx) {
     const cfg = /** @type {{ allowed_roots: string[], empty_is_warning: boolean }} */ (ctx.pluginConfig);
     ctx.provide('checkRunner', 'file_exists', () => new FileExistsCheckRunner(cfg));

@@ -2,8 +2,8 @@ import type { Command, CommandIo } from '../command.js';
 import { println } from '../command.js';
 import { agentFlagSet, parseAgentFlags } from '../agent-flags.js';
 import type { AgentFlags } from '../agent-flags.js';
-import { loadConfig, loadRuntimeConfig } from '../../config/load-config.js';
 import { Agent } from '../../kernel/agent.js';
+import { loadAgentConfig } from '../../kernel/load-agent-config.js';
 import { isSextantError } from '../../../contracts/errors.js';
 
 /**
@@ -65,9 +65,9 @@ export const agentCommand: Command = {
     process.on('SIGTERM', onStop);
     try {
       try {
-        const { config, warnings } = await loadConfig({ flags });
+        const { config, warnings } = await loadAgentConfig({ flags });
         for (const w of warnings) println(io.stderr, `==> WARNING: ${w}`);
-        agent = await Agent.start({ config, reloadConfig: () => loadRuntimeConfig({ flags }) });
+        agent = await Agent.start({ config, reloadConfig: async () => (await loadAgentConfig({ flags })).config });
       } catch (e) {
         println(io.stderr, `==> ${isSextantError(e) ? e.message : ((e as Error).stack ?? String(e))}`);
         return 1;

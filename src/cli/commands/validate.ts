@@ -1,7 +1,9 @@
 import type { Command, CommandIo } from '../command.js';
 import { println } from '../command.js';
 import { FlagSet } from '../flag-parser.js';
-import { validateConfigDirs } from '../../config/load-config.js';
+import { validateConfigDirs, validateFlags } from '../../config/load-config.js';
+import { configCheckFields } from '../../kernel/load-agent-config.js';
+import { isSextantError } from '../../../contracts/errors.js';
 import { formatConfigProblem } from '../../config/config-problem.js';
 
 const flagSet = (): FlagSet =>
@@ -10,7 +12,10 @@ const flagSet = (): FlagSet =>
     { name: 'config-format', kind: 'string', usage: 'Config files are in this format irrespective of their extension. Must be "json".' },
   ]);
 
-/** `sextant validate <path>…`: checks config files and directories without starting anything. */
+/**
+ * `sextant validate <path>…`: checks config files and directories without starting anything
+ * (the plugins they name are imported, not registered, to learn their check kinds' fields).
+ */
 export const validateCommand: Command = {
   name: 'validate',
   synopsis: 'Validate config files/directories',
@@ -31,7 +36,18 @@ export const validateCommand: Command = {
       println(io.stderr, 'Must specify at least one config file or directory');
       return 1;
     }
-    const result = await validateConfigDirs(parsed.args, { configFormat: String(parsed.values['config-format'] ?? '') });
+    const configFormat = String(parsed.values['config-format'] ?? '');
+    // The plugins the files name may add check fields (their check kinds): learn them first.
+    let checkFields;
+    try {
+      checkFields = await configCheckFields(validateFlags(parsed.args, { configFormat }));
+    } catch (e) {
+      if (!isSextantError(e)) throw e;
+      println(io.stderr, 'Config validation failed:');
+      println(io.stderr, e.message);
+      return 1;
+    }
+    const result = await validateConfigDirs(parsed.args, { configFormat, checkFields });
     for (const w of result.warnings) println(io.stderr, `WARNING: ${w}`);
     if (!result.ok) {
       println(io.stderr, 'Config validation failed:');

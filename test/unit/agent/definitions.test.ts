@@ -153,4 +153,20 @@ describe('check definitions', () => {
     expect(c.kind).toBe('file');
     expect(c.def['file_exists']).toBe('/tmp/x');
   });
+
+  it("with the plugins' checkFields: any spelling of a plugin field folds to it, and its schema validates the value", () => {
+    const runner = { kind: 'file', accepts: (d: Record<string, unknown>) => d['file_exists'] !== undefined, validate: () => undefined, probe: async () => ({ status: 'passing' as const, output: '' }), close: async () => {} };
+    const ctx: CheckContext = { runners: new Map([['file', runner]]), origin: 'api', checkFields: { file_exists: { type: 'string', pattern: '^/' } } };
+    for (const key of ['FileExists', 'fileExists', 'fileexists', 'FILE_EXISTS', 'file_exists']) {
+      const c = normalizeCheck({ Name: 'f', [key]: '/tmp/x', Interval: '10s' }, ctx);
+      expect(c.kind).toBe('file');
+      expect(c.def['file_exists']).toBe('/tmp/x');
+    }
+    expect(badRequest(() => normalizeCheck({ Name: 'f', FileExists: 'tmp/x', Interval: '10s' }, ctx))).toBe('Invalid check: file_exists must match pattern "^/"');
+    expect(badRequest(() => normalizeCheck({ Name: 'f', FileExists: ['/a'], Interval: '10s' }, ctx))).toBe('Invalid check: file_exists must be string');
+    // Inside a service definition too.
+    expect(badRequest(() => normalizeService({ Name: 'web', Check: { FileExists: 5, Interval: '10s' } }, ctx))).toMatch(/file_exists must be string/);
+    // Without checkFields the lowercase squashed spelling is not recognised (no runner accepts it).
+    expect(badRequest(() => normalizeCheck({ Name: 'f', fileexists: '/tmp/x', Interval: '10s' }, { runners: ctx.runners, origin: 'api' }))).toMatch(/unknown check kind/);
+  });
 });
