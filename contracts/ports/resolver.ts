@@ -17,10 +17,25 @@ export interface ServiceQuery {
 }
 
 export interface Resolver {
-  /** Healthy-first instances of a service. Blocks per `opts` until the service's own index moves. */
+  /**
+   * Healthy-first instances of a service. Blocks per `opts` until the service's own index moves.
+   * Each entry carries the node's and the instance's checks. An unknown datacenter rejects with
+   * NO_PATH_TO_DATACENTER; an unknown service is `[]`. While the data is unchanged, repeated
+   * calls may return the same (frozen) array, so callers may memoize on its identity.
+   */
   serviceInstances(q: ServiceQuery, opts: QueryOptions): Promise<QueryResult<ServiceEntry[]>>;
-  /** A node by name, or null when unknown. */
+  /** A node by name, or null when unknown. An unknown datacenter rejects with NO_PATH_TO_DATACENTER. */
   node(name: string, datacenter: string | undefined, opts: QueryOptions): Promise<QueryResult<CatalogNode | null>>;
   /** The datacenters this agent knows, its own first. */
   datacenters(): Promise<string[]>;
+  /**
+   * Nodes whose Address is the IP `ip` (any textual form of the same IPv4/IPv6 address matches),
+   * sorted by node name; [] when `ip` is not an IP address. Used for PTR answers.
+   */
+  nodesByAddress(ip: string, datacenter: string | undefined, opts: QueryOptions): Promise<QueryResult<CatalogNode[]>>;
+  /**
+   * Service instances whose own (service) Address is the IP `ip`, sorted by service name then
+   * node name; the entries carry no checks. Used for PTR answers.
+   */
+  servicesByAddress(ip: string, datacenter: string | undefined, opts: QueryOptions): Promise<QueryResult<ServiceEntry[]>>;
 }

@@ -17,6 +17,7 @@ export default definePlugin({
         catalog: s.catalog,
         health: s.health,
         localAgent: s.localAgent,
+        session: s.session,
         logger: s.logger.child('http'),
         clock: s.clock,
         random: s.random,

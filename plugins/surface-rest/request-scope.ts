@@ -5,6 +5,7 @@ import type { AgentService } from '../../contracts/services/agent-service.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { LocalAgentApi } from '../../contracts/services/local-agent-service.js';
+import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 
 /** What the REST surface is built from (RestSurface's constructor options). */
@@ -19,6 +20,8 @@ export interface RestSurfaceDeps {
   readonly health?: HealthApi;
   /** The agent's own services and checks (/v1/agent/service*, /v1/agent/check*); their routes answer 500 when absent. */
   readonly localAgent?: LocalAgentApi;
+  /** Sessions (/v1/session/*); their routes answer 500 when absent. */
+  readonly session?: SessionApi;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;
@@ -31,7 +34,11 @@ export interface RequestScope {
   readonly query: URLSearchParams;
   /** Route parameters, URL-decoded (e.g. `key` for /v1/kv/*key; '' on /v1/kv/). */
   readonly params: Readonly<Record<string, string>>;
-  /** Fires when the client goes away or the surface stops; pass it to blocking reads. */
+  /**
+   * Fires when the client goes away or the surface stops; pass it to blocking reads. It belongs to
+   * the connection (shared by every request a keep-alive client sends on it), so whoever adds an
+   * 'abort' listener must remove it when the request is done (blockingQuery does).
+   */
   readonly signal: AbortSignal;
   readonly deps: RestSurfaceDeps;
 }

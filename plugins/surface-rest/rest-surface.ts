@@ -2,13 +2,13 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
-import type { Context, Next } from 'koa';
-import Router from '@koa/router';
+import type { Context } from 'koa';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
 import { httpErrorFor } from './error-status.js';
 import { ROUTES } from './routes.js';
-import type { HttpMethod, RouteDef } from './routes.js';
+import type { HttpMethod } from './routes.js';
+import { RouteTable } from './route-table.js';
 import type { RequestScope, RestSurfaceDeps } from './request-scope.js';
 import { sendEmpty, sendText } from './respond.js';
 
@@ -26,19 +26,20 @@ export const STOP_GRACE_MS = 2_000;
 /** Go's http.NotFound body. */
 const NOT_FOUND_BODY = '404 page not found\n';
 
-interface State {
-  matched?: boolean;
-}
-
 /**
- * The REST ApiSurface: Consul's HTTP API (KV, status, agent) on koa 3 + @koa/router 15.
- * Listens on every `config.clientAddrs` at `config.ports.http` (0: ephemeral, -1: disabled).
- * Errors are plain text with the status from error-status.ts; blocking reads get an AbortSignal
- * that fires when the client goes away or the surface stops.
+ * The REST ApiSurface: Consul's HTTP API (KV, status, agent) on koa 3, routed by a RouteTable
+ * (paths compiled by @koa/router 15). Listens on every `config.clientAddrs` at
+ * `config.ports.http` (0: ephemeral, -1: disabled). Errors are plain text with the status from
+ * error-status.ts; blocking reads get the connection's AbortSignal, which fires when the client
+ * goes away or the surface stops.
+ *
+ * Hot path (measured with wrk): a request costs no router middleware
+ * chain, no AbortController and, when its answer is written at once, no listener of ours.
  */
 export class RestSurface implements ApiSurface {
   readonly name = 'http';
-  private readonly app: Koa<State>;
+  private readonly app: Koa;
+  private readonly routes = new RouteTable(ROUTES);
   private servers: Server[] = [];
   private bound: string[] = [];
   /** One abort controller per client connection that sent a request: aborted when it closes or on stop. */
@@ -207,20 +208,17 @@ export class RestSurface implements ApiSurface {
     });
   }
 
-  private buildApp(): Koa<State> {
-    const app = new Koa<State>();
+  private buildApp(): Koa {
+    const app = new Koa();
     app.silent = true;
-    app.use((ctx, next) => this.frame(ctx as Context, next));
-    const router = new Router<State>({ strict: true, sensitive: true });
-    for (const route of ROUTES) router.all(route.path, (ctx) => this.dispatch(route, ctx as unknown as Context));
-    app.use(router.routes());
+    // One middleware: routing is the compiled RouteTable, not a router middleware chain.
+    app.use((ctx) => this.frame(ctx));
     return app;
   }
 
   /** Every request: common headers, the abort signal, 404 for unknown paths, errors → plain text. */
-  private async frame(ctx: Context, next: Next): Promise<void> {
+  private async frame(ctx: Context): Promise<void> {
     const started = this.deps.clock.now();
-    (ctx.state as { signal?: AbortSignal }).signal = this.signalFor(ctx.req.socket);
     ctx.res.setHeader('X-Consul-Default-ACL-Policy', 'allow');
     try {
       try {
@@ -228,8 +226,7 @@ export class RestSurface implements ApiSurface {
       } catch {
         throw new SextantError(ErrorCode.BadRequest, `Invalid URL path: bad escape in ${JSON.stringify(ctx.path)}`);
       }
-      await next();
-      if (!(ctx.state as State).matched) sendText(ctx, 404, NOT_FOUND_BODY);
+      await this.dispatch(ctx);
     } catch (e) {
       const answer = httpErrorFor(e);
       if (!answer.expected) {
@@ -242,33 +239,29 @@ export class RestSurface implements ApiSurface {
       this.deps.logger.debug('Request finished', {
         method: ctx.method,
         url: ctx.url,
-        from: ctx.ip,
+        from: ctx.req.socket.remoteAddress ?? '', // ctx.ip without its per-request proxy-header work (app.proxy is off)
         latency: `${Math.round(this.deps.clock.now() - started)}ms`,
       });
     }
   }
 
-  private async dispatch(route: RouteDef, ctx: Context): Promise<void> {
-    (ctx.state as State).matched = true;
-    const allow = Object.keys(route.methods);
+  private async dispatch(ctx: Context): Promise<void> {
+    const match = this.routes.match(ctx.path);
+    if (match === undefined) return sendText(ctx, 404, NOT_FOUND_BODY);
     if (ctx.method === 'OPTIONS') {
-      ctx.set('Allow', [...allow, 'OPTIONS'].join(','));
+      ctx.set('Allow', match.allowWithOptions);
       return sendEmpty(ctx, 200);
     }
-    const handler = route.methods[ctx.method as HttpMethod];
+    const handler = match.route.methods[ctx.method as HttpMethod];
     if (!handler) {
-      ctx.set('Allow', allow.join(','));
+      ctx.set('Allow', match.allow);
       throw new SextantError(ErrorCode.MethodNotAllowed, `method ${ctx.method} not allowed`);
-    }
-    const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries((ctx as unknown as { params?: Record<string, string> }).params ?? {})) {
-      if (typeof v === 'string') params[k] = v;
     }
     const scope: RequestScope = {
       ctx,
       query: new URLSearchParams(ctx.querystring),
-      params,
-      signal: (ctx.state as { signal: AbortSignal }).signal,
+      params: match.params,
+      signal: this.signalFor(ctx.req.socket),
       deps: this.deps,
     };
     await handler(scope);

@@ -32,6 +32,7 @@ import {
   putCatalogRegister,
 } from './catalog-handlers.js';
 import { getHealthChecks, getHealthNode, getHealthService, getHealthState } from './health-handlers.js';
+import { getSessionInfo, getSessionList, getSessionNode, putSessionCreate, putSessionDestroy, putSessionRenew } from './session-handlers.js';
 
 /** The HTTP methods a route may answer. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -79,4 +80,14 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/health/checks/:service', methods: { GET: getHealthChecks } },
   { path: '/v1/health/service/:service', methods: { GET: getHealthService } },
   { path: '/v1/health/state/:state', methods: { GET: getHealthState } },
+  { path: '/v1/session/create', methods: { PUT: putSessionCreate } },
+  { path: '/v1/session/destroy/', methods: { PUT: putSessionDestroy } },
+  { path: '/v1/session/destroy/:id', methods: { PUT: putSessionDestroy } },
+  { path: '/v1/session/renew/', methods: { PUT: putSessionRenew } },
+  { path: '/v1/session/renew/:id', methods: { PUT: putSessionRenew } },
+  { path: '/v1/session/info/', methods: { GET: getSessionInfo } },
+  { path: '/v1/session/info/:id', methods: { GET: getSessionInfo } },
+  { path: '/v1/session/node/', methods: { GET: getSessionNode } },
+  { path: '/v1/session/node/:node', methods: { GET: getSessionNode } },
+  { path: '/v1/session/list', methods: { GET: getSessionList } },
 ];

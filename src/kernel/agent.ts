@@ -21,16 +21,18 @@ import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
 import { TextLogger } from '../platform/text-logger.js';
 import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
+import { CatalogResolver } from '../rpc/catalog-resolver.js';
 import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
+import { SessionEndpoint } from '../rpc/session-endpoint.js';
+import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
 import { StateStore } from '../state/state-store.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
-import { FIRST_PARTY_PLUGINS, firstPartyPluginPath } from './first-party-plugins.js';
 import { createHooks } from './hooks.js';
 import { resolveNodeId } from './node-id.js';
-import { packageRoot, sextantVersion } from './package-root.js';
+import { sextantVersion } from './package-root.js';
+import { agentPluginRefs, mergeCheckFields } from './plugin-check-fields.js';
 import { loadPlugins } from './plugin-loader.js';
-import type { PluginRef } from './plugin-loader.js';
 import { ProviderRegistry } from './provider-registry.js';
 
 /** How to build an agent. */
@@ -136,12 +138,8 @@ export class Agent {
     const services: KernelServices = container.cradle;
 
     // Plugins: first-party ones, then the config's, all through the same loader.
-    const root = packageRoot();
-    const refs: PluginRef[] = [
-      ...FIRST_PARTY_PLUGINS.map((name) => ({ spec: firstPartyPluginPath(name), baseDir: root, source: 'first-party' })),
-      ...config.plugins.map((p) => ({ spec: p.spec, baseDir: p.baseDir, source: p.source })),
-    ];
-    const plugins = await loadPlugins(refs, config.pluginConfig);
+    const plugins = await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig);
+    const checkFields = mergeCheckFields(plugins);
     const registry = new ProviderRegistry();
     for (const p of plugins) {
       const ctx: PluginContext = {
@@ -227,6 +225,16 @@ export class Agent {
     };
     registerLazy(container, 'catalog', () => new CatalogEndpoint(catalogDeps));
     registerLazy(container, 'health', () => new HealthEndpoint(catalogDeps));
+    const resolver = new CatalogResolver(catalogDeps);
+    registerValue(container, 'resolver', resolver);
+    this.onStop('resolver', async () => resolver.close());
+    registerLazy(container, 'session', () => new SessionEndpoint({ store, raft, clock: this.clock, random: this.random,
+      config: { nodeName: config.nodeName, sessionTtlMinMs: 10_000, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
+    }));
+    // The leader's session TTL timers (armed from the replicated deadlines; stopped before Raft).
+    const sessionTimers = new SessionTtlTimers({ store, raft, clock: this.clock, logger: log.child('session') });
+    sessionTimers.start();
+    this.onStop('session TTL timers', async () => sessionTimers.stop());
     registerLazy(container, 'agent', () => new LocalAgent({ config: () => this.current, status, version: sextantVersion(), reload: () => this.reload() }));
 
     // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
@@ -252,6 +260,7 @@ export class Agent {
       logger: localLog,
       hooks: this.hooks,
       persistence: config.dataDir ? new LocalPersistence(config.dataDir, { logger: localLog, random: this.random }) : undefined,
+      checkFields,
     });
     this.localState = localState;
     await localState.start();
@@ -306,6 +315,7 @@ export class Agent {
   private banner(serverAddr: string): void {
     const c = this.current;
     const http = this.surfaces.find((s) => s.name === 'http')?.addresses() ?? [];
+    const dns = this.surfaces.find((s) => s.name === 'dns')?.addresses() ?? [];
     const lines = [
       '==> Starting Sextant agent...',
       `               Version: '${sextantVersion()}'`,
@@ -313,7 +323,7 @@ export class Agent {
       `             Node name: '${c.nodeName}'`,
       `            Datacenter: '${c.datacenter}'`,
       `                Server: ${c.server} (Bootstrap: ${c.bootstrap || c.dev})`,
-      `           Client Addr: [${c.clientAddrs.join(' ')}] (HTTP: ${http.map((a) => a.split(':').pop()).join(',') || c.ports.http}, DNS: ${c.ports.dns})`,
+      `           Client Addr: [${c.clientAddrs.join(' ')}] (HTTP: ${http.map((a) => a.split(':').pop()).join(',') || c.ports.http}, DNS: ${dns.map((a) => a.split(':').pop())[0] ?? c.ports.dns})`,
       `          Cluster Addr: ${serverAddr}`,
       `              Data Dir: ${c.dataDir ?? '(in memory)'}`,
       '',

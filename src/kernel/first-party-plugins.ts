@@ -16,6 +16,7 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   'check-ttl',
   'check-docker',
   'surface-rest',
+  'surface-dns',
 ];
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../contracts/errors.js';
 import { ERROR_STATUS, httpErrorFor } from '../../../plugins/surface-rest/error-status.js';
@@ -19,7 +20,54 @@ describe('encodeJson', () => {
     expect(encodeJson({ a: [1, {}], b: [] }, true)).toBe('{\n    "a": [\n        1,\n        {}\n    ],\n    "b": []\n}\n');
     expect(encodeJson(true, true)).toBe('true\n');
   });
+  it('prints byte arrays (Buffers too) as base64, top-level undefined as null', () => {
+    expect(encodeJson({ B: Buffer.from('hi'), U: new Uint8Array([1, 2, 255]) }, false)).toBe('{"B":"aGk=","U":"AQL/"}');
+    expect(encodeJson([9007199254740993n, Buffer.from('x')], false)).toBe('[9007199254740993,"eA=="]');
+    expect(encodeJson(undefined, false)).toBe('null');
+  });
+  it('writes exactly what the field-by-field Go-style encoder writes, bigints of any size included', () => {
+    const leaf = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', '<', '>', '&', '\u2028', '\u2029', '"', '\\', '\n', 'é', '\u{1F600}', '\ud800') }),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, tie('arr'), tie('obj')),
+      arr: fc.array(tie('node'), { maxLength: 4 }),
+      obj: fc.dictionary(fc.string({ maxLength: 4 }), fc.option(tie('node'), { nil: undefined }), { maxKeys: 4 }),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.boolean(), (v, pretty) => {
+        expect(encodeJson(v, pretty)).toBe(referenceEncode(v, pretty));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** The original recursive encoder, kept as the reference the fast path must agree with. */
+function referenceEncode(value: unknown, pretty: boolean): string {
+  const esc: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+  const str = (s: string): string => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => esc[c]!);
+  const enc = (v: unknown, nl: string): string => {
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'string') return str(v);
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    const inner = pretty ? nl + '    ' : '';
+    if (Array.isArray(v)) return v.length === 0 ? '[]' : '[' + v.map((x) => inner + enc(x, inner)).join(',') + nl + ']';
+    const parts = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => inner + str(k) + (pretty ? ': ' : ':') + enc(x, inner));
+    return parts.length === 0 ? '{}' : '{' + parts.join(',') + nl + '}';
+  };
+  const out = enc(value, pretty ? '\n' : '');
+  return pretty ? out + '\n' : out;
+}
 
 describe('decodeJsonBody', () => {
   it('matches known fields case-insensitively at every depth', () => {
