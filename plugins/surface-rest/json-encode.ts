@@ -14,14 +14,33 @@ export function encodeJson(value: unknown, pretty: boolean): string {
   needsExact = false;
   let out: string | undefined;
   try {
-    out = JSON.stringify(value, goReplacer, pretty ? 4 : undefined);
-    if (needsExact) out = encode(value, pretty ? '\n' : '', pretty);
+    if (!hasGoOnlyValues(value)) {
+      // Most answers (catalog, health, sessions) hold only JSON-native values: a plain walk to
+      // prove it costs less than the replacer callback on every member.
+      out = JSON.stringify(value, null, pretty ? 4 : undefined);
+    } else {
+      out = JSON.stringify(value, goReplacer, pretty ? 4 : undefined);
+      if (needsExact) out = encode(value, pretty ? '\n' : '', pretty);
+    }
   } finally {
     needsExact = outer;
   }
   out ??= 'null';
   if (GO_ESCAPED.test(out)) out = out.replace(GO_ESCAPED_ALL, (c) => GO_ESCAPES[c]!);
   return pretty ? out + '\n' : out;
+}
+
+/** True when `v` holds a bigint or a byte array anywhere (values JSON.stringify would get wrong). */
+function hasGoOnlyValues(v: unknown): boolean {
+  if (typeof v === 'bigint') return true;
+  if (typeof v !== 'object' || v === null) return false;
+  if (v instanceof Uint8Array) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (hasGoOnlyValues(v[i])) return true;
+    return false;
+  }
+  for (const k in v) if (hasGoOnlyValues((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 /** Set by goReplacer when a bigint cannot be printed exactly as a JS number. */

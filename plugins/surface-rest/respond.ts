@@ -22,8 +22,34 @@ export function sendJson(scope: RequestScope, value: unknown, status = 200): voi
   const { ctx } = scope;
   ctx.status = status;
   if (!ctx.res.headersSent) ctx.res.setHeader('Content-Type', 'application/json');
-  ctx.body = encodeJson(value, wantsPretty(scope));
+  const pretty = wantsPretty(scope);
+  const cached = typeof value === 'object' && value !== null ? encodedBodies.get(value)?.[pretty ? 1 : 0] : undefined;
+  if (cached) {
+    ctx.body = cached;
+    return;
+  }
+  const text = encodeJson(value, pretty);
+  if (text.length <= LARGE_BODY) {
+    ctx.body = text;
+    return;
+  }
+  // A large body is encoded to UTF-8 once here (as a string koa would measure it and Node encode
+  // it again), and kept with the value: endpoints that reuse an unchanged answer (health of a
+  // busy service) then skip encoding entirely.
+  const body = Buffer.from(text, 'utf8');
+  if (typeof value === 'object' && value !== null) {
+    const pair = encodedBodies.get(value) ?? [undefined, undefined];
+    pair[pretty ? 1 : 0] = body;
+    encodedBodies.set(value, pair);
+  }
+  ctx.body = body;
 }
+
+/** Encoded large answers by the value they encode: [compact, pretty]. Values are never mutated after sending. */
+const encodedBodies = new WeakMap<object, [Buffer | undefined, Buffer | undefined]>();
+
+/** Bodies longer than this (in UTF-16 units) are sent as a Buffer. */
+const LARGE_BODY = 16 * 1024;
 
 /** A plain-text answer (Consul's error bodies). */
 export function sendText(ctx: Context, status: number, text: string): void {

@@ -17,7 +17,13 @@ export const HEALTH_STATES: readonly string[] = ['any', 'passing', 'warning', 'c
  * on the service's own index, which also moves when a node it runs on (its fields or its node
  * checks) changes.
  */
+/** How many distinct /health/service queries keep a reusable answer. */
+const MEMO_ENTRIES = 256;
+
 export class HealthEndpoint implements HealthApi {
+  /** Recent /health/service answers by query, each valid while the service's index is unchanged. */
+  private readonly memo = new Map<string, { value: ServiceEntry[]; index: number }>();
+
   constructor(private readonly deps: CatalogEndpointDeps) {}
 
   /** The checks of `node` by CheckID (`?filter` over HealthCheck); index: the checks table; watch: that node. */
@@ -63,8 +69,14 @@ export class HealthEndpoint implements HealthApi {
   async serviceHealth(service: string, q: { tags: string[]; passingOnly: boolean }, f: CatalogFilter, opts: QueryOptions): Promise<QueryResult<ServiceEntry[]>> {
     const cat = this.deps.store.catalog;
     const filter = filterOf(f);
+    const memoKey = JSON.stringify([service.toLowerCase(), q.tags, q.passingOnly, f.filter ?? '', f.nodeMeta ?? {}]);
     return catalogRead(this.deps, opts, {
       run: () => {
+        // The service's own index moves with every change that can alter this answer (its
+        // instances, their checks, their nodes), so an answer computed at the same index is reused:
+        // repeated reads and woken watchers of a busy service share one result.
+        const known = this.memo.get(memoKey);
+        if (known && known.index === cat.serviceIndexFor(service)) return known;
         const { value, index } = cat.serviceInstances(service, true);
         const out: ServiceEntry[] = [];
         for (const inst of value) {
@@ -77,7 +89,11 @@ export class HealthEndpoint implements HealthApi {
           };
           if (!filter || filter(entry)) out.push(entry);
         }
-        return { value: out, index };
+        const result = { value: out, index };
+        this.memo.delete(memoKey);
+        this.memo.set(memoKey, result);
+        if (this.memo.size > MEMO_ENTRIES) this.memo.delete(this.memo.keys().next().value!);
+        return result;
       },
       watch: (wake) => cat.watchService(service, wake),
     });

@@ -36,6 +36,8 @@ export interface CatalogReader {
    * service that disappeared, else the catalog's highest table index.
    */
   serviceInstances(service: string, withChecks: boolean): KvRead<CatalogInstance[]>;
+  /** The index serviceInstances(service) would report, without building the instances. */
+  serviceIndexFor(service: string): number;
   /** The checks of `node` (node and service level), by CheckID. Index: the checks table. */
   nodeChecks(node: string): KvRead<HealthCheck[]>;
   /** The checks bound to instances of `service`, by node then CheckID. Index: as serviceInstances. */

@@ -200,6 +200,10 @@ export class CatalogTable implements CatalogReader {
   }
 
   /** Instances of `service` by node then ID; see CatalogReader.serviceInstances for the index. */
+  serviceIndexFor(service: string): number {
+    return this.serviceIndexOf(lower(service));
+  }
+
   serviceInstances(service: string, withChecks: boolean): KvRead<CatalogInstance[]> {
     const key = lower(service);
     const out: CatalogInstance[] = [];

@@ -48,12 +48,15 @@ interface Bench {
   dir: string;
 }
 
-/** Starts a dev agent with its own data dir and raised per-client connection limit. */
+/**
+ * Starts a single bootstrapped server (as in production: compact JSON, unlike -dev's pretty
+ * printing) with its own data dir and a raised per-client connection limit.
+ */
 async function launch(label: string): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), `sextant-catalog-bench-${label}-`));
   writeFileSync(join(dir, 'limits.json'), JSON.stringify({ limits: { http_max_conns_per_client: 20000 } }));
   const args = [
-    '-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0',
+    '-server', '-bootstrap', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0',
     '-log-level', 'warn', '-config-file', join(dir, 'limits.json'),
   ];
   const nodeArgs = [...AGENT_NODE_ARGS];
@@ -401,7 +404,7 @@ async function catalog(): Promise<void> {
     lat.sort((a, b2) => a - b2);
     const p99 = percentile(lat, 99);
     console.log(
-      `  GET /v1/health/service/<100-instance service> (${bytes} bytes of JSON, pretty as in -dev), ${latRequests} sequential requests: ` +
+      `  GET /v1/health/service/<100-instance service> (${bytes} bytes of JSON), ${latRequests} sequential requests: ` +
         `p50 ${percentile(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(2)} ms ` +
         `[target p99 < 10 ms: ${p99 < 10 ? 'met' : 'MISSED'}]`,
     );
@@ -425,7 +428,7 @@ async function catalog(): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(
-    `bench:catalog${QUICK ? ' (BENCH_QUICK: sizes ÷10)' : ''}; each phase runs its own dev agent with -data-dir (SQLite, fsync on)` +
+    `bench:catalog${QUICK ? ' (BENCH_QUICK: sizes ÷10)' : ''}; each phase runs its own single server (-server -bootstrap) with -data-dir (SQLite, fsync on)` +
       (PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR}` : ''),
   );
   // The host may be shared: say how busy it was before each phase.
