@@ -1,0 +1,92 @@
+import { createServer, connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../contracts/errors.js';
+import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
+import { createHooks } from '../../../src/kernel/hooks.js';
+import { TextLogger } from '../../../src/platform/text-logger.js';
+import { SeededRandom } from '../../../src/testing/seeded-random.js';
+import { DnsSurface } from '../../../plugins/surface-dns/dns-surface.js';
+import { dig } from './dig.js';
+import { dnsHarness, dnsRuntimeConfig } from './dns-harness.js';
+
+const surfaces: DnsSurface[] = [];
+afterEach(async () => {
+  for (const s of surfaces.splice(0)) await s.stop();
+});
+
+function surface(config: RuntimeConfig, tcpIdleMs = 1000) {
+  const h = dnsHarness();
+  const hooks = createHooks();
+  const logger = TextLogger.create({ level: 'error', sink: () => {}, clock: h.clock });
+  const s = new DnsSurface({ config, resolver: h.resolver, hooks, clock: h.clock, random: new SeededRandom(1), logger, tcpIdleMs });
+  surfaces.push(s);
+  return { h, s, hooks };
+}
+
+const withPort = (dns: number, extra: Record<string, unknown> = {}): RuntimeConfig => ({ ...dnsRuntimeConfig(), ports: { dns }, ...extra }) as unknown as RuntimeConfig;
+
+describe('DnsSurface', () => {
+  it('binds UDP and TCP on one ephemeral port and reports it', async () => {
+    const { h, s } = surface(withPort(0));
+    await s.start();
+    const [addr] = s.addresses();
+    const port = Number(addr!.split(':')[1]);
+    expect(addr).toBe(`127.0.0.1:${port}`);
+    await h.register({ Node: 'n', Address: '10.0.0.1', Service: { Service: 'web', Port: 1 } as never });
+    expect((await dig(port, ['web.service.consul'])).answer[0]!.data).toBe('10.0.0.1');
+    expect((await dig(port, ['+tcp', 'web.service.consul'])).answer[0]!.data).toBe('10.0.0.1');
+  });
+
+  it('is disabled by ports.dns = -1', async () => {
+    const { s } = surface(withPort(-1));
+    await s.start();
+    expect(s.addresses()).toEqual([]);
+  });
+
+  it('fails with LISTEN_FAILED naming the address when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const { s } = surface(withPort(port));
+    await expect(s.start()).rejects.toMatchObject({ code: ErrorCode.ListenFailed, message: expect.stringContaining(`127.0.0.1:${port}`) });
+    expect(s.addresses()).toEqual([]);
+    await new Promise<void>((r) => blocker.close(() => r()));
+  });
+
+  it('listens on addresses.dns when set', async () => {
+    const { s } = surface(withPort(0, { extra: { dns_config: {}, addresses: { dns: '127.0.0.1' } }, clientAddrs: ['0.0.0.0'] }));
+    await s.start();
+    expect(s.addresses()[0]).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('closes idle TCP connections after the idle timeout (on the Clock)', async () => {
+    const { h, s } = surface(withPort(0), 1000);
+    await s.start();
+    const port = Number(s.addresses()[0]!.split(':')[1]);
+    const sock = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    let ended = false;
+    sock.on('end', () => (ended = true));
+    sock.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 50));
+    h.clock.advance(500);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ended).toBe(false);
+    h.clock.advance(600);
+    await expect.poll(() => ended, { timeout: 2000 }).toBe(true);
+    sock.destroy();
+  });
+
+  it('takes new dns_config on reload', async () => {
+    const { h, s, hooks } = surface(withPort(0));
+    await s.start();
+    const port = Number(s.addresses()[0]!.split(':')[1]);
+    await h.register({ Node: 'n', Address: '10.0.0.1', Service: { Service: 'web', Port: 1 } as never });
+    expect((await dig(port, ['web.service.consul'])).answer[0]!.ttl).toBe(0);
+    const next = { ...withPort(0), domain: 'other.', extra: { dns_config: { service_ttl: { web: '9s' } } } } as unknown as RuntimeConfig;
+    await hooks.reload.promise(next, withPort(0));
+    expect((await dig(port, ['web.service.consul'])).answer[0]!.ttl).toBe(9);
+    // The domain is restart-only.
+    expect((await dig(port, ['web.service.other'])).status).toBe('REFUSED');
+  });
+});
