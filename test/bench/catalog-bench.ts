@@ -16,12 +16,12 @@
  * BENCH_PROFILE=<dir> runs each agent under `node --cpu-prof` and leaves the profiles there;
  * BENCH_AGENT_NODE_ARGS="--trace-gc …" passes more node flags to the agent (its output is echoed).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO_ROOT, startAgent } from '../support/agent-process.js';
+import { startAgent } from '../support/agent-process.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { WRK, requestScript, wrk } from './wrk.js';
 
@@ -61,41 +61,8 @@ async function launch(label: string): Promise<Bench> {
   ];
   const nodeArgs = [...AGENT_NODE_ARGS];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label}-${Date.now()}.cpuprofile`);
-  const agent = nodeArgs.length > 0 ? await startWithNodeArgs(nodeArgs, args) : await startAgent(args);
+  const agent = await startAgent(args, { nodeArgs, echo: nodeArgs.length > 0 });
   return { agent, port: Number(new URL(agent.httpAddr).port), pid: agent.proc.pid!, dir };
-}
-
-/** Like startAgent, but with node flags such as --cpu-prof (NODE_OPTIONS cannot carry those); echoes the agent's output. */
-function startWithNodeArgs(nodeArgs: string[], args: string[]): Promise<AgentProcess> {
-  const proc = spawn(process.execPath, [...nodeArgs, BIN, 'agent', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.pipe(process.stderr);
-  proc.stderr.pipe(process.stderr);
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /Client Addr: \[([^\] ]+)[^\]]*\] \(HTTP: (\d+)/.exec(out);
-      if (m)
-        resolve({
-          proc,
-          httpAddr: `http://${m[1]}:${m[2]}`,
-          output: () => out,
-          exited,
-          stop: async () => {
-            proc.kill('SIGTERM');
-            return exited;
-          },
-          kill9: async () => {
-            proc.kill('SIGKILL');
-            await exited;
-          },
-        });
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    void exited.then((code) => reject(new Error(`agent exited with ${code} before it started:\n${out}`)));
-  });
 }
 
 /** Stops the agent (SIGTERM, so a --cpu-prof profile is written; SIGKILL after 20 s) and removes its dir. */

@@ -38,12 +38,19 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: stri
  * Starts `sextant agent <args>` (the built CLI, as a user runs it) and resolves once the HTTP
  * API is listening. Pass `-http-port 0` (and `-dns-port -1`) to use ephemeral ports.
  */
-export function startAgent(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<AgentProcess> {
-  const proc = spawn(process.execPath, [BIN, 'agent', ...args], {
+export function startAgent(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; /** node flags such as --cpu-prof */ nodeArgs?: string[]; /** copy the agent's output to stderr */ echo?: boolean } = {},
+): Promise<AgentProcess> {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'agent', ...args], {
     env: { ...process.env, ...opts.env },
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (opts.echo) {
+    proc.stdout.pipe(process.stderr);
+    proc.stderr.pipe(process.stderr);
+  }
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
