@@ -15,6 +15,7 @@ export * from './services/agent-service.js';
 export * from './services/catalog-service.js';
 export * from './services/local-agent-service.js';
 export * from './services/session-service.js';
+export * from './services/txn-service.js';
 export * from './model/kv.js';
 export * from './model/query.js';
 export * from './model/catalog.js';

@@ -13,6 +13,7 @@ import type { AgentService } from './services/agent-service.js';
 import type { CatalogApi, HealthApi } from './services/catalog-service.js';
 import type { LocalAgentApi } from './services/local-agent-service.js';
 import type { SessionApi } from './services/session-service.js';
+import type { TxnApi } from './services/txn-service.js';
 
 /** The kernel API version plugins declare a semver range against. */
 export const KERNEL_API_VERSION = '1.0.0';
@@ -59,6 +60,8 @@ export interface KernelServices {
   readonly localAgent: LocalAgentApi;
   /** Sessions (/v1/session/*), the basis of KV locks. */
   readonly session: SessionApi;
+  /** Transactions (/v1/txn): KV, node, service and check operations applied all-or-nothing. */
+  readonly txn: TxnApi;
   /** Every loaded check runner (the checkRunner port's providers), by kind. */
   readonly checkRunners: ReadonlyMap<string, CheckRunner>;
   readonly resolver: Resolver;

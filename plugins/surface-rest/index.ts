@@ -18,6 +18,7 @@ export default definePlugin({
         health: s.health,
         localAgent: s.localAgent,
         session: s.session,
+        txn: s.txn,
         logger: s.logger.child('http'),
         clock: s.clock,
         random: s.random,

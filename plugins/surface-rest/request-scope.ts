@@ -7,6 +7,7 @@ import type { KvService } from '../../contracts/services/kv-service.js';
 import type { LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
+import type { TxnApi } from '../../contracts/services/txn-service.js';
 
 /** What the REST surface is built from (RestSurface's constructor options). */
 export interface RestSurfaceDeps {
@@ -22,6 +23,8 @@ export interface RestSurfaceDeps {
   readonly localAgent?: LocalAgentApi;
   /** Sessions (/v1/session/*); their routes answer 500 when absent. */
   readonly session?: SessionApi;
+  /** Transactions (/v1/txn); the route answers 500 when absent. */
+  readonly txn?: TxnApi;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;

@@ -33,6 +33,7 @@ import {
 } from './catalog-handlers.js';
 import { getHealthChecks, getHealthNode, getHealthService, getHealthState } from './health-handlers.js';
 import { getSessionInfo, getSessionList, getSessionNode, putSessionCreate, putSessionDestroy, putSessionRenew } from './session-handlers.js';
+import { putTxn } from './txn-handlers.js';
 
 /** The HTTP methods a route may answer. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -90,4 +91,5 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/session/node/', methods: { GET: getSessionNode } },
   { path: '/v1/session/node/:node', methods: { GET: getSessionNode } },
   { path: '/v1/session/list', methods: { GET: getSessionList } },
+  { path: '/v1/txn', methods: { PUT: putTxn } },
 ];

@@ -26,6 +26,7 @@ import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
+import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
 import { createHooks } from './hooks.js';
@@ -231,6 +232,7 @@ export class Agent {
     registerLazy(container, 'session', () => new SessionEndpoint({ store, raft, clock: this.clock, random: this.random,
       config: { nodeName: config.nodeName, sessionTtlMinMs: 10_000, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
     }));
+    registerLazy(container, 'txn', () => new TxnEndpoint({ store, raft, clock: this.clock, config: { datacenter: config.datacenter } }));
     // The leader's session TTL timers (armed from the replicated deadlines; stopped before Raft).
     const sessionTimers = new SessionTtlTimers({ store, raft, clock: this.clock, logger: log.child('session') });
     sessionTimers.start();

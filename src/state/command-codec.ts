@@ -3,6 +3,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { CommandTag, type Command } from './command.js';
 import { catalogDeregisterPayload, catalogRegisterPayload, decodeCatalogDeregister, decodeCatalogRegister } from './catalog-command-codec.js';
 import { decodeSessionCreate, sessionCreatePayload } from './session-command-codec.js';
+import { decodeTxn, txnPayload } from './txn-command-codec.js';
 import { isCanonicalUint64 } from './uint64.js';
 
 /**
@@ -45,6 +46,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return encode([CommandTag.SessionRenew, V1, cmd.ids, cmd.now]);
     case 'session.expire':
       return encode([CommandTag.SessionExpire, V1, cmd.id, cmd.now]);
+    case 'txn':
+      return encode([CommandTag.TxnApply, V1, txnPayload(cmd)]);
   }
 }
 
@@ -108,6 +111,9 @@ export function decodeCommand(data: Uint8Array): Command {
     case CommandTag.SessionExpire:
       f.arity(4);
       return { type: 'session.expire', id: f.str(2), now: f.time(3) };
+    case CommandTag.TxnApply:
+      f.arity(3);
+      return decodeTxn(raw[2]);
     default:
       throw invalid(`unknown command tag ${String(tag)}`);
   }

@@ -7,7 +7,9 @@ import type {
   SessionExpireCommand,
   SessionRenewCommand,
 } from './session-command.js';
+import type { TxnCommand } from './txn-op.js';
 
+export type { TxnCommand } from './txn-op.js';
 export type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
 export type {
   KvLockCommand,
@@ -41,6 +43,7 @@ export const CommandTag = {
   SessionExpire: 35,
   CatalogRegister: 64,
   CatalogDeregister: 65,
+  TxnApply: 96,
 } as const;
 
 export type CommandTag = (typeof CommandTag)[keyof typeof CommandTag];
@@ -101,4 +104,5 @@ export type Command =
   | SessionCreateCommand
   | SessionDestroyCommand
   | SessionRenewCommand
-  | SessionExpireCommand;
+  | SessionExpireCommand
+  | TxnCommand;

@@ -12,6 +12,7 @@ import type { KvLockResult, SessionCreateCommand, SessionWriteResult } from './s
 import type { SessionReader } from './session-reader.js';
 import { SessionTable, checkIdsOf } from './session-table.js';
 import { MAX_LOCK_DELAY_MS } from './kv-table.js';
+import { applyTxn, type TxnTables } from './txn-apply.js';
 
 /**
  * Snapshot envelope versions: v1 = KV only; v2 = KV + catalog; v3 = KV (with lock-delays) +
@@ -42,12 +43,19 @@ export class StateStore implements StateMachine {
   private readonly kvTable: KvTable;
   private readonly catalogTable: CatalogTable;
   private readonly sessionTable: SessionTable;
+  private readonly txnTables: TxnTables;
   private applied = 0;
 
   constructor(opts: StateStoreOptions = {}) {
     this.kvTable = new KvTable(opts.onWatcherError, opts.onKvChange);
     this.catalogTable = new CatalogTable(opts.onWatcherError, opts.onCatalogChange);
     this.sessionTable = new SessionTable(opts.onWatcherError);
+    this.txnTables = {
+      kv: this.kvTable,
+      catalog: this.catalogTable,
+      sessions: this.sessionTable,
+      catalogWritten: (idx, now) => void this.afterCatalogWrite(idx, undefined, now),
+    };
   }
 
   /** The sessions table, read side. */
@@ -166,6 +174,8 @@ export class StateStore implements StateMachine {
         this.invalidate(idx, cmd.id, cmd.now);
         return true;
       }
+      case 'txn':
+        return applyTxn(idx, cmd, this.txnTables);
     }
   }
 
