@@ -38,6 +38,14 @@ export const ErrorCode = {
   InvalidSession: 'INVALID_SESSION',
   /** A session create Consul refuses: bad Behavior or TTL, unknown node or check, critical check, malformed ID. */
   SessionRejected: 'SESSION_REJECTED',
+  /** A lock or semaphore key that does not match its use (wrong Flags, another semaphore limit) — `sextant lock`. */
+  LockConflict: 'LOCK_CONFLICT',
+  /** Acquiring a lock or semaphore this client already holds. */
+  LockHeld: 'LOCK_HELD',
+  /** Cleaning up a lock or semaphore that another holder still uses. */
+  LockInUse: 'LOCK_IN_USE',
+  /** Releasing a lock or semaphore this client does not hold. */
+  LockNotHeld: 'LOCK_NOT_HELD',
   // Cluster and storage (HTTP 500)
   NoLeader: 'NO_LEADER',
   NotLeader: 'NOT_LEADER',

@@ -126,8 +126,9 @@ export class HttpClient {
    * Sends one request; `path` is already escaped (e.g. `/v1/kv/a%20b`). Adds ?dc and, on GET,
    * ?stale from the options. Resolves with any status; rejects only when the agent cannot be
    * reached, with Go's wording (`Get "http://…": dial tcp 127.0.0.1:8500: connect: connection refused`).
+   * `signal` aborts the request (a long blocking read, say): it then rejects.
    */
-  request(method: string, path: string, opts: { query?: QueryValues; body?: Uint8Array } = {}): Promise<HttpResponse> {
+  request(method: string, path: string, opts: { query?: QueryValues; body?: Uint8Array; signal?: AbortSignal } = {}): Promise<HttpResponse> {
     const query: Record<string, string | number | bigint | boolean | undefined> = { ...opts.query };
     if (this.options.datacenter) query['dc'] = this.options.datacenter;
     if (this.options.stale && method === 'GET') query['stale'] = true;
@@ -139,6 +140,7 @@ export class HttpClient {
     const reqOpts: RequestOptions = t.socketPath
       ? { socketPath: t.socketPath, method, path: fullPath, headers }
       : { host: t.host, port: t.port, method, path: fullPath, headers };
+    if (opts.signal) reqOpts.signal = opts.signal;
     const send = t.https ? httpsRequest : httpRequest;
     const verb = method[0]! + method.slice(1).toLowerCase();
     return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@ import { kvExportCommand } from './kv-export.js';
 import { kvGetCommand } from './kv-get.js';
 import { kvImportCommand } from './kv-import.js';
 import { kvPutCommand } from './kv-put.js';
+import { lockCommand } from './lock.js';
 import { maintCommand } from './maint.js';
 import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
@@ -30,6 +31,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   maintCommand,
   servicesRegisterCommand,
   servicesDeregisterCommand,
+  lockCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -37,3 +39,5 @@ export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
 export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand };
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
+
+export { lockCommand };
