@@ -1,10 +1,14 @@
 import type { CatalogService, DeregisterRequest, RegisterRequest } from '../../contracts/model/catalog.js';
+import type { QueryOptions } from '../../contracts/model/query.js';
+import type { CatalogApi } from '../../contracts/services/catalog-service.js';
+import { blockingRead } from './blocking-read.js';
 import { DEREGISTER_SHAPE, REGISTER_SHAPE, decodeCatalogBody } from './catalog-body.js';
-import { catalogOf, parseCatalogFilter, parseTags, requiredParam } from './catalog-query.js';
-import { checkDatacenter, parseQueryOptions } from './query-options.js';
+import { catalogOf, parseCatalogFilter, parseTags } from './catalog-query.js';
+import { requiredParam } from './required-param.js';
+import { checkDatacenter } from './query-options.js';
 import { readBody } from './read-body.js';
-import type { Handler } from './request-scope.js';
-import { sendJson, setQueryMeta } from './respond.js';
+import type { Handler, RequestScope } from './request-scope.js';
+import { sendJson } from './respond.js';
 
 /**
  * /v1/catalog/* — Consul's catalog endpoint (agent/catalog_endpoint.go): register and
@@ -41,57 +45,26 @@ export const getCatalogDatacenters: Handler = async (scope) => {
 };
 
 /** GET /v1/catalog/nodes — all nodes (`?node-meta`, `?filter`). */
-export const getCatalogNodes: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  checkDatacenter(q, deps.config);
-  const res = await catalogOf(scope).nodes(parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getCatalogNodes = blockingRead((scope, opts) => catalogOf(scope).nodes(parseCatalogFilter(scope.query), opts));
 
 /** GET /v1/catalog/services — `{"name": [tags…]}`. */
-export const getCatalogServices: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  checkDatacenter(q, deps.config);
-  const res = await catalogOf(scope).services(parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getCatalogServices = blockingRead((scope, opts) => catalogOf(scope).services(parseCatalogFilter(scope.query), opts));
 
 /** GET /v1/catalog/service/:service — flattened instances (`?tag` repeatable, `?node-meta`, `?filter`). */
-export const getCatalogService: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const service = requiredParam(scope, 'service', 'service name');
-  checkDatacenter(q, deps.config);
-  const res = await catalogOf(scope).serviceNodes(service, parseTags(q), parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getCatalogService = blockingRead((scope, opts) =>
+  catalogOf(scope).serviceNodes(requiredParam(scope, 'service', 'service name'), parseTags(scope.query), parseCatalogFilter(scope.query), opts),
+);
+
+const readNodeServices = (scope: RequestScope, opts: QueryOptions): ReturnType<CatalogApi['nodeServices']> =>
+  catalogOf(scope).nodeServices(requiredParam(scope, 'node', 'node name'), parseCatalogFilter(scope.query), opts);
 
 /** GET /v1/catalog/node/:node — `{"Node": {…}, "Services": {"<id>": {…}}}`, or `null` for an unknown node. */
-export const getCatalogNode: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const node = requiredParam(scope, 'node', 'node name');
-  checkDatacenter(q, deps.config);
-  const res = await catalogOf(scope).nodeServices(node, parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  if (res.value === null) return sendJson(scope, null);
+export const getCatalogNode = blockingRead(readNodeServices, (value) => {
+  if (value === null) return null;
   const services: Record<string, CatalogService> = {};
-  for (const s of res.value.Services) services[s.ID] = s;
-  sendJson(scope, { Node: res.value.Node, Services: services });
-};
+  for (const s of value.Services) services[s.ID] = s;
+  return { Node: value.Node, Services: services };
+});
 
 /** GET /v1/catalog/node-services/:node — `{"Node": {…}, "Services": [ … ]}`; `{"Node": null, "Services": []}` for an unknown node. */
-export const getCatalogNodeServices: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const node = requiredParam(scope, 'node', 'node name');
-  checkDatacenter(q, deps.config);
-  const res = await catalogOf(scope).nodeServices(node, parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value ?? { Node: null, Services: [] });
-};
+export const getCatalogNodeServices = blockingRead(readNodeServices, (value) => value ?? { Node: null, Services: [] });

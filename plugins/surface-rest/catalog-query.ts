@@ -40,13 +40,6 @@ export function parsePassing(q: URLSearchParams): boolean {
   throw new SextantError(ErrorCode.BadRequest, 'Invalid value for ?passing');
 }
 
-/** A required path parameter; 400 `Missing <what>` when empty. */
-export function requiredParam(scope: RequestScope, name: string, what: string): string {
-  const v = scope.params[name] ?? '';
-  if (v === '') throw new SextantError(ErrorCode.BadRequest, `Missing ${what}`);
-  return v;
-}
-
 /** The surface's CatalogApi (NOT_IMPLEMENTED when the agent was built without one). */
 export function catalogOf(scope: RequestScope): CatalogApi {
   const c = scope.deps.catalog;

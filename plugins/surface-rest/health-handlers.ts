@@ -1,7 +1,6 @@
-import { healthOf, parseCatalogFilter, parsePassing, parseTags, requiredParam } from './catalog-query.js';
-import { checkDatacenter, parseQueryOptions } from './query-options.js';
-import type { Handler } from './request-scope.js';
-import { sendJson, setQueryMeta } from './respond.js';
+import { blockingRead } from './blocking-read.js';
+import { healthOf, parseCatalogFilter, parsePassing, parseTags } from './catalog-query.js';
+import { requiredParam } from './required-param.js';
 
 /**
  * /v1/health/* — Consul's health endpoint (agent/health_endpoint.go): checks by node, by
@@ -10,46 +9,23 @@ import { sendJson, setQueryMeta } from './respond.js';
  */
 
 /** GET /v1/health/node/:node — the node's checks (node and service level). */
-export const getHealthNode: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const node = requiredParam(scope, 'node', 'node name');
-  checkDatacenter(q, deps.config);
-  const res = await healthOf(scope).nodeChecks(node, parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getHealthNode = blockingRead((scope, opts) =>
+  healthOf(scope).nodeChecks(requiredParam(scope, 'node', 'node name'), parseCatalogFilter(scope.query), opts),
+);
 
 /** GET /v1/health/checks/:service — the checks of every instance of the service. */
-export const getHealthChecks: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const service = requiredParam(scope, 'service', 'service name');
-  checkDatacenter(q, deps.config);
-  const res = await healthOf(scope).serviceChecks(service, parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getHealthChecks = blockingRead((scope, opts) =>
+  healthOf(scope).serviceChecks(requiredParam(scope, 'service', 'service name'), parseCatalogFilter(scope.query), opts),
+);
 
 /** GET /v1/health/service/:service — `[{Node, Service, Checks}]` (`?passing`, `?tag`, `?node-meta`, `?filter`). */
-export const getHealthService: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
+export const getHealthService = blockingRead((scope, opts) => {
+  const q = scope.query;
   const service = requiredParam(scope, 'service', 'service name');
-  const passingOnly = parsePassing(q);
-  checkDatacenter(q, deps.config);
-  const res = await healthOf(scope).serviceHealth(service, { tags: parseTags(q), passingOnly }, parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+  return healthOf(scope).serviceHealth(service, { tags: parseTags(q), passingOnly: parsePassing(q) }, parseCatalogFilter(q), opts);
+});
 
 /** GET /v1/health/state/:state — checks in `any`, `passing`, `warning` or `critical` (else 400). */
-export const getHealthState: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const state = requiredParam(scope, 'state', 'check state');
-  checkDatacenter(q, deps.config);
-  const res = await healthOf(scope).checksInState(state, parseCatalogFilter(q), opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getHealthState = blockingRead((scope, opts) =>
+  healthOf(scope).checksInState(requiredParam(scope, 'state', 'check state'), parseCatalogFilter(scope.query), opts),
+);

@@ -2,10 +2,12 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { SessionCreateRequest } from '../../contracts/model/session.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import { decodeJsonBody } from './json-body.js';
-import { checkDatacenter, parseQueryOptions } from './query-options.js';
+import { blockingRead } from './blocking-read.js';
+import { requiredParam } from './required-param.js';
+import { checkDatacenter } from './query-options.js';
 import { readBody } from './read-body.js';
 import type { Handler, RequestScope } from './request-scope.js';
-import { sendJson, sendText, setQueryMeta } from './respond.js';
+import { sendJson, sendText } from './respond.js';
 
 /**
  * /v1/session/* — Consul's session endpoint (agent/session_endpoint.go): create (PUT, optional
@@ -27,12 +29,6 @@ export function sessionOf(scope: RequestScope): SessionApi {
   return s;
 }
 
-function pathParam(scope: RequestScope, name: string, missing: string): string {
-  const v = scope.params[name] ?? '';
-  if (v === '') throw new SextantError(ErrorCode.BadRequest, missing);
-  return v;
-}
-
 /** PUT /v1/session/create — `{"ID": "<uuid>"}`. */
 export const putSessionCreate: Handler = async (scope) => {
   const { query: q, deps } = scope;
@@ -48,7 +44,7 @@ export const putSessionCreate: Handler = async (scope) => {
 /** PUT /v1/session/destroy/:id — `true`. */
 export const putSessionDestroy: Handler = async (scope) => {
   const { query: q, deps } = scope;
-  const id = pathParam(scope, 'id', 'Missing session');
+  const id = requiredParam(scope, 'id', 'session');
   checkDatacenter(q, deps.config);
   sendJson(scope, await sessionOf(scope).destroy(id));
 };
@@ -56,7 +52,7 @@ export const putSessionDestroy: Handler = async (scope) => {
 /** PUT /v1/session/renew/:id — `[session]`, or 404 `Session id '<id>' not found`. */
 export const putSessionRenew: Handler = async (scope) => {
   const { query: q, deps } = scope;
-  const id = pathParam(scope, 'id', 'Missing session');
+  const id = requiredParam(scope, 'id', 'session');
   checkDatacenter(q, deps.config);
   const s = await sessionOf(scope).renew(id);
   if (!s) return sendText(scope.ctx, 404, `Session id '${id}' not found`);
@@ -64,33 +60,10 @@ export const putSessionRenew: Handler = async (scope) => {
 };
 
 /** GET /v1/session/info/:id — `[session]` or `[]`. */
-export const getSessionInfo: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const id = pathParam(scope, 'id', 'Missing session');
-  checkDatacenter(q, deps.config);
-  const res = await sessionOf(scope).info(id, opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getSessionInfo = blockingRead((scope, opts) => sessionOf(scope).info(requiredParam(scope, 'id', 'session'), opts));
 
 /** GET /v1/session/node/:node — the node's sessions. */
-export const getSessionNode: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  const node = pathParam(scope, 'node', 'Missing node name');
-  checkDatacenter(q, deps.config);
-  const res = await sessionOf(scope).node(node, opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getSessionNode = blockingRead((scope, opts) => sessionOf(scope).node(requiredParam(scope, 'node', 'node name'), opts));
 
 /** GET /v1/session/list — every session. */
-export const getSessionList: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-  checkDatacenter(q, deps.config);
-  const res = await sessionOf(scope).list(opts);
-  setQueryMeta(ctx, res.meta, opts.consistency);
-  sendJson(scope, res.value);
-};
+export const getSessionList = blockingRead((scope, opts) => sessionOf(scope).list(opts));
