@@ -3,9 +3,10 @@ import type { Clock } from '../../../contracts/platform.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { LOCK_DEFAULTS } from './distributed-lock.js';
 import type { DistributedLock, RecipeOptions } from './distributed-lock.js';
-import { isRetryableError } from './lock-api.js';
+import { startHoldMonitor } from './hold-monitor.js';
 import type { LockApi, LockKvPair } from './lock-api.js';
 import { SessionRenewer } from './session-renewer.js';
+import { WaitBudget } from './wait-budget.js';
 
 /** Consul's api.LockFlagValue: the Flags a lock key carries, to tell it from a semaphore's. */
 export const LOCK_FLAG_VALUE = 0x2ddccbc058a50c18n;
@@ -46,16 +47,9 @@ export class LockRecipe implements DistributedLock {
   /** See DistributedLock.acquire. */
   async acquire(stop?: AbortSignal): Promise<AbortSignal | null> {
     if (this.held) throw new SextantError(ErrorCode.LockHeld, 'Lock already held');
-    const ttl = this.opts.sessionTtl ?? LOCK_DEFAULTS.sessionTtl;
-    let id: string;
-    try {
-      id = await this.api.createSession({ Name: this.opts.sessionName, TTL: ttl });
-    } catch (e) {
-      throw new Error(`failed to create session: ${(e as Error).message}`, { cause: e });
-    }
+    this.renewer = await SessionRenewer.open(this.api, this.clock, this.opts.sessionName, this.opts.sessionTtl ?? LOCK_DEFAULTS.sessionTtl);
+    const id = this.renewer.sessionId;
     this.session = id;
-    this.renewer = new SessionRenewer(this.api, this.clock, id, ttl);
-    this.renewer.start();
     try {
       const ok = await this.waitAndAcquire(id, stop);
       if (!ok) return null;
@@ -66,19 +60,12 @@ export class LockRecipe implements DistributedLock {
   }
 
   private async waitAndAcquire(id: string, stop: AbortSignal | undefined): Promise<boolean> {
-    const budget = this.opts.waitMs ?? LOCK_DEFAULTS.waitMs;
-    let waitMs = budget;
+    const budget = new WaitBudget(this.clock, this.opts);
     let index = 0;
-    const start = this.clock.now();
-    let attempts = 0;
     for (;;) {
       if (stop?.aborted) return false;
-      if (this.opts.tryOnce && attempts > 0) {
-        const elapsed = this.clock.now() - start;
-        if (elapsed > budget) return false;
-        waitMs = budget - elapsed;
-      }
-      attempts++;
+      const waitMs = budget.next();
+      if (waitMs === null) return false;
       let read: { value: LockKvPair | null; index: number };
       try {
         read = await this.api.get(this.opts.key, { index, waitMs, ...(stop ? { signal: stop } : {}) });
@@ -118,40 +105,12 @@ export class LockRecipe implements DistributedLock {
   }
 
   private startMonitor(id: string): AbortSignal {
-    const lost = new AbortController();
-    const monitorStop = new AbortController();
-    this.monitorStop = monitorStop;
-    const retryMs = this.opts.monitorRetryMs ?? LOCK_DEFAULTS.monitorRetryMs;
-    void (async () => {
-      let index = 0;
-      let retries = this.opts.monitorRetries ?? 0;
-      try {
-        for (;;) {
-          let read;
-          try {
-            read = await this.api.get(this.opts.key, { index, consistent: true, signal: monitorStop.signal });
-          } catch (e) {
-            if (monitorStop.signal.aborted) return;
-            if (retries > 0 && isRetryableError(e)) {
-              retries--;
-              index = 0;
-              if (!(await abortableSleep(this.clock, retryMs, monitorStop.signal))) return;
-              continue;
-            }
-            return;
-          }
-          if (read.value && read.value.session === id) {
-            index = read.index;
-            retries = this.opts.monitorRetries ?? 0;
-            continue;
-          }
-          return;
-        }
-      } finally {
-        if (!monitorStop.signal.aborted) lost.abort();
-      }
-    })();
-    return lost.signal;
+    const monitor = startHoldMonitor(this.clock, this.opts, async (index, signal) => {
+      const read = await this.api.get(this.opts.key, { index, consistent: true, signal });
+      return { index: read.index, held: read.value?.session === id };
+    });
+    this.monitorStop = monitor.stop;
+    return monitor.lost;
   }
 
   /** See DistributedLock.release: `?release` on the key, then the session destroyed. */

@@ -3,10 +3,10 @@ import { ErrorCode, SextantError } from '../../../contracts/errors.js';
 import type { Clock } from '../../../contracts/platform.js';
 import { LOCK_DEFAULTS } from './distributed-lock.js';
 import type { DistributedLock, RecipeOptions } from './distributed-lock.js';
-import { isRetryableError } from './lock-api.js';
+import { startHoldMonitor } from './hold-monitor.js';
 import type { LockApi, LockKvPair } from './lock-api.js';
-import { abortableSleep } from './abortable-sleep.js';
 import { SessionRenewer } from './session-renewer.js';
+import { WaitBudget } from './wait-budget.js';
 
 /** Consul's api.SemaphoreFlagValue: the Flags semaphore keys carry, to tell them from a lock's. */
 export const SEMAPHORE_FLAG_VALUE = 0xe0f69a2baa414de0n;
@@ -99,16 +99,9 @@ export class SemaphoreRecipe implements DistributedLock {
   /** See DistributedLock.acquire. */
   async acquire(stop?: AbortSignal): Promise<AbortSignal | null> {
     if (this.held) throw new SextantError(ErrorCode.LockHeld, 'Semaphore already held');
-    const ttl = this.opts.sessionTtl ?? LOCK_DEFAULTS.sessionTtl;
-    let id: string;
-    try {
-      id = await this.api.createSession({ Name: this.opts.sessionName, TTL: ttl, Behavior: 'delete' });
-    } catch (e) {
-      throw new Error(`failed to create session: ${(e as Error).message}`, { cause: e });
-    }
+    this.renewer = await SessionRenewer.open(this.api, this.clock, this.opts.sessionName, this.opts.sessionTtl ?? LOCK_DEFAULTS.sessionTtl, 'delete');
+    const id = this.renewer.sessionId;
     this.session = id;
-    this.renewer = new SessionRenewer(this.api, this.clock, id, ttl);
-    this.renewer.start();
     try {
       let made = false;
       let why = '<nil>';
@@ -126,19 +119,12 @@ export class SemaphoreRecipe implements DistributedLock {
   }
 
   private async waitAndAcquire(id: string, stop: AbortSignal | undefined): Promise<boolean> {
-    const budget = this.opts.waitMs ?? LOCK_DEFAULTS.waitMs;
-    let waitMs = budget;
+    const budget = new WaitBudget(this.clock, this.opts);
     let index = 0;
-    const start = this.clock.now();
-    let attempts = 0;
     for (;;) {
       if (stop?.aborted) return false;
-      if (this.opts.tryOnce && attempts > 0) {
-        const elapsed = this.clock.now() - start;
-        if (elapsed > budget) return false;
-        waitMs = budget - elapsed;
-      }
-      attempts++;
+      const waitMs = budget.next();
+      if (waitMs === null) return false;
       let read: { value: LockKvPair[]; index: number };
       try {
         read = await this.api.list(this.opts.prefix, { index, waitMs, ...(stop ? { signal: stop } : {}) });
@@ -172,47 +158,19 @@ export class SemaphoreRecipe implements DistributedLock {
   }
 
   private startMonitor(id: string): AbortSignal {
-    const lost = new AbortController();
-    const monitorStop = new AbortController();
-    this.monitorStop = monitorStop;
-    const retryMs = this.opts.monitorRetryMs ?? LOCK_DEFAULTS.monitorRetryMs;
-    void (async () => {
-      let index = 0;
-      let retries = this.opts.monitorRetries ?? 0;
+    const monitor = startHoldMonitor(this.clock, this.opts, async (index, signal) => {
+      const read = await this.api.list(this.opts.prefix, { index, consistent: true, signal });
+      let state: SemaphoreLockState;
       try {
-        for (;;) {
-          let read;
-          try {
-            read = await this.api.list(this.opts.prefix, { index, consistent: true, signal: monitorStop.signal });
-          } catch (e) {
-            if (monitorStop.signal.aborted) return;
-            if (retries > 0 && isRetryableError(e)) {
-              retries--;
-              index = 0;
-              if (!(await abortableSleep(this.clock, retryMs, monitorStop.signal))) return;
-              continue;
-            }
-            return;
-          }
-          let state: SemaphoreLockState;
-          try {
-            state = decodeSemaphoreLock(this.findLock(read.value), this.opts.limit);
-          } catch {
-            return;
-          }
-          pruneDeadHolders(state, read.value);
-          if (state.Holders[id]) {
-            index = read.index;
-            retries = this.opts.monitorRetries ?? 0;
-            continue;
-          }
-          return;
-        }
-      } finally {
-        if (!monitorStop.signal.aborted) lost.abort();
+        state = decodeSemaphoreLock(this.findLock(read.value), this.opts.limit);
+      } catch {
+        return { index: read.index, held: false };
       }
-    })();
-    return lost.signal;
+      pruneDeadHolders(state, read.value);
+      return { index: read.index, held: state.Holders[id] === true };
+    });
+    this.monitorStop = monitor.stop;
+    return monitor.lost;
   }
 
   /** See DistributedLock.release: removes the session from `.lock` (check-and-set), deletes the contender key, destroys the session. */

@@ -35,6 +35,22 @@ export class SessionRenewer {
     private readonly initialTtl: string,
   ) {}
 
+  /**
+   * Creates a recipe's TTL session (`Name`, `TTL`, optionally `Behavior`) and starts renewing
+   * it; a failed create is reported as Consul does ("failed to create session: …").
+   */
+  static async open(api: LockApi, clock: Clock, name: string, ttl: string, behavior?: 'delete'): Promise<SessionRenewer> {
+    let id: string;
+    try {
+      id = await api.createSession({ Name: name, TTL: ttl, ...(behavior ? { Behavior: behavior } : {}) });
+    } catch (e) {
+      throw new Error(`failed to create session: ${(e as Error).message}`, { cause: e });
+    }
+    const renewer = new SessionRenewer(api, clock, id, ttl);
+    renewer.start();
+    return renewer;
+  }
+
   /** Starts the renew loop (idempotent). */
   start(): void {
     this.loop ??= this.run();
