@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT, runCli, startAgent } from '../support/agent-process.js';
 import type { AgentProcess } from '../support/agent-process.js';
+import { exitWithOutput } from '../support/exit-with-output.js';
 
 /**
  * `sextant lock` as users run it: the built CLI as real processes against a real agent, children
@@ -49,7 +50,7 @@ function startLock(args: string[]): LockProc {
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const exited = exitWithOutput(proc);
   return { proc, out: () => out, err: () => err, exited };
 }
 

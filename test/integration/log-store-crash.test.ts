@@ -49,9 +49,12 @@ function startWriter(file: string, seed: number): Writer {
   });
   alive.add(child);
   child.on('exit', () => alive.delete(child));
+  child.stdin.on('error', () => undefined); // the child may die before it reads 'go'
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+  // 'close', not 'exit': after 'exit' the pipe may still hold the child's last acknowledgements
+  // (seen under load as a compaction the parent never heard of).
+  const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ?? `code ${code}`)));
   return {
     kill: async () => {
       child.kill('SIGKILL');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { exitWithOutput } from './exit-with-output.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'sextant.js');
@@ -29,7 +30,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: stri
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+    void exitWithOutput(p).then((code) => resolve({ code, stdout, stderr }));
     p.stdin.end(stdin ?? '');
   });
 }
@@ -52,7 +53,7 @@ export function startAgent(
     proc.stderr.pipe(process.stderr);
   }
   let out = '';
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const exited = exitWithOutput(proc);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
