@@ -28,10 +28,12 @@ export function answerCap(transport: 'udp' | 'tcp', ednsSize: number | undefined
  * Encodes a response to fit its transport, as Consul's trimUDPResponse / trimTCPResponse do:
  * UDP gets 512 bytes without EDNS (answers first cut to udp_answer_limit) or the client's EDNS
  * size; TCP at most 65523 bytes and 4096 records (1024 SRV). When too big, the authority section
- * goes first, then answers are cut (binary search on the encoded size), and the additional
- * records that belonged to cut answers go with them. TC is set when answers were cut and
- * `enable_truncate` is on, and always when not even one answer fit (so the client retries over
- * TCP rather than trusting an empty answer).
+ * goes first, then the node-meta TXT records of the additional section (Consul's trimming keeps
+ * only the address records of the remaining SRV targets), then answers are cut (binary search on
+ * the encoded size) with the address records that belonged to cut answers; only when not even one
+ * answer fits with its address is the additional section dropped altogether. TC is set when
+ * answers were cut and `enable_truncate` is on, and always when not even one answer fit (so the
+ * client retries over TCP rather than trusting an empty answer).
  */
 export class ResponseSizer {
   private readonly encoder = new MessageEncoder();
@@ -49,32 +51,29 @@ export class ResponseSizer {
     }
     const total = r.answers.length + (r.omitted ?? 0);
     let authority = r.authority;
-    let dropAdditional = false;
-    const size = (k: number): number => this.tryEncode(r, this.sections(r, k, authority, dropAdditional), rules.compress);
+    let additional: AdditionalKept = 'all';
+    const size = (k: number): number => this.tryEncode(r, this.sections(r, k, authority, additional), rules.compress);
     let k = maxAnswers;
     let len = size(k);
     if (len > limit && authority.length > 0) {
       authority = [];
       len = size(k);
     }
+    if (len > limit && hasTxt(r)) {
+      additional = 'addresses';
+      len = size(k);
+    }
     if (len > limit) {
-      // Largest k' < k that fits; size(0) is checked last.
-      let lo = 0;
-      let hi = k - 1;
-      let best = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (size(mid) <= limit) {
-          best = mid;
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
+      k = largestFitting(size, k - 1, limit);
+      if (k < 1 && maxAnswers > 0) {
+        // Not even one answer fits with its address record: answers without any additional section.
+        additional = 'none';
+        k = largestFitting(size, maxAnswers, limit);
       }
-      k = Math.max(best, 0);
+      k = Math.max(k, 0);
       len = size(k);
       if (len > limit) {
-        dropAdditional = true;
+        additional = 'none';
         len = size(k);
       }
     }
@@ -84,18 +83,20 @@ export class ResponseSizer {
     return out;
   }
 
-  private sections(r: DnsResponse, k: number, authority: readonly DnsRecord[], dropAdditional: boolean): Sections {
+  private sections(r: DnsResponse, k: number, authority: readonly DnsRecord[], kept: AdditionalKept): Sections {
     const answers = k === r.answers.length ? r.answers : r.answers.slice(0, k);
-    if (dropAdditional) return { answers, authority, additional: [] };
-    let additional: readonly DnsRecord[] = r.additional;
+    if (kept === 'none') return { answers, authority, additional: [] };
+    const base = kept === 'all' ? r.additional : r.additional.filter(isNotTxt);
+    let additional: readonly DnsRecord[] = base;
     const glue = r.glue;
     if (glue) {
-      const extra: DnsRecord[] = [...r.additional];
+      const extra: DnsRecord[] = [...base];
       const seen = new Set<string>();
       for (let i = 0; i < k; i++) {
         const g = glue[i];
         if (!g) continue;
         for (const rr of g) {
+          if (kept === 'addresses' && rr.data.type === RRType.TXT) continue;
           // Two answers on one node share their target's records: keep one copy.
           const key = recordKey(rr);
           if (seen.has(key)) continue;
@@ -116,6 +117,35 @@ export class ResponseSizer {
       throw e;
     }
   }
+}
+
+/** Which additional records an encoding carries: all, all but the node-meta TXT records, or none. */
+type AdditionalKept = 'all' | 'addresses' | 'none';
+
+/** The largest k in [0, hi] with size(k) <= limit (size grows with k), or -1 when none fits. */
+function largestFitting(size: (k: number) => number, hi: number, limit: number): number {
+  let lo = 0;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (size(mid) <= limit) {
+      best = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+function isNotTxt(rr: DnsRecord): boolean {
+  return rr.data.type !== RRType.TXT;
+}
+
+/** True when the response's additional section (shared or per answer) holds a TXT record. */
+function hasTxt(r: DnsResponse): boolean {
+  if (r.additional.some((rr) => rr.data.type === RRType.TXT)) return true;
+  return r.glue?.some((g) => g?.some((rr) => rr.data.type === RRType.TXT) ?? false) ?? false;
 }
 
 /** Identity of a glue record's content (owner, type, data). */

@@ -178,6 +178,23 @@ describe('DnsResponder: sizes', () => {
     glueConsistent(tcp.packet);
   });
 
+  it('drops node-meta TXT before answers: a node with 600 bytes of meta still gets its A and SRV answers in 512 bytes', async () => {
+    const h = dnsHarness();
+    const big = 'v'.repeat(300);
+    await h.register({ Node: 'fat', Address: '10.0.4.1', NodeMeta: { a: big, b: big }, Service: { Service: 'fat', Port: 7 } as never });
+    for (const [name, type] of [['fat.service.consul', 'SRV'], ['fat.node.consul', 'A']] as const) {
+      const small = await h.ask(name, type);
+      expect(small.size, name).toBeLessThanOrEqual(512);
+      expect(small.packet.flag_tc, name).toBe(false);
+      expect(small.packet.answers!.map((a) => a.type), name).toEqual([type]);
+      expect((small.packet.additionals ?? []).some((a) => a.type === 'TXT'), name).toBe(false);
+      if (type === 'SRV') glueConsistent(small.packet);
+      // With room for it, the meta comes along.
+      const roomy = await h.ask(name, type, { edns: 4096 });
+      expect(roomy.packet.additionals!.filter((a) => a.type === 'TXT'), name).toHaveLength(2);
+    }
+  });
+
   it('echoes the OPT (client size, Client Subnet with scope 0) and answers BADVERS to EDNS version 1', async () => {
     const h = dnsHarness();
     await webInstances(h, 1);
