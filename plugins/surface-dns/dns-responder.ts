@@ -3,6 +3,7 @@ import type { CatalogNode } from '../../contracts/model/catalog.js';
 import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { Resolver } from '../../contracts/ports/resolver.js';
+import { chaseHostname } from './cname-chase.js';
 import { CLASSIC_UDP_SIZE, Flag, MAX_EDNS_UDP_SIZE, OPTION_ECS, Rcode, RRType } from './dns-constants.js';
 import { dnsInstances, type DnsInstance } from './dns-instance.js';
 import { QNAME, type DnsRecord, type DnsResponse, type EdnsOption } from './dns-record.js';
@@ -232,14 +233,52 @@ export class DnsResponder {
     }
     const ttl = s.serviceTtl.ttl(service);
     const datacenter = dc ?? s.datacenter;
-    if (q.qtype === RRType.SRV) this.srvRecords(this.deps.shuffle.shuffle([...healthy.all]), ttl, datacenter, respDomain, r, s);
-    else this.addressRecords(healthy.byAddress, ttl, q, transport, r, s);
+    if (q.qtype === RRType.SRV) {
+      const hostTargets = this.srvRecords(this.deps.shuffle.shuffle([...healthy.all]), ttl, datacenter, respDomain, r, s);
+      if (hostTargets.length > 0 && s.recursors.length > 0) await this.chaseSrvTargets(hostTargets, q.qtype, ttl, r, s);
+    } else {
+      this.addressRecords(healthy.byAddress, ttl, q, transport, r, s);
+      if (s.recursors.length > 0) await this.chaseCnames(q.qtype, ttl, r, s);
+    }
     if (r.answers.length === 0) this.addSoa(r, respDomain, s);
   }
 
-  private srvRecords(list: readonly DnsInstance[], ttl: number, dc: string, respDomain: string, r: DnsResponse, s: DnsSettings): void {
+  /**
+   * With recursors, each CNAME answer (a hostname address) is followed by what the recursors say
+   * the hostname is, as Consul does; a hostname is asked once per response.
+   */
+  private async chaseCnames(qtype: number, ttl: number, r: DnsResponse, s: DnsSettings): Promise<void> {
+    if (!r.answers.some((a) => a.data.type === RRType.CNAME)) return;
+    const chased = await Promise.all(r.answers.map((a) => (a.data.type === RRType.CNAME ? chaseHostname(this.deps.recursors, a.data.target, qtype, ttl, s) : undefined)));
+    const out: DnsRecord[] = [];
+    r.answers.forEach((a, i) => {
+      out.push(a);
+      const more = chased[i];
+      if (more) for (const rr of more) if (!out.some((o) => sameRecord(o, rr))) out.push(rr);
+    });
+    r.answers = out;
+  }
+
+  /** With recursors, an SRV target that is a hostname gets the recursors' records for it in ADDITIONAL. */
+  private async chaseSrvTargets(targets: readonly { index: number; host: string }[], qtype: number, ttl: number, r: DnsResponse, s: DnsSettings): Promise<void> {
+    const byHost = new Map<string, Promise<DnsRecord[]>>();
+    for (const t of targets) {
+      const key = t.host.toLowerCase();
+      if (!byHost.has(key)) byHost.set(key, chaseHostname(this.deps.recursors, t.host, qtype, ttl, s));
+    }
+    const glue = r.glue ?? [];
+    for (const t of targets) {
+      const more = await byHost.get(t.host.toLowerCase())!;
+      if (more.length > 0) glue[t.index] = [...(glue[t.index] ?? []), ...more];
+    }
+    r.glue = glue;
+  }
+
+  /** Writes the SRV answers and their glue; returns the answers whose target is a hostname (to chase). */
+  private srvRecords(list: readonly DnsInstance[], ttl: number, dc: string, respDomain: string, r: DnsResponse, s: DnsSettings): { index: number; host: string }[] {
     const seen = new Set<string>();
     const glue: DnsRecord[][] = [];
+    const hostTargets: { index: number; host: string }[] = [];
     for (const inst of list) {
       if (seen.has(inst.srvKey)) continue;
       const nodeName = `${inst.node}.node.${dc}.${respDomain}`;
@@ -249,6 +288,7 @@ export class DnsResponder {
       else continue;
       if (!isEncodableName(target)) continue;
       seen.add(inst.srvKey);
+      if (!inst.ip) hostTargets.push({ index: r.answers.length, host: target });
       r.answers.push({ name: QNAME, ttl, data: { type: RRType.SRV, priority: 1, weight: inst.weight, port: inst.port, target } });
       const g: DnsRecord[] = [];
       if (inst.ip) g.push(addressRecord(target, ttl, inst.ip));
@@ -258,6 +298,7 @@ export class DnsResponder {
       glue.push(g);
     }
     r.glue = glue;
+    return hostTargets;
   }
 
   /**
@@ -306,7 +347,9 @@ export class DnsResponder {
       const ip = ipBytes(node.Address);
       if (ip && wantsFamily(t, ip.family)) r.answers.push(addressRecord(QNAME, ttl, ip));
       else if (!ip && node.Address !== '' && isEncodableName(node.Address.replace(/\.$/, ''))) {
-        r.answers.push({ name: QNAME, ttl, data: { type: RRType.CNAME, target: node.Address.replace(/\.$/, '') } });
+        const target = node.Address.replace(/\.$/, '');
+        r.answers.push({ name: QNAME, ttl, data: { type: RRType.CNAME, target } });
+        r.answers.push(...(await chaseHostname(this.deps.recursors, target, t, ttl, s)));
       }
     }
     const meta = nodeMetaTxt(node.Meta ?? {});
@@ -363,6 +406,17 @@ export class DnsResponder {
     r.rcode = Rcode.NxDomain;
     this.addSoa(r, respDomain, s);
   }
+}
+
+/** Same owner (case-insensitively), type and data. */
+function sameRecord(a: DnsRecord, b: DnsRecord): boolean {
+  if (a.data.type !== b.data.type) return false;
+  const an = typeof a.name === 'string' ? a.name.toLowerCase() : a.name;
+  const bn = typeof b.name === 'string' ? b.name.toLowerCase() : b.name;
+  if (an !== bn) return false;
+  if ((a.data.type === RRType.A || a.data.type === RRType.AAAA) && (b.data.type === RRType.A || b.data.type === RRType.AAAA)) return Buffer.compare(a.data.ip, b.data.ip) === 0;
+  if (a.data.type === RRType.CNAME && b.data.type === RRType.CNAME) return a.data.target.toLowerCase() === b.data.target.toLowerCase();
+  return false;
 }
 
 function addressRecord(name: DnsRecord['name'], ttl: number, ip: IpBytes): DnsRecord {

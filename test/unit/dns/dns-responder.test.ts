@@ -323,25 +323,36 @@ describe('DnsResponder: recursors', () => {
         questions: p.questions, answers: Array.from({ length: n }, (_, i) => ({ type: 'A' as const, name: p.questions![0]!.name, ttl: 60, data: `192.0.2.${i + 1}` })),
       });
     };
-    const udp: Socket = createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
-    const port = udp.address().port;
-    udp.on('message', (m, rinfo) => udp.send(reply(m, Math.min(answers, udpMax), answers > udpMax), rinfo.port, rinfo.address));
-    const tcp: Server = createServer((s) => {
-      s.on('data', (d) => {
-        const out = reply(d.subarray(2, 2 + d.readUInt16BE(0)), answers, false);
-        const framed = Buffer.alloc(2 + out.length);
-        framed.writeUInt16BE(out.length);
-        out.copy(framed, 2);
-        s.write(framed);
+    // The UDP port's TCP twin may be taken by another process's connection: try another port then.
+    for (let attempt = 0; ; attempt++) {
+      const udp: Socket = createSocket('udp4');
+      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+      const port = udp.address().port;
+      udp.on('message', (m, rinfo) => udp.send(reply(m, Math.min(answers, udpMax), answers > udpMax), rinfo.port, rinfo.address));
+      const tcp: Server = createServer((s) => {
+        s.on('data', (d) => {
+          const out = reply(d.subarray(2, 2 + d.readUInt16BE(0)), answers, false);
+          const framed = Buffer.alloc(2 + out.length);
+          framed.writeUInt16BE(out.length);
+          out.copy(framed, 2);
+          s.write(framed);
+        });
       });
-    });
-    await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()));
-    closers.push(async () => {
-      udp.close();
-      await new Promise<void>((r) => tcp.close(() => r()));
-    });
-    return port;
+      const listening = await new Promise<boolean>((r) => {
+        tcp.once('error', () => r(false));
+        tcp.listen(port, '127.0.0.1', () => r(true));
+      });
+      if (!listening) {
+        udp.close();
+        if (attempt < 20) continue;
+        throw new Error('no free port for a fake upstream on both UDP and TCP');
+      }
+      closers.push(async () => {
+        udp.close();
+        await new Promise<void>((r) => tcp.close(() => r()));
+      });
+      return port;
+    }
   }
 
   it('forwards other names to the recursors and returns their answer with the client’s ID', async () => {
@@ -355,6 +366,30 @@ describe('DnsResponder: recursors', () => {
     const own = await h.ask('nothing.service.consul');
     expect(rcodeOf(own.packet)).toBe('NXDOMAIN');
     expect(own.packet.flag_ra).toBe(true);
+  });
+
+  it('follows a hostname address through the recursors: CNAME then its A records (SRV: in ADDITIONAL); never for its own domain', async () => {
+    const port = await upstream(2);
+    const h = dnsHarness({ recursors: [`127.0.0.1:${port}`], dnsConfig: { service_ttl: { '*': '4s' } } });
+    await h.register({ Node: 'ext', Address: '10.0.0.1', Service: { Service: 'search', Port: 443, Address: 'search.example.com' } as never });
+    await h.register({ Node: 'ext2', Address: '10.0.0.2', Service: { Service: 'search', Port: 444, Address: 'search.example.com' } as never });
+    const a = await h.ask('search.service.consul', 'A', { edns: 1232 });
+    expect(a.packet.answers!.map((x) => [x.name, x.type, x.data, x.ttl])).toEqual([
+      ['search.service.consul', 'CNAME', 'search.example.com', 4],
+      ['search.example.com', 'A', '192.0.2.1', 4],
+      ['search.example.com', 'A', '192.0.2.2', 4],
+    ]);
+    const srv = await h.ask('search.service.consul', 'SRV', { edns: 1232 });
+    expect(answersOf(srv.packet, 'SRV').map((d) => (d as SrvData).target)).toEqual(['search.example.com', 'search.example.com']);
+    expect(srv.packet.additionals!.filter((x) => x.type === 'A').map((x) => [x.name, x.data]).sort()).toEqual([
+      ['search.example.com', '192.0.2.1'],
+      ['search.example.com', '192.0.2.2'],
+    ]);
+    await h.register({ Node: 'named', Address: 'host.example.net' });
+    expect((await h.ask('named.node.consul')).packet.answers!.map((x) => x.type)).toEqual(['CNAME', 'A', 'A']);
+    // A hostname under the agent's own domain is not sent upstream.
+    await h.register({ Node: 'inner', Address: '10.0.0.3', Service: { Service: 'alias', Port: 1, Address: 'search.service.consul' } as never });
+    expect((await h.ask('alias.service.consul')).packet.answers!.map((x) => x.type)).toEqual(['CNAME']);
   });
 
   it('retries a truncated UDP answer over TCP', async () => {
