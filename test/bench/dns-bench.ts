@@ -28,6 +28,7 @@ function percentile(sorted: number[], p: number): number {
 
 interface LoadResult {
   qps: number;
+  /** dnsperf: queries lost; the Node generator: queries unanswered when it stopped (lost or still in flight). */
   lost: number;
   avgMs: number;
 }
@@ -54,6 +55,7 @@ async function nodeLoad(port: number, seconds: number, edns: boolean, outstandin
     dnsPacket.encode({ type: 'query', id, questions: [QUESTION], additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0, options: [] } as unknown as dnsPacket.Answer] : [] });
   const sockets = Array.from({ length: 4 }, () => createSocket('udp4'));
   let done = 0;
+  let sentCount = 0;
   let stop = false;
   let totalMs = 0;
   const sent = new Map<number, number>();
@@ -61,6 +63,7 @@ async function nodeLoad(port: number, seconds: number, edns: boolean, outstandin
   const send = (s: ReturnType<typeof createSocket>): void => {
     const id = nextId++ & 0xffff;
     sent.set(id, performance.now());
+    sentCount++;
     s.send(query(id), port, '127.0.0.1');
   };
   for (const s of sockets) {
@@ -77,7 +80,8 @@ async function nodeLoad(port: number, seconds: number, edns: boolean, outstandin
   stop = true;
   const qps = done / seconds;
   for (const s of sockets) s.close();
-  return { qps, lost: 0, avgMs: totalMs / Math.max(1, done) };
+  // A closed loop never re-sends a lost query, so every loss shows up here (with at most `outstanding` still in flight).
+  return { qps, lost: sentCount - done, avgMs: totalMs / Math.max(1, done) };
 }
 
 /** Sends one query every 2 ms alongside the load and records each round trip (ms). */
@@ -130,6 +134,14 @@ async function main(): Promise<void> {
     console.log(`UDP A: ${main.qps.toFixed(0)} queries/s (lost ${main.lost}, load generator's mean latency ${main.avgMs.toFixed(2)} ms)`);
     console.log(`probe latency under that load (${rtts.length} probes): p50 ${percentile(rtts, 0.5).toFixed(3)} ms, p99 ${percentile(rtts, 0.99).toFixed(3)} ms, max ${rtts[rtts.length - 1]?.toFixed(3)} ms`);
     console.log(`agent RSS every 5 s (MB): ${rss.map((m) => m.toFixed(0)).join(' ')} (first ${rss[0]!.toFixed(0)}, max ${Math.max(...rss).toFixed(0)}, last ${rss[rss.length - 1]!.toFixed(0)})`);
+    // "Flat" means no upward trend once warmed up: compare the mean of the middle third with the last third.
+    const third = Math.floor(rss.length / 3);
+    if (third > 0) {
+      const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const middle = mean(rss.slice(third, 2 * third));
+      const last = mean(rss.slice(2 * third));
+      console.log(`RSS trend: middle third ${middle.toFixed(0)} MB, last third ${last.toFixed(0)} MB (${last >= middle ? '+' : ''}${(last - middle).toFixed(0)} MB)`);
+    }
     const ednsSeconds = Math.min(10, SECONDS);
     const edns = DNSPERF ? await dnsperf(port, file, ednsSeconds, true) : await nodeLoad(port, ednsSeconds, true);
     console.log(`UDP A with EDNS (all 10 answers), ${ednsSeconds} s: ${edns.qps.toFixed(0)} queries/s (mean latency ${edns.avgMs.toFixed(2)} ms)`);
