@@ -99,6 +99,15 @@ describe('sessions over HTTP', () => {
     expect([unknownCheck.status, await unknownCheck.text()]).toEqual([500, "Missing check 'nope' registration"]);
     const unknownNode = await put('/v1/session/create', '{"Node":"ghost"}');
     expect([unknownNode.status, await unknownNode.text()]).toEqual([500, 'Missing node registration']);
+    const notObject = await put('/v1/session/create', '[]');
+    expect([notObject.status, await notObject.text()]).toEqual([400, 'Request decode failed: the body must be a JSON object']);
+    // A JSON null is "no fields" to Go's decoder: Consul's defaults, not an error.
+    const nullBody = await put('/v1/session/create', 'null');
+    expect(nullBody.status).toBe(200);
+    const { ID: nullId } = (await nullBody.json()) as { ID: string };
+    const [nullSession] = (await (await fetch(`${http}/v1/session/info/${nullId}`)).json()) as Record<string, unknown>[];
+    expect(nullSession).toMatchObject({ Node: node, LockDelay: 15_000_000_000, Behavior: 'release', TTL: '', NodeChecks: ['serfHealth'] });
+    await put(`/v1/session/destroy/${nullId}`, '');
     const badJson = await put('/v1/session/create', '{"TTL":');
     expect(badJson.status).toBe(400);
     expect(await badJson.text()).toMatch(/^Request decode failed: /);
