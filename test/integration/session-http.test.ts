@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvPutCommand } from '../../src/cli/commands/index.js';
@@ -177,5 +180,36 @@ describe('sessions over HTTP', () => {
     expect(await run(['-acquire', `-session=${other}`, 'cli/lock', 'theirs'])).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not acquire lock\n' });
     expect(await run(['-release', `-session=${id}`, 'cli/lock'])).toEqual({ code: 0, stdout: 'Success! Lock released on: cli/lock\n', stderr: '' });
     expect(await run(['-acquire', 'cli/lock'])).toMatchObject({ code: 1, stderr: 'Error! Missing -session (required with -acquire and -release)\n' });
+  });
+});
+
+describe('session_ttl_min', () => {
+  it('a config file lowers the shortest TTL accepted; the texts name the configured minimum', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-ttl-min-'));
+    writeFileSync(join(dir, 'sessions.json'), JSON.stringify({ session_ttl_min: '1s' }));
+    const started = await startInProcessAgent(['-dev', '-node', 'ttl-min-node', '-config-dir', dir]);
+    try {
+      const base = started.http;
+      for (let i = 0; i < 100; i++) {
+        const checks = (await (await fetch(`${base}/v1/health/node/ttl-min-node`)).json()) as { CheckID: string }[];
+        if (checks.some((c) => c.CheckID === 'serfHealth')) break;
+        await sleep(50);
+      }
+      const short = await fetch(`${base}/v1/session/create`, { method: 'PUT', body: '{"TTL":"0.5s"}' });
+      expect([short.status, await short.text()]).toEqual([500, "Invalid Session TTL '500000000', must be between [1s=24h0m0s]"]);
+      const ok = await fetch(`${base}/v1/session/create`, { method: 'PUT', body: '{"TTL":"1s"}' });
+      expect(ok.status).toBe(200);
+      const { ID: id } = (await ok.json()) as { ID: string };
+      // Never renewed: the leader invalidates it after 2 × 1 s.
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        gone = ((await (await fetch(`${base}/v1/session/info/${id}`)).json()) as unknown[]).length === 0;
+        if (!gone) await sleep(100);
+      }
+      expect(gone, 'the 1 s session expired').toBe(true);
+    } finally {
+      await started.agent.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
