@@ -162,6 +162,49 @@ describe('sessions over HTTP', () => {
     expect((await put('/v1/catalog/deregister', JSON.stringify({ Node: 'ext' }))).status).toBe(200);
   });
 
+  it('a deregistered node takes its sessions with it: held keys deleted (behavior delete), lock-delay started', async () => {
+    expect((await put('/v1/catalog/register', JSON.stringify({ Node: 'gone-node', Address: '10.1.1.2' }))).status).toBe(200);
+    const id = await create({ Node: 'gone-node', NodeChecks: [], Behavior: 'delete' });
+    const bystander = await create({ Node: 'gone-node', NodeChecks: [] });
+    const contender = await create({});
+    expect(await textOf(await put(`/v1/kv/gone/leader?acquire=${id}`, 'x'))).toBe('true');
+    expect(((await (await fetch(`${http}/v1/session/node/gone-node`)).json()) as { ID: string }[]).map((s) => s.ID).sort()).toEqual([id, bystander].sort());
+    expect((await put('/v1/catalog/deregister', JSON.stringify({ Node: 'gone-node' }))).status).toBe(200);
+    expect(await textOf(await fetch(`${http}/v1/session/node/gone-node`))).toBe('[]');
+    expect((await fetch(`${http}/v1/kv/gone/leader`)).status).toBe(404);
+    // The default 15 s lock-delay runs on the deleted key: nobody may take it yet.
+    expect(await textOf(await put(`/v1/kv/gone/leader?acquire=${contender}`, 'y'))).toBe('false');
+    await put(`/v1/session/destroy/${contender}`);
+  });
+
+  it("an agent check deregistered (through anti-entropy) invalidates the sessions bound to it; a warning does not", async () => {
+    const agentPut = (path: string, body?: string) => put(`/v1/agent/check/${path}`, body);
+    expect((await agentPut('register', JSON.stringify({ Name: 'lease-check', TTL: '60s', Status: 'passing' }))).status).toBe(200);
+    const synced = async (status: string): Promise<boolean> => {
+      const checks = (await (await fetch(`${http}/v1/health/node/${node}`)).json()) as { CheckID: string; Status: string }[];
+      return checks.some((c) => c.CheckID === 'lease-check' && c.Status === status);
+    };
+    for (let i = 0; i < 100 && !(await synced('passing')); i++) await sleep(50);
+    const id = await create({ NodeChecks: ['lease-check'], LockDelay: '0s' });
+    expect(await textOf(await put(`/v1/kv/lease/lock?acquire=${id}`, 'x'))).toBe('true');
+
+    expect((await agentPut('warn/lease-check?note=slow')).status).toBe(200);
+    for (let i = 0; i < 100 && !(await synced('warning')); i++) await sleep(50);
+    expect(await synced('warning')).toBe(true);
+    expect(((await (await fetch(`${http}/v1/session/info/${id}`)).json()) as unknown[]).length).toBe(1);
+
+    expect((await agentPut('deregister/lease-check')).status).toBe(200);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = (await textOf(await fetch(`${http}/v1/session/info/${id}`))) === '[]';
+      if (!gone) await sleep(50);
+    }
+    expect(gone, 'the session was invalidated').toBe(true);
+    const [entry] = (await (await fetch(`${http}/v1/kv/lease/lock`)).json()) as Record<string, unknown>[];
+    expect(entry).toMatchObject({ LockIndex: 1, Value: Buffer.from('x').toString('base64') });
+    expect(entry!['Session']).toBeUndefined();
+  });
+
   it('sextant kv put -acquire / -release -session', async () => {
     const id = await create({});
     const run = async (args: string[]) => {
