@@ -43,6 +43,8 @@ export interface RuntimeConfig {
   }>;
   readonly defaultQueryTimeMs: number;
   readonly maxQueryTimeMs: number;
+  /** session_ttl_min: the shortest session TTL accepted, in ms (Consul's default 10 s). */
+  readonly sessionTtlMinMs: number;
   readonly raft: Readonly<{
     snapshotThreshold: number;
     snapshotIntervalMs: number;

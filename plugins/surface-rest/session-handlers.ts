@@ -34,7 +34,8 @@ export const putSessionCreate: Handler = async (scope) => {
   const { query: q, deps } = scope;
   checkDatacenter(q, deps.config);
   const body = decodeJsonBody(await readBody(scope.ctx.req, MAX_SESSION_BODY, tooLarge), CREATE_FIELDS);
-  if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+  // Go decodes a JSON `null` into the session struct as a no-op: the defaults apply, as with no body.
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw new SextantError(ErrorCode.BadRequest, 'Request decode failed: the body must be a JSON object');
   }
   const id = await sessionOf(scope).create((body ?? {}) as SessionCreateRequest);

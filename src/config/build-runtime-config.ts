@@ -32,7 +32,7 @@ const CONSUMED = new Set([
   'datacenter', 'node_name', 'node_id', 'node_meta', 'data_dir', 'server', 'bootstrap', 'bootstrap_expect',
   'bind_addr', 'advertise_addr', 'client_addr', 'log_level', 'log_json', 'enable_script_checks',
   'enable_local_script_checks', 'domain', 'alt_domain', 'recursors', 'raft_snapshot_threshold',
-  'raft_snapshot_interval', 'raft_trailing_logs', 'default_query_time', 'max_query_time', 'ui', 'pid_file',
+  'raft_snapshot_interval', 'raft_trailing_logs', 'default_query_time', 'max_query_time', 'session_ttl_min', 'ui', 'pid_file',
   'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters',
 ]);
 
@@ -153,6 +153,8 @@ export function buildRuntimeConfig(
   const maxQueryTimeMs = durationMs(str(c.max_query_time, '600s'));
   if (defaultQueryTimeMs <= 0) problem('default_query_time must be greater than zero');
   if (maxQueryTimeMs <= 0) problem('max_query_time must be greater than zero');
+  const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
+  if (sessionTtlMinMs < 0) problem('session_ttl_min must not be negative');
 
   if (problems.length > 0) return { problems };
 
@@ -196,6 +198,7 @@ export function buildRuntimeConfig(
     },
     defaultQueryTimeMs,
     maxQueryTimeMs,
+    sessionTtlMinMs,
     raft: {
       snapshotThreshold: num(c.raft_snapshot_threshold, 16384),
       snapshotIntervalMs: durationMs(str(c.raft_snapshot_interval, '30s')),

@@ -23,6 +23,7 @@ export function builtinDefaults(hostname: string): UserConfig {
     limits: { kv_max_value_size: 524288, txn_max_req_len: 524288, http_max_conns_per_client: 200 },
     default_query_time: '300s',
     max_query_time: '600s',
+    session_ttl_min: '10s',
     raft_snapshot_threshold: 16384,
     raft_snapshot_interval: '30s',
     raft_trailing_logs: 10000,

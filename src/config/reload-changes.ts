@@ -24,6 +24,7 @@ const RESTART_ONLY: readonly (readonly [string, (c: RuntimeConfig) => unknown])[
   ['performance.raft_multiplier', (c) => c.raft.multiplier],
   ['ui', (c) => c.ui],
   ['pid_file', (c) => c.pidFile],
+  ['session_ttl_min', (c) => c.sessionTtlMinMs],
   ['plugins', (c) => c.plugins],
   ['plugin_config', (c) => c.pluginConfig],
   ['adapters', (c) => c.adapters],

@@ -230,7 +230,7 @@ export class Agent {
     registerValue(container, 'resolver', resolver);
     this.onStop('resolver', async () => resolver.close());
     registerLazy(container, 'session', () => new SessionEndpoint({ store, raft, clock: this.clock, random: this.random,
-      config: { nodeName: config.nodeName, sessionTtlMinMs: 10_000, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
+      config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
     }));
     registerLazy(container, 'txn', () => new TxnEndpoint({ store, raft, clock: this.clock, config: { datacenter: config.datacenter } }));
     // The leader's session TTL timers (armed from the replicated deadlines; stopped before Raft).

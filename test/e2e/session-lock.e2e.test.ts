@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgent } from '../support/agent-process.js';
 import type { AgentProcess } from '../support/agent-process.js';
@@ -12,11 +15,14 @@ import type { AgentProcess } from '../support/agent-process.js';
 
 let agent: AgentProcess | undefined;
 let client: ReturnType<typeof spawn> | undefined;
+let dataDir: string | undefined;
 afterEach(async () => {
   client?.kill('SIGKILL');
   client = undefined;
   await agent?.stop();
   agent = undefined;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -104,4 +110,52 @@ describe('a killed session holder loses its lock within 2 × TTL', () => {
     const took = await fetch(`${http}/v1/kv/locks/e2e?acquire=${contender}`, { method: 'PUT', body: 'contender' });
     expect((await took.text()).trim()).toBe('true');
   }, 45_000);
+});
+
+describe('TTL deadlines survive a restart of the server without being extended', () => {
+  it('a TTL session whose server was kill -9ed and restarted (-data-dir) is invalidated at its original deadline', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sextant-session-restart-'));
+    const args = ['-dev', '-data-dir', join(dataDir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'warn'];
+    agent = await startAgent(args);
+    await waitForSerfHealth(agent.httpAddr);
+
+    // Created between `before` and `after`: its deadline is creation + 2 × TTL = 20 s.
+    const before = Date.now();
+    const created = await fetch(`${agent.httpAddr}/v1/session/create`, { method: 'PUT', body: JSON.stringify({ TTL: '10s', LockDelay: '0s' }) });
+    expect(created.status).toBe(200);
+    const { ID: session } = (await created.json()) as { ID: string };
+    const after = Date.now();
+    const took = await fetch(`${agent.httpAddr}/v1/kv/locks/restart?acquire=${session}`, { method: 'PUT', body: 'holder' });
+    expect((await took.text()).trim()).toBe('true');
+
+    // Down hard (no clean shutdown) for a few seconds, then back on the same data directory.
+    await sleep(2000);
+    await agent.kill9();
+    await sleep(3000);
+    agent = await startAgent(args);
+    const http = agent.httpAddr;
+    const restartedAt = Date.now();
+    // The session came back from the log: a restart is not an invalidation.
+    expect(((await (await fetch(`${http}/v1/session/info/${session}`)).json()) as { ID: string }[]).map((s) => s.ID)).toEqual([session]);
+
+    // Park on the key until its Session is gone.
+    let index = 0;
+    let releasedAt = 0;
+    while (releasedAt === 0 && Date.now() - after < 40_000) {
+      const r = await fetch(`${http}/v1/kv/locks/restart?index=${index}&wait=5s`);
+      index = Number(r.headers.get('x-consul-index'));
+      const [entry] = (await r.json()) as { Session?: string; LockIndex: number }[];
+      if (entry!.Session === undefined) {
+        releasedAt = Date.now();
+        expect(entry!.LockIndex).toBe(1); // behavior release: the key stays, unlocked
+      }
+    }
+    expect(releasedAt, 'the lock was released').toBeGreaterThan(0);
+    // Not before the original deadline…
+    expect(releasedAt - before).toBeGreaterThanOrEqual(20_000 - 50);
+    // …and not re-armed for a fresh 2 × TTL by the restart (that would be ≥ restart + 20 s).
+    expect(releasedAt - after).toBeLessThan(20_000 + 2000);
+    expect(releasedAt - restartedAt).toBeLessThan(20_000);
+    expect(await (await fetch(`${http}/v1/session/info/${session}`)).json()).toEqual([]);
+  }, 60_000);
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvPutCommand } from '../../src/cli/commands/index.js';
@@ -99,6 +102,15 @@ describe('sessions over HTTP', () => {
     expect([unknownCheck.status, await unknownCheck.text()]).toEqual([500, "Missing check 'nope' registration"]);
     const unknownNode = await put('/v1/session/create', '{"Node":"ghost"}');
     expect([unknownNode.status, await unknownNode.text()]).toEqual([500, 'Missing node registration']);
+    const notObject = await put('/v1/session/create', '[]');
+    expect([notObject.status, await notObject.text()]).toEqual([400, 'Request decode failed: the body must be a JSON object']);
+    // A JSON null is "no fields" to Go's decoder: Consul's defaults, not an error.
+    const nullBody = await put('/v1/session/create', 'null');
+    expect(nullBody.status).toBe(200);
+    const { ID: nullId } = (await nullBody.json()) as { ID: string };
+    const [nullSession] = (await (await fetch(`${http}/v1/session/info/${nullId}`)).json()) as Record<string, unknown>[];
+    expect(nullSession).toMatchObject({ Node: node, LockDelay: 15_000_000_000, Behavior: 'release', TTL: '', NodeChecks: ['serfHealth'] });
+    await put(`/v1/session/destroy/${nullId}`, '');
     const badJson = await put('/v1/session/create', '{"TTL":');
     expect(badJson.status).toBe(400);
     expect(await badJson.text()).toMatch(/^Request decode failed: /);
@@ -150,6 +162,49 @@ describe('sessions over HTTP', () => {
     expect((await put('/v1/catalog/deregister', JSON.stringify({ Node: 'ext' }))).status).toBe(200);
   });
 
+  it('a deregistered node takes its sessions with it: held keys deleted (behavior delete), lock-delay started', async () => {
+    expect((await put('/v1/catalog/register', JSON.stringify({ Node: 'gone-node', Address: '10.1.1.2' }))).status).toBe(200);
+    const id = await create({ Node: 'gone-node', NodeChecks: [], Behavior: 'delete' });
+    const bystander = await create({ Node: 'gone-node', NodeChecks: [] });
+    const contender = await create({});
+    expect(await textOf(await put(`/v1/kv/gone/leader?acquire=${id}`, 'x'))).toBe('true');
+    expect(((await (await fetch(`${http}/v1/session/node/gone-node`)).json()) as { ID: string }[]).map((s) => s.ID).sort()).toEqual([id, bystander].sort());
+    expect((await put('/v1/catalog/deregister', JSON.stringify({ Node: 'gone-node' }))).status).toBe(200);
+    expect(await textOf(await fetch(`${http}/v1/session/node/gone-node`))).toBe('[]');
+    expect((await fetch(`${http}/v1/kv/gone/leader`)).status).toBe(404);
+    // The default 15 s lock-delay runs on the deleted key: nobody may take it yet.
+    expect(await textOf(await put(`/v1/kv/gone/leader?acquire=${contender}`, 'y'))).toBe('false');
+    await put(`/v1/session/destroy/${contender}`);
+  });
+
+  it("an agent check deregistered (through anti-entropy) invalidates the sessions bound to it; a warning does not", async () => {
+    const agentPut = (path: string, body?: string) => put(`/v1/agent/check/${path}`, body);
+    expect((await agentPut('register', JSON.stringify({ Name: 'lease-check', TTL: '60s', Status: 'passing' }))).status).toBe(200);
+    const synced = async (status: string): Promise<boolean> => {
+      const checks = (await (await fetch(`${http}/v1/health/node/${node}`)).json()) as { CheckID: string; Status: string }[];
+      return checks.some((c) => c.CheckID === 'lease-check' && c.Status === status);
+    };
+    for (let i = 0; i < 100 && !(await synced('passing')); i++) await sleep(50);
+    const id = await create({ NodeChecks: ['lease-check'], LockDelay: '0s' });
+    expect(await textOf(await put(`/v1/kv/lease/lock?acquire=${id}`, 'x'))).toBe('true');
+
+    expect((await agentPut('warn/lease-check?note=slow')).status).toBe(200);
+    for (let i = 0; i < 100 && !(await synced('warning')); i++) await sleep(50);
+    expect(await synced('warning')).toBe(true);
+    expect(((await (await fetch(`${http}/v1/session/info/${id}`)).json()) as unknown[]).length).toBe(1);
+
+    expect((await agentPut('deregister/lease-check')).status).toBe(200);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = (await textOf(await fetch(`${http}/v1/session/info/${id}`))) === '[]';
+      if (!gone) await sleep(50);
+    }
+    expect(gone, 'the session was invalidated').toBe(true);
+    const [entry] = (await (await fetch(`${http}/v1/kv/lease/lock`)).json()) as Record<string, unknown>[];
+    expect(entry).toMatchObject({ LockIndex: 1, Value: Buffer.from('x').toString('base64') });
+    expect(entry!['Session']).toBeUndefined();
+  });
+
   it('sextant kv put -acquire / -release -session', async () => {
     const id = await create({});
     const run = async (args: string[]) => {
@@ -168,5 +223,36 @@ describe('sessions over HTTP', () => {
     expect(await run(['-acquire', `-session=${other}`, 'cli/lock', 'theirs'])).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not acquire lock\n' });
     expect(await run(['-release', `-session=${id}`, 'cli/lock'])).toEqual({ code: 0, stdout: 'Success! Lock released on: cli/lock\n', stderr: '' });
     expect(await run(['-acquire', 'cli/lock'])).toMatchObject({ code: 1, stderr: 'Error! Missing -session (required with -acquire and -release)\n' });
+  });
+});
+
+describe('session_ttl_min', () => {
+  it('a config file lowers the shortest TTL accepted; the texts name the configured minimum', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-ttl-min-'));
+    writeFileSync(join(dir, 'sessions.json'), JSON.stringify({ session_ttl_min: '1s' }));
+    const started = await startInProcessAgent(['-dev', '-node', 'ttl-min-node', '-config-dir', dir]);
+    try {
+      const base = started.http;
+      for (let i = 0; i < 100; i++) {
+        const checks = (await (await fetch(`${base}/v1/health/node/ttl-min-node`)).json()) as { CheckID: string }[];
+        if (checks.some((c) => c.CheckID === 'serfHealth')) break;
+        await sleep(50);
+      }
+      const short = await fetch(`${base}/v1/session/create`, { method: 'PUT', body: '{"TTL":"0.5s"}' });
+      expect([short.status, await short.text()]).toEqual([500, "Invalid Session TTL '500000000', must be between [1s=24h0m0s]"]);
+      const ok = await fetch(`${base}/v1/session/create`, { method: 'PUT', body: '{"TTL":"1s"}' });
+      expect(ok.status).toBe(200);
+      const { ID: id } = (await ok.json()) as { ID: string };
+      // Never renewed: the leader invalidates it after 2 × 1 s.
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        gone = ((await (await fetch(`${base}/v1/session/info/${id}`)).json()) as unknown[]).length === 0;
+        if (!gone) await sleep(100);
+      }
+      expect(gone, 'the 1 s session expired').toBe(true);
+    } finally {
+      await started.agent.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -63,6 +63,7 @@ describe('defaults', () => {
       limits: { kvMaxValueSize: 524288, txnMaxReqLen: 524288, httpMaxConnsPerClient: 200 },
       defaultQueryTimeMs: 300_000,
       maxQueryTimeMs: 600_000,
+      sessionTtlMinMs: 10_000,
       raft: { snapshotThreshold: 16384, snapshotIntervalMs: 30_000, trailingLogs: 10000, multiplier: 5 },
       ui: false,
       pidFile: undefined,
@@ -169,6 +170,7 @@ describe('files: order, merge, precedence', () => {
       client_addr: '127.0.0.1 ::1',
       default_query_time: '1m30s',
       max_query_time: '15.0s',
+      session_ttl_min: '1.5s',
       raft_snapshot_interval: '0.001s',
       ui: true,
       log_level: 'ERR',
@@ -184,6 +186,7 @@ describe('files: order, merge, precedence', () => {
       clientAddrs: ['127.0.0.1', '::1'],
       defaultQueryTimeMs: 90_000,
       maxQueryTimeMs: 15_000,
+      sessionTtlMinMs: 1500,
       ui: true,
       logLevel: 'error',
       nodeId: 'adf4238a-882b-9ddc-4a9d-5b6758e4159e',
@@ -415,5 +418,7 @@ describe('nonReloadableChanges', () => {
     expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual([]);
     write('cfg/a.json', { ports: { http: 18501 }, datacenter: 'dc2', plugins: ['./p.js'] });
     expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['datacenter', 'ports', 'plugins']);
+    write('cfg/a.json', { services: [{ name: 'web' }], log_level: 'info', ports: { http: 18500 }, session_ttl_min: '1s' });
+    expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['session_ttl_min']);
   });
 });

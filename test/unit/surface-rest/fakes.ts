@@ -32,6 +32,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     limits: { kvMaxValueSize: 512 * 1024, txnMaxReqLen: 512 * 1024, httpMaxConnsPerClient: 200 },
     defaultQueryTimeMs: 300_000,
     maxQueryTimeMs: 600_000,
+    sessionTtlMinMs: 10_000,
     raft: { snapshotThreshold: 16384, snapshotIntervalMs: 120_000, trailingLogs: 10240, multiplier: 1 },
     ui: false,
     pidFile: undefined,
