@@ -148,10 +148,10 @@ describe('REST surface: KV', () => {
   it('rejects conflicting flags with the encoded query', async () => {
     const a = await put('/v1/kv/k?cas=1&acquire=abc', 'v');
     expect(a.status).toBe(400);
-    expect(await a.text()).toBe('Conflicting flags: acquire=abc&cas=1');
+    expect(await a.text()).toBe('Conflicting flags: acquire=abc&cas=1\n');
     const b = await del('/v1/kv/k?recurse&cas=3');
     expect(b.status).toBe(400);
-    expect(await b.text()).toBe('Conflicting flags: cas=3&recurse=');
+    expect(await b.text()).toBe('Conflicting flags: cas=3&recurse=\n');
     expect(h.kv.ops).toEqual([]);
   });
 
