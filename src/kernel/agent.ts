@@ -15,6 +15,7 @@ import { LocalAgent } from '../agent/local-agent.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
 import { LocalState } from '../agent/local-state.js';
 import { RaftStatus } from '../agent/raft-status.js';
+import { raftStats } from '../agent/raft-stats.js';
 import { nonReloadableChanges } from '../config/reload-changes.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import { SystemClock } from '../platform/system-clock.js';
@@ -237,7 +238,14 @@ export class Agent {
     const sessionTimers = new SessionTtlTimers({ store, raft, clock: this.clock, logger: log.child('session') });
     sessionTimers.start();
     this.onStop('session TTL timers', async () => sessionTimers.stop());
-    registerLazy(container, 'agent', () => new LocalAgent({ config: () => this.current, status, version: sextantVersion(), reload: () => this.reload() }));
+    registerLazy(container, 'agent', () => new LocalAgent({
+      config: () => this.current,
+      status,
+      version: sextantVersion(),
+      reload: () => this.reload(),
+      localStats: () => this.localState?.stats() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 },
+      raftStats: () => raftStats(raft, config.nodeId),
+    }));
 
     // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
     const checkRunners = new Map<string, CheckRunner>();

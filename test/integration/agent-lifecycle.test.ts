@@ -61,6 +61,41 @@ describe('agent lifecycle', () => {
     expect((err as Error).message).toContain('agent.json: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
   });
 
+  it('reports live agent and raft counters in /v1/agent/self Stats (what `consul info` prints)', async () => {
+    const { agent, http } = await start(['-dev', '-node', 'stats-node']);
+    type Self = { Config: { NodeID: string }; Stats: Record<string, Record<string, string>> };
+    const self = async (): Promise<Self> => (await (await fetch(`${http}/v1/agent/self`)).json()) as Self;
+    const before = await self();
+    expect(before.Stats['agent']).toEqual({ check_monitors: '0', check_ttls: '0', checks: '0', services: '0' });
+    const reg = await fetch(`${http}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ Name: 'web', Port: 80, Checks: [{ TTL: '30s' }, { TTL: '1m' }] }) });
+    expect(reg.status).toBe(200);
+    await fetch(`${http}/v1/agent/check/register`, { method: 'PUT', body: JSON.stringify({ Name: 'mem', TTL: '10s' }) });
+    for (let i = 0; i < 5; i++) expect(await put(http, `stats/${i}`, 'x')).toBe('true');
+
+    const after = await self();
+    expect(after.Stats['agent']).toEqual({ check_monitors: '0', check_ttls: '3', checks: '3', services: '1' });
+    const leader = JSON.parse(await (await fetch(`${http}/v1/status/leader`)).text()) as string;
+    expect(after.Stats['consul']).toMatchObject({ leader: 'true', leader_addr: leader, server: 'true' });
+    const raft = after.Stats['raft']!;
+    expect(raft).toMatchObject({
+      state: 'Leader',
+      num_peers: '0',
+      last_contact: '0',
+      latest_configuration: `[{Suffrage:Voter ID:${after.Config.NodeID} Address:${leader}}]`,
+      latest_configuration_index: '1',
+      protocol_version: '3',
+    });
+    expect(Number(raft['term'])).toBeGreaterThanOrEqual(2);
+    // Five KV writes (and the catalog syncs) went through the log: the counters moved together.
+    expect(Number(raft['applied_index'])).toBeGreaterThanOrEqual(Number(before.Stats['raft']!['applied_index']) + 5);
+    // (anti-entropy may have an entry in flight: applied ≤ commit ≤ last log, not equal)
+    expect(Number(raft['commit_index'])).toBeGreaterThanOrEqual(Number(raft['applied_index']));
+    expect(Number(raft['last_log_index'])).toBeGreaterThanOrEqual(Number(raft['commit_index']));
+    expect(raft['last_log_term']).toBe(raft['term']);
+    await agent.stop();
+    running.splice(running.indexOf(agent), 1);
+  });
+
   it('restores snapshot plus log tail after a restart, with the log compacted', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'raft.json'), JSON.stringify({ raft_snapshot_threshold: 50, raft_trailing_logs: 10 }));
