@@ -27,6 +27,7 @@ import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
+import { TombstoneGc } from '../rpc/tombstone-gc.js';
 import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
@@ -238,6 +239,11 @@ export class Agent {
     const sessionTimers = new SessionTtlTimers({ store, raft, clock: this.clock, logger: log.child('session') });
     sessionTimers.start();
     this.onStop('session TTL timers', async () => sessionTimers.stop());
+    // The leader's KV tombstone reaping (15 min TTL, 30 s windows), fed by applied deletes.
+    const tombstoneGc = new TombstoneGc({ store, raft, clock: this.clock, logger: log.child('kv') });
+    this.hooks.kvChanged.tap('tombstone-gc', (change) => tombstoneGc.observe(change));
+    tombstoneGc.start();
+    this.onStop('tombstone GC', async () => tombstoneGc.stop());
     registerLazy(container, 'agent', () => new LocalAgent({
       config: () => this.current,
       status,

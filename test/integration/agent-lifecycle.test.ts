@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/agent-process.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
-import type { Agent } from '../../src/kernel/agent.js';
+import { Agent } from '../../src/kernel/agent.js';
+import { parseAgentFlags } from '../../src/cli/agent-flags.js';
+import { loadAgentConfig } from '../../src/kernel/load-agent-config.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
 import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
 
@@ -154,4 +157,29 @@ describe('agent lifecycle', () => {
     running.splice(running.indexOf(agent), 1);
     expect(existsSync(pidFile)).toBe(false);
   });
+
+  it('reaps KV tombstones 15 minutes after the delete (on its clock), so deleted keys do not pile up', async () => {
+    const flags = parseAgentFlags(['-dev', '-http-port', '0', '-dns-port', '-1', '-server-port', '0']);
+    const { config } = await loadAgentConfig({ flags });
+    const clock = new ManualClock(1_700_000_000_000);
+    const agent = await Agent.start({ config, clock, logSink: () => {} });
+    running.push(agent);
+    const http = `http://${agent.httpAddress()}`;
+    expect(await put(http, 'gone/keep', 'x')).toBe('true');
+    expect(await put(http, 'gone/drop', 'x')).toBe('true');
+    await fetch(`${http}/v1/kv/gone/drop`, { method: 'DELETE' });
+    const prefixIndex = async (): Promise<number> => Number((await fetch(`${http}/v1/kv/gone/?recurse`)).headers.get('x-consul-index'));
+    const withTombstone = await prefixIndex(); // the delete's index: the tombstone keeps it
+    const advance = async (minutes: number): Promise<void> => {
+      for (let s = 0; s < minutes * 60; s++) {
+        clock.advance(1000);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await advance(14);
+    expect(await prefixIndex(), 'kept for 15 minutes').toBe(withTombstone);
+    await advance(2);
+    // Reaped: the prefix index falls back to its live key's (Consul's documented index reset).
+    expect(await prefixIndex()).toBeLessThan(withTombstone);
+  }, 60_000);
 });
