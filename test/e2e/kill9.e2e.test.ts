@@ -5,6 +5,7 @@ import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
 import { startAgent } from '../support/agent-process.js';
+import type { AgentProcess } from '../support/agent-process.js';
 
 const ROUNDS = Number(process.env.KILL9_ROUNDS ?? 10);
 
@@ -31,7 +32,12 @@ function put(agent: http.Agent, base: string, key: string, value: string): Promi
  */
 describe('kill -9', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-kill9-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** Every agent started, so a failed assertion mid-round does not leave one running. */
+  const started: AgentProcess[] = [];
+  afterAll(async () => {
+    for (const a of started) if (a.proc.exitCode === null && a.proc.signalCode === null) await a.kill9();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it(`loses no acknowledged write over ${ROUNDS} kills`, async () => {
     const raftConf = join(dir, 'raft.json');
@@ -41,6 +47,7 @@ describe('kill -9', () => {
     let seq = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const agent = await startAgent(args);
+      started.push(agent);
       // Everything acknowledged before this kill must be here now.
       for (const [key, value] of acked) {
         const res = await fetch(`${agent.httpAddr}/v1/kv/${key}?raw`);
@@ -70,6 +77,7 @@ describe('kill -9', () => {
     }
     expect(acked.size).toBeGreaterThan(0);
     const agent = await startAgent(args);
+    started.push(agent);
     try {
       const res = await fetch(`${agent.httpAddr}/v1/kv/crash/?recurse`);
       const stored = new Map(((await res.json()) as { Key: string; Value: string }[]).map((e) => [e.Key, Number(Buffer.from(e.Value, 'base64').toString())]));
