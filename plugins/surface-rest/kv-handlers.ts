@@ -22,10 +22,11 @@ function missingKey(): SextantError {
   return new SextantError(ErrorCode.MissingKey, 'Missing key name');
 }
 
-/** Consul's conflictingFlags: more than one of `flags` present → 400 `Conflicting flags: <query>`. */
+/** Consul's conflictingFlags: more than one of `flags` present → 400 `Conflicting flags: <query>\n`
+ * (Consul writes this one text with Fprintf and a trailing newline, unlike its other errors). */
 function rejectConflicting(q: URLSearchParams, flags: readonly string[]): void {
   if (flags.filter((f) => q.has(f)).length > 1) {
-    throw new SextantError(ErrorCode.ConflictingFlags, `Conflicting flags: ${goQueryEncode(q)}`);
+    throw new SextantError(ErrorCode.ConflictingFlags, `Conflicting flags: ${goQueryEncode(q)}\n`);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
 import { httpErrorFor } from './error-status.js';
+import { hasUnprintable } from './printable-path.js';
 import { ROUTES } from './routes.js';
 import type { HttpMethod } from './routes.js';
 import { RouteTable } from './route-table.js';
@@ -50,7 +51,11 @@ export class RestSurface implements ApiSurface {
   private readonly connsPerClient = new Map<string, number>();
   private stopping: Promise<void> | undefined;
 
+  /** False when `disable_http_unprintable_char_filter` is set (to reach old keys holding such runes). */
+  private readonly filterUnprintable: boolean;
+
   constructor(private readonly deps: RestSurfaceDeps) {
+    this.filterUnprintable = deps.config.extra['disable_http_unprintable_char_filter'] !== true;
     this.app = this.buildApp();
   }
 
@@ -221,11 +226,14 @@ export class RestSurface implements ApiSurface {
     const started = this.deps.clock.now();
     ctx.res.setHeader('X-Consul-Default-ACL-Policy', 'allow');
     try {
+      let decoded: string;
       try {
-        decodeURIComponent(ctx.path);
+        decoded = decodeURIComponent(ctx.path);
       } catch {
         throw new SextantError(ErrorCode.BadRequest, `Invalid URL path: bad escape in ${JSON.stringify(ctx.path)}`);
       }
+      // Consul's PrintablePathCheckHandler: 400, empty body, before any route runs.
+      if (this.filterUnprintable && hasUnprintable(decoded)) return sendEmpty(ctx, 400);
       await this.dispatch(ctx);
     } catch (e) {
       const answer = httpErrorFor(e);

@@ -18,6 +18,10 @@ export class LocalAgent implements AgentService {
       version: string;
       /** Re-reads and applies the config; rejects with CONFIG_INVALID keeping the old one. */
       reload: () => Promise<void>;
+      /** Counts of the agent's local services and checks (Stats.agent). */
+      localStats?: () => { services: number; checks: number; checkTtls: number; checkMonitors: number };
+      /** This server's Raft counters in hashicorp/raft's shape (Stats.raft); absent on a client agent. */
+      raftStats?: () => Record<string, string>;
     },
   ) {}
 
@@ -85,18 +89,34 @@ export class LocalAgent implements AgentService {
         DevMode: c.dev,
       },
       Member: this.member(),
-      Stats: {
-        agent: { check_monitors: '0', check_ttls: '0', checks: '0', services: '0' },
-        consul: {
-          server: String(c.server),
-          leader: String(s.knownLeader() && s.lastContactMs() === 0),
-          leader_addr: s.leader(),
-          known_datacenters: '1',
-          bootstrap: String(c.bootstrap),
-        },
-        runtime: { os: process.platform, arch: process.arch, version: process.version },
-      },
+      Stats: this.stats(),
       Meta: { ...c.nodeMeta },
+    };
+  }
+
+  /** Consul's Agent.Stats(): sections and keys in the sorted order Go's JSON encoder writes maps in. */
+  private stats(): Record<string, Record<string, string>> {
+    const c = this.deps.config();
+    const s = this.deps.status;
+    const local = this.deps.localStats?.() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 };
+    const raft = c.server ? this.deps.raftStats?.() : undefined;
+    return {
+      agent: {
+        check_monitors: String(local.checkMonitors),
+        check_ttls: String(local.checkTtls),
+        checks: String(local.checks),
+        services: String(local.services),
+      },
+      build: { prerelease: '', revision: 'sextant', version: this.deps.version, version_metadata: '' },
+      consul: {
+        bootstrap: String(c.bootstrap),
+        known_datacenters: '1',
+        leader: String(raft ? raft['state'] === 'Leader' : false),
+        leader_addr: s.leader(),
+        server: String(c.server),
+      },
+      ...(raft ? { raft } : {}),
+      runtime: { arch: process.arch, os: process.platform, version: process.version },
     };
   }
 

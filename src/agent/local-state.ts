@@ -256,6 +256,17 @@ export class LocalState implements LocalAgentApi {
     this.changed();
   }
 
+  /** Consul's agent Stats: registered services and checks, and how many of the checks are TTL and script (monitor) checks. */
+  stats(): { services: number; checks: number; checkTtls: number; checkMonitors: number } {
+    let checkTtls = 0;
+    let checkMonitors = 0;
+    for (const c of this.chks.values()) {
+      if (c.spec?.kind === 'ttl') checkTtls++;
+      else if (c.spec?.kind === 'script') checkMonitors++;
+    }
+    return { services: this.svcs.size, checks: this.chks.size, checkTtls, checkMonitors };
+  }
+
   checks(): Record<string, AgentCheckView> {
     const out: Record<string, AgentCheckView> = {};
     for (const id of [...this.chks.keys()].sort()) out[id] = this.checkView(this.chks.get(id)!);

@@ -36,6 +36,25 @@ export interface RaftServerDeps {
   options?: RaftServerOptions;
 }
 
+/** A RaftServer's counters, as stats() reports them. */
+export interface RaftServerStats {
+  term: number;
+  role: string;
+  /** True once stop() ran or a fatal error stopped the server. */
+  stopped: boolean;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  firstIndex: number;
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** Index of the latest configuration entry (or the compaction point when it predates the log). */
+  configurationIndex: number;
+  /** Milliseconds since the leader was last heard from: 0 when leading, undefined when never heard from. */
+  lastContactMs: number | undefined;
+}
+
 interface PendingProposal {
   term: number;
   resolve: (v: unknown) => void;
@@ -256,17 +275,23 @@ export class RaftServer implements RaftApi {
     return p;
   }
 
-  /** Internal state for tests and status endpoints. */
-  stats(): { term: number; role: string; commitIndex: number; appliedIndex: number; lastIndex: number; firstIndex: number; snapshotIndex: number } {
+  /** Internal state for tests and status endpoints (/v1/agent/self Stats.raft). */
+  stats(): RaftServerStats {
     const n = this.node;
+    const leading = this.isLeader();
     return {
       term: n?.currentTerm() ?? 0,
       role: n?.currentRole() ?? 'follower',
+      stopped: this.stopped,
       commitIndex: n?.commitIndex() ?? 0,
       appliedIndex: this.applied,
       lastIndex: n?.lastIndex() ?? 0,
+      lastTerm: n?.lastTerm() ?? 0,
       firstIndex: n?.firstIndex() ?? 0,
       snapshotIndex: this.snapshotIndex,
+      snapshotTerm: n?.snapshot()?.meta.lastTerm ?? 0,
+      configurationIndex: n?.configurationIndex() ?? 0,
+      lastContactMs: leading ? 0 : this.lastLeaderContact === undefined ? undefined : Math.max(0, this.deps.clock.now() - this.lastLeaderContact),
     };
   }
 

@@ -15,6 +15,7 @@ import { LocalAgent } from '../agent/local-agent.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
 import { LocalState } from '../agent/local-state.js';
 import { RaftStatus } from '../agent/raft-status.js';
+import { raftStats } from '../agent/raft-stats.js';
 import { nonReloadableChanges } from '../config/reload-changes.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import { SystemClock } from '../platform/system-clock.js';
@@ -26,6 +27,7 @@ import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
+import { TombstoneGc } from '../rpc/tombstone-gc.js';
 import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
@@ -237,7 +239,19 @@ export class Agent {
     const sessionTimers = new SessionTtlTimers({ store, raft, clock: this.clock, logger: log.child('session') });
     sessionTimers.start();
     this.onStop('session TTL timers', async () => sessionTimers.stop());
-    registerLazy(container, 'agent', () => new LocalAgent({ config: () => this.current, status, version: sextantVersion(), reload: () => this.reload() }));
+    // The leader's KV tombstone reaping (15 min TTL, 30 s windows), fed by applied deletes.
+    const tombstoneGc = new TombstoneGc({ store, raft, clock: this.clock, logger: log.child('kv') });
+    this.hooks.kvChanged.tap('tombstone-gc', (change) => tombstoneGc.observe(change));
+    tombstoneGc.start();
+    this.onStop('tombstone GC', async () => tombstoneGc.stop());
+    registerLazy(container, 'agent', () => new LocalAgent({
+      config: () => this.current,
+      status,
+      version: sextantVersion(),
+      reload: () => this.reload(),
+      localStats: () => this.localState?.stats() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 },
+      raftStats: () => raftStats(raft, config.nodeId),
+    }));
 
     // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
     const checkRunners = new Map<string, CheckRunner>();

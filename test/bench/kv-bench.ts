@@ -67,17 +67,32 @@ async function blockingQueries(port: number, pid: number, n: number): Promise<vo
   const first = await get(agent, port, '/v1/kv/watch/0');
   const rssBefore = rssMb(pid);
   let woke = 0;
+  let inFlight = 0; // blocking GETs sent and not answered yet
+  let failed = 0; // probes or blocking GETs that errored before the teardown below
+  let tornDown = false;
   const parked = Array.from({ length: n }, async (_, i) => {
-    const probe = await get(agent, port, `/v1/kv/watch/${i}`);
-    const r = await get(agent, port, `/v1/kv/watch/${i}?index=${probe.index}&wait=120s`);
-    woke++;
-    return r;
+    try {
+      const probe = await get(agent, port, `/v1/kv/watch/${i}`);
+      inFlight++;
+      try {
+        const r = await get(agent, port, `/v1/kv/watch/${i}?index=${probe.index}&wait=120s`);
+        woke++;
+        return r;
+      } finally {
+        inFlight--;
+      }
+    } catch (e) {
+      if (!tornDown) failed++;
+      throw e;
+    }
   });
   // The ones never woken end when the pool is torn down below; that is expected, not a failure.
   for (const p of parked) p.catch(() => undefined);
   // Give every request time to park.
   await new Promise((r) => setTimeout(r, 3000));
   const rssParked = rssMb(pid);
+  const parkedAtWrite = inFlight;
+  const failedAtWrite = failed;
   const wokeBefore = woke;
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
@@ -92,10 +107,13 @@ async function blockingQueries(port: number, pid: number, n: number): Promise<vo
   const wakeMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 500));
   console.log(
-    `blocking: ${n} parked queries on ${n} keys; one write woke ${woke - wokeBefore} of them, ` +
+    `blocking: ${parkedAtWrite} of ${n} queries parked on their own keys when the write went out` +
+      `${failedAtWrite > 0 || wokeBefore > 0 ? ` (${failedAtWrite} failed, ${wokeBefore} answered early: NOT a clean run)` : ''}; ` +
+      `one write woke ${woke - wokeBefore} of them, ` +
       `answered ${wakeMs.toFixed(1)} ms after the write was sent (status ${woken.status}, first index ${first.index}); ` +
-      `agent RSS ${rssBefore.toFixed(0)} MB idle, ${rssParked.toFixed(0)} MB with ${n} parked`,
+      `agent RSS ${rssBefore.toFixed(0)} MB idle, ${rssParked.toFixed(0)} MB with ${parkedAtWrite} parked`,
   );
+  tornDown = true;
   agent.destroy();
 }
 

@@ -67,8 +67,36 @@ describe('dev agent with a data directory', () => {
     expect(got.Value).toBe('from-node-client');
     expect(await consul.kv.keys('client/')).toEqual(['client/a']);
     expect(await consul.status.leader()).toMatch(/^127\.0\.0\.1:\d+$/);
-    await consul.kv.del('client/a');
+
+    // Check-and-set: cas=0 creates only; cas=N needs the current ModifyIndex. The client turns
+    // Consul's `false` body into a falsy result.
+    type Entry = { Value: string; ModifyIndex: number; Flags: number };
+    expect(await consul.kv.set({ key: 'client/a', value: 'x', cas: 0 })).toBeFalsy();
+    expect(await consul.kv.set({ key: 'client/new', value: 'n', cas: 0, flags: 9 })).toBe(true);
+    const a = (await consul.kv.get('client/a')) as Entry;
+    expect(await consul.kv.set({ key: 'client/a', value: 'v2', cas: a.ModifyIndex })).toBe(true);
+    expect(await consul.kv.set({ key: 'client/a', value: 'v3', cas: a.ModifyIndex })).toBeFalsy();
+    const a2 = (await consul.kv.get('client/a')) as Entry;
+    expect(a2.Value).toBe('v2');
+    expect(((await consul.kv.get('client/new')) as Entry).Flags).toBe(9);
+    expect(await consul.kv.keys({ key: 'client/', separator: '/' })).toEqual(['client/a', 'client/new']);
+
+    // A blocking get parks on the key's index and returns the new value once it is written.
+    // (the client's typings lack index/wait, which it does send as ?index=&wait=)
+    const parked = consul.kv.get({ key: 'client/a', index: a2.ModifyIndex, wait: '10s' } as never) as Promise<Entry>;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await consul.kv.set('client/a', 'v4')).toBe(true);
+    const woken = await parked;
+    expect(woken.Value).toBe('v4');
+    expect(woken.ModifyIndex).toBeGreaterThan(a2.ModifyIndex);
+
+    // Delete with cas: a stale index keeps the key, the current one deletes it.
+    expect(await consul.kv.del({ key: 'client/a', cas: a2.ModifyIndex })).toBeFalsy();
+    expect(await consul.kv.get('client/a')).toBeDefined();
+    expect(await consul.kv.del({ key: 'client/a', cas: woken.ModifyIndex })).toBe(true);
     expect(await consul.kv.get('client/a')).toBeUndefined();
+    await consul.kv.del({ key: 'client/', recurse: true });
+    expect(await consul.kv.get({ key: 'client/', recurse: true })).toBeUndefined();
   });
 
   it('is driven by the CLI', async () => {

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/agent-process.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
-import type { Agent } from '../../src/kernel/agent.js';
+import { Agent } from '../../src/kernel/agent.js';
+import { parseAgentFlags } from '../../src/cli/agent-flags.js';
+import { loadAgentConfig } from '../../src/kernel/load-agent-config.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
 import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
 
@@ -59,6 +62,41 @@ describe('agent lifecycle', () => {
     );
     expect(isSextantError(err, ErrorCode.PluginConfigInvalid)).toBe(true);
     expect((err as Error).message).toContain('agent.json: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
+  });
+
+  it('reports live agent and raft counters in /v1/agent/self Stats (what `consul info` prints)', async () => {
+    const { agent, http } = await start(['-dev', '-node', 'stats-node']);
+    type Self = { Config: { NodeID: string }; Stats: Record<string, Record<string, string>> };
+    const self = async (): Promise<Self> => (await (await fetch(`${http}/v1/agent/self`)).json()) as Self;
+    const before = await self();
+    expect(before.Stats['agent']).toEqual({ check_monitors: '0', check_ttls: '0', checks: '0', services: '0' });
+    const reg = await fetch(`${http}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ Name: 'web', Port: 80, Checks: [{ TTL: '30s' }, { TTL: '1m' }] }) });
+    expect(reg.status).toBe(200);
+    await fetch(`${http}/v1/agent/check/register`, { method: 'PUT', body: JSON.stringify({ Name: 'mem', TTL: '10s' }) });
+    for (let i = 0; i < 5; i++) expect(await put(http, `stats/${i}`, 'x')).toBe('true');
+
+    const after = await self();
+    expect(after.Stats['agent']).toEqual({ check_monitors: '0', check_ttls: '3', checks: '3', services: '1' });
+    const leader = JSON.parse(await (await fetch(`${http}/v1/status/leader`)).text()) as string;
+    expect(after.Stats['consul']).toMatchObject({ leader: 'true', leader_addr: leader, server: 'true' });
+    const raft = after.Stats['raft']!;
+    expect(raft).toMatchObject({
+      state: 'Leader',
+      num_peers: '0',
+      last_contact: '0',
+      latest_configuration: `[{Suffrage:Voter ID:${after.Config.NodeID} Address:${leader}}]`,
+      latest_configuration_index: '1',
+      protocol_version: '3',
+    });
+    expect(Number(raft['term'])).toBeGreaterThanOrEqual(2);
+    // Five KV writes (and the catalog syncs) went through the log: the counters moved together.
+    expect(Number(raft['applied_index'])).toBeGreaterThanOrEqual(Number(before.Stats['raft']!['applied_index']) + 5);
+    // (anti-entropy may have an entry in flight: applied ≤ commit ≤ last log, not equal)
+    expect(Number(raft['commit_index'])).toBeGreaterThanOrEqual(Number(raft['applied_index']));
+    expect(Number(raft['last_log_index'])).toBeGreaterThanOrEqual(Number(raft['commit_index']));
+    expect(raft['last_log_term']).toBe(raft['term']);
+    await agent.stop();
+    running.splice(running.indexOf(agent), 1);
   });
 
   it('restores snapshot plus log tail after a restart, with the log compacted', async () => {
@@ -119,4 +157,29 @@ describe('agent lifecycle', () => {
     running.splice(running.indexOf(agent), 1);
     expect(existsSync(pidFile)).toBe(false);
   });
+
+  it('reaps KV tombstones 15 minutes after the delete (on its clock), so deleted keys do not pile up', async () => {
+    const flags = parseAgentFlags(['-dev', '-http-port', '0', '-dns-port', '-1', '-server-port', '0']);
+    const { config } = await loadAgentConfig({ flags });
+    const clock = new ManualClock(1_700_000_000_000);
+    const agent = await Agent.start({ config, clock, logSink: () => {} });
+    running.push(agent);
+    const http = `http://${agent.httpAddress()}`;
+    expect(await put(http, 'gone/keep', 'x')).toBe('true');
+    expect(await put(http, 'gone/drop', 'x')).toBe('true');
+    await fetch(`${http}/v1/kv/gone/drop`, { method: 'DELETE' });
+    const prefixIndex = async (): Promise<number> => Number((await fetch(`${http}/v1/kv/gone/?recurse`)).headers.get('x-consul-index'));
+    const withTombstone = await prefixIndex(); // the delete's index: the tombstone keeps it
+    const advance = async (minutes: number): Promise<void> => {
+      for (let s = 0; s < minutes * 60; s++) {
+        clock.advance(1000);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await advance(14);
+    expect(await prefixIndex(), 'kept for 15 minutes').toBe(withTombstone);
+    await advance(2);
+    // Reaped: the prefix index falls back to its live key's (Consul's documented index reset).
+    expect(await prefixIndex()).toBeLessThan(withTombstone);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import type { KernelServices, PluginContext, PortName, ProviderFactory } from '../../contracts/plugin.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import plugin from '../../plugins/log-store-sqlite/index.js';
+import type { SqliteConnection } from '../../plugins/log-store-sqlite/sqlite-connection.js';
 import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
 import { loadPlugins } from '../../src/kernel/plugin-loader.js';
 import { describeLogStoreConformance, entries } from '../conformance/log-store.conformance.js';
@@ -71,6 +72,19 @@ describe('SqliteRaftStorage', () => {
     expect(cols.map((c) => `${c.name} ${c.type}`)).toEqual(['idx INTEGER', 'term INTEGER', 'type INTEGER', 'data BLOB']);
     expect(await db.all('SELECT count(*) AS n FROM log')).toEqual([{ n: 3 }]);
     await db.close();
+  });
+
+  it('fsyncs every commit: synchronous=FULL on the write connection (NORMAL only when asked)', async () => {
+    // synchronous is per connection, so it is read on the store's own write connection.
+    const level = async (st: SqliteRaftStorage): Promise<unknown> =>
+      (st as unknown as { writeConn: SqliteConnection }).writeConn.get('PRAGMA synchronous');
+    const { s } = await open();
+    expect(await level(s)).toEqual({ synchronous: 2 }); // 2 = FULL
+    const dir = tempDir();
+    dirs.push(dir);
+    const normal = await SqliteRaftStorage.open(join(dir, 'n.db'), { synchronous: 'normal' });
+    storages.push(normal);
+    expect(await level(normal)).toEqual({ synchronous: 1 }); // 1 = NORMAL
   });
 
   it('group-commits calls of one turn in one transaction: a failure rejects all of them and leaves nothing', async () => {

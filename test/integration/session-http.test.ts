@@ -120,7 +120,7 @@ describe('sessions over HTTP', () => {
     const invalid = await put(`/v1/kv/lockme?acquire=${sid}`, 'v');
     expect([invalid.status, await invalid.text()]).toEqual([500, `invalid session "${sid}"`]);
     const conflict = await put(`/v1/kv/lockme?acquire=${sid}&release=${sid}`, 'v');
-    expect([conflict.status, await conflict.text()]).toEqual([400, `Conflicting flags: acquire=${sid}&release=${sid}`]);
+    expect([conflict.status, await conflict.text()]).toEqual([400, `Conflicting flags: acquire=${sid}&release=${sid}\n`]);
     const noSession = await put('/v1/kv/lockme?acquire=', 'v');
     expect([noSession.status, await noSession.text()]).toEqual([500, 'missing session']);
   });

@@ -122,6 +122,21 @@ describe('REST surface: KV', () => {
     expect((await fetch(url('/v1/kv/a/b%20c'))).status).toBe(200);
   });
 
+  it('refuses a path with an unprintable rune (Consul: 400, empty body) unless the filter is disabled', async () => {
+    for (const bad of ['/v1/kv/bad%0Aline', '/v1/kv/tab%09key', '/v1/kv/nul%00', '/v1/kv/nbsp%C2%A0x', '/v1/status/leader%0D']) {
+      const r = await put(bad, 'x');
+      expect([bad, r.status, await r.text()]).toEqual([bad, 400, '']);
+    }
+    expect(h.kv.entries.size).toBe(0);
+    // Letters, marks, symbols and the ASCII space are printable.
+    expect((await put('/v1/kv/%C3%A9t%C3%A9%20%E2%82%AC%F0%9F%99%82', 'x')).status).toBe(200);
+    expect([...h.kv.entries.keys()]).toEqual(['été €🙂']);
+    await h.surface.stop();
+    h = await startSurface({ extra: { disable_http_unprintable_char_filter: true } });
+    expect((await put('/v1/kv/bad%0Aline', 'x')).status).toBe(200);
+    expect([...h.kv.entries.keys()]).toEqual(['bad\nline']);
+  });
+
   it('does check-and-set: cas=0 creates only, cas=N needs the current ModifyIndex', async () => {
     expect(await (await put('/v1/kv/c?cas=0', 'one')).text()).toBe('true');
     expect(await (await put('/v1/kv/c?cas=0', 'two')).text()).toBe('false');
@@ -148,10 +163,10 @@ describe('REST surface: KV', () => {
   it('rejects conflicting flags with the encoded query', async () => {
     const a = await put('/v1/kv/k?cas=1&acquire=abc', 'v');
     expect(a.status).toBe(400);
-    expect(await a.text()).toBe('Conflicting flags: acquire=abc&cas=1');
+    expect(await a.text()).toBe('Conflicting flags: acquire=abc&cas=1\n');
     const b = await del('/v1/kv/k?recurse&cas=3');
     expect(b.status).toBe(400);
-    expect(await b.text()).toBe('Conflicting flags: cas=3&recurse=');
+    expect(await b.text()).toBe('Conflicting flags: cas=3&recurse=\n');
     expect(h.kv.ops).toEqual([]);
   });
 
