@@ -1,3 +1,4 @@
+import { SextantError, isSextantError } from '../../contracts/errors.js';
 import { canonicalizeKeys, fieldIndex, isPlainObject } from './definition-keys.js';
 import { badDefinition, optBool, optInt, optString, optStringList, optStringMap } from './definition-values.js';
 import { normalizeCheck } from './check-definition.js';
@@ -88,7 +89,8 @@ function isEmptyCheck(v: unknown): boolean {
  * or a config file (snake_case): id defaults to the name, Weights to {passing: 1, warning: 1},
  * tags/meta to empty; `check` and `checks` become CheckSpecs with ids `service:<id>` (one
  * check) or `service:<id>:<n>` (n from 1, several) and name `Service '<name>' check` when
- * not given. Throws BAD_REQUEST naming the field (`Missing service name`, …).
+ * not given. Throws BAD_REQUEST naming the field (`Missing service name`, …); a problem in an
+ * embedded check carries `details.pointer`, the check's JSON pointer in `raw` (`/checks/1`).
  */
 export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedService {
   if (!isPlainObject(raw)) throw badDefinition('Invalid service: a service definition must be a JSON object');
@@ -130,17 +132,22 @@ export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedSer
     ...(token ? { token } : {}),
   };
 
-  const raws: unknown[] = [];
+  // Each embedded check with its JSON pointer in the definition (config files say where a bad one is).
+  const raws: { def: unknown; pointer: string }[] = [];
   // Consul skips an empty `check` (clients often send `"Check": {}` for "no check").
-  if (o['check'] !== undefined && o['check'] !== null && !isEmptyCheck(o['check'])) raws.push(o['check']);
+  if (o['check'] !== undefined && o['check'] !== null && !isEmptyCheck(o['check'])) raws.push({ def: o['check'], pointer: '/check' });
   const list = o['checks'];
   if (list !== undefined && list !== null) {
     if (!Array.isArray(list)) throw badDefinition(`${p}checks must be a list of check definitions`);
-    raws.push(...(list as unknown[]));
+    (list as unknown[]).forEach((def, i) => raws.push({ def, pointer: `/checks/${i}` }));
   }
-  const checks = raws.map((c, i) =>
-    normalizeCheck(c, ctx, { serviceId: id, serviceName: name, autoId: raws.length > 1 ? `service:${id}:${i + 1}` : `service:${id}` }),
-  );
+  const checks = raws.map((c, i) => {
+    try {
+      return normalizeCheck(c.def, ctx, { serviceId: id, serviceName: name, autoId: raws.length > 1 ? `service:${id}:${i + 1}` : `service:${id}` });
+    } catch (e) {
+      throw isSextantError(e) ? new SextantError(e.code, e.message, { ...e.details, pointer: c.pointer }, { cause: e }) : e;
+    }
+  });
   const ids = new Set<string>();
   for (const c of checks) {
     if (ids.has(c.id)) throw badDefinition(`Invalid check: duplicate check id ${JSON.stringify(c.id)} in service ${JSON.stringify(id)}`);

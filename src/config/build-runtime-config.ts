@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { ErrorCode } from '../../contracts/errors.js';
-import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { ConfigOrigin, RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { ConfigProblem } from './config-problem.js';
 import { durationMs } from './go-duration.js';
 import { normalizeLogLevel } from './log-level.js';
@@ -23,6 +23,9 @@ export interface BuildContext {
   readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
   readonly sources: readonly string[];
+  /** Where each merged `services` / `checks` entry was defined (see RuntimeConfig.serviceOrigins). */
+  readonly serviceOrigins?: readonly ConfigOrigin[];
+  readonly checkOrigins?: readonly ConfigOrigin[];
   /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
   readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
@@ -207,6 +210,8 @@ export function buildRuntimeConfig(
     retryJoin: list<string>(c.retry_join),
     services: structuredClone(list<Record<string, unknown>>(c.services)),
     checks: structuredClone(list<Record<string, unknown>>(c.checks)),
+    ...(ctx.serviceOrigins ? { serviceOrigins: ctx.serviceOrigins.map((o) => ({ ...o })) } : {}),
+    ...(ctx.checkOrigins ? { checkOrigins: ctx.checkOrigins.map((o) => ({ ...o })) } : {}),
     plugins,
     pluginConfig: structuredClone(obj(c.plugin_config)),
     adapters: { ...(obj(c.adapters) as Record<string, string>) },
