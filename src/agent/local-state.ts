@@ -196,7 +196,10 @@ export class LocalState implements LocalAgentApi {
   service(id: string): AgentServiceView | undefined {
     const v = this.serviceView(id);
     if (!v) return undefined;
-    return { ...v, ContentHash: createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16) };
+    const hash = createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16);
+    // ContentHash sits after EnableTagOverride in Consul's AgentService.
+    const { Proxy, Connect, Datacenter, ...head } = v;
+    return { ...head, ContentHash: hash, ...(Proxy ? { Proxy } : {}), ...(Connect ? { Connect } : {}), Datacenter };
   }
 
   async registerService(definition: unknown, opts: { replaceExistingChecks: boolean }): Promise<void> {
@@ -555,24 +558,24 @@ export class LocalState implements LocalAgentApi {
     const rec = this.svcs.get(id);
     if (!rec) return undefined;
     const d = rec.def;
-    const view: AgentServiceView = {
-      ID: d.id,
-      Service: d.name,
-      Tags: [...d.tags],
-      Meta: { ...d.meta },
-      Port: d.port,
-      Address: d.address,
-      Weights: { Passing: d.weights.passing, Warning: d.weights.warning },
-      EnableTagOverride: d.enable_tag_override,
-      Datacenter: this.deps.config().datacenter,
-    };
+    // Members in Consul's AgentService order (omitempty ones only when set).
+    const view = {} as AgentServiceView;
+    if (d.kind !== '') view.Kind = d.kind;
+    view.ID = d.id;
+    view.Service = d.name;
+    view.Tags = [...d.tags];
+    view.Meta = { ...d.meta };
+    view.Port = d.port;
+    view.Address = d.address;
+    if (d.socket_path) view.SocketPath = d.socket_path;
     if (d.tagged_addresses) {
       view.TaggedAddresses = Object.fromEntries(Object.entries(d.tagged_addresses).map(([k, a]) => [k, { Address: a.address, Port: a.port }]));
     }
-    if (d.kind !== '') view.Kind = d.kind;
-    if (d.socket_path) view.SocketPath = d.socket_path;
+    view.Weights = { Passing: d.weights.passing, Warning: d.weights.warning };
+    view.EnableTagOverride = d.enable_tag_override;
     if (d.proxy) view.Proxy = { ...d.proxy };
     if (d.connect) view.Connect = { ...d.connect };
+    view.Datacenter = this.deps.config().datacenter;
     return view;
   }
 

@@ -25,23 +25,23 @@ export function serviceView(svc: CatalogService): CatalogService {
 }
 
 function buildServiceView(svc: CatalogService): CatalogService {
-  const out: CatalogService = {
-    ID: svc.ID,
-    Service: svc.Service,
-    Tags: svc.Tags,
-    Address: svc.Address,
-    Meta: svc.Meta,
-    Port: svc.Port,
-    Weights: svc.Weights,
-    EnableTagOverride: svc.EnableTagOverride,
-    Proxy: svc.Proxy ?? { MeshGateway: {}, Expose: {} },
-    Connect: svc.Connect ?? {},
-    CreateIndex: svc.CreateIndex,
-    ModifyIndex: svc.ModifyIndex,
-  };
+  // Members in Consul's NodeService order (omitempty ones only when set).
+  const out: CatalogService = {} as CatalogService;
   if (svc.Kind !== undefined && svc.Kind !== '') out.Kind = svc.Kind;
+  out.ID = svc.ID;
+  out.Service = svc.Service;
+  out.Tags = svc.Tags;
+  out.Address = svc.Address;
   if (svc.TaggedAddresses !== undefined) out.TaggedAddresses = svc.TaggedAddresses;
+  out.Meta = svc.Meta;
+  out.Port = svc.Port;
   if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.SocketPath = svc.SocketPath;
+  out.Weights = svc.Weights;
+  out.EnableTagOverride = svc.EnableTagOverride;
+  out.Proxy = svc.Proxy ?? { MeshGateway: {}, Expose: {} };
+  out.Connect = svc.Connect ?? {};
+  out.CreateIndex = svc.CreateIndex;
+  out.ModifyIndex = svc.ModifyIndex;
   return out;
 }
 
@@ -60,7 +60,8 @@ export function serviceNodeView(node: CatalogNode, svc: CatalogService): Catalog
 }
 
 function buildServiceNodeView(node: CatalogNode, svc: CatalogService): CatalogServiceNode {
-  const out: CatalogServiceNode = {
+  // Members in Consul's ServiceNode order (omitempty ones only when set).
+  const out = {
     ID: node.ID,
     Node: node.Node,
     Address: node.Address,
@@ -72,17 +73,17 @@ function buildServiceNodeView(node: CatalogNode, svc: CatalogService): CatalogSe
     ServiceName: svc.Service,
     ServiceTags: svc.Tags,
     ServiceAddress: svc.Address,
-    ServiceWeights: svc.Weights,
-    ServiceMeta: svc.Meta,
-    ServicePort: svc.Port,
-    ServiceEnableTagOverride: svc.EnableTagOverride,
-    ServiceProxy: svc.Proxy ?? { MeshGateway: {}, Expose: {} },
-    ServiceConnect: svc.Connect ?? {},
-    CreateIndex: svc.CreateIndex,
-    ModifyIndex: svc.ModifyIndex,
-  };
+  } as CatalogServiceNode;
   if (svc.TaggedAddresses !== undefined) out.ServiceTaggedAddresses = svc.TaggedAddresses;
+  out.ServiceWeights = svc.Weights;
+  out.ServiceMeta = svc.Meta;
+  out.ServicePort = svc.Port;
   if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.ServiceSocketPath = svc.SocketPath;
+  out.ServiceEnableTagOverride = svc.EnableTagOverride;
+  out.ServiceProxy = svc.Proxy ?? { MeshGateway: {}, Expose: {} };
+  out.ServiceConnect = svc.Connect ?? {};
+  out.CreateIndex = svc.CreateIndex;
+  out.ModifyIndex = svc.ModifyIndex;
   return out;
 }
 
