@@ -4,8 +4,8 @@ import type { HealthCheck, HealthStatus } from '../model/health.js';
 /** A service as /v1/agent/services shows it (Consul's AgentService JSON), plus Datacenter. */
 export type AgentServiceView = Omit<CatalogService, 'CreateIndex' | 'ModifyIndex'> & { Datacenter: string; ContentHash?: string };
 
-/** A check as /v1/agent/checks shows it. */
-export type AgentCheckView = Omit<HealthCheck, 'CreateIndex' | 'ModifyIndex'>;
+/** A check as /v1/agent/checks shows it (Consul's HealthCheck JSON; the agent's copy has zero indexes). */
+export type AgentCheckView = HealthCheck;
 
 /** /v1/agent/health/service/*: the worst status of an instance's checks (node checks included). */
 export interface AgentServiceHealth {

@@ -579,6 +579,11 @@ export class LocalState implements LocalAgentApi {
     return view;
   }
 
+  /**
+   * Consul's HealthCheck JSON of a local check, as /v1/agent/checks shows it: Interval/Timeout
+   * as Consul derives them from the definition, ExposedPort 0, Definition {} and zero indexes
+   * (the agent's own copy never has Raft indexes).
+   */
   private checkView(c: CheckRecord): AgentCheckView {
     const svc = c.serviceId !== '' ? this.svcs.get(c.serviceId) : undefined;
     return {
@@ -592,6 +597,12 @@ export class LocalState implements LocalAgentApi {
       ServiceName: svc?.def.name ?? '',
       ServiceTags: svc ? [...svc.def.tags] : [],
       Type: c.type,
+      Interval: c.spec?.shownInterval ?? '',
+      Timeout: c.spec?.shownTimeout ?? '',
+      ExposedPort: 0,
+      Definition: {},
+      CreateIndex: 0,
+      ModifyIndex: 0,
     };
   }
 

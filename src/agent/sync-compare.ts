@@ -74,6 +74,9 @@ export function sameCheckIgnoringOutput(local: CheckBody, remote: CheckBody): bo
     (local.ServiceID ?? '') === (remote.ServiceID ?? '') &&
     (local.ServiceName ?? '') === (remote.ServiceName ?? '') &&
     sameList(local.ServiceTags, remote.ServiceTags) &&
-    (local.Type ?? '') === (remote.Type ?? '')
+    (local.Type ?? '') === (remote.Type ?? '') &&
+    (local.Interval ?? '') === (remote.Interval ?? '') &&
+    (local.Timeout ?? '') === (remote.Timeout ?? '') &&
+    (local.ExposedPort ?? 0) === (remote.ExposedPort ?? 0)
   );
 }

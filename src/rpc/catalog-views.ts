@@ -45,9 +45,37 @@ function buildServiceView(svc: CatalogService): CatalogService {
   return out;
 }
 
-/** A check as the health endpoints show it (Definition `{}` when none was given). */
+const checkViews = new WeakMap<HealthCheck, HealthCheck>();
+
+/**
+ * A check as the health endpoints show it: Consul's HealthCheck JSON, members in its order,
+ * Interval/Timeout '' and ExposedPort 0 when unset, Definition `{}` when none was given.
+ * Frozen and memoized per stored record.
+ */
 export function checkView(c: HealthCheck): HealthCheck {
-  return c.Definition === undefined ? { ...c, Definition: {} } : c;
+  let view = checkViews.get(c);
+  if (!view) {
+    view = Object.freeze({
+      Node: c.Node,
+      CheckID: c.CheckID,
+      Name: c.Name,
+      Status: c.Status,
+      Notes: c.Notes,
+      Output: c.Output,
+      ServiceID: c.ServiceID,
+      ServiceName: c.ServiceName,
+      ServiceTags: c.ServiceTags,
+      Type: c.Type,
+      Interval: c.Interval ?? '',
+      Timeout: c.Timeout ?? '',
+      ExposedPort: c.ExposedPort ?? 0,
+      Definition: c.Definition ?? {},
+      CreateIndex: c.CreateIndex,
+      ModifyIndex: c.ModifyIndex,
+    });
+    checkViews.set(c, view);
+  }
+  return view;
 }
 
 /** /catalog/service's flattened node + service (Consul's ServiceNode); ServiceAddress '' when the service has none. Frozen, memoized. */

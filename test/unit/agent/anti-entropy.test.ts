@@ -97,9 +97,15 @@ describe('AntiEntropy', () => {
     );
     await state.registerService({ Name: 'bare' }, { replaceExistingChecks: false });
     await state.registerCheck({ Name: 'disk', TTL: '1m', Notes: 'node check' });
+    await state.registerCheck({ Name: 'ping', HTTP: 'http://x', Interval: '10s' });
     await state.updateTtl('service:web', 'warning', 'slow');
     await ae.syncFull();
     expect(store.catalog.serviceInstances('api', true).value).toHaveLength(1);
+    // The catalog shows Consul's HealthCheck members, Interval/Timeout as the agent derived them.
+    const health = new HealthEndpoint(deps);
+    const ping = (await health.nodeChecks('node-a', {}, { minIndex: 0, waitMs: 0, consistency: 'stale' })).value.find((c) => c.CheckID === 'ping')!;
+    expect(Object.keys(ping)).toEqual(['Node', 'CheckID', 'Name', 'Status', 'Notes', 'Output', 'ServiceID', 'ServiceName', 'ServiceTags', 'Type', 'Interval', 'Timeout', 'ExposedPort', 'Definition', 'CreateIndex', 'ModifyIndex']);
+    expect(ping).toMatchObject({ Type: 'http', Interval: '10s', Timeout: '0s', ExposedPort: 0, Definition: {} });
     const proposals = raft.proposals;
     await ae.syncFull();
     await ae.syncFull();

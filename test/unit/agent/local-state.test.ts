@@ -85,7 +85,19 @@ describe('LocalState: services and checks over the API', () => {
       ServiceName: 'cache',
       ServiceTags: [],
       Type: 'ttl',
+      Interval: '',
+      Timeout: '',
+      ExposedPort: 0,
+      Definition: {},
+      CreateIndex: 0,
+      ModifyIndex: 0,
     });
+    // Consul's HealthCheck.Interval/Timeout: a service's check shows '' for zero, a check
+    // registered on its own `0s`; Go's text either way.
+    await state.registerService({ Name: 'api', Check: { HTTP: 'http://x', Interval: '90s', Timeout: '1500ms' } }, { replaceExistingChecks: false });
+    expect(state.checks()['service:api']).toMatchObject({ Interval: '1m30s', Timeout: '1.5s' });
+    await state.registerCheck({ Name: 'disk', TTL: '30s' });
+    expect(state.checks()['disk']).toMatchObject({ Interval: '0s', Timeout: '0s' });
     await state.updateTtl('service:cache', 'passing', 'ok');
     expect(state.checks()['service:cache']).toMatchObject({ Status: 'passing', Output: 'ok' });
     expect(statusChanges).toEqual([['service:cache', 'passing', 'ok']]);
