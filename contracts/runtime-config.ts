@@ -53,6 +53,12 @@ export interface RuntimeConfig {
   readonly ui: boolean;
   readonly pidFile: string | undefined;
   readonly retryJoin: readonly string[];
+  /** check_update_interval: output-only check changes reach the catalog at most this often (default 5 min; 0 = at once). */
+  readonly checkUpdateIntervalMs?: number;
+  /** check_output_max_size: the agent-wide cap on a check's output in bytes (default 4096). */
+  readonly checkOutputMaxSize?: number;
+  /** discard_check_output: check outputs are dropped before they are stored (reloadable). */
+  readonly discardCheckOutput?: boolean;
   /** Service definitions from config files, in load order (user snake_case shape, validated). */
   readonly services: readonly Readonly<Record<string, unknown>>[];
   /** Check definitions from config files, in load order (user snake_case shape, validated). */

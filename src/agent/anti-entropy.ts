@@ -263,8 +263,9 @@ export class AntiEntropy {
       return false;
     }
     if (this.outputDue.has(id)) return true;
+    const wait = this.deps.checkUpdateIntervalMs ?? CHECK_UPDATE_INTERVAL_MS;
+    if (wait <= 0) return true; // check_update_interval 0s: outputs sync at once
     if (!this.deferred.has(id)) {
-      const wait = this.deps.checkUpdateIntervalMs ?? CHECK_UPDATE_INTERVAL_MS;
       this.deferred.set(
         id,
         this.deps.clock.setTimeout(() => {

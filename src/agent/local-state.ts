@@ -461,7 +461,7 @@ export class LocalState implements LocalAgentApi {
     if (restored && spec.passive) {
       if (restored.Expires > now) {
         status = restored.Status;
-        output = restored.Output;
+        output = this.deps.config().discardCheckOutput ? '' : restored.Output;
       } else {
         void this.deps.persistence?.removeCheckState(spec.id);
       }
@@ -524,9 +524,11 @@ export class LocalState implements LocalAgentApi {
   }
 
   /** The supervisor's sink: records a result; a status change fires checkStatusChanged. */
-  private setResult(id: string, status: CheckStatus, output: string): void {
+  private setResult(id: string, status: CheckStatus, result: string): void {
     const rec = this.chks.get(id);
     if (!rec) return;
+    // discard_check_output (reloadable): outputs are dropped before they are stored, as Consul does.
+    const output = this.deps.config().discardCheckOutput ? '' : result;
     const statusChanged = rec.status !== status;
     if (!statusChanged && rec.output === output) return;
     rec.status = status;

@@ -36,7 +36,8 @@ const CONSUMED = new Set([
   'bind_addr', 'advertise_addr', 'client_addr', 'log_level', 'log_json', 'enable_script_checks',
   'enable_local_script_checks', 'domain', 'alt_domain', 'recursors', 'raft_snapshot_threshold',
   'raft_snapshot_interval', 'raft_trailing_logs', 'default_query_time', 'max_query_time', 'ui', 'pid_file',
-  'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters',
+  'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters', 'check_update_interval',
+  'check_output_max_size', 'discard_check_output',
 ]);
 
 const PRIVATE_V4 = [
@@ -208,6 +209,9 @@ export function buildRuntimeConfig(
     ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
     pidFile: str(c.pid_file) || undefined,
     retryJoin: list<string>(c.retry_join),
+    checkUpdateIntervalMs: durationMs(str(c.check_update_interval, '5m')),
+    checkOutputMaxSize: num(c.check_output_max_size, 4096),
+    discardCheckOutput: bool(c.discard_check_output),
     services: structuredClone(list<Record<string, unknown>>(c.services)),
     checks: structuredClone(list<Record<string, unknown>>(c.checks)),
     ...(ctx.serviceOrigins ? { serviceOrigins: ctx.serviceOrigins.map((o) => ({ ...o })) } : {}),
