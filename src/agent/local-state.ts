@@ -398,6 +398,8 @@ export class LocalState implements LocalAgentApi {
     topChecks: readonly CheckSpec[],
     states?: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>,
   ): void {
+    // Consul's reload snapshot: a check that is re-created keeps its status and output.
+    const before = new Map([...this.chks].map(([id, c]) => [id, c] as const));
     const wantSvcs = new Map(services.map((s) => [s.service.id, s]));
     const wantChecks = new Map<string, CheckSpec>();
     for (const s of services) for (const c of s.checks) wantChecks.set(c.id, c);
@@ -421,7 +423,7 @@ export class LocalState implements LocalAgentApi {
       const cur = this.chks.get(id);
       if (cur && cur.origin === 'config') continue; // unchanged: keeps running with its state
       if (cur && cur.origin !== 'config') void this.deps.persistence?.removeCheck(id);
-      this.putCheck(spec, states?.get(id));
+      this.putCheck(spec, states?.get(id), before.get(id));
     }
   }
 
@@ -450,15 +452,26 @@ export class LocalState implements LocalAgentApi {
     this.putCheck(spec, states.get(spec.id));
   }
 
-  /** Adds or replaces a check; an identical running check keeps running with its state. */
-  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }): void {
+  /**
+   * Adds or replaces a check. An identical running check keeps running with its state; a
+   * replaced one (`previous`: the check this id had, by default the current one) restarts but
+   * keeps its status and output until its next result, as Consul's check-state snapshot does on
+   * re-registration and reload (an edited check does not flap to critical).
+   */
+  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }, previous?: CheckRecord): void {
     const cur = this.chks.get(spec.id);
     if (cur && sameSpec(cur.spec, spec) && this.supervisor.has(spec.id)) return;
     if (cur) this.supervisor.stop(spec.id);
     const now = this.deps.clock.now();
+    const prev = previous ?? cur;
     let status: CheckStatus = spec.initialStatus;
     let output = '';
-    if (restored && spec.passive) {
+    let criticalSince: number | undefined;
+    if (prev && prev.origin !== 'maintenance') {
+      status = prev.status;
+      output = prev.output;
+      criticalSince = prev.criticalSince;
+    } else if (restored && spec.passive) {
       if (restored.Expires > now) {
         status = restored.Status;
         output = this.deps.config().discardCheckOutput ? '' : restored.Output;
@@ -476,7 +489,7 @@ export class LocalState implements LocalAgentApi {
       spec,
       status,
       output,
-      criticalSince: status === 'critical' ? now : undefined,
+      criticalSince: status === 'critical' ? (criticalSince ?? now) : undefined,
     });
     this.supervisor.start(spec, { lastOutput: output });
   }
