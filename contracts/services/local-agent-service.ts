@@ -47,3 +47,17 @@ export interface LocalAgentApi {
   /** Aggregated health of every local instance of a service name ([] when none). */
   serviceHealthByName(name: string): AgentServiceHealth[];
 }
+
+/**
+ * Optional capability of a LocalAgentApi: change notifications, for hash-blocking reads
+ * (`GET /v1/agent/service/:id?hash=…`). Probe it with hasLocalChanges.
+ */
+export interface LocalAgentChanges {
+  /** Calls `listener` after every change to local services or checks; returns the unsubscribe function. Never blocks. */
+  onChange(listener: () => void): () => void;
+}
+
+/** True when `api` offers change notifications. */
+export function hasLocalChanges(api: LocalAgentApi): api is LocalAgentApi & LocalAgentChanges {
+  return typeof (api as Partial<LocalAgentChanges>).onChange === 'function';
+}
