@@ -55,10 +55,24 @@ export interface RuntimeConfig {
   readonly ui: boolean;
   readonly pidFile: string | undefined;
   readonly retryJoin: readonly string[];
+  /** check_update_interval: output-only check changes reach the catalog at most this often (default 5 min; 0 = at once). */
+  readonly checkUpdateIntervalMs?: number;
+  /** check_output_max_size: the agent-wide cap on a check's output in bytes (default 4096). */
+  readonly checkOutputMaxSize?: number;
+  /** discard_check_output: check outputs are dropped before they are stored (reloadable). */
+  readonly discardCheckOutput?: boolean;
   /** Service definitions from config files, in load order (user snake_case shape, validated). */
   readonly services: readonly Readonly<Record<string, unknown>>[];
   /** Check definitions from config files, in load order (user snake_case shape, validated). */
   readonly checks: readonly Readonly<Record<string, unknown>>[];
+  /**
+   * Where each entry of `services` (same index) was defined: the file and the JSON pointer of
+   * the definition in it (`/service`, `/services/2`), so a definition the agent refuses is
+   * reported by file and pointer. Absent for configs not loaded from files.
+   */
+  readonly serviceOrigins?: readonly ConfigOrigin[];
+  /** Where each entry of `checks` (same index) was defined, like serviceOrigins. */
+  readonly checkOrigins?: readonly ConfigOrigin[];
   /** Plugins to load, in order: `spec` is a path (resolved against `baseDir`) or a package name. */
   readonly plugins: readonly Readonly<{ spec: string; baseDir: string; source: string }>[];
   /** plugin_config.<name>: each plugin's own config, validated against its schema at load. */
@@ -69,4 +83,12 @@ export interface RuntimeConfig {
   readonly extra: Readonly<Record<string, unknown>>;
   /** The files the config was read from, in load order. */
   readonly sources: readonly string[];
+}
+
+/** The place in the configuration a definition came from. */
+export interface ConfigOrigin {
+  /** The file (as named on the command line, joined with its directory). */
+  readonly source: string;
+  /** RFC 6901 pointer to the definition in that file, e.g. `/service` or `/services/1`. */
+  readonly pointer: string;
 }

@@ -36,7 +36,8 @@ export interface CheckRunner {
   /**
    * Performs one probe. Resolves with the result; never rejects (failures are `critical`
    * results). Must stop and resolve `critical` when `signal` aborts (timeout or deregistration),
-   * killing whatever it started.
+   * killing whatever it started. An abort at the check's timeout carries a reason named
+   * `TimeoutError` (report the kind's timeout text); any other reason is a cancellation.
    */
   probe(def: CheckDefinition, signal: AbortSignal): Promise<CheckResult>;
   /** Releases runner-wide resources (pools, sockets). Idempotent. */

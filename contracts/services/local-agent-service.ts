@@ -4,8 +4,8 @@ import type { HealthCheck, HealthStatus } from '../model/health.js';
 /** A service as /v1/agent/services shows it (Consul's AgentService JSON), plus Datacenter. */
 export type AgentServiceView = Omit<CatalogService, 'CreateIndex' | 'ModifyIndex'> & { Datacenter: string; ContentHash?: string };
 
-/** A check as /v1/agent/checks shows it. */
-export type AgentCheckView = Omit<HealthCheck, 'CreateIndex' | 'ModifyIndex'>;
+/** A check as /v1/agent/checks shows it (Consul's HealthCheck JSON; the agent's copy has zero indexes). */
+export type AgentCheckView = HealthCheck;
 
 /** /v1/agent/health/service/*: the worst status of an instance's checks (node checks included). */
 export interface AgentServiceHealth {
@@ -46,4 +46,18 @@ export interface LocalAgentApi {
   serviceHealthById(id: string): AgentServiceHealth | undefined;
   /** Aggregated health of every local instance of a service name ([] when none). */
   serviceHealthByName(name: string): AgentServiceHealth[];
+}
+
+/**
+ * Optional capability of a LocalAgentApi: change notifications, for hash-blocking reads
+ * (`GET /v1/agent/service/:id?hash=…`). Probe it with hasLocalChanges.
+ */
+export interface LocalAgentChanges {
+  /** Calls `listener` after every change to local services or checks; returns the unsubscribe function. Never blocks. */
+  onChange(listener: () => void): () => void;
+}
+
+/** True when `api` offers change notifications. */
+export function hasLocalChanges(api: LocalAgentApi): api is LocalAgentApi & LocalAgentChanges {
+  return typeof (api as Partial<LocalAgentChanges>).onChange === 'function';
 }

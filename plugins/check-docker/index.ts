@@ -20,6 +20,7 @@ export default definePlugin({
           logger: s.logger.child('check.docker'),
           dockerHost: process.env.DOCKER_HOST,
           defaultShell: process.env.SHELL || '/bin/sh',
+          checkOutputMaxSize: s.config.checkOutputMaxSize,
         }),
     );
   },

@@ -12,7 +12,7 @@ const UNKNOWN_AUTHORITY = new Set([
 /**
  * The inner text of Go's *url.Error for a failed HTTP check request (the caller prefixes
  * `<Op> "<url>": `): dial errors, `no such host`, `EOF` for a connection closed before a
- * response, certificate errors, and the client timeout.
+ * response, an https URL answered in plain HTTP, certificate errors, and the client timeout.
  */
 export function goHttpErrorText(err: NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number }, deadline: ProbeDeadline): string {
   if (deadline.timedOut) return 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
@@ -25,6 +25,8 @@ export function goHttpErrorText(err: NodeJS.ErrnoException & { hostname?: string
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${(err as { reason?: string }).reason ?? err.message}`;
   if (code === 'ECONNRESET' && err.message === 'socket hang up') return 'EOF';
+  // An https:// check against a plain-HTTP server: OpenSSL sees an HTTP reply as a bad record.
+  if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(err.message)) return 'http: server gave HTTP response to HTTPS client';
   if (code.startsWith('HPE_')) return `net/http: HTTP/1.x transport connection broken: ${err.message}`;
-  return err.code ? goErrnoText(err) : err.message;
+  return (err.code ? goErrnoText(err) : err.message).trim();
 }

@@ -9,6 +9,6 @@ export default definePlugin({
   description: 'HTTP checks: one request per interval, Consul output format and User-Agent',
   configSchema: { type: 'object', properties: {}, additionalProperties: false },
   register(ctx) {
-    ctx.provide('checkRunner', 'http', (s) => new HttpCheckRunner({ clock: s.clock, logger: s.logger.child('check.http') }));
+    ctx.provide('checkRunner', 'http', (s) => new HttpCheckRunner({ clock: s.clock, logger: s.logger.child('check.http'), checkOutputMaxSize: s.config.checkOutputMaxSize }));
   },
 });

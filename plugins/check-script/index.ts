@@ -18,6 +18,7 @@ export default definePlugin({
           enableLocalScriptChecks: s.config.enableLocalScriptChecks,
           clock: s.clock,
           logger: s.logger.child('check.script'),
+          checkOutputMaxSize: s.config.checkOutputMaxSize,
         }),
     );
   },

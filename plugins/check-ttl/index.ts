@@ -9,6 +9,6 @@ export default definePlugin({
   description: 'TTL checks: critical with "TTL expired" unless refreshed within the TTL',
   configSchema: { type: 'object', properties: {}, additionalProperties: false },
   register(ctx) {
-    ctx.provide('checkRunner', 'ttl', (s) => new TtlCheckRunner({ logger: s.logger.child('check.ttl') }));
+    ctx.provide('checkRunner', 'ttl', (s) => new TtlCheckRunner({ logger: s.logger.child('check.ttl'), checkOutputMaxSize: s.config.checkOutputMaxSize }));
   },
 });

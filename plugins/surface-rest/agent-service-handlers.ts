@@ -1,7 +1,9 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import type { AgentServiceHealth } from '../../contracts/services/local-agent-service.js';
+import { hasLocalChanges, type AgentServiceHealth } from '../../contracts/services/local-agent-service.js';
 import { aggregatedHttpStatus } from '../../src/agent/aggregated-status.js';
 import { filterMap, flagParam, goBoolParam, localAgentOf, readJsonBody, wantsText } from './agent-local-common.js';
+import { waitForHashChange } from './hash-blocking.js';
+import { effectiveWaitMs, parseWaitMs } from './query-options.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendEmpty, sendJson, sendText } from './respond.js';
 
@@ -16,10 +18,27 @@ export const getAgentServices: Handler = async (scope) => {
   sendJson(scope, filterMap(scope, localAgentOf(scope).services()));
 };
 
-/** GET /v1/agent/service/:id — one local service with its ContentHash (header X-Consul-ContentHash); 404 when unknown. */
+/**
+ * GET /v1/agent/service/:id — one local service with its ContentHash (header
+ * X-Consul-ContentHash); 404 when unknown. `?hash=<ContentHash>` blocks (up to `?wait`, default
+ * 5 min) until the service changes or goes away, as Consul's hash-based blocking does.
+ */
 export const getAgentService: Handler = async (scope) => {
   const id = scope.params['id'] ?? '';
-  const svc = localAgentOf(scope).service(id);
+  const agent = localAgentOf(scope);
+  const hash = scope.query.get('hash');
+  if (hash !== null && hash !== '' && hasLocalChanges(agent)) {
+    const { config, clock, random } = scope.deps;
+    await waitForHashChange({
+      hash,
+      current: () => agent.service(id)?.ContentHash,
+      subscribe: (l) => agent.onChange(l),
+      waitMs: effectiveWaitMs(parseWaitMs(scope.query), config, random),
+      clock,
+      signal: scope.signal,
+    });
+  }
+  const svc = agent.service(id);
   if (!svc) return sendText(scope.ctx, 404, `unknown service ID: ${id}`);
   if (svc.ContentHash) scope.ctx.set('X-Consul-ContentHash', svc.ContentHash);
   sendJson(scope, svc);

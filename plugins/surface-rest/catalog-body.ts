@@ -56,6 +56,7 @@ const CHECK: Shape = {
     Definition: DEFINITION,
     Interval: 'raw',
     Timeout: 'raw',
+    ExposedPort: 'raw',
     Namespace: 'raw',
     Partition: 'raw',
   },

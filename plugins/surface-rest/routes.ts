@@ -74,12 +74,19 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/catalog/datacenters', methods: { GET: getCatalogDatacenters } },
   { path: '/v1/catalog/nodes', methods: { GET: getCatalogNodes } },
   { path: '/v1/catalog/services', methods: { GET: getCatalogServices } },
+  { path: '/v1/catalog/service/', methods: { GET: getCatalogService } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/catalog/service/:service', methods: { GET: getCatalogService } },
+  { path: '/v1/catalog/node/', methods: { GET: getCatalogNode } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/catalog/node/:node', methods: { GET: getCatalogNode } },
+  { path: '/v1/catalog/node-services/', methods: { GET: getCatalogNodeServices } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/catalog/node-services/:node', methods: { GET: getCatalogNodeServices } },
+  { path: '/v1/health/node/', methods: { GET: getHealthNode } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/health/node/:node', methods: { GET: getHealthNode } },
+  { path: '/v1/health/checks/', methods: { GET: getHealthChecks } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/health/checks/:service', methods: { GET: getHealthChecks } },
+  { path: '/v1/health/service/', methods: { GET: getHealthService } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/health/service/:service', methods: { GET: getHealthService } },
+  { path: '/v1/health/state/', methods: { GET: getHealthState } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/health/state/:state', methods: { GET: getHealthState } },
   { path: '/v1/session/create', methods: { PUT: putSessionCreate } },
   { path: '/v1/session/destroy/', methods: { PUT: putSessionDestroy } },

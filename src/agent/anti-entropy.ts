@@ -245,7 +245,11 @@ export class AntiEntropy {
       ServiceTags: [],
       Type: '',
     });
-    for (const [id, ch] of Object.entries(this.deps.local.checks())) checks.set(id, { ...ch, Node: c.nodeName });
+    for (const [id, ch] of Object.entries(this.deps.local.checks())) {
+      // The catalog keeps its own indexes and the agent's checks carry no Definition.
+      const { CreateIndex: _c, ModifyIndex: _m, Definition: _d, ExposedPort: port, ...body } = ch;
+      checks.set(id, { ...body, ...(port ? { ExposedPort: port } : {}), Node: c.nodeName });
+    }
     return { node, services, checks };
   }
 
@@ -259,8 +263,9 @@ export class AntiEntropy {
       return false;
     }
     if (this.outputDue.has(id)) return true;
+    const wait = this.deps.checkUpdateIntervalMs ?? CHECK_UPDATE_INTERVAL_MS;
+    if (wait <= 0) return true; // check_update_interval 0s: outputs sync at once
     if (!this.deferred.has(id)) {
-      const wait = this.deps.checkUpdateIntervalMs ?? CHECK_UPDATE_INTERVAL_MS;
       this.deferred.set(
         id,
         this.deps.clock.setTimeout(() => {

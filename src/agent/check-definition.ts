@@ -1,6 +1,7 @@
 import { isPassiveCheckRunner } from '../../contracts/ports/check-runner.js';
 import type { CheckDefinition, CheckOrigin, CheckRunner, PassiveCheckRunner } from '../../contracts/ports/check-runner.js';
 import { validateCheckFieldValues } from '../config/config-schema.js';
+import { formatGoDuration } from '../config/go-duration.js';
 import type { CheckFieldSchemas } from '../config/config-schema.js';
 import { canonicalizeKeys, fieldIndex, isPlainObject } from './definition-keys.js';
 import { badDefinition, optBool, optDuration, optInt, optString, optStringList } from './definition-values.js';
@@ -75,6 +76,13 @@ export interface CheckSpec {
   readonly intervalMs: number;
   /** Per-run timeout. */
   readonly timeoutMs: number;
+  /**
+   * HealthCheck.Interval / .Timeout as Consul shows them: Go's text of the durations as given
+   * (before defaults and the 1 s floor). Consul leaves them '' when zero for a service's
+   * embedded check, and prints `0s` for a check registered on its own.
+   */
+  readonly shownInterval: string;
+  readonly shownTimeout: string;
   /** TTL for passive checks; 0 otherwise. */
   readonly ttlMs: number;
   /** deregister_critical_service_after (≥ 1 min), 0 when not set. */
@@ -243,6 +251,11 @@ export function normalizeCheck(raw: unknown, ctx: CheckContext, placement: Check
     if (!(ttlMs > 0)) throw badDefinition(`${prefix}ttl must be > 0 for ${runner.kind} checks`);
   }
   const timeoutMs = timeout && timeout.ms > 0 ? timeout.ms : LONG_TIMEOUT_KINDS.has(runner.kind) ? 30_000 : 10_000;
+  const shown = (d: { ms: number } | undefined): string => {
+    const ms = d?.ms ?? 0;
+    if (ms === 0 && inService) return '';
+    return formatGoDuration(BigInt(Math.round(ms * 1e6)));
+  };
 
   return {
     def: frozen,
@@ -256,6 +269,8 @@ export function normalizeCheck(raw: unknown, ctx: CheckContext, placement: Check
     origin: ctx.origin,
     intervalMs: passive ? 0 : intervalMs,
     timeoutMs,
+    shownInterval: shown(interval),
+    shownTimeout: shown(timeout),
     ttlMs,
     deregisterAfterMs,
     initialStatus: status ?? 'critical',

@@ -23,7 +23,7 @@ interface Monitored {
  * Schedules the agent's checks. Interval checks: the first probe at a random stagger in
  * [0, interval), then one probe `interval` after the previous one finished (so two probes of
  * one check never overlap); each probe gets an AbortSignal aborted after the check's timeout
- * (the runner then resolves critical). Results pass through Consul's success/failure thresholds
+ * with a DOMException named `TimeoutError` (the runner then resolves critical). Results pass through Consul's success/failure thresholds
  * before reaching the sink. Passive (TTL) checks: a TTL timer re-armed by every update; on expiry
  * the sink gets critical with the runner's expired output. Time and randomness come only from
  * the Clock and Random ports.
@@ -117,7 +117,10 @@ export class CheckSupervisor {
     const { spec } = m;
     const ac = new AbortController();
     const timeout = this.deps.clock.setTimeout(() => {
-      ac.abort(new SextantError(ErrorCode.Timeout, `Timed out (${formatGoDuration(BigInt(Math.round(spec.timeoutMs * 1e6)))}) running check`));
+      // A TimeoutError (the name AbortSignal.timeout uses), so a runner tells its timeout from
+      // a cancellation however its own deadline timer races this one: an http check must say
+      // `context deadline exceeded`, never `context canceled`, when it ran out of time.
+      ac.abort(new DOMException(`Timed out (${formatGoDuration(BigInt(Math.round(spec.timeoutMs * 1e6)))}) running check`, 'TimeoutError'));
     }, spec.timeoutMs);
     let result: Promise<CheckResult>;
     try {

@@ -4,7 +4,7 @@ import type { AgentHooks } from '../../contracts/hooks.js';
 import type { HealthStatus } from '../../contracts/model/health.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { CheckOrigin, CheckRunner } from '../../contracts/ports/check-runner.js';
-import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { ConfigOrigin, RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CheckFieldSchemas } from '../config/config-schema.js';
 import type { AgentCheckView, AgentServiceHealth, AgentServiceView, LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import { aggregatedHttpStatus, aggregatedStatus } from './aggregated-status.js';
@@ -196,7 +196,10 @@ export class LocalState implements LocalAgentApi {
   service(id: string): AgentServiceView | undefined {
     const v = this.serviceView(id);
     if (!v) return undefined;
-    return { ...v, ContentHash: createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16) };
+    const hash = createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16);
+    // ContentHash sits after EnableTagOverride in Consul's AgentService.
+    const { Proxy, Connect, Datacenter, ...head } = v;
+    return { ...head, ContentHash: hash, ...(Proxy ? { Proxy } : {}), ...(Connect ? { Connect } : {}), Datacenter };
   }
 
   async registerService(definition: unknown, opts: { replaceExistingChecks: boolean }): Promise<void> {
@@ -357,35 +360,43 @@ export class LocalState implements LocalAgentApi {
   }
 
   private normalizeConfig(c: RuntimeConfig): { services: NormalizedService[]; checks: CheckSpec[] } {
-    const wrap = (where: string, e: unknown): SextantError => {
+    // `<file>: <pointer>: <message>` like every other config problem (the pointer reaches into an
+    // embedded check when the problem is there); `services[i]` when the config has no origins.
+    const wrap = (where: string, e: unknown, origin?: ConfigOrigin): SextantError => {
       const msg = e instanceof Error ? e.message : String(e);
-      return new SextantError(ErrorCode.ConfigInvalid, `${where}: ${msg}`, undefined, { cause: e });
+      const inner = isSextantError(e) && typeof e.details?.['pointer'] === 'string' ? e.details['pointer'] : '';
+      const at = origin ? `${origin.source}: ${origin.pointer}${inner}` : where;
+      const details = origin ? { problems: [{ code: ErrorCode.ConfigInvalid, source: origin.source, pointer: `${origin.pointer}${inner}`, message: msg }] } : undefined;
+      return new SextantError(ErrorCode.ConfigInvalid, `${at}: ${msg}`, details, { cause: e });
     };
     const services: NormalizedService[] = [];
     const ids = new Set<string>();
     c.services.forEach((raw, i) => {
+      const origin = c.serviceOrigins?.[i];
       const where = `services[${i}]${typeof raw['name'] === 'string' ? ` (${JSON.stringify(raw['name'])})` : ''}`;
       let n: NormalizedService;
       try {
         n = normalizeService(raw, this.ctx('config'));
       } catch (e) {
-        throw wrap(where, e);
+        throw wrap(where, e, origin);
       }
-      if (ids.has(n.service.id)) throw wrap(where, new Error(`duplicate service id ${JSON.stringify(n.service.id)}`));
+      if (ids.has(n.service.id)) throw wrap(where, new Error(`duplicate service id ${JSON.stringify(n.service.id)}`), origin);
       ids.add(n.service.id);
       services.push(n);
     });
     const checks: CheckSpec[] = [];
     c.checks.forEach((raw, i) => {
+      const origin = c.checkOrigins?.[i];
       const where = `checks[${i}]${typeof raw['name'] === 'string' ? ` (${JSON.stringify(raw['name'])})` : ''}`;
       let spec: CheckSpec;
       try {
         spec = normalizeCheck(raw, this.ctx('config'));
       } catch (e) {
-        throw wrap(where, e);
+        throw wrap(where, e, origin);
       }
       if (spec.serviceId !== '' && !ids.has(spec.serviceId) && this.svcs.get(spec.serviceId)?.origin !== 'api') {
-        throw wrap(where, new Error(`service_id ${JSON.stringify(spec.serviceId)} does not name a registered service`));
+        const e = new SextantError(ErrorCode.BadRequest, `service_id ${JSON.stringify(spec.serviceId)} does not name a registered service`, { pointer: '/service_id' });
+        throw wrap(where, e, origin);
       }
       checks.push(spec);
     });
@@ -398,6 +409,8 @@ export class LocalState implements LocalAgentApi {
     topChecks: readonly CheckSpec[],
     states?: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>,
   ): void {
+    // Consul's reload snapshot: a check that is re-created keeps its status and output.
+    const before = new Map([...this.chks].map(([id, c]) => [id, c] as const));
     const wantSvcs = new Map(services.map((s) => [s.service.id, s]));
     const wantChecks = new Map<string, CheckSpec>();
     for (const s of services) for (const c of s.checks) wantChecks.set(c.id, c);
@@ -421,7 +434,7 @@ export class LocalState implements LocalAgentApi {
       const cur = this.chks.get(id);
       if (cur && cur.origin === 'config') continue; // unchanged: keeps running with its state
       if (cur && cur.origin !== 'config') void this.deps.persistence?.removeCheck(id);
-      this.putCheck(spec, states?.get(id));
+      this.putCheck(spec, states?.get(id), before.get(id));
     }
   }
 
@@ -450,18 +463,29 @@ export class LocalState implements LocalAgentApi {
     this.putCheck(spec, states.get(spec.id));
   }
 
-  /** Adds or replaces a check; an identical running check keeps running with its state. */
-  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }): void {
+  /**
+   * Adds or replaces a check. An identical running check keeps running with its state; a
+   * replaced one (`previous`: the check this id had, by default the current one) restarts but
+   * keeps its status and output until its next result, as Consul's check-state snapshot does on
+   * re-registration and reload (an edited check does not flap to critical).
+   */
+  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }, previous?: CheckRecord): void {
     const cur = this.chks.get(spec.id);
     if (cur && sameSpec(cur.spec, spec) && this.supervisor.has(spec.id)) return;
     if (cur) this.supervisor.stop(spec.id);
     const now = this.deps.clock.now();
+    const prev = previous ?? cur;
     let status: CheckStatus = spec.initialStatus;
     let output = '';
-    if (restored && spec.passive) {
+    let criticalSince: number | undefined;
+    if (prev && prev.origin !== 'maintenance') {
+      status = prev.status;
+      output = prev.output;
+      criticalSince = prev.criticalSince;
+    } else if (restored && spec.passive) {
       if (restored.Expires > now) {
         status = restored.Status;
-        output = restored.Output;
+        output = this.deps.config().discardCheckOutput ? '' : restored.Output;
       } else {
         void this.deps.persistence?.removeCheckState(spec.id);
       }
@@ -476,7 +500,7 @@ export class LocalState implements LocalAgentApi {
       spec,
       status,
       output,
-      criticalSince: status === 'critical' ? now : undefined,
+      criticalSince: status === 'critical' ? (criticalSince ?? now) : undefined,
     });
     this.supervisor.start(spec, { lastOutput: output });
   }
@@ -524,9 +548,11 @@ export class LocalState implements LocalAgentApi {
   }
 
   /** The supervisor's sink: records a result; a status change fires checkStatusChanged. */
-  private setResult(id: string, status: CheckStatus, output: string): void {
+  private setResult(id: string, status: CheckStatus, result: string): void {
     const rec = this.chks.get(id);
     if (!rec) return;
+    // discard_check_output (reloadable): outputs are dropped before they are stored, as Consul does.
+    const output = this.deps.config().discardCheckOutput ? '' : result;
     const statusChanged = rec.status !== status;
     if (!statusChanged && rec.output === output) return;
     rec.status = status;
@@ -558,27 +584,32 @@ export class LocalState implements LocalAgentApi {
     const rec = this.svcs.get(id);
     if (!rec) return undefined;
     const d = rec.def;
-    const view: AgentServiceView = {
-      ID: d.id,
-      Service: d.name,
-      Tags: [...d.tags],
-      Meta: { ...d.meta },
-      Port: d.port,
-      Address: d.address,
-      Weights: { Passing: d.weights.passing, Warning: d.weights.warning },
-      EnableTagOverride: d.enable_tag_override,
-      Datacenter: this.deps.config().datacenter,
-    };
+    // Members in Consul's AgentService order (omitempty ones only when set).
+    const view = {} as AgentServiceView;
+    if (d.kind !== '') view.Kind = d.kind;
+    view.ID = d.id;
+    view.Service = d.name;
+    view.Tags = [...d.tags];
+    view.Meta = { ...d.meta };
+    view.Port = d.port;
+    view.Address = d.address;
+    if (d.socket_path) view.SocketPath = d.socket_path;
     if (d.tagged_addresses) {
       view.TaggedAddresses = Object.fromEntries(Object.entries(d.tagged_addresses).map(([k, a]) => [k, { Address: a.address, Port: a.port }]));
     }
-    if (d.kind !== '') view.Kind = d.kind;
-    if (d.socket_path) view.SocketPath = d.socket_path;
+    view.Weights = { Passing: d.weights.passing, Warning: d.weights.warning };
+    view.EnableTagOverride = d.enable_tag_override;
     if (d.proxy) view.Proxy = { ...d.proxy };
     if (d.connect) view.Connect = { ...d.connect };
+    view.Datacenter = this.deps.config().datacenter;
     return view;
   }
 
+  /**
+   * Consul's HealthCheck JSON of a local check, as /v1/agent/checks shows it: Interval/Timeout
+   * as Consul derives them from the definition, ExposedPort 0, Definition {} and zero indexes
+   * (the agent's own copy never has Raft indexes).
+   */
   private checkView(c: CheckRecord): AgentCheckView {
     const svc = c.serviceId !== '' ? this.svcs.get(c.serviceId) : undefined;
     return {
@@ -592,6 +623,12 @@ export class LocalState implements LocalAgentApi {
       ServiceName: svc?.def.name ?? '',
       ServiceTags: svc ? [...svc.def.tags] : [],
       Type: c.type,
+      Interval: c.spec?.shownInterval ?? '',
+      Timeout: c.spec?.shownTimeout ?? '',
+      ExposedPort: 0,
+      Definition: {},
+      CreateIndex: 0,
+      ModifyIndex: 0,
     };
   }
 

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { SextantError, isSextantError } from '../../contracts/errors.js';
 import { canonicalizeKeys, fieldIndex, isPlainObject } from './definition-keys.js';
 import { badDefinition, optBool, optInt, optString, optStringList, optStringMap } from './definition-values.js';
 import { normalizeCheck } from './check-definition.js';
@@ -79,6 +81,34 @@ function taggedAddresses(o: Record<string, unknown>): Record<string, TaggedServi
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** The IP version of `address` as Go's net.ParseIP sees it (an IPv4-mapped IPv6 address is 4), or 0. */
+function ipVersion(address: string): 0 | 4 | 6 {
+  const v = isIP(address);
+  if (v === 6 && /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(address)) return 4;
+  return v === 4 || v === 6 ? v : 0;
+}
+
+/**
+ * Consul's agent checks of the ip-specific tagged addresses it is given, then adds the defaults
+ * (addServiceInternal): a service whose address is an IPv4 (IPv6) address gets `lan_ipv4` and
+ * `wan_ipv4` (`lan_ipv6`, `wan_ipv6`) tagged addresses with its address and port, unless set.
+ */
+function withDefaultTaggedAddresses(
+  given: Record<string, TaggedServiceAddress> | undefined,
+  address: string,
+  port: number,
+): Record<string, TaggedServiceAddress> | undefined {
+  for (const [tag, want] of [['lan_ipv4', 4], ['wan_ipv4', 4], ['lan_ipv6', 6], ['wan_ipv6', 6]] as const) {
+    const a = given?.[tag];
+    if (a && ipVersion(a.address) !== want) throw badDefinition(`Service tagged address ${JSON.stringify(tag)} must be a valid ipv${want} address`);
+  }
+  const v = ipVersion(address);
+  if (v === 0) return given;
+  const out = { ...given };
+  for (const tag of v === 4 ? ['lan_ipv4', 'wan_ipv4'] : ['lan_ipv6', 'wan_ipv6']) out[tag] ??= { address, port };
+  return out;
+}
+
 function isEmptyCheck(v: unknown): boolean {
   return isPlainObject(v) && Object.values(v).every((x) => x === null || x === '' || x === 0 || x === false || (Array.isArray(x) && x.length === 0));
 }
@@ -86,9 +116,11 @@ function isEmptyCheck(v: unknown): boolean {
 /**
  * Normalizes a service definition from the HTTP API (CamelCase, snake_case or lowercase keys)
  * or a config file (snake_case): id defaults to the name, Weights to {passing: 1, warning: 1},
- * tags/meta to empty; `check` and `checks` become CheckSpecs with ids `service:<id>` (one
+ * tags/meta to empty, an IP address adds Consul's `lan_ipv4`/`wan_ipv4` (or `_ipv6`) tagged
+ * addresses; `check` and `checks` become CheckSpecs with ids `service:<id>` (one
  * check) or `service:<id>:<n>` (n from 1, several) and name `Service '<name>' check` when
- * not given. Throws BAD_REQUEST naming the field (`Missing service name`, …).
+ * not given. Throws BAD_REQUEST naming the field (`Missing service name`, …); a problem in an
+ * embedded check carries `details.pointer`, the check's JSON pointer in `raw` (`/checks/1`).
  */
 export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedService {
   if (!isPlainObject(raw)) throw badDefinition('Invalid service: a service definition must be a JSON object');
@@ -112,15 +144,17 @@ export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedSer
   const connect = objectField(o, 'connect');
   const socketPath = optString(o, 'socket_path', p);
   const token = optString(o, 'token', p);
-  const tagged = taggedAddresses(o);
+  const address = optString(o, 'address', p) ?? '';
+  const port = optInt(o, 'port', p, 65535) ?? 0;
+  const tagged = withDefaultTaggedAddresses(taggedAddresses(o), address, port);
   const service: ServiceDefinition = {
     id,
     name,
     tags: optStringList(o, 'tags', p) ?? [],
-    address: optString(o, 'address', p) ?? '',
+    address,
     ...(tagged ? { tagged_addresses: tagged } : {}),
     meta,
-    port: optInt(o, 'port', p, 65535) ?? 0,
+    port,
     ...(socketPath ? { socket_path: socketPath } : {}),
     enable_tag_override: optBool(o, 'enable_tag_override', p) ?? false,
     weights,
@@ -130,17 +164,22 @@ export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedSer
     ...(token ? { token } : {}),
   };
 
-  const raws: unknown[] = [];
+  // Each embedded check with its JSON pointer in the definition (config files say where a bad one is).
+  const raws: { def: unknown; pointer: string }[] = [];
   // Consul skips an empty `check` (clients often send `"Check": {}` for "no check").
-  if (o['check'] !== undefined && o['check'] !== null && !isEmptyCheck(o['check'])) raws.push(o['check']);
+  if (o['check'] !== undefined && o['check'] !== null && !isEmptyCheck(o['check'])) raws.push({ def: o['check'], pointer: '/check' });
   const list = o['checks'];
   if (list !== undefined && list !== null) {
     if (!Array.isArray(list)) throw badDefinition(`${p}checks must be a list of check definitions`);
-    raws.push(...(list as unknown[]));
+    (list as unknown[]).forEach((def, i) => raws.push({ def, pointer: `/checks/${i}` }));
   }
-  const checks = raws.map((c, i) =>
-    normalizeCheck(c, ctx, { serviceId: id, serviceName: name, autoId: raws.length > 1 ? `service:${id}:${i + 1}` : `service:${id}` }),
-  );
+  const checks = raws.map((c, i) => {
+    try {
+      return normalizeCheck(c.def, ctx, { serviceId: id, serviceName: name, autoId: raws.length > 1 ? `service:${id}:${i + 1}` : `service:${id}` });
+    } catch (e) {
+      throw isSextantError(e) ? new SextantError(e.code, e.message, { ...e.details, pointer: c.pointer }, { cause: e }) : e;
+    }
+  });
   const ids = new Set<string>();
   for (const c of checks) {
     if (ids.has(c.id)) throw badDefinition(`Invalid check: duplicate check id ${JSON.stringify(c.id)} in service ${JSON.stringify(id)}`);

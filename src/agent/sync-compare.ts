@@ -18,6 +18,26 @@ function sameMap(a: Readonly<Record<string, unknown>> | undefined, b: Readonly<R
   return ka.every((k) => JSON.stringify((a ?? {})[k]) === JSON.stringify((b ?? {})[k]));
 }
 
+/**
+ * A JSON value with members that carry nothing (undefined, `{}`, objects of only such members)
+ * left out and keys sorted, as text: the catalog shows an absent Proxy as
+ * `{"MeshGateway":{},"Expose":{}}` and an absent Connect as `{}`, which is no difference.
+ */
+function prunedText(v: unknown): string {
+  const prune = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(prune);
+    if (x === null || typeof x !== 'object') return x;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(x).sort()) {
+      const p = prune((x as Record<string, unknown>)[k]);
+      if (p === undefined || (p !== null && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).length === 0)) continue;
+      out[k] = p;
+    }
+    return out;
+  };
+  return JSON.stringify(prune(v ?? {}));
+}
+
 function sameList(a: readonly string[] | undefined | null, b: readonly string[] | undefined | null): boolean {
   const x = a ?? [];
   const y = b ?? [];
@@ -39,8 +59,8 @@ export function sameService(local: ServiceBody, remote: ServiceBody): boolean {
     sameMap(local.TaggedAddresses, remote.TaggedAddresses) &&
     (local.Kind ?? '') === (remote.Kind ?? '') &&
     (local.SocketPath ?? '') === (remote.SocketPath ?? '') &&
-    sameMap(local.Proxy, remote.Proxy) &&
-    sameMap(local.Connect, remote.Connect)
+    prunedText(local.Proxy) === prunedText(remote.Proxy) &&
+    prunedText(local.Connect) === prunedText(remote.Connect)
   );
 }
 
@@ -54,6 +74,9 @@ export function sameCheckIgnoringOutput(local: CheckBody, remote: CheckBody): bo
     (local.ServiceID ?? '') === (remote.ServiceID ?? '') &&
     (local.ServiceName ?? '') === (remote.ServiceName ?? '') &&
     sameList(local.ServiceTags, remote.ServiceTags) &&
-    (local.Type ?? '') === (remote.Type ?? '')
+    (local.Type ?? '') === (remote.Type ?? '') &&
+    (local.Interval ?? '') === (remote.Interval ?? '') &&
+    (local.Timeout ?? '') === (remote.Timeout ?? '') &&
+    (local.ExposedPort ?? 0) === (remote.ExposedPort ?? 0)
   );
 }

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { ErrorCode } from '../../contracts/errors.js';
-import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { ConfigOrigin, RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { ConfigProblem } from './config-problem.js';
 import { durationMs } from './go-duration.js';
 import { normalizeLogLevel } from './log-level.js';
@@ -23,6 +23,9 @@ export interface BuildContext {
   readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
   readonly sources: readonly string[];
+  /** Where each merged `services` / `checks` entry was defined (see RuntimeConfig.serviceOrigins). */
+  readonly serviceOrigins?: readonly ConfigOrigin[];
+  readonly checkOrigins?: readonly ConfigOrigin[];
   /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
   readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
@@ -33,7 +36,8 @@ const CONSUMED = new Set([
   'bind_addr', 'advertise_addr', 'client_addr', 'log_level', 'log_json', 'enable_script_checks',
   'enable_local_script_checks', 'domain', 'alt_domain', 'recursors', 'raft_snapshot_threshold',
   'raft_snapshot_interval', 'raft_trailing_logs', 'default_query_time', 'max_query_time', 'session_ttl_min', 'ui', 'pid_file',
-  'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters',
+  'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters', 'check_update_interval',
+  'check_output_max_size', 'discard_check_output',
 ]);
 
 const PRIVATE_V4 = [
@@ -208,8 +212,13 @@ export function buildRuntimeConfig(
     ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
     pidFile: str(c.pid_file) || undefined,
     retryJoin: list<string>(c.retry_join),
+    checkUpdateIntervalMs: durationMs(str(c.check_update_interval, '5m')),
+    checkOutputMaxSize: num(c.check_output_max_size, 4096),
+    discardCheckOutput: bool(c.discard_check_output),
     services: structuredClone(list<Record<string, unknown>>(c.services)),
     checks: structuredClone(list<Record<string, unknown>>(c.checks)),
+    ...(ctx.serviceOrigins ? { serviceOrigins: ctx.serviceOrigins.map((o) => ({ ...o })) } : {}),
+    ...(ctx.checkOrigins ? { checkOrigins: ctx.checkOrigins.map((o) => ({ ...o })) } : {}),
     plugins,
     pluginConfig: structuredClone(obj(c.plugin_config)),
     adapters: { ...(obj(c.adapters) as Record<string, string>) },

@@ -3,7 +3,7 @@ import { hostname as osHostname, networkInterfaces as osNetworkInterfaces } from
 import type { NetworkInterfaceInfo } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ErrorCode } from '../../contracts/errors.js';
-import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { ConfigOrigin, RuntimeConfig } from '../../contracts/runtime-config.js';
 import { buildRuntimeConfig } from './build-runtime-config.js';
 import type { PluginEntry } from './build-runtime-config.js';
 import { builtinDefaults, devDefaults } from './config-defaults.js';
@@ -12,7 +12,7 @@ import type { ConfigProblem } from './config-problem.js';
 import { validateAgainstSchema } from './config-schema.js';
 import type { CheckFieldSchemas } from './config-schema.js';
 import { parseJsonText } from './json-source.js';
-import { foldSingulars, mergeUserConfig } from './merge-config.js';
+import { foldedPointers, foldSingulars, mergeUserConfig } from './merge-config.js';
 import type { UserConfig } from './merge-config.js';
 
 /**
@@ -120,8 +120,15 @@ async function parseConfigFile(path: string, problems: ConfigProblem[]): Promise
   return { value: parsed.value };
 }
 
-/** Reads, parses and validates one file; returns its fragment (service/check folded) or undefined with problems added. */
-async function readConfigFile(path: string, problems: ConfigProblem[], checkFields: CheckFieldSchemas | undefined): Promise<UserConfig | undefined> {
+/** One validated file: its fragment (service/check folded) and where each folded definition sits in it. */
+interface FileFragment {
+  readonly frag: UserConfig;
+  readonly serviceOrigins: ConfigOrigin[];
+  readonly checkOrigins: ConfigOrigin[];
+}
+
+/** Reads, parses and validates one file; returns its fragment or undefined with problems added. */
+async function readConfigFile(path: string, problems: ConfigProblem[], checkFields: CheckFieldSchemas | undefined): Promise<FileFragment | undefined> {
   const parsed = await parseConfigFile(path, problems);
   if (!parsed) return undefined;
   const found = validateAgainstSchema('agent-config', parsed.value, path, checkFields ? { checkFields } : {});
@@ -129,7 +136,13 @@ async function readConfigFile(path: string, problems: ConfigProblem[], checkFiel
     problems.push(...found);
     return undefined;
   }
-  return foldSingulars(parsed.value as UserConfig);
+  const file = parsed.value as UserConfig;
+  const at = (pointer: string): ConfigOrigin => ({ source: path, pointer });
+  return {
+    frag: foldSingulars(file),
+    serviceOrigins: foldedPointers(file, 'service', 'services').map(at),
+    checkOrigins: foldedPointers(file, 'check', 'checks').map(at),
+  };
 }
 
 /**
@@ -187,13 +200,19 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   if (flags.dev) merged = mergeUserConfig(merged, devDefaults());
   const plugins: PluginEntry[] = [];
   const sources: string[] = [];
+  const serviceOrigins: ConfigOrigin[] = [];
+  const checkOrigins: ConfigOrigin[] = [];
   for (const f of await selectFiles(flags.configPaths, flags.configFormat, warnings)) {
     if (f.problem) {
       problems.push(f.problem);
       continue;
     }
-    const frag = await readConfigFile(f.path, problems, input.checkFields);
-    if (!frag) continue;
+    const read = await readConfigFile(f.path, problems, input.checkFields);
+    if (!read) continue;
+    const { frag } = read;
+    // Lists append in load order, so the merged services/checks line up with these origins.
+    serviceOrigins.push(...read.serviceOrigins);
+    checkOrigins.push(...read.checkOrigins);
     sources.push(f.path);
     plugins.push(...pluginEntriesOf(frag, f.path));
     delete frag.plugins;
@@ -208,6 +227,8 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     requireDataDir: !input.validateOnly,
     plugins,
     sources,
+    serviceOrigins,
+    checkOrigins,
     networkInterfaces: input.networkInterfaces ?? osNetworkInterfaces,
   });
   if (built.problems) return { problems: built.problems, warnings };

@@ -25,6 +25,15 @@ export function foldSingulars(file: UserConfig): UserConfig {
   return out;
 }
 
+/**
+ * The JSON pointers, in the file, of the entries foldSingulars(file)[many] will hold: the file's
+ * own `many` list (`/services/0`, …), then its `one` object (`/service`).
+ */
+export function foldedPointers(file: UserConfig, one: 'service' | 'check', many: 'services' | 'checks'): string[] {
+  const own = Array.isArray(file[many]) ? (file[many] as unknown[]).map((_, i) => `/${many}/${i}`) : [];
+  return file[one] !== undefined ? [...own, `/${one}`] : own;
+}
+
 /** Returns `base` overlaid with `over`: arrays appended, objects merged recursively, anything else replaced. Inputs are not modified. */
 export function mergeUserConfig(base: UserConfig, over: UserConfig): UserConfig {
   const out: UserConfig = { ...base };

@@ -293,6 +293,7 @@ export class Agent {
       clock: this.clock,
       random: this.random,
       logger: log.child('anti_entropy'),
+      ...(config.checkUpdateIntervalMs !== undefined ? { checkUpdateIntervalMs: config.checkUpdateIntervalMs } : {}),
     });
     antiEntropy.start();
     this.onStop('anti-entropy', () => antiEntropy.stop());

@@ -136,6 +136,12 @@ function checkFields(raw: unknown, node: string, where: string): CatalogCheckFie
     ServiceID: optString(c, 'ServiceID', `${where}.ServiceID`),
     Type: optString(c, 'Type', `${where}.Type`),
   };
+  const interval = optString(c, 'Interval', `${where}.Interval`);
+  if (interval !== '') out.Interval = interval;
+  const timeout = optString(c, 'Timeout', `${where}.Timeout`);
+  if (timeout !== '') out.Timeout = timeout;
+  const exposed = optInt(c, 'ExposedPort', `${where}.ExposedPort`);
+  if (exposed !== 0) out.ExposedPort = exposed;
   if (c['Definition'] !== undefined && c['Definition'] !== null) {
     const def = jsonObject(c['Definition'], `${where}.Definition`);
     out.Definition = def;

@@ -25,29 +25,57 @@ export function serviceView(svc: CatalogService): CatalogService {
 }
 
 function buildServiceView(svc: CatalogService): CatalogService {
-  const out: CatalogService = {
-    ID: svc.ID,
-    Service: svc.Service,
-    Tags: svc.Tags,
-    Address: svc.Address,
-    Meta: svc.Meta,
-    Port: svc.Port,
-    Weights: svc.Weights,
-    EnableTagOverride: svc.EnableTagOverride,
-    Proxy: svc.Proxy ?? { MeshGateway: {}, Expose: {} },
-    Connect: svc.Connect ?? {},
-    CreateIndex: svc.CreateIndex,
-    ModifyIndex: svc.ModifyIndex,
-  };
+  // Members in Consul's NodeService order (omitempty ones only when set).
+  const out: CatalogService = {} as CatalogService;
   if (svc.Kind !== undefined && svc.Kind !== '') out.Kind = svc.Kind;
+  out.ID = svc.ID;
+  out.Service = svc.Service;
+  out.Tags = svc.Tags;
+  out.Address = svc.Address;
   if (svc.TaggedAddresses !== undefined) out.TaggedAddresses = svc.TaggedAddresses;
+  out.Meta = svc.Meta;
+  out.Port = svc.Port;
   if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.SocketPath = svc.SocketPath;
+  out.Weights = svc.Weights;
+  out.EnableTagOverride = svc.EnableTagOverride;
+  out.Proxy = svc.Proxy ?? { MeshGateway: {}, Expose: {} };
+  out.Connect = svc.Connect ?? {};
+  out.CreateIndex = svc.CreateIndex;
+  out.ModifyIndex = svc.ModifyIndex;
   return out;
 }
 
-/** A check as the health endpoints show it (Definition `{}` when none was given). */
+const checkViews = new WeakMap<HealthCheck, HealthCheck>();
+
+/**
+ * A check as the health endpoints show it: Consul's HealthCheck JSON, members in its order,
+ * Interval/Timeout '' and ExposedPort 0 when unset, Definition `{}` when none was given.
+ * Frozen and memoized per stored record.
+ */
 export function checkView(c: HealthCheck): HealthCheck {
-  return c.Definition === undefined ? { ...c, Definition: {} } : c;
+  let view = checkViews.get(c);
+  if (!view) {
+    view = Object.freeze({
+      Node: c.Node,
+      CheckID: c.CheckID,
+      Name: c.Name,
+      Status: c.Status,
+      Notes: c.Notes,
+      Output: c.Output,
+      ServiceID: c.ServiceID,
+      ServiceName: c.ServiceName,
+      ServiceTags: c.ServiceTags,
+      Type: c.Type,
+      Interval: c.Interval ?? '',
+      Timeout: c.Timeout ?? '',
+      ExposedPort: c.ExposedPort ?? 0,
+      Definition: c.Definition ?? {},
+      CreateIndex: c.CreateIndex,
+      ModifyIndex: c.ModifyIndex,
+    });
+    checkViews.set(c, view);
+  }
+  return view;
 }
 
 /** /catalog/service's flattened node + service (Consul's ServiceNode); ServiceAddress '' when the service has none. Frozen, memoized. */
@@ -60,7 +88,8 @@ export function serviceNodeView(node: CatalogNode, svc: CatalogService): Catalog
 }
 
 function buildServiceNodeView(node: CatalogNode, svc: CatalogService): CatalogServiceNode {
-  const out: CatalogServiceNode = {
+  // Members in Consul's ServiceNode order (omitempty ones only when set).
+  const out = {
     ID: node.ID,
     Node: node.Node,
     Address: node.Address,
@@ -72,17 +101,17 @@ function buildServiceNodeView(node: CatalogNode, svc: CatalogService): CatalogSe
     ServiceName: svc.Service,
     ServiceTags: svc.Tags,
     ServiceAddress: svc.Address,
-    ServiceWeights: svc.Weights,
-    ServiceMeta: svc.Meta,
-    ServicePort: svc.Port,
-    ServiceEnableTagOverride: svc.EnableTagOverride,
-    ServiceProxy: svc.Proxy ?? { MeshGateway: {}, Expose: {} },
-    ServiceConnect: svc.Connect ?? {},
-    CreateIndex: svc.CreateIndex,
-    ModifyIndex: svc.ModifyIndex,
-  };
+  } as CatalogServiceNode;
   if (svc.TaggedAddresses !== undefined) out.ServiceTaggedAddresses = svc.TaggedAddresses;
+  out.ServiceWeights = svc.Weights;
+  out.ServiceMeta = svc.Meta;
+  out.ServicePort = svc.Port;
   if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.ServiceSocketPath = svc.SocketPath;
+  out.ServiceEnableTagOverride = svc.EnableTagOverride;
+  out.ServiceProxy = svc.Proxy ?? { MeshGateway: {}, Expose: {} };
+  out.ServiceConnect = svc.Connect ?? {};
+  out.CreateIndex = svc.CreateIndex;
+  out.ModifyIndex = svc.ModifyIndex;
   return out;
 }
 

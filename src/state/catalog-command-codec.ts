@@ -110,6 +110,13 @@ function decodeCheck(raw: unknown, where: string): CatalogCheckFields {
     ServiceID: str(c, 'ServiceID', where),
     Type: str(c, 'Type', where),
   };
+  if (c['Interval'] !== undefined) out.Interval = str(c, 'Interval', where);
+  if (c['Timeout'] !== undefined) out.Timeout = str(c, 'Timeout', where);
+  if (c['ExposedPort'] !== undefined) {
+    const port = c['ExposedPort'];
+    if (typeof port !== 'number' || !Number.isInteger(port)) throw invalid(`${where}.ExposedPort is not an integer`);
+    out.ExposedPort = port;
+  }
   if (c['Definition'] !== undefined) out.Definition = rec(c['Definition'], `${where}.Definition`);
   return out;
 }

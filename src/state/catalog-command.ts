@@ -29,6 +29,11 @@ export interface CatalogCheckFields {
   Output: string;
   ServiceID: string;
   Type: string;
+  /** Absent when empty (entries written before these fields existed decode the same). */
+  Interval?: string;
+  Timeout?: string;
+  /** Absent when 0. */
+  ExposedPort?: number;
   Definition?: Record<string, unknown>;
 }
 

@@ -414,6 +414,9 @@ export class CatalogTable implements CatalogReader {
       ServiceTags: svc ? [...svc.Tags] : [],
       Type: fields.Type,
     };
+    if (fields.Interval) next.Interval = fields.Interval;
+    if (fields.Timeout) next.Timeout = fields.Timeout;
+    if (fields.ExposedPort) next.ExposedPort = fields.ExposedPort;
     next.Definition = fields.Definition !== undefined ? cloneJson(fields.Definition) : {};
     if (existing) {
       const { CreateIndex: _c, ModifyIndex: _m, ...old } = existing;

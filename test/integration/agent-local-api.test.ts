@@ -74,6 +74,31 @@ describe('agent service/check endpoints with the consul npm client', () => {
     expect(await answer(fetch(url('/v1/agent/service/nope')))).toEqual([404, 'unknown service ID: nope']);
   });
 
+  it('GET /v1/agent/service/:id?hash= blocks until the service changes (Consul hash-based blocking)', async () => {
+    await put('/v1/agent/service/register', { Name: 'web', Port: 80 });
+    const first = (await (await fetch(url('/v1/agent/service/web'))).json()) as { ContentHash: string };
+    // Unchanged: parks for ?wait, then answers the same hash.
+    const idle = (await (await fetch(url(`/v1/agent/service/web?hash=${first.ContentHash}&wait=200ms`))).json()) as { ContentHash: string };
+    expect(idle.ContentHash).toBe(first.ContentHash);
+    // Changed while parked: answered with the new definition.
+    let answered = false;
+    const parked = fetch(url(`/v1/agent/service/web?hash=${first.ContentHash}&wait=30s`)).then(async (r) => {
+      answered = true;
+      return (await r.json()) as { Port: number; ContentHash: string };
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    await put('/v1/agent/service/register', { Name: 'web', Port: 81 });
+    const changed = await parked;
+    expect(changed.Port).toBe(81);
+    expect(changed.ContentHash).not.toBe(first.ContentHash);
+    // Deregistered while parked: 404.
+    const gone = fetch(url(`/v1/agent/service/web?hash=${changed.ContentHash}&wait=30s`));
+    await new Promise((r) => setTimeout(r, 50));
+    await put('/v1/agent/service/deregister/web');
+    expect((await gone).status).toBe(404);
+  });
+
   it('?filter on /v1/agent/services and /v1/agent/checks', async () => {
     await put('/v1/agent/service/register', { Name: 'web', Tags: ['a'] });
     await put('/v1/agent/service/register', { Name: 'db', Tags: ['b'], Check: { TTL: '1m' } });

@@ -74,4 +74,30 @@ describe('LocalState + AntiEntropy with the first-party http and ttl runners (re
     await until(() => state.checks()['service:cache']?.Status === 'critical');
     expect(state.checks()['service:cache']!.Output).toBe('TTL expired (last output before timeout follows): fresh');
   });
+
+  it('an http check that runs out of time reports Go\'s timeout text, not a cancellation', async () => {
+    // The supervisor's timeout and the runner's own fire together; either way the output is a timeout.
+    const server = createServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const port = (server.address() as AddressInfo).port;
+    const clock = new SystemClock();
+    const logger = new SilentLogger();
+    const runners = new Map<string, CheckRunner>([['http', new HttpCheckRunner({ clock, logger })]]);
+    const config = testConfig({ nodeName: 'node-a', server: false });
+    const state = new LocalState({ config: () => config, runners, clock, random: new SeededRandom(2), logger, hooks: createHooks() });
+    await state.start();
+    cleanups.push(() => state.stop());
+    await state.registerCheck({ Name: 'slow', HTTP: `http://127.0.0.1:${port}/`, Interval: '1s', Timeout: '300ms' });
+    await until(() => state.checks()['slow']?.Output !== '');
+    expect(state.checks()['slow']).toMatchObject({
+      Status: 'critical',
+      Output: `Get "http://127.0.0.1:${port}/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    });
+  });
 });

@@ -271,6 +271,14 @@ describe('http check: TLS', () => {
       output: `HTTP GET ${tlsBase}/ok: 200 OK Output: healthy`,
     });
   });
+
+  it('an https URL answered in plain HTTP is critical with Go text', async () => {
+    const url = `${base.replace('http:', 'https:')}/ok`;
+    expect(await runner().probe(def({ http: url, tls_skip_verify: true }), never)).toEqual({
+      status: 'critical',
+      output: `Get "${url}": http: server gave HTTP response to HTTPS client`,
+    });
+  });
 });
 
 describe('http check: accepts and validate', () => {

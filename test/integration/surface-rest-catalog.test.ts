@@ -132,6 +132,19 @@ describe('REST surface: catalog', () => {
     expect(f.body).toMatch(/^Failed to create boolean expression evaluator: 1:8 \(7\)/);
     expect((await getJson('/v1/health/state/bogus')).status).toBe(400);
     expect((await fetch(url('/v1/catalog/register'))).status).toBe(405);
+    // An empty name is Consul's 400 `Missing …`, not a 404.
+    for (const [path, text] of [
+      ['/v1/catalog/service/', 'Missing service name'],
+      ['/v1/catalog/node/', 'Missing node name'],
+      ['/v1/catalog/node-services/', 'Missing node name'],
+      ['/v1/health/node/', 'Missing node name'],
+      ['/v1/health/checks/', 'Missing service name'],
+      ['/v1/health/service/', 'Missing service name'],
+      ['/v1/health/state/', 'Missing check state'],
+    ] as const) {
+      const r = await fetch(url(path));
+      expect([r.status, await r.text()], path).toEqual([400, text]);
+    }
   });
 
   it('deregisters a service, then a node with everything on it', async () => {

@@ -8,6 +8,10 @@ import { SeededRandom } from '../../../src/testing/seeded-random.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { testConfig } from '../surface-rest/fakes.js';
 import { FakeCatalog, fakeRunners, flush } from './fakes.js';
+import { CatalogEndpoint } from '../../../src/rpc/catalog-endpoint.js';
+import { HealthEndpoint } from '../../../src/rpc/health-endpoint.js';
+import { StateStore } from '../../../src/state/state-store.js';
+import { FakeRaft } from '../rpc/fake-raft.js';
 
 async function setup(overrides: Partial<RuntimeConfig> = {}) {
   const clock = new ManualClock();
@@ -71,6 +75,43 @@ describe('AntiEntropy', () => {
     expect(catalog.reads).toBe(reads + 1);
     expect(catalog.take()).toEqual([]);
     await ae.stop();
+  });
+
+  it('against the real catalog, a full sync of an unchanged node proposes nothing to Raft', async () => {
+    // The real endpoints answer with Consul's JSON views (Proxy {MeshGateway, Expose}, Connect {},
+    // Definition {}, TaggedAddresses, …), which must compare equal to the agent's own definitions.
+    const clock = new ManualClock();
+    const config = testConfig({ nodeName: 'node-a', nodeId: '11111111-2222-3333-4444-555555555555', advertiseAddr: '10.0.0.5', nodeMeta: { rack: 'r1' }, server: true });
+    const random = new SeededRandom(4);
+    const logger = new SilentLogger();
+    const state = new LocalState({ config: () => config, runners: fakeRunners().map, clock, random, logger, hooks: createHooks() });
+    await state.start();
+    const store = new StateStore();
+    const raft = new FakeRaft(store);
+    const deps = { store, raft, clock, config: { datacenter: 'dc1', defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 } };
+    const ae = new AntiEntropy({ config: () => config, local: state, catalog: new CatalogEndpoint(deps), health: new HealthEndpoint(deps), clock, random, logger });
+    await state.registerService({ Name: 'web', Port: 80, Tags: ['rails'], Check: { TTL: '10s', Notes: 'n' } }, { replaceExistingChecks: false });
+    await state.registerService(
+      { Name: 'api', ID: 'api-1', Address: '10.0.0.9', Port: 9000, Meta: { v: '1' }, Weights: { Passing: 3, Warning: 1 }, TaggedAddresses: { wan: { Address: '1.2.3.4', Port: 80 } }, Checks: [{ TTL: '10s' }, { TTL: '20s', Status: 'passing' }] },
+      { replaceExistingChecks: false },
+    );
+    await state.registerService({ Name: 'bare' }, { replaceExistingChecks: false });
+    await state.registerCheck({ Name: 'disk', TTL: '1m', Notes: 'node check' });
+    await state.registerCheck({ Name: 'ping', HTTP: 'http://x', Interval: '10s' });
+    await state.updateTtl('service:web', 'warning', 'slow');
+    await ae.syncFull();
+    expect(store.catalog.serviceInstances('api', true).value).toHaveLength(1);
+    // The catalog shows Consul's HealthCheck members, Interval/Timeout as the agent derived them.
+    const health = new HealthEndpoint(deps);
+    const ping = (await health.nodeChecks('node-a', {}, { minIndex: 0, waitMs: 0, consistency: 'stale' })).value.find((c) => c.CheckID === 'ping')!;
+    expect(Object.keys(ping)).toEqual(['Node', 'CheckID', 'Name', 'Status', 'Notes', 'Output', 'ServiceID', 'ServiceName', 'ServiceTags', 'Type', 'Interval', 'Timeout', 'ExposedPort', 'Definition', 'CreateIndex', 'ModifyIndex']);
+    expect(ping).toMatchObject({ Type: 'http', Interval: '10s', Timeout: '0s', ExposedPort: 0, Definition: {} });
+    const proposals = raft.proposals;
+    await ae.syncFull();
+    await ae.syncFull();
+    expect(raft.proposals).toBe(proposals);
+    await ae.stop();
+    await state.stop();
   });
 
   it('partial sync right after a local change, coalesced; a status change syncs at once', async () => {

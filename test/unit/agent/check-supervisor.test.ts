@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Random } from '../../../contracts/platform.js';
 import { normalizeCheck } from '../../../src/agent/check-definition.js';
 import { CheckSupervisor } from '../../../src/agent/check-supervisor.js';
+import { ProbeDeadline } from '../../../plugins/check-script/probe-deadline.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../../src/testing/seeded-random.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
@@ -79,6 +80,31 @@ describe('CheckSupervisor: interval checks', () => {
     expect((signal.reason as Error).message).toBe('Timed out (2s) running check');
     await flush();
     expect(results.at(-1)).toMatchObject({ status: 'critical', output: 'aborted: Timed out (2s) running check' });
+  });
+
+  it('aborts at the timeout with a TimeoutError, so a runner whose own deadline has not fired yet still reports a timeout', async () => {
+    // The supervisor's timer and a runner's own (same length) race; whichever fires first, the
+    // runner must see a timeout: http/tcp/docker checks report Go's timeout texts, never "canceled".
+    const { clock, runners, sup, spec } = setup(fixedRandom(0));
+    sup.start(spec({ HTTP: 'http://x', Interval: '10s', Timeout: '2s' }));
+    clock.advance(1);
+    const signal = runners.http.pending[0]!.signal;
+    const ownDeadline = new ProbeDeadline(clock, 60_000, signal);
+    clock.advance(2_000);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('TimeoutError');
+    expect(ownDeadline.timedOut).toBe(true);
+    ownDeadline.dispose();
+    // A stop is a cancellation, not a timeout.
+    sup.start(spec({ ID: 'd', HTTP: 'http://x', Interval: '10s', Timeout: '2s' }));
+    clock.advance(1);
+    const stopped = runners.http.pending.at(-1)!.signal;
+    const stoppedDeadline = new ProbeDeadline(clock, 60_000, stopped);
+    sup.stop('d');
+    expect(stoppedDeadline.aborted).toBe(true);
+    expect(stoppedDeadline.timedOut).toBe(false);
+    stoppedDeadline.dispose();
+    await flush();
   });
 
   it('uses the default timeouts: 30s for script checks, 10s for http', () => {

@@ -63,6 +63,21 @@ describe('service definitions in any key case', () => {
     expect(checks).toEqual([]);
   });
 
+  it("adds Consul's lan/wan ipv4 (ipv6) tagged addresses for an IP service address, keeping given ones", () => {
+    expect(normalizeService({ Name: 'a', Address: '10.0.0.7', Port: 80 }, api).service.tagged_addresses).toEqual({
+      lan_ipv4: { address: '10.0.0.7', port: 80 },
+      wan_ipv4: { address: '10.0.0.7', port: 80 },
+    });
+    expect(normalizeService({ Name: 'a', Address: '2001:db8::1', Port: 80, TaggedAddresses: { wan_ipv6: { Address: '2001:db8::2', Port: 81 } } }, api).service.tagged_addresses).toEqual({
+      lan_ipv6: { address: '2001:db8::1', port: 80 },
+      wan_ipv6: { address: '2001:db8::2', port: 81 },
+    });
+    expect(normalizeService({ Name: 'a', Address: 'db.example.com', Port: 80 }, api).service.tagged_addresses).toBeUndefined();
+    expect(badRequest(() => normalizeService({ Name: 'a', TaggedAddresses: { lan_ipv4: { Address: '::1', Port: 1 } } }, api))).toBe(
+      'Service tagged address "lan_ipv4" must be a valid ipv4 address',
+    );
+  });
+
   it('numbers auto check ids from 1 when there are several (check + checks)', () => {
     const { checks } = normalizeService(
       { name: 'api', check: { tcp: 'localhost:9000', interval: '5s' }, checks: [{ http: 'http://x', interval: '10s' }, { TTL: '15s', Name: 'mine' }] },

