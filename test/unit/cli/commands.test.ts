@@ -76,7 +76,11 @@ describe('kv put / kv get', () => {
       stderr: 'Error! Did not write to k: CAS failed\n',
     });
     expect(await run(kvPutCommand, ['-cas', `-modify-index=${idx}`, 'k', 'v2'])).toMatchObject({ code: 0, stdout: 'Success! Data written to: k\n' });
-    expect(await run(kvPutCommand, ['-cas', 'k', 'v3'])).toMatchObject({ code: 1, stderr: 'Must specify -modify-index with -cas!\n' });
+    expect(await run(kvPutCommand, ['-cas', 'k', 'v3'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error! Did not write to k: CAS performed with index=0 and key already exists.\n',
+    });
     const detailed = await run(kvGetCommand, ['-detailed', 'k']);
     expect(detailed.stdout).toBe(
       [
@@ -89,6 +93,17 @@ describe('kv put / kv get', () => {
         'Value            v2',
       ].join('\n') + '\n',
     );
+  });
+
+  it('-cas with -modify-index 0 (or none) creates a key only if it does not exist, as ?cas=0 does', async () => {
+    expect(await run(kvPutCommand, ['-cas', 'fresh', 'one'])).toEqual({ code: 0, stdout: 'Success! Data written to: fresh\n', stderr: '' });
+    expect(await run(kvPutCommand, ['-cas', '-modify-index=0', 'fresh', 'two'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error! Did not write to fresh: CAS performed with index=0 and key already exists.\n',
+    });
+    expect(Buffer.from(h.kv.entries.get('fresh')!.value).toString()).toBe('one');
+    expect(await run(kvPutCommand, ['-cas', '-modify-index=0', 'other', 'x'])).toMatchObject({ code: 0, stdout: 'Success! Data written to: other\n' });
   });
 
   it('lists with -recurse (key:value) and -keys (with the default / separator)', async () => {
@@ -138,6 +153,14 @@ describe('kv delete', () => {
       stderr: 'Cannot specify both -cas and -recurse!\n',
     });
     expect(await run(kvDeleteCommand, [])).toMatchObject({ code: 1, stderr: 'Error! Missing KEY argument\n' });
+    await run(kvPutCommand, ['kept', 'v']);
+    expect(await run(kvDeleteCommand, ['-cas', 'kept'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Cannot delete a key that does not exist. Provide a -modify-index greater than than 0.\n',
+    });
+    expect(await run(kvDeleteCommand, ['-modify-index=4', 'kept'])).toMatchObject({ code: 1, stderr: 'Cannot specify -modify-index without -cas!\n' });
+    expect(h.kv.entries.has('kept')).toBe(true);
   });
 });
 
