@@ -89,7 +89,7 @@ describe('kv put / kv get', () => {
         'Key              k',
         'LockIndex        0',
         `ModifyIndex      ${h.kv.entries.get('k')!.modifyIndex}`,
-        'Session          ',
+        'Session          -',
         'Value            v2',
       ].join('\n') + '\n',
     );
@@ -112,6 +112,19 @@ describe('kv put / kv get', () => {
     expect((await run(kvGetCommand, ['-keys', 'web/'])).stdout).toBe('web/a\nweb/b\nweb/sub/\n');
     expect((await run(kvGetCommand, ['-keys', '-separator=', 'web/'])).stdout).toBe('web/a\nweb/b\nweb/sub/c\n');
     expect((await run(kvGetCommand, ['-recurse', '-base64', 'web/a'])).stdout).toBe(`web/a:${Buffer.from('v-web/a').toString('base64')}\n`);
+    // -keys -recurse: every key, whole; with -detailed the metadata without the Value row.
+    expect((await run(kvGetCommand, ['-keys', '-recurse', 'web/'])).stdout).toBe('web/a\nweb/b\nweb/sub/c\n');
+    const meta = (await run(kvGetCommand, ['-keys', '-recurse', '-detailed', 'web/s'])).stdout;
+    expect(meta).toBe(
+      [
+        `CreateIndex      ${h.kv.entries.get('web/sub/c')!.createIndex}`,
+        'Flags            0',
+        'Key              web/sub/c',
+        'LockIndex        0',
+        `ModifyIndex      ${h.kv.entries.get('web/sub/c')!.modifyIndex}`,
+        'Session          -',
+      ].join('\n') + '\n',
+    );
   });
 
   it('reports flag errors with the help, and a server error as Consul does', async () => {
