@@ -98,5 +98,10 @@ describe('the sextant CLI against a running agent', () => {
     const bad = await runCli(['agent', '-no-such-flag']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('flag provided but not defined: -no-such-flag');
+    // A stray word ends Go flag parsing; the flags after it must not be dropped silently. (The
+    // missing config file makes a regression fail fast instead of starting an agent.)
+    const extra = await runCli(['agent', '-dev', '-config-file', join(dir, 'absent.json'), 'extra', '-http-port', '0']);
+    expect(extra.code).toBe(1);
+    expect(extra.stderr.trim()).toBe('==> Unexpected extra arguments: [extra -http-port 0]');
   });
 });
