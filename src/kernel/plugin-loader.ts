@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import AjvModule from 'ajv';
@@ -8,6 +7,8 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { KERNEL_API_VERSION } from '../../contracts/plugin.js';
 import type { PluginManifest } from '../../contracts/plugin.js';
 import { coreCheckFieldNames } from '../config/config-schema.js';
+import { packageRoot } from './package-root.js';
+import { PackageResolveError, resolvePackageImport } from './resolve-package.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -41,7 +42,10 @@ function fail(code: SextantError['code'], ref: PluginRef, plugin: string, reason
   return new SextantError(code, `${ref.source}: plugin ${plugin}: ${reason}`, { source: ref.source, plugin });
 }
 
-/** Resolves a plugin spec to a module file: a path (file or folder with package.json/index) or a package name. */
+/**
+ * Resolves a plugin spec to a module file: a path (file or folder with package.json/index),
+ * relative to the naming config file, or a package name (see resolvePackageImport).
+ */
 export function resolvePluginFile(ref: PluginRef): string {
   const isPath = ref.spec.startsWith('.') || isAbsolute(ref.spec);
   if (isPath) {
@@ -56,11 +60,16 @@ export function resolvePluginFile(ref: PluginRef): string {
     for (const f of ['index.js', 'index.mjs', 'index.ts']) if (existsSync(join(p, f))) return join(p, f);
     throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `directory ${p} has no package.json main or index.js`);
   }
+  // A package name: from the config file's directory upwards, then from Sextant's own
+  // installation (plugins installed next to it), resolved as an ES import would resolve it.
   try {
-    return createRequire(join(ref.baseDir, 'noop.js')).resolve(ref.spec);
-  } catch {
-    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot find package "${ref.spec}" from ${ref.baseDir}`);
+    const file = resolvePackageImport(ref.spec, ref.baseDir) ?? resolvePackageImport(ref.spec, packageRoot());
+    if (file !== undefined) return file;
+  } catch (e) {
+    if (!(e instanceof PackageResolveError)) throw e;
+    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, e.message);
   }
+  throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot find package "${ref.spec}" from ${ref.baseDir}`);
 }
 
 /** Checks the manifest's shape and kernel range; returns it typed. */
