@@ -6,7 +6,7 @@ import semver from 'semver';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { KERNEL_API_VERSION } from '../../contracts/plugin.js';
 import type { PluginManifest } from '../../contracts/plugin.js';
-import { coreCheckFieldNames } from '../config/config-schema.js';
+import { coreCheckFieldNames, validateAgainstSchema } from '../config/config-schema.js';
 import { packageRoot } from './package-root.js';
 import { PackageResolveError, resolvePackageImport } from './resolve-package.js';
 
@@ -30,7 +30,6 @@ export interface LoadedPlugin {
   pluginConfig: unknown;
 }
 
-const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 /** A check-definition field a plugin may add: snake_case, starting with a letter. */
 const CHECK_FIELD_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
@@ -78,24 +77,25 @@ export function validateManifest(value: unknown, ref: PluginRef): PluginManifest
   const label = typeof m?.name === 'string' ? m.name : ref.spec;
   const bad = (reason: string): SextantError => fail(ErrorCode.PluginManifestInvalid, ref, label, reason);
   if (!m || typeof m !== 'object') throw bad('the module has no default export (expected a plugin manifest object)');
-  if (typeof m.name !== 'string' || !NAME_RE.test(m.name)) throw bad('manifest.name must be a kebab-case string');
+  // Friendlier texts than the schema's patterns for the fields every author gets wrong first.
+  if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(m.name)) throw bad('manifest.name must be a kebab-case string');
   if (typeof m.version !== 'string' || !semver.valid(m.version)) throw bad('manifest.version must be a semver version');
-  if (typeof m.kernel !== 'string' || !semver.validRange(m.kernel)) throw bad('manifest.kernel must be a semver range');
-  if (typeof m.register !== 'function') throw bad('manifest.register must be a function');
-  if (m.dependencies !== undefined && (!Array.isArray(m.dependencies) || m.dependencies.some((d) => typeof d !== 'string'))) {
-    throw bad('manifest.dependencies must be an array of plugin names');
-  }
-  if (m.configSchema !== undefined && (typeof m.configSchema !== 'object' || m.configSchema === null)) {
-    throw bad('manifest.configSchema must be a JSON Schema object');
-  }
-  if (m.checkFields !== undefined) {
-    if (!isRecord(m.checkFields)) throw bad('manifest.checkFields must be an object of JSON Schemas (field name → schema)');
-    const core = coreCheckFieldNames();
-    for (const [field, schema] of Object.entries(m.checkFields)) {
+  if (isRecord(m.checkFields)) {
+    for (const field of Object.keys(m.checkFields)) {
       if (!CHECK_FIELD_RE.test(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is not a snake_case field name`);
-      if (core.has(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is a core check-definition field`);
-      if (!isRecord(schema)) throw bad(`manifest.checkFields.${field} must be a JSON Schema object`);
     }
+  }
+  // The data fields' shape: contracts/schemas/plugin-manifest.schema.json.
+  const problems = validateAgainstSchema('plugin-manifest', m, ref.source);
+  if (problems.length > 0) {
+    throw bad(problems.map((p) => `manifest${(p.pointer ?? '').replaceAll('/', '.')}: ${p.message}`).join('; '));
+  }
+  // What a JSON Schema cannot say.
+  if (typeof m.register !== 'function') throw bad('manifest.register must be a function');
+  if (typeof m.kernel !== 'string' || !semver.validRange(m.kernel)) throw bad('manifest.kernel must be a semver range');
+  const core = coreCheckFieldNames();
+  for (const field of Object.keys(m.checkFields ?? {})) {
+    if (core.has(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is a core check-definition field`);
   }
   if (!semver.satisfies(KERNEL_API_VERSION, m.kernel)) {
     throw fail(

@@ -90,6 +90,14 @@ describe('plugin loader', () => {
     expect(e.message).toMatch(/plugin bad-shape: manifest.register must be a function/);
   });
 
+  it('checks the manifest against contracts/schemas/plugin-manifest.schema.json', async () => {
+    const e = await loadError([plugin('dup-deps', manifest('dup-deps', "dependencies: ['dep-a', 'dep-a'], description: 7,"))]);
+    expect(e.code).toBe(ErrorCode.PluginManifestInvalid);
+    expect(e.message).toContain('plugin dup-deps: ');
+    expect(e.message).toContain('manifest.dependencies: must NOT have duplicate items');
+    expect(e.message).toContain('manifest.description: must be string');
+  });
+
   it('rejects a plugin built for another kernel API', async () => {
     const e = await loadError([plugin('future', "export default { name: 'future', version: '1.0.0', kernel: '^2.0.0', register() {} };")]);
     expect(e.code).toBe(ErrorCode.PluginKernelMismatch);
