@@ -101,6 +101,12 @@ describe('the sextant CLI against a running agent', () => {
     expect(badPlugin.stderr).toContain('agent.json: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
   });
 
+  it('shuts down cleanly on SIGINT (Ctrl-C) with exit code 0', async () => {
+    agent.proc.kill('SIGINT');
+    expect(await agent.exited).toBe(0);
+    expect(agent.output()).toMatch(/caught signal SIGINT, shutting down[\s\S]*agent stopped/);
+  });
+
   it('prints its version and refuses an unknown agent flag like Go flag does', async () => {
     const v = await runCli(['version']);
     expect(v.code).toBe(0);
