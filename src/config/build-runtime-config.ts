@@ -70,6 +70,21 @@ const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /**
+ * Consul settings the schema accepts (so Consul configs load) but Sextant does not act on yet.
+ * Ignoring them silently would surprise: ACLs switched on would leave every request allowed, so
+ * that is refused; the others are warnings.
+ */
+function unsupportedSettings(c: UserConfig, problem: (m: string) => void, warn: (m: string) => void): void {
+  if (obj(c.acl).enabled === true) {
+    problem('acl.enabled = true: ACLs are not implemented by Sextant, which would allow every request; remove acl.enabled or set it to false');
+  }
+  if (str(c.encrypt) !== '') warn('encrypt: gossip encryption is not implemented by Sextant; the key is ignored');
+  if (num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0) warn('tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served');
+  if (list(c.watches).length > 0) warn('watches: Sextant does not run watches; their handlers are never called');
+  if (obj(c.connect).enabled === true) warn('connect.enabled = true: Connect (service mesh) is not implemented by Sextant');
+}
+
+/**
  * Turns the merged, per-file-validated user config into the frozen RuntimeConfig, applying the
  * whole-config rules Consul applies (data_dir required unless dev, bootstrap/bootstrap_expect
  * combinations, advertise detection). Returns the config and warnings, or the problems found.
@@ -153,6 +168,8 @@ export function buildRuntimeConfig(
   const maxQueryTimeMs = durationMs(str(c.max_query_time, '600s'));
   if (defaultQueryTimeMs <= 0) problem('default_query_time must be greater than zero');
   if (maxQueryTimeMs <= 0) problem('max_query_time must be greater than zero');
+
+  unsupportedSettings(c, problem, (w) => warnings.push(w));
 
   if (problems.length > 0) return { problems };
 

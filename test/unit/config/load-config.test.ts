@@ -343,6 +343,20 @@ describe('whole-config rules', () => {
     expect((await loadError({ dev: true, overrides: { bootstrap: false, bootstrap_expect: 3 } })).message).toBe("'bootstrap_expect > 0' not allowed in dev mode");
   });
 
+  it('refuses acl.enabled = true (nothing would be enforced) and warns about other settings it does not act on', async () => {
+    write('cfg/acl.json', { acl: { enabled: true, default_policy: 'deny' } });
+    expect((await loadError({ configPaths: ['cfg'], overrides: { data_dir: 'd' } })).message).toBe(
+      'acl.enabled = true: ACLs are not implemented by Sextant, which would allow every request; remove acl.enabled or set it to false',
+    );
+    write('cfg/acl.json', { acl: { enabled: false }, encrypt: 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=', ports: { https: 8501 }, watches: [{ type: 'key', key: 'k', args: ['/bin/true'] }] });
+    const { warnings } = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
+    expect(warnings).toEqual([
+      'encrypt: gossip encryption is not implemented by Sextant; the key is ignored',
+      'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served',
+      'watches: Sextant does not run watches; their handlers are never called',
+    ]);
+  });
+
   it('bootstrap_expect = 1 means bootstrap, with a warning; even counts warn', async () => {
     const a = await loadConfig({ flags: flags({ overrides: { data_dir: 'd', server: true, bootstrap_expect: 1 } }), hostname: 'h' });
     expect(a.config.bootstrap).toBe(true);
