@@ -23,6 +23,8 @@ export interface BuildContext {
   readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
   readonly sources: readonly string[];
+  /** The files that set each plugin_config.<name>, in load order. */
+  readonly pluginConfigSources?: Readonly<Record<string, readonly string[]>>;
   /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
   readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
@@ -226,6 +228,7 @@ export function buildRuntimeConfig(
     checks: structuredClone(list<Record<string, unknown>>(c.checks)),
     plugins,
     pluginConfig: structuredClone(obj(c.plugin_config)),
+    pluginConfigSources: structuredClone(ctx.pluginConfigSources ?? {}),
     adapters: { ...(obj(c.adapters) as Record<string, string>) },
     extra,
     sources: [...ctx.sources],

@@ -187,6 +187,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   if (flags.dev) merged = mergeUserConfig(merged, devDefaults());
   const plugins: PluginEntry[] = [];
   const sources: string[] = [];
+  const pluginConfigSources: Record<string, string[]> = {};
   for (const f of await selectFiles(flags.configPaths, flags.configFormat, warnings)) {
     if (f.problem) {
       problems.push(f.problem);
@@ -197,6 +198,9 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     sources.push(f.path);
     plugins.push(...pluginEntriesOf(frag, f.path));
     delete frag.plugins;
+    for (const name of Object.keys((frag.plugin_config as Record<string, unknown> | undefined) ?? {})) {
+      (pluginConfigSources[name] ??= []).push(f.path);
+    }
     merged = mergeUserConfig(merged, frag);
   }
   const overrideProblems = validateAgainstSchema('agent-config', flags.overrides, COMMAND_LINE_SOURCE, input.checkFields ? { checkFields: input.checkFields } : {});
@@ -208,6 +212,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     requireDataDir: !input.validateOnly,
     plugins,
     sources,
+    pluginConfigSources,
     networkInterfaces: input.networkInterfaces ?? osNetworkInterfaces,
   });
   if (built.problems) return { problems: built.problems, warnings };

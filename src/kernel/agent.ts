@@ -139,7 +139,7 @@ export class Agent {
     const services: KernelServices = container.cradle;
 
     // Plugins: first-party ones, then the config's, all through the same loader.
-    const plugins = await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig);
+    const plugins = await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig, config.pluginConfigSources);
     const checkFields = mergeCheckFields(plugins);
     // The kernel builds the state machine (the replicated catalog/KV state) and the catalog
     // resolver itself; plugins provide the other ports.

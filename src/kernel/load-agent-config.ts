@@ -21,7 +21,7 @@ export async function configCheckFields(flags: ConfigFlags): Promise<CheckFieldS
  * (and naming a loaded plugin). Throws the plugin loader's coded errors.
  */
 export async function checkPluginConfig(config: RuntimeConfig): Promise<void> {
-  await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig);
+  await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig, config.pluginConfigSources);
 }
 
 /**

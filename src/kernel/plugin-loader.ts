@@ -123,7 +123,10 @@ export async function importPluginManifest(ref: PluginRef): Promise<{ file: stri
   return { file, manifest: validateManifest(mod.default, ref) };
 }
 
-/** Validates plugin_config.<name> against the manifest's schema, applying defaults. */
+/**
+ * Validates plugin_config.<name> against the manifest's schema, applying defaults. Errors name
+ * `ref.source`: pass a ref whose source is the file(s) that set the config when known.
+ */
 export function validatePluginConfig(manifest: PluginManifest, raw: unknown, ref: PluginRef): unknown {
   const value = structuredClone(raw ?? {});
   if (!manifest.configSchema) {
@@ -174,9 +177,19 @@ export function orderByDependencies(plugins: LoadedPlugin[], refOf: (p: LoadedPl
 
 /**
  * Imports, validates and orders plugins. Fails fast: the first bad plugin throws a coded
- * SextantError whose message names the config file, the plugin and the reason.
+ * SextantError whose message names the config file, the plugin and the reason. A bad
+ * plugin_config.<name> is reported against the files that set it (`pluginConfigSources`, from
+ * RuntimeConfig) when known, else against the file that names the plugin.
  */
-export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Readonly<Record<string, unknown>>): Promise<LoadedPlugin[]> {
+export async function loadPlugins(
+  refs: readonly PluginRef[],
+  pluginConfig: Readonly<Record<string, unknown>>,
+  pluginConfigSources: Readonly<Record<string, readonly string[]>> = {},
+): Promise<LoadedPlugin[]> {
+  const configRef = (name: string, ref: PluginRef): PluginRef => {
+    const files = pluginConfigSources[name];
+    return files && files.length > 0 ? { ...ref, source: files.join(', ') } : ref;
+  };
   const loaded: LoadedPlugin[] = [];
   const refs2 = new Map<LoadedPlugin, PluginRef>();
   for (const ref of refs) {
@@ -185,7 +198,7 @@ export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Read
     if (dup) {
       throw fail(ErrorCode.PluginManifestInvalid, ref, manifest.name, `a plugin of this name is already loaded from ${dup.file}`);
     }
-    const cfg = validatePluginConfig(manifest, pluginConfig[manifest.name], ref);
+    const cfg = validatePluginConfig(manifest, pluginConfig[manifest.name], configRef(manifest.name, ref));
     const lp: LoadedPlugin = { manifest, file, source: ref.source, pluginConfig: cfg };
     refs2.set(lp, ref);
     loaded.push(lp);
@@ -193,7 +206,11 @@ export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Read
   const known = new Set(loaded.map((p) => p.manifest.name));
   for (const name of Object.keys(pluginConfig)) {
     if (!known.has(name)) {
-      throw new SextantError(ErrorCode.PluginConfigInvalid, `plugin_config.${name}: no plugin named "${name}" is loaded`);
+      const where = pluginConfigSources[name]?.join(', ');
+      throw new SextantError(ErrorCode.PluginConfigInvalid, `${where ? `${where}: ` : ''}plugin_config.${name}: no plugin named "${name}" is loaded`, {
+        ...(where ? { source: where } : {}),
+        plugin: name,
+      });
     }
   }
   return orderByDependencies(loaded, (p) => refs2.get(p)!);

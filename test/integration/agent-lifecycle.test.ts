@@ -58,7 +58,10 @@ describe('agent lifecycle', () => {
       (e: unknown) => e,
     );
     expect(isSextantError(err, ErrorCode.PluginConfigInvalid)).toBe(true);
-    expect((err as Error).message).toContain('agent.json: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
+    // Named: the files that set plugin_config.kv-change-counter (agent.json sets port 0, zz-bad.json the bad value).
+    expect((err as Error).message).toBe(
+      `${join(conf, 'agent.json')}, ${join(conf, 'zz-bad.json')}: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer`,
+    );
   });
 
   it("refuses a reload whose plugin_config fails the plugin's schema, keeping the running config", async () => {

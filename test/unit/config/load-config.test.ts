@@ -204,6 +204,14 @@ describe('files: order, merge, precedence', () => {
     expect(c.extra).not.toHaveProperty('datacenter');
   });
 
+  it('records which files set each plugin_config.<name>, in load order', async () => {
+    write('cfg/a.json', { plugin_config: { one: { x: 1 } } });
+    write('cfg/b.json', { plugin_config: { one: { y: 2 }, two: {} } });
+    const c = await loadRuntimeConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
+    expect(c.pluginConfig).toEqual({ one: { x: 1, y: 2 }, two: {} });
+    expect(c.pluginConfigSources).toEqual({ one: [join('cfg', 'a.json'), join('cfg', 'b.json')], two: [join('cfg', 'b.json')] });
+  });
+
   it('returns a deeply frozen config', async () => {
     write('cfg/a.json', { services: [{ name: 'web', tags: ['a'] }], plugin_config: { p: { list: [1] } } });
     const c = await loadRuntimeConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });

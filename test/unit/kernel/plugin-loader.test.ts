@@ -21,9 +21,9 @@ function plugin(name: string, body: string, source = join(dir, 'conf.d', 'agent.
 const manifest = (name: string, extra = ''): string =>
   `export default { name: '${name}', version: '1.0.0', kernel: '^1.0.0', ${extra} register() {} };\n`;
 
-async function loadError(refs: PluginRef[], cfg: Record<string, unknown> = {}): Promise<SextantError> {
+async function loadError(refs: PluginRef[], cfg: Record<string, unknown> = {}, cfgSources: Record<string, string[]> = {}): Promise<SextantError> {
   try {
-    await loadPlugins(refs, cfg);
+    await loadPlugins(refs, cfg, cfgSources);
   } catch (e) {
     expect(e).toBeInstanceOf(SextantError);
     return e as SextantError;
@@ -125,6 +125,14 @@ describe('plugin loader', () => {
     const e = await loadError([ref], { configured: { port: 'x' } });
     expect(e.code).toBe(ErrorCode.PluginConfigInvalid);
     expect(e.message).toContain('plugin_config.configured.port: must be integer');
+  });
+
+  it('names the files that set plugin_config.<name> when they are known', async () => {
+    const ref = plugin('sourced', manifest('sourced', "configSchema: { type: 'object', properties: { port: { type: 'integer' } } },"));
+    const e = await loadError([ref], { sourced: { port: 'x' } }, { sourced: ['conf.d/10-a.json', 'conf.d/20-b.json'] });
+    expect(e.message).toBe('conf.d/10-a.json, conf.d/20-b.json: plugin sourced: plugin_config.sourced.port: must be integer');
+    const stray = await loadError([ref], { typo: {} }, { typo: ['conf.d/30-c.json'] });
+    expect(stray.message).toBe('conf.d/30-c.json: plugin_config.typo: no plugin named "typo" is loaded');
   });
 
   it('refuses plugin_config for a plugin that is not loaded', async () => {
