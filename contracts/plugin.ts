@@ -79,7 +79,12 @@ export interface PluginContext {
   readonly config: RuntimeConfig;
   readonly hooks: AgentHooks;
   readonly logger: Logger;
-  /** Registers a provider of `port` under `id` (e.g. `sqlite` for logStore). An id is unique per port. */
+  /**
+   * Registers a provider of `port` under `id` (e.g. `sqlite` for logStore). An id is unique per
+   * port. The agent takes transport, logStore, checkRunner and apiSurface providers from plugins;
+   * offering another port throws PLUGIN_REGISTER_FAILED (the kernel supplies stateMachine and
+   * resolver itself).
+   */
   provide<P extends PortName>(port: P, id: string, factory: ProviderFactory<P>): void;
 }
 

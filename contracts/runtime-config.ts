@@ -77,6 +77,8 @@ export interface RuntimeConfig {
   readonly plugins: readonly Readonly<{ spec: string; baseDir: string; source: string }>[];
   /** plugin_config.<name>: each plugin's own config, validated against its schema at load. */
   readonly pluginConfig: Readonly<Record<string, unknown>>;
+  /** The files that set plugin_config.<name>, in load order (for errors that name the file). */
+  readonly pluginConfigSources?: Readonly<Record<string, readonly string[]>>;
   /** adapters.<port>: the provider id chosen for a single-slot port, e.g. { log_store: 'sqlite' }. */
   readonly adapters: Readonly<Record<string, string>>;
   /** Sub-trees of the user config that no kernel field covers but a plugin may read (e.g. dns_config). */

@@ -11,6 +11,7 @@ import { dnsSettingsFrom, type DnsSettings } from './dns-settings.js';
 import { FastShuffle } from './fast-shuffle.js';
 import { RecursorClient } from './recursor-client.js';
 import { TcpDnsConnection } from './tcp-connection.js';
+import { listenHosts } from '../../src/config/listen-hosts.js';
 
 /** RFC 7766 asks for at least a few seconds; Consul (miekg/dns) uses 8 s. */
 export const DEFAULT_TCP_IDLE_MS = 8_000;
@@ -206,9 +207,7 @@ export class DnsSurface implements ApiSurface {
 
 /** `addresses.dns` (space-separated) when set, else the client addresses. */
 export function dnsHosts(config: RuntimeConfig): string[] {
-  const addresses = config.extra.addresses as { dns?: unknown } | undefined;
-  const own = typeof addresses?.dns === 'string' ? addresses.dns.split(/\s+/).filter((s) => s !== '') : [];
-  return own.length > 0 ? own : [...config.clientAddrs];
+  return listenHosts(config, 'dns');
 }
 
 function listenFailed(proto: string, host: string, port: number, e: NodeJS.ErrnoException): SextantError {

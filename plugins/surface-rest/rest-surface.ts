@@ -12,6 +12,7 @@ import type { HttpMethod } from './routes.js';
 import { RouteTable } from './route-table.js';
 import type { RequestScope, RestSurfaceDeps } from './request-scope.js';
 import { sendEmpty, sendText } from './respond.js';
+import { listenHosts } from '../../src/config/listen-hosts.js';
 
 /**
  * Node's requestTimeout bounds how long *receiving* a request (headers + body) may take, not how
@@ -29,8 +30,8 @@ const NOT_FOUND_BODY = '404 page not found\n';
 
 /**
  * The REST ApiSurface: Consul's HTTP API (KV, status, agent) on koa 3, routed by a RouteTable
- * (paths compiled by @koa/router 15). Listens on every `config.clientAddrs` at
- * `config.ports.http` (0: ephemeral, -1: disabled). Errors are plain text with the status from
+ * (paths compiled by @koa/router 15). Listens on `addresses.http` if set, else every
+ * `client_addr` address, at `config.ports.http` (0: ephemeral, -1: disabled). Errors are plain text with the status from
  * error-status.ts; blocking reads get the connection's AbortSignal, which fires when the client
  * goes away or the surface stops.
  *
@@ -74,7 +75,7 @@ export class RestSurface implements ApiSurface {
       handle(req, res).then(settle, settle);
     };
     try {
-      for (const host of this.deps.config.clientAddrs) {
+      for (const host of listenHosts(this.deps.config, 'http')) {
         const server = createServer(onRequest);
         server.requestTimeout = REQUEST_TIMEOUT_MS;
         server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

@@ -40,6 +40,7 @@ const SPECS: readonly FlagSpec[] = [
   { name: 'dns-port', kind: 'int', usage: 'DNS port to use.' },
   { name: 'server-port', kind: 'int', usage: 'Sets the server port to listen on.' },
   { name: 'serf-lan-port', kind: 'int', usage: 'Sets the Serf LAN port to listen on.' },
+  { name: 'serf-wan-port', kind: 'int', usage: 'Sets the Serf WAN port to listen on.' },
   { name: 'log-level', kind: 'string', usage: 'Log level of the agent.' },
   { name: 'log-json', kind: 'bool', usage: 'Output logs in JSON format.' },
   { name: 'ui', kind: 'bool', usage: 'Enables the built-in static web UI server.' },
@@ -104,6 +105,7 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags {
     ['dns-port', 'dns'],
     ['server-port', 'server'],
     ['serf-lan-port', 'serf_lan'],
+    ['serf-wan-port', 'serf_wan'],
   ] as const) {
     if (p.set.has(flag)) ports[key] = v[flag];
   }

@@ -26,6 +26,8 @@ export interface BuildContext {
   /** Where each merged `services` / `checks` entry was defined (see RuntimeConfig.serviceOrigins). */
   readonly serviceOrigins?: readonly ConfigOrigin[];
   readonly checkOrigins?: readonly ConfigOrigin[];
+  /** The files that set each plugin_config.<name>, in load order. */
+  readonly pluginConfigSources?: Readonly<Record<string, readonly string[]>>;
   /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
   readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
@@ -72,6 +74,21 @@ const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
 const bool = (v: unknown): boolean => v === true;
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/**
+ * Consul settings the schema accepts (so Consul configs load) but Sextant does not act on yet.
+ * Ignoring them silently would surprise: ACLs switched on would leave every request allowed, so
+ * that is refused; the others are warnings.
+ */
+function unsupportedSettings(c: UserConfig, problem: (m: string) => void, warn: (m: string) => void): void {
+  if (obj(c.acl).enabled === true) {
+    problem('acl.enabled = true: ACLs are not implemented by Sextant, which would allow every request; remove acl.enabled or set it to false');
+  }
+  if (str(c.encrypt) !== '') warn('encrypt: gossip encryption is not implemented by Sextant; the key is ignored');
+  if (num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0) warn('tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served');
+  if (list(c.watches).length > 0) warn('watches: Sextant does not run watches; their handlers are never called');
+  if (obj(c.connect).enabled === true) warn('connect.enabled = true: Connect (service mesh) is not implemented by Sextant');
+}
 
 /**
  * Turns the merged, per-file-validated user config into the frozen RuntimeConfig, applying the
@@ -160,6 +177,8 @@ export function buildRuntimeConfig(
   const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
   if (sessionTtlMinMs < 0) problem('session_ttl_min must not be negative');
 
+  unsupportedSettings(c, problem, (w) => warnings.push(w));
+
   if (problems.length > 0) return { problems };
 
   const plugins = ctx.plugins.map((p) => ({ ...p }));
@@ -221,6 +240,7 @@ export function buildRuntimeConfig(
     ...(ctx.checkOrigins ? { checkOrigins: ctx.checkOrigins.map((o) => ({ ...o })) } : {}),
     plugins,
     pluginConfig: structuredClone(obj(c.plugin_config)),
+    pluginConfigSources: structuredClone(ctx.pluginConfigSources ?? {}),
     adapters: { ...(obj(c.adapters) as Record<string, string>) },
     extra,
     sources: [...ctx.sources],

@@ -202,6 +202,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   const sources: string[] = [];
   const serviceOrigins: ConfigOrigin[] = [];
   const checkOrigins: ConfigOrigin[] = [];
+  const pluginConfigSources: Record<string, string[]> = {};
   for (const f of await selectFiles(flags.configPaths, flags.configFormat, warnings)) {
     if (f.problem) {
       problems.push(f.problem);
@@ -216,6 +217,9 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     sources.push(f.path);
     plugins.push(...pluginEntriesOf(frag, f.path));
     delete frag.plugins;
+    for (const name of Object.keys((frag.plugin_config as Record<string, unknown> | undefined) ?? {})) {
+      (pluginConfigSources[name] ??= []).push(f.path);
+    }
     merged = mergeUserConfig(merged, frag);
   }
   const overrideProblems = validateAgainstSchema('agent-config', flags.overrides, COMMAND_LINE_SOURCE, input.checkFields ? { checkFields: input.checkFields } : {});
@@ -229,6 +233,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     sources,
     serviceOrigins,
     checkOrigins,
+    pluginConfigSources,
     networkInterfaces: input.networkInterfaces ?? osNetworkInterfaces,
   });
   if (built.problems) return { problems: built.problems, warnings };

@@ -141,9 +141,11 @@ export class Agent {
     const services: KernelServices = container.cradle;
 
     // Plugins: first-party ones, then the config's, all through the same loader.
-    const plugins = await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig);
+    const plugins = await loadPlugins(agentPluginRefs(config.plugins), config.pluginConfig, config.pluginConfigSources);
     const checkFields = mergeCheckFields(plugins);
-    const registry = new ProviderRegistry();
+    // The kernel builds the state machine (the replicated catalog/KV state) and the catalog
+    // resolver itself; plugins provide the other ports.
+    const registry = new ProviderRegistry(['transport', 'logStore', 'checkRunner', 'apiSurface']);
     for (const p of plugins) {
       const ctx: PluginContext = {
         name: p.manifest.name,
@@ -151,7 +153,14 @@ export class Agent {
         config,
         hooks: this.hooks,
         logger: log.child(p.manifest.name),
-        provide: (port, id, factory) => registry.add({ port, id, plugin: p.manifest.name, factory }),
+        provide: (port, id, factory) => {
+          try {
+            registry.add({ port, id, plugin: p.manifest.name, factory });
+          } catch (e) {
+            if (!isSextantError(e)) throw e;
+            throw new SextantError(e.code, `${p.source}: ${e.message}`, e.details, { cause: e });
+          }
+        },
       };
       try {
         await p.manifest.register(ctx);

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import AjvModule from 'ajv';
@@ -7,7 +6,9 @@ import semver from 'semver';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { KERNEL_API_VERSION } from '../../contracts/plugin.js';
 import type { PluginManifest } from '../../contracts/plugin.js';
-import { coreCheckFieldNames } from '../config/config-schema.js';
+import { coreCheckFieldNames, validateAgainstSchema } from '../config/config-schema.js';
+import { packageRoot } from './package-root.js';
+import { PackageResolveError, resolvePackageImport } from './resolve-package.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -29,7 +30,6 @@ export interface LoadedPlugin {
   pluginConfig: unknown;
 }
 
-const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 /** A check-definition field a plugin may add: snake_case, starting with a letter. */
 const CHECK_FIELD_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
@@ -41,7 +41,10 @@ function fail(code: SextantError['code'], ref: PluginRef, plugin: string, reason
   return new SextantError(code, `${ref.source}: plugin ${plugin}: ${reason}`, { source: ref.source, plugin });
 }
 
-/** Resolves a plugin spec to a module file: a path (file or folder with package.json/index) or a package name. */
+/**
+ * Resolves a plugin spec to a module file: a path (file or folder with package.json/index),
+ * relative to the naming config file, or a package name (see resolvePackageImport).
+ */
 export function resolvePluginFile(ref: PluginRef): string {
   const isPath = ref.spec.startsWith('.') || isAbsolute(ref.spec);
   if (isPath) {
@@ -56,11 +59,16 @@ export function resolvePluginFile(ref: PluginRef): string {
     for (const f of ['index.js', 'index.mjs', 'index.ts']) if (existsSync(join(p, f))) return join(p, f);
     throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `directory ${p} has no package.json main or index.js`);
   }
+  // A package name: from the config file's directory upwards, then from Sextant's own
+  // installation (plugins installed next to it), resolved as an ES import would resolve it.
   try {
-    return createRequire(join(ref.baseDir, 'noop.js')).resolve(ref.spec);
-  } catch {
-    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot find package "${ref.spec}" from ${ref.baseDir}`);
+    const file = resolvePackageImport(ref.spec, ref.baseDir) ?? resolvePackageImport(ref.spec, packageRoot());
+    if (file !== undefined) return file;
+  } catch (e) {
+    if (!(e instanceof PackageResolveError)) throw e;
+    throw fail(ErrorCode.PluginNotFound, ref, ref.spec, e.message);
   }
+  throw fail(ErrorCode.PluginNotFound, ref, ref.spec, `cannot find package "${ref.spec}" from ${ref.baseDir}`);
 }
 
 /** Checks the manifest's shape and kernel range; returns it typed. */
@@ -69,24 +77,25 @@ export function validateManifest(value: unknown, ref: PluginRef): PluginManifest
   const label = typeof m?.name === 'string' ? m.name : ref.spec;
   const bad = (reason: string): SextantError => fail(ErrorCode.PluginManifestInvalid, ref, label, reason);
   if (!m || typeof m !== 'object') throw bad('the module has no default export (expected a plugin manifest object)');
-  if (typeof m.name !== 'string' || !NAME_RE.test(m.name)) throw bad('manifest.name must be a kebab-case string');
+  // Friendlier texts than the schema's patterns for the fields every author gets wrong first.
+  if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(m.name)) throw bad('manifest.name must be a kebab-case string');
   if (typeof m.version !== 'string' || !semver.valid(m.version)) throw bad('manifest.version must be a semver version');
-  if (typeof m.kernel !== 'string' || !semver.validRange(m.kernel)) throw bad('manifest.kernel must be a semver range');
-  if (typeof m.register !== 'function') throw bad('manifest.register must be a function');
-  if (m.dependencies !== undefined && (!Array.isArray(m.dependencies) || m.dependencies.some((d) => typeof d !== 'string'))) {
-    throw bad('manifest.dependencies must be an array of plugin names');
-  }
-  if (m.configSchema !== undefined && (typeof m.configSchema !== 'object' || m.configSchema === null)) {
-    throw bad('manifest.configSchema must be a JSON Schema object');
-  }
-  if (m.checkFields !== undefined) {
-    if (!isRecord(m.checkFields)) throw bad('manifest.checkFields must be an object of JSON Schemas (field name → schema)');
-    const core = coreCheckFieldNames();
-    for (const [field, schema] of Object.entries(m.checkFields)) {
+  if (isRecord(m.checkFields)) {
+    for (const field of Object.keys(m.checkFields)) {
       if (!CHECK_FIELD_RE.test(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is not a snake_case field name`);
-      if (core.has(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is a core check-definition field`);
-      if (!isRecord(schema)) throw bad(`manifest.checkFields.${field} must be a JSON Schema object`);
     }
+  }
+  // The data fields' shape: contracts/schemas/plugin-manifest.schema.json.
+  const problems = validateAgainstSchema('plugin-manifest', m, ref.source);
+  if (problems.length > 0) {
+    throw bad(problems.map((p) => `manifest${(p.pointer ?? '').replaceAll('/', '.')}: ${p.message}`).join('; '));
+  }
+  // What a JSON Schema cannot say.
+  if (typeof m.register !== 'function') throw bad('manifest.register must be a function');
+  if (typeof m.kernel !== 'string' || !semver.validRange(m.kernel)) throw bad('manifest.kernel must be a semver range');
+  const core = coreCheckFieldNames();
+  for (const field of Object.keys(m.checkFields ?? {})) {
+    if (core.has(field)) throw bad(`manifest.checkFields: ${JSON.stringify(field)} is a core check-definition field`);
   }
   if (!semver.satisfies(KERNEL_API_VERSION, m.kernel)) {
     throw fail(
@@ -114,7 +123,10 @@ export async function importPluginManifest(ref: PluginRef): Promise<{ file: stri
   return { file, manifest: validateManifest(mod.default, ref) };
 }
 
-/** Validates plugin_config.<name> against the manifest's schema, applying defaults. */
+/**
+ * Validates plugin_config.<name> against the manifest's schema, applying defaults. Errors name
+ * `ref.source`: pass a ref whose source is the file(s) that set the config when known.
+ */
 export function validatePluginConfig(manifest: PluginManifest, raw: unknown, ref: PluginRef): unknown {
   const value = structuredClone(raw ?? {});
   if (!manifest.configSchema) {
@@ -165,9 +177,19 @@ export function orderByDependencies(plugins: LoadedPlugin[], refOf: (p: LoadedPl
 
 /**
  * Imports, validates and orders plugins. Fails fast: the first bad plugin throws a coded
- * SextantError whose message names the config file, the plugin and the reason.
+ * SextantError whose message names the config file, the plugin and the reason. A bad
+ * plugin_config.<name> is reported against the files that set it (`pluginConfigSources`, from
+ * RuntimeConfig) when known, else against the file that names the plugin.
  */
-export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Readonly<Record<string, unknown>>): Promise<LoadedPlugin[]> {
+export async function loadPlugins(
+  refs: readonly PluginRef[],
+  pluginConfig: Readonly<Record<string, unknown>>,
+  pluginConfigSources: Readonly<Record<string, readonly string[]>> = {},
+): Promise<LoadedPlugin[]> {
+  const configRef = (name: string, ref: PluginRef): PluginRef => {
+    const files = pluginConfigSources[name];
+    return files && files.length > 0 ? { ...ref, source: files.join(', ') } : ref;
+  };
   const loaded: LoadedPlugin[] = [];
   const refs2 = new Map<LoadedPlugin, PluginRef>();
   for (const ref of refs) {
@@ -176,7 +198,7 @@ export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Read
     if (dup) {
       throw fail(ErrorCode.PluginManifestInvalid, ref, manifest.name, `a plugin of this name is already loaded from ${dup.file}`);
     }
-    const cfg = validatePluginConfig(manifest, pluginConfig[manifest.name], ref);
+    const cfg = validatePluginConfig(manifest, pluginConfig[manifest.name], configRef(manifest.name, ref));
     const lp: LoadedPlugin = { manifest, file, source: ref.source, pluginConfig: cfg };
     refs2.set(lp, ref);
     loaded.push(lp);
@@ -184,7 +206,11 @@ export async function loadPlugins(refs: readonly PluginRef[], pluginConfig: Read
   const known = new Set(loaded.map((p) => p.manifest.name));
   for (const name of Object.keys(pluginConfig)) {
     if (!known.has(name)) {
-      throw new SextantError(ErrorCode.PluginConfigInvalid, `plugin_config.${name}: no plugin named "${name}" is loaded`);
+      const where = pluginConfigSources[name]?.join(', ');
+      throw new SextantError(ErrorCode.PluginConfigInvalid, `${where ? `${where}: ` : ''}plugin_config.${name}: no plugin named "${name}" is loaded`, {
+        ...(where ? { source: where } : {}),
+        plugin: name,
+      });
     }
   }
   return orderByDependencies(loaded, (p) => refs2.get(p)!);

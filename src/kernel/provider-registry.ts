@@ -18,8 +18,23 @@ export interface Provider<P extends PortName = PortName> {
 export class ProviderRegistry {
   private readonly byPort = new Map<PortName, Provider[]>();
 
-  /** Adds a provider; an id already taken for the port is an ADAPTER_DUPLICATE error. */
+  /**
+   * `pluggable`: the ports this agent takes from plugins (default: all six). A provider of any
+   * other port would never be used, so offering one is an error rather than silently ignored.
+   */
+  constructor(private readonly pluggable: readonly PortName[] = Object.keys(ADAPTER_KEYS) as PortName[]) {}
+
+  /**
+   * Adds a provider. An id already taken for the port is an ADAPTER_DUPLICATE error; a port this
+   * agent does not take from plugins (or no port at all) is PLUGIN_REGISTER_FAILED.
+   */
   add<P extends PortName>(provider: Provider<P>): void {
+    if (!this.pluggable.includes(provider.port)) {
+      throw new SextantError(
+        ErrorCode.PluginRegisterFailed,
+        `plugin ${provider.plugin}: cannot provide ${JSON.stringify(provider.port)}: plugins can provide ${this.pluggable.join(', ')}`,
+      );
+    }
     const list = this.byPort.get(provider.port) ?? [];
     const clash = list.find((p) => p.id === provider.id);
     if (clash) {

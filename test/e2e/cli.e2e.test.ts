@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startAgent } from '../support/agent-process.js';
+import { REPO_ROOT, runCli, startAgent } from '../support/agent-process.js';
 import type { AgentProcess } from '../support/agent-process.js';
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -89,6 +89,22 @@ describe('the sextant CLI against a running agent', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('a.json: /ports/http: must be integer');
     expect(bad.stderr).toContain('no_such_key');
+    // What the agent would refuse at start is refused here too: plugin_config against the plugin's schema.
+    const pluginDir = join(dir, 'plugin.d');
+    mkdirSync(pluginDir);
+    writeFileSync(
+      join(pluginDir, 'agent.json'),
+      JSON.stringify({ data_dir: join(dir, 'data'), plugins: [join(REPO_ROOT, 'examples', 'plugins', 'kv-change-counter')], plugin_config: { 'kv-change-counter': { port: 'eighty' } } }),
+    );
+    const badPlugin = await runCli(['validate', pluginDir]);
+    expect(badPlugin.code).toBe(1);
+    expect(badPlugin.stderr).toContain('agent.json: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
+  });
+
+  it('shuts down cleanly on SIGINT (Ctrl-C) with exit code 0', async () => {
+    agent.proc.kill('SIGINT');
+    expect(await agent.exited).toBe(0);
+    expect(agent.output()).toMatch(/caught signal SIGINT, shutting down[\s\S]*agent stopped/);
   });
 
   it('prints its version and refuses an unknown agent flag like Go flag does', async () => {
@@ -98,5 +114,10 @@ describe('the sextant CLI against a running agent', () => {
     const bad = await runCli(['agent', '-no-such-flag']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('flag provided but not defined: -no-such-flag');
+    // A stray word ends Go flag parsing; the flags after it must not be dropped silently. (The
+    // missing config file makes a regression fail fast instead of starting an agent.)
+    const extra = await runCli(['agent', '-dev', '-config-file', join(dir, 'absent.json'), 'extra', '-http-port', '0']);
+    expect(extra.code).toBe(1);
+    expect(extra.stderr.trim()).toBe('==> Unexpected extra arguments: [extra -http-port 0]');
   });
 });

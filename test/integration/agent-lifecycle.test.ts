@@ -61,7 +61,23 @@ describe('agent lifecycle', () => {
       (e: unknown) => e,
     );
     expect(isSextantError(err, ErrorCode.PluginConfigInvalid)).toBe(true);
-    expect((err as Error).message).toContain('agent.json: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
+    // Named: the files that set plugin_config.kv-change-counter (agent.json sets port 0, zz-bad.json the bad value).
+    expect((err as Error).message).toBe(
+      `${join(conf, 'agent.json')}, ${join(conf, 'zz-bad.json')}: plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer`,
+    );
+  });
+
+  it("refuses a reload whose plugin_config fails the plugin's schema, keeping the running config", async () => {
+    const dir = tempDir();
+    cpSync(join(REPO_ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
+    const conf = join(dir, 'examples', 'third-party-plugin');
+    const { agent, http, logs } = await start(['-dev', '-config-dir', conf]);
+    writeFileSync(join(conf, 'zz-bad.json'), JSON.stringify({ plugin_config: { 'kv-change-counter': { port: 'eighty' } } }));
+    const refused = await fetch(`${http}/v1/agent/reload`, { method: 'PUT' });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toContain('plugin kv-change-counter: plugin_config.kv-change-counter.port: must be integer');
+    expect(agent.config.pluginConfig).toEqual({ 'kv-change-counter': { port: 0 } });
+    expect(logs.some((l) => l.includes('reload refused'))).toBe(true);
   });
 
   it('reports live agent and raft counters in /v1/agent/self Stats (what `consul info` prints)', async () => {

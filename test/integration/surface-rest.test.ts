@@ -446,6 +446,17 @@ describe('REST surface: listeners', () => {
     await s.surface.stop();
   });
 
+  it('binds addresses.http when set, instead of client_addr (as Consul does)', async () => {
+    const s = await startSurface({ clientAddrs: ['127.0.0.1'], extra: { addresses: { http: '127.0.0.3 127.0.0.2' } } });
+    try {
+      expect(s.surface.addresses().map((a) => a.slice(0, a.lastIndexOf(':')))).toEqual(['127.0.0.3', '127.0.0.2']);
+      const port = s.surface.addresses()[0]!.split(':')[1];
+      expect((await fetch(`http://127.0.0.3:${port}/v1/status/leader`)).status).toBe(200);
+    } finally {
+      await s.surface.stop();
+    }
+  });
+
   it('rejects with the address when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

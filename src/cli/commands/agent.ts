@@ -28,6 +28,12 @@ export const agentCommand: Command = {
       println(io.stdout, this.help());
       return 0;
     }
+    // Go's flag parsing stops at the first non-flag, so `agent -dev extra -http-port 1` would
+    // silently drop every later flag (and bind default ports): refuse it, as Consul does.
+    if (flags.args.length > 0) {
+      println(io.stderr, `==> Unexpected extra arguments: [${flags.args.join(' ')}]`);
+      return 1;
+    }
     // Signal handlers go in before the agent starts, so a signal that arrives while it is
     // starting (or right after the banner) is handled, never the default "terminate" action.
     let agent: Agent | undefined;

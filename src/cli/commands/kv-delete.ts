@@ -50,7 +50,8 @@ export const kvDeleteCommand: Command = defineHttpCommand({
       return 1;
     }
     if (cas && modifyIndex === 0n) {
-      err('Must specify -modify-index with -cas!');
+      // Consul's text, doubled "than" included (command/kv/del/kv_delete.go).
+      err('Cannot delete a key that does not exist. Provide a -modify-index greater than than 0.');
       return 1;
     }
     if (modifyIndex !== 0n && !cas) {

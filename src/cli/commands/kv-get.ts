@@ -5,18 +5,19 @@ import type { KvPair } from './kv-api.js';
 
 /**
  * Consul's tabwriter layout for `-detailed` (minwidth 0, padding 6): labels padded to the longest
- * label plus six spaces; no newline after the value (the caller's println adds it).
+ * label plus six spaces; no newline after the value (the caller's println adds it). No session
+ * shows as `-`; `keysOnly` (`-keys -recurse -detailed`) leaves the Value row out.
  */
-export function prettyKvPair(p: KvPair, base64: boolean): string {
+export function prettyKvPair(p: KvPair, base64: boolean, keysOnly = false): string {
   const rows: [string, string][] = [
     ['CreateIndex', String(p.createIndex)],
     ['Flags', p.flags.toString()],
     ['Key', p.key],
     ['LockIndex', String(p.lockIndex)],
     ['ModifyIndex', String(p.modifyIndex)],
-    ['Session', p.session],
-    ['Value', base64 ? p.value.toString('base64') : p.value.toString('utf8')],
+    ['Session', p.session === '' ? '-' : p.session],
   ];
+  if (!keysOnly) rows.push(['Value', base64 ? p.value.toString('base64') : p.value.toString('utf8')]);
   const width = Math.max(...rows.map(([l]) => l.length)) + 6;
   return rows.map(([l, v]) => l.padEnd(width) + v).join('\n');
 }
@@ -40,7 +41,8 @@ export const kvGetCommand: Command = defineHttpCommand({
 
       $ sextant kv get -recurse foo
 
-  To list only the key names, specify -keys (with -separator to group "folders").`,
+  To list only the key names, specify -keys (with -separator to group "folders";
+  add -recurse for every key under the prefix).`,
   flags: [
     { name: 'base64', kind: 'bool', usage: 'Base64 encode the value. The default value is false.' },
     {
@@ -82,6 +84,19 @@ export const kvGetCommand: Command = defineHttpCommand({
       return 1;
     }
     try {
+      if (keysOnly && recurse) {
+        // Every key under the prefix, whole (no separator grouping), as Consul's -keys -recurse.
+        const pairs = await kvList(client, key);
+        pairs.forEach((p, i) => {
+          if (detailed) {
+            out(prettyKvPair(p, false, true));
+            if (i < pairs.length - 1) out('');
+          } else {
+            out(p.key);
+          }
+        });
+        return 0;
+      }
       if (keysOnly) {
         for (const k of await kvKeys(client, key, flags.values['separator'] as string)) out(k);
         return 0;

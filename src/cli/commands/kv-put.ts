@@ -30,7 +30,10 @@ export const kvPutCommand: Command = defineHttpCommand({
   appropriate -modify-index flag corresponding to the key you want to perform
   the CAS operation on:
 
-      $ sextant kv put -cas -modify-index=844 config/redis/maxconns 5`,
+      $ sextant kv put -cas -modify-index=844 config/redis/maxconns 5
+
+  With -modify-index=0 (the default) the key is written only if it does not
+  exist yet.`,
   flags: [
     { name: 'acquire', kind: 'bool', usage: 'Obtain a lock on the key. If the key does not exist, this operation will create the key and obtain the lock. The session must already exist and be specified via the -session flag. The default value is false.' },
     { name: 'base64', kind: 'bool', usage: 'Treat the data as base 64 encoded. The default value is false.' },
@@ -85,11 +88,9 @@ export const kvPutCommand: Command = defineHttpCommand({
       err('Error! Missing -session (required with -acquire and -release)');
       return 1;
     }
+    // -cas with -modify-index 0 (or none) writes only if the key does not exist yet, as
+    // ?cas=0 does over HTTP (Consul 1.9+; hashicorp/consul#8330).
     const cas = v['cas'] === true;
-    if (cas && modifyIndex === 0n) {
-      err('Must specify -modify-index with -cas!');
-      return 1;
-    }
     const flagsQuery = flagsValue === 0n ? undefined : flagsValue;
     if (cas) {
       let ok: boolean;
@@ -97,6 +98,10 @@ export const kvPutCommand: Command = defineHttpCommand({
         ok = await kvPut(client, key, data, { flags: flagsQuery, cas: modifyIndex });
       } catch (e) {
         err(`Error! Did not write to ${key}: ${(e as Error).message}`);
+        return 1;
+      }
+      if (!ok && modifyIndex === 0n) {
+        err(`Error! Did not write to ${key}: CAS performed with index=0 and key already exists.`);
         return 1;
       }
       if (!ok) {

@@ -2,7 +2,7 @@ import type { Command, CommandIo } from '../command.js';
 import { println } from '../command.js';
 import { FlagSet } from '../flag-parser.js';
 import { validateConfigDirs, validateFlags } from '../../config/load-config.js';
-import { configCheckFields } from '../../kernel/load-agent-config.js';
+import { checkPluginConfig, configCheckFields } from '../../kernel/load-agent-config.js';
 import { isSextantError } from '../../../contracts/errors.js';
 import { formatConfigProblem } from '../../config/config-problem.js';
 
@@ -14,7 +14,8 @@ const flagSet = (): FlagSet =>
 
 /**
  * `sextant validate <path>…`: checks config files and directories without starting anything
- * (the plugins they name are imported, not registered, to learn their check kinds' fields).
+ * (the plugins they name are imported, not registered, to learn their check kinds' fields and
+ * to check plugin_config against their schemas).
  */
 export const validateCommand: Command = {
   name: 'validate',
@@ -52,6 +53,15 @@ export const validateCommand: Command = {
     if (!result.ok) {
       println(io.stderr, 'Config validation failed:');
       for (const p of result.problems) println(io.stderr, formatConfigProblem(p));
+      return 1;
+    }
+    // What the agent would refuse at start: plugin_config against each plugin's schema, etc.
+    try {
+      await checkPluginConfig(result.config);
+    } catch (e) {
+      if (!isSextantError(e)) throw e;
+      println(io.stderr, 'Config validation failed:');
+      println(io.stderr, e.message);
       return 1;
     }
     if (!parsed.values['quiet']) println(io.stdout, 'Configuration is valid!');

@@ -76,7 +76,11 @@ describe('kv put / kv get', () => {
       stderr: 'Error! Did not write to k: CAS failed\n',
     });
     expect(await run(kvPutCommand, ['-cas', `-modify-index=${idx}`, 'k', 'v2'])).toMatchObject({ code: 0, stdout: 'Success! Data written to: k\n' });
-    expect(await run(kvPutCommand, ['-cas', 'k', 'v3'])).toMatchObject({ code: 1, stderr: 'Must specify -modify-index with -cas!\n' });
+    expect(await run(kvPutCommand, ['-cas', 'k', 'v3'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error! Did not write to k: CAS performed with index=0 and key already exists.\n',
+    });
     const detailed = await run(kvGetCommand, ['-detailed', 'k']);
     expect(detailed.stdout).toBe(
       [
@@ -85,10 +89,21 @@ describe('kv put / kv get', () => {
         'Key              k',
         'LockIndex        0',
         `ModifyIndex      ${h.kv.entries.get('k')!.modifyIndex}`,
-        'Session          ',
+        'Session          -',
         'Value            v2',
       ].join('\n') + '\n',
     );
+  });
+
+  it('-cas with -modify-index 0 (or none) creates a key only if it does not exist, as ?cas=0 does', async () => {
+    expect(await run(kvPutCommand, ['-cas', 'fresh', 'one'])).toEqual({ code: 0, stdout: 'Success! Data written to: fresh\n', stderr: '' });
+    expect(await run(kvPutCommand, ['-cas', '-modify-index=0', 'fresh', 'two'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error! Did not write to fresh: CAS performed with index=0 and key already exists.\n',
+    });
+    expect(Buffer.from(h.kv.entries.get('fresh')!.value).toString()).toBe('one');
+    expect(await run(kvPutCommand, ['-cas', '-modify-index=0', 'other', 'x'])).toMatchObject({ code: 0, stdout: 'Success! Data written to: other\n' });
   });
 
   it('lists with -recurse (key:value) and -keys (with the default / separator)', async () => {
@@ -97,6 +112,19 @@ describe('kv put / kv get', () => {
     expect((await run(kvGetCommand, ['-keys', 'web/'])).stdout).toBe('web/a\nweb/b\nweb/sub/\n');
     expect((await run(kvGetCommand, ['-keys', '-separator=', 'web/'])).stdout).toBe('web/a\nweb/b\nweb/sub/c\n');
     expect((await run(kvGetCommand, ['-recurse', '-base64', 'web/a'])).stdout).toBe(`web/a:${Buffer.from('v-web/a').toString('base64')}\n`);
+    // -keys -recurse: every key, whole; with -detailed the metadata without the Value row.
+    expect((await run(kvGetCommand, ['-keys', '-recurse', 'web/'])).stdout).toBe('web/a\nweb/b\nweb/sub/c\n');
+    const meta = (await run(kvGetCommand, ['-keys', '-recurse', '-detailed', 'web/s'])).stdout;
+    expect(meta).toBe(
+      [
+        `CreateIndex      ${h.kv.entries.get('web/sub/c')!.createIndex}`,
+        'Flags            0',
+        'Key              web/sub/c',
+        'LockIndex        0',
+        `ModifyIndex      ${h.kv.entries.get('web/sub/c')!.modifyIndex}`,
+        'Session          -',
+      ].join('\n') + '\n',
+    );
   });
 
   it('reports flag errors with the help, and a server error as Consul does', async () => {
@@ -138,6 +166,14 @@ describe('kv delete', () => {
       stderr: 'Cannot specify both -cas and -recurse!\n',
     });
     expect(await run(kvDeleteCommand, [])).toMatchObject({ code: 1, stderr: 'Error! Missing KEY argument\n' });
+    await run(kvPutCommand, ['kept', 'v']);
+    expect(await run(kvDeleteCommand, ['-cas', 'kept'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Cannot delete a key that does not exist. Provide a -modify-index greater than than 0.\n',
+    });
+    expect(await run(kvDeleteCommand, ['-modify-index=4', 'kept'])).toMatchObject({ code: 1, stderr: 'Cannot specify -modify-index without -cas!\n' });
+    expect(h.kv.entries.has('kept')).toBe(true);
   });
 });
 

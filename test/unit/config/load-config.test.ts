@@ -207,6 +207,14 @@ describe('files: order, merge, precedence', () => {
     expect(c.extra).not.toHaveProperty('datacenter');
   });
 
+  it('records which files set each plugin_config.<name>, in load order', async () => {
+    write('cfg/a.json', { plugin_config: { one: { x: 1 } } });
+    write('cfg/b.json', { plugin_config: { one: { y: 2 }, two: {} } });
+    const c = await loadRuntimeConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
+    expect(c.pluginConfig).toEqual({ one: { x: 1, y: 2 }, two: {} });
+    expect(c.pluginConfigSources).toEqual({ one: [join('cfg', 'a.json'), join('cfg', 'b.json')], two: [join('cfg', 'b.json')] });
+  });
+
   it('returns a deeply frozen config', async () => {
     write('cfg/a.json', { services: [{ name: 'web', tags: ['a'] }], plugin_config: { p: { list: [1] } } });
     const c = await loadRuntimeConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
@@ -344,6 +352,20 @@ describe('whole-config rules', () => {
 
   it('bootstrap_expect with -dev is refused', async () => {
     expect((await loadError({ dev: true, overrides: { bootstrap: false, bootstrap_expect: 3 } })).message).toBe("'bootstrap_expect > 0' not allowed in dev mode");
+  });
+
+  it('refuses acl.enabled = true (nothing would be enforced) and warns about other settings it does not act on', async () => {
+    write('cfg/acl.json', { acl: { enabled: true, default_policy: 'deny' } });
+    expect((await loadError({ configPaths: ['cfg'], overrides: { data_dir: 'd' } })).message).toBe(
+      'acl.enabled = true: ACLs are not implemented by Sextant, which would allow every request; remove acl.enabled or set it to false',
+    );
+    write('cfg/acl.json', { acl: { enabled: false }, encrypt: 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=', ports: { https: 8501 }, watches: [{ type: 'key', key: 'k', args: ['/bin/true'] }] });
+    const { warnings } = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
+    expect(warnings).toEqual([
+      'encrypt: gossip encryption is not implemented by Sextant; the key is ignored',
+      'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served',
+      'watches: Sextant does not run watches; their handlers are never called',
+    ]);
   });
 
   it('bootstrap_expect = 1 means bootstrap, with a warning; even counts warn', async () => {

@@ -64,6 +64,14 @@ describe('agent-config schema', () => {
     expect(validateAgainstSchema('service-definition', { name: 'w', meta: { 'bad key': 'v' } }, 'x').map((p) => p.pointer)).toEqual(['/meta/bad key']);
   });
 
+  it('adapters: only the ports the kernel chooses a provider for; a typo is an unknown key', () => {
+    expect(validateAgainstSchema('agent-config', { adapters: { log_store: 'memory', transport: 'tcp' } }, 'a.json')).toEqual([]);
+    expect(validateAgainstSchema('agent-config', { adapters: { logstore: 'memory' } }, 'a.json')).toEqual([
+      { code: 'CONFIG_INVALID', source: 'a.json', pointer: '/adapters/logstore', message: 'unknown key (did you mean "log_store"?)' },
+    ]);
+    expect(validateAgainstSchema('agent-config', { adapters: { log_store: 3 } }, 'a.json').map((p) => p.pointer)).toEqual(['/adapters/log_store']);
+  });
+
   it('plugin-manifest: name, version and kernel are required and shaped', () => {
     expect(validateAgainstSchema('plugin-manifest', { name: 'kv-counter', version: '1.2.3', kernel: '^1.0.0', dependencies: ['log-store-sqlite'], configSchema: { type: 'object' }, register() {} }, 'p')).toEqual([]);
     const bad = validateAgainstSchema('plugin-manifest', { name: 'KV Counter', version: '1.2', dependencies: 'x' }, 'p');

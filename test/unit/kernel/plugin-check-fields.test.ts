@@ -65,8 +65,8 @@ describe('pluginCheckFields', () => {
       ["checkFields: { FileExists: { type: 'string' } },", /manifest\.checkFields: "FileExists" is not a snake_case field name/],
       ["checkFields: { http: { type: 'string' } },", /manifest\.checkFields: "http" is a core check-definition field/],
       ["checkFields: { interval: { type: 'string' } },", /"interval" is a core check-definition field/],
-      ["checkFields: { my_field: 'string' },", /manifest\.checkFields\.my_field must be a JSON Schema object/],
-      ["checkFields: ['my_field'],", /manifest\.checkFields must be an object of JSON Schemas/],
+      ["checkFields: { my_field: 'string' },", /manifest\.checkFields\.my_field: must be object/],
+      ["checkFields: ['my_field'],", /manifest\.checkFields: must be object/],
       ["checkFields: { my_field: { type: 'strin' } },", /plugin bad-\d: checkFields\.my_field does not compile/],
     ];
     let i = 0;

@@ -21,9 +21,9 @@ function plugin(name: string, body: string, source = join(dir, 'conf.d', 'agent.
 const manifest = (name: string, extra = ''): string =>
   `export default { name: '${name}', version: '1.0.0', kernel: '^1.0.0', ${extra} register() {} };\n`;
 
-async function loadError(refs: PluginRef[], cfg: Record<string, unknown> = {}): Promise<SextantError> {
+async function loadError(refs: PluginRef[], cfg: Record<string, unknown> = {}, cfgSources: Record<string, string[]> = {}): Promise<SextantError> {
   try {
-    await loadPlugins(refs, cfg);
+    await loadPlugins(refs, cfg, cfgSources);
   } catch (e) {
     expect(e).toBeInstanceOf(SextantError);
     return e as SextantError;
@@ -31,11 +31,43 @@ async function loadError(refs: PluginRef[], cfg: Record<string, unknown> = {}): 
   throw new Error('expected loadPlugins to fail');
 }
 
+/** Writes an npm-style package under <dir>/node_modules (ES modules) and returns its folder. */
+function npmPackage(name: string, pkg: Record<string, unknown>, files: Record<string, string>): string {
+  const folder = join(dir, 'node_modules', name);
+  for (const [f, body] of Object.entries(files)) {
+    mkdirSync(join(folder, f, '..'), { recursive: true });
+    writeFileSync(join(folder, f), body);
+  }
+  writeFileSync(join(folder, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', ...pkg }));
+  return folder;
+}
+
 describe('plugin loader', () => {
   it('resolves a plugin folder relative to the config file that names it', async () => {
     const loaded = await loadPlugins([plugin('alpha', manifest('alpha'))], {});
     expect(loaded.map((p) => p.manifest.name)).toEqual(['alpha']);
     expect(loaded[0]!.file).toBe(join(dir, 'conf.d', 'plugins', 'alpha', 'index.js'));
+  });
+
+  it('resolves package names upwards from the config file, as an ES import would (exports, import condition, main)', async () => {
+    const importOnly = npmPackage('@acme/esm-plugin', { exports: { '.': { import: './dist/index.js', require: './missing.cjs' }, './extra/*': { import: './dist/extra/*.js' } } }, {
+      'dist/index.js': manifest('esm-plugin'),
+      'dist/extra/more.js': manifest('esm-more'),
+    });
+    const legacy = npmPackage('legacy-plugin', { main: 'lib/main' }, { 'lib/main.js': manifest('legacy-plugin') });
+    const source = join(dir, 'conf.d', 'agent.json');
+    const ref = (spec: string): PluginRef => ({ spec, baseDir: join(dir, 'conf.d'), source });
+    const loaded = await loadPlugins([ref('@acme/esm-plugin'), ref('@acme/esm-plugin/extra/more'), ref('legacy-plugin')], {});
+    expect(loaded.map((p) => [p.manifest.name, p.file])).toEqual([
+      ['esm-plugin', join(importOnly, 'dist', 'index.js')],
+      ['esm-more', join(importOnly, 'dist', 'extra', 'more.js')],
+      ['legacy-plugin', join(legacy, 'lib', 'main.js')],
+    ]);
+    const hidden = await loadError([ref('@acme/esm-plugin/dist/index.js')]);
+    expect(hidden.code).toBe(ErrorCode.PluginNotFound);
+    expect(hidden.message).toContain(`${source}: plugin @acme/esm-plugin/dist/index.js: package ${importOnly} does not export "./dist/index.js"`);
+    const ghost = await loadError([ref('ghost-plugin')]);
+    expect(ghost.message).toBe(`${source}: plugin ghost-plugin: cannot find package "ghost-plugin" from ${join(dir, 'conf.d')}`);
   });
 
   it('orders plugins after their dependencies', async () => {
@@ -56,6 +88,14 @@ describe('plugin loader', () => {
     const e = await loadError([plugin('bad-shape', "export default { name: 'bad-shape', version: '1.0.0', kernel: '^1.0.0' };")]);
     expect(e.code).toBe(ErrorCode.PluginManifestInvalid);
     expect(e.message).toMatch(/plugin bad-shape: manifest.register must be a function/);
+  });
+
+  it('checks the manifest against contracts/schemas/plugin-manifest.schema.json', async () => {
+    const e = await loadError([plugin('dup-deps', manifest('dup-deps', "dependencies: ['dep-a', 'dep-a'], description: 7,"))]);
+    expect(e.code).toBe(ErrorCode.PluginManifestInvalid);
+    expect(e.message).toContain('plugin dup-deps: ');
+    expect(e.message).toContain('manifest.dependencies: must NOT have duplicate items');
+    expect(e.message).toContain('manifest.description: must be string');
   });
 
   it('rejects a plugin built for another kernel API', async () => {
@@ -85,6 +125,14 @@ describe('plugin loader', () => {
     const e = await loadError([ref], { configured: { port: 'x' } });
     expect(e.code).toBe(ErrorCode.PluginConfigInvalid);
     expect(e.message).toContain('plugin_config.configured.port: must be integer');
+  });
+
+  it('names the files that set plugin_config.<name> when they are known', async () => {
+    const ref = plugin('sourced', manifest('sourced', "configSchema: { type: 'object', properties: { port: { type: 'integer' } } },"));
+    const e = await loadError([ref], { sourced: { port: 'x' } }, { sourced: ['conf.d/10-a.json', 'conf.d/20-b.json'] });
+    expect(e.message).toBe('conf.d/10-a.json, conf.d/20-b.json: plugin sourced: plugin_config.sourced.port: must be integer');
+    const stray = await loadError([ref], { typo: {} }, { typo: ['conf.d/30-c.json'] });
+    expect(stray.message).toBe('conf.d/30-c.json: plugin_config.typo: no plugin named "typo" is loaded');
   });
 
   it('refuses plugin_config for a plugin that is not loaded', async () => {

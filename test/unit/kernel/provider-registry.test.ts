@@ -30,6 +30,15 @@ describe('provider registry', () => {
     }
   });
 
+  it('refuses a provider of a port the agent does not take from plugins', () => {
+    const r = new ProviderRegistry(['logStore', 'apiSurface']);
+    expect(() => r.add({ port: 'resolver', id: 'mine', plugin: 'my-resolver', factory })).toThrow(
+      'plugin my-resolver: cannot provide "resolver": plugins can provide logStore, apiSurface',
+    );
+    expect(() => r.add({ port: 'logstore' as never, id: 'x', plugin: 'typo', factory })).toThrow(/cannot provide "logstore"/);
+    expect(r.all('resolver')).toEqual([]);
+  });
+
   it('refuses two providers with one id and an ambiguous choice', () => {
     expect(() => registry('sqlite', 'sqlite')).toThrow(/already provided by plugin log-store-sqlite/);
     expect(() => registry('a', 'b').select('logStore', undefined)).toThrow(/choose one with adapters.log_store/);
