@@ -38,4 +38,9 @@ export interface Resolver {
    * node name; the entries carry no checks. Used for PTR answers.
    */
   servicesByAddress(ip: string, datacenter: string | undefined, opts: QueryOptions): Promise<QueryResult<ServiceEntry[]>>;
+  /**
+   * The agent is stopping, after the surfaces that ask it have stopped: drops memoized answers
+   * and the watches behind them. No other method is called after close. Idempotent; never throws.
+   */
+  close(): void;
 }

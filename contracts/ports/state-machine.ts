@@ -27,4 +27,10 @@ export interface StateMachine {
   /** Replaces the whole state with a snapshot covering entries up to `lastIndex`. Wakes every
    * watcher (indexes may go backwards; clients reset). */
   restore(data: Uint8Array, lastIndex: number): void;
+  /**
+   * The agent is stopping, after the Raft server that applied entries has stopped: wakes every
+   * parked watcher (their blocking reads answer with the current data) and releases what the
+   * state machine holds. apply and restore are not called after close. Idempotent; never throws.
+   */
+  close(): void;
 }

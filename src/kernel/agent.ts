@@ -201,6 +201,8 @@ export class Agent {
         }
       },
     });
+    // Stopped after Raft (teardown runs in reverse): no entry is applied once it is closed.
+    this.onStop('state machine', async () => store.close());
     const raft = new RaftServer({
       id: config.nodeId,
       address: transport.localAddress,

@@ -286,6 +286,11 @@ export class CatalogTable implements CatalogReader {
     return this.watches.count();
   }
 
+  /** Wakes (and removes) every parked watcher with reason `reset` (the store is closing). */
+  wakeWatchers(): void {
+    this.watches.wakeAll();
+  }
+
   // ---- snapshot ----
 
   /** The whole catalog, indexes included, for a state snapshot. */

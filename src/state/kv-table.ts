@@ -241,6 +241,11 @@ export class KvTable implements KvReader {
     return this.watches.count();
   }
 
+  /** Wakes (and removes) every parked watcher with reason `reset` (the store is closing). */
+  wakeWatchers(): void {
+    this.watches.wakeAll();
+  }
+
   // ---- snapshot ----
 
   /** The table's whole content, in key order (deterministic). */

@@ -160,6 +160,11 @@ export class SessionTable implements SessionReader {
     return this.watches.count();
   }
 
+  /** Wakes (and removes) every parked watcher with reason `reset` (the store is closing). */
+  wakeWatchers(): void {
+    this.watches.wakeAll();
+  }
+
   /** Subscribes to TTL deadline changes (see SessionReader.onTtlChange). */
   onTtlChange(fn: TtlListener): () => void {
     this.ttlListeners.add(fn);

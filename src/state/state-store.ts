@@ -137,6 +137,13 @@ export class StateStore implements StateMachine {
     this.applied = lastIndex;
   }
 
+  /** See StateMachine.close: wakes every parked watcher of every table with reason `reset`. */
+  close(): void {
+    this.kvTable.wakeWatchers();
+    this.catalogTable.wakeWatchers();
+    this.sessionTable.wakeWatchers();
+  }
+
   private dispatch(idx: number, cmd: Command): unknown {
     const kv = this.kvTable;
     switch (cmd.type) {

@@ -91,6 +91,21 @@ describe('KV watches', () => {
     expect(h.store.watcherCount()).toBe(0);
   });
 
+  it('close wakes the parked watchers of every table, so blocking reads end at shutdown', () => {
+    const h = new StateHarness();
+    const reasons: WakeReason[] = [];
+    h.store.kv.watchKey('a', (r) => reasons.push(r));
+    h.store.kv.watchPrefix('q', (r) => reasons.push(r));
+    h.store.catalog.watchService('web', (r) => reasons.push(r));
+    h.store.catalog.watchNode('n1', (r) => reasons.push(r));
+    h.store.sessions.watchTable((r) => reasons.push(r));
+    h.store.close();
+    expect(reasons).toEqual(['reset', 'reset', 'reset', 'reset', 'reset']);
+    expect(h.store.watcherCount()).toBe(0);
+    h.store.close();
+    expect(reasons).toHaveLength(5);
+  });
+
   it('cancel leaves nothing behind and is idempotent', () => {
     const reg = new WatchRegistry();
     const handles = [reg.watchKey('a', () => {}), reg.watchKey('a', () => {}), reg.watchPrefix('p/', () => {}), reg.watchPrefix('', () => {})];
