@@ -154,7 +154,8 @@ export class RaftClusterSim {
     await this.drain();
   }
 
-  /** Runs until `pred` holds (checked after every step) or `maxMs` passes; returns whether it held. */
+  /** Runs until `pred` holds (checked after every step) or `maxMs` passes (the clock then stands
+   * at the end, as after runFor); returns whether it held. */
   async runUntil(pred: () => boolean, maxMs: number): Promise<boolean> {
     const end = this.clock.now() + maxMs;
     if (pred()) return true;
@@ -164,6 +165,8 @@ export class RaftClusterSim {
       await this.step();
       if (pred()) return true;
     }
+    this.clock.advance(Math.max(0, end - this.clock.now()));
+    await this.drain();
     return pred();
   }
 
