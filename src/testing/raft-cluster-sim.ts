@@ -170,11 +170,11 @@ export class RaftClusterSim {
     return pred();
   }
 
-  /** The live leader with the highest term, if any. */
-  leader(): SimNode | undefined {
+  /** The live leader with the highest term, if any (only among `among` when given). */
+  leader(among?: readonly string[]): SimNode | undefined {
     let best: SimNode | undefined;
     for (const n of this.nodes.values()) {
-      if (!n.alive || !n.server.isLeader()) continue;
+      if (!n.alive || !n.server.isLeader() || (among && !among.includes(n.id))) continue;
       if (!best || n.server.stats().term > best.server.stats().term) best = n;
     }
     return best;
@@ -238,6 +238,12 @@ export class RaftClusterSim {
   isolate(id: string): void {
     this.trace(`isolate ${id}`);
     this.network.isolate(id);
+  }
+
+  /** Cuts the one-way link from → to: frames sent from `from` to `to` are lost, the way back still works. */
+  cutLink(from: string, to: string): void {
+    this.trace(`cut ${from}->${to}`);
+    this.network.cutLink(from, to);
   }
 
   /** Restores all links and removes drops. */
