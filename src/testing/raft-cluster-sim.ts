@@ -154,7 +154,8 @@ export class RaftClusterSim {
     await this.drain();
   }
 
-  /** Runs until `pred` holds (checked after every step) or `maxMs` passes; returns whether it held. */
+  /** Runs until `pred` holds (checked after every step) or `maxMs` passes (the clock then stands
+   * at the end, as after runFor); returns whether it held. */
   async runUntil(pred: () => boolean, maxMs: number): Promise<boolean> {
     const end = this.clock.now() + maxMs;
     if (pred()) return true;
@@ -164,14 +165,16 @@ export class RaftClusterSim {
       await this.step();
       if (pred()) return true;
     }
+    this.clock.advance(Math.max(0, end - this.clock.now()));
+    await this.drain();
     return pred();
   }
 
-  /** The live leader with the highest term, if any. */
-  leader(): SimNode | undefined {
+  /** The live leader with the highest term, if any (only among `among` when given). */
+  leader(among?: readonly string[]): SimNode | undefined {
     let best: SimNode | undefined;
     for (const n of this.nodes.values()) {
-      if (!n.alive || !n.server.isLeader()) continue;
+      if (!n.alive || !n.server.isLeader() || (among && !among.includes(n.id))) continue;
       if (!best || n.server.stats().term > best.server.stats().term) best = n;
     }
     return best;
@@ -235,6 +238,12 @@ export class RaftClusterSim {
   isolate(id: string): void {
     this.trace(`isolate ${id}`);
     this.network.isolate(id);
+  }
+
+  /** Cuts the one-way link from → to: frames sent from `from` to `to` are lost, the way back still works. */
+  cutLink(from: string, to: string): void {
+    this.trace(`cut ${from}->${to}`);
+    this.network.cutLink(from, to);
   }
 
   /** Restores all links and removes drops. */

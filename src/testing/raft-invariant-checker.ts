@@ -5,6 +5,8 @@ import type { RaftNode } from '../consensus/raft-node.js';
 interface RefEntry {
   term: number;
   key: string;
+  /** The server (id#incarnation) first seen holding it as committed. */
+  by: string;
 }
 
 function entryKey(e: LogEntry): string {
@@ -67,7 +69,7 @@ export class RaftInvariantChecker {
     const ref = this.committed.get(e.index);
     const k = entryKey(e);
     if (!ref) {
-      this.committed.set(e.index, { term: e.term, key: k });
+      this.committed.set(e.index, { term: e.term, key: k, by: key });
       if (e.type === LogEntryType.Command) {
         const v = this.applied.get(e.index);
         if (v !== undefined && `${LogEntryType.Command}:${Buffer.from(v).toString('base64')}` !== k) {
@@ -75,7 +77,7 @@ export class RaftInvariantChecker {
         }
       }
     } else if (ref.term !== e.term || ref.key !== k) {
-      this.fail(`${key}: committed entry ${e.index} (term ${e.term}) differs from the one committed before (term ${ref.term})`);
+      this.fail(`${key}: committed entry ${e.index} (term ${e.term}) differs from the one ${ref.by} committed before (term ${ref.term})`);
     }
   }
 
@@ -84,7 +86,7 @@ export class RaftInvariantChecker {
       if (i < core.firstIndex()) continue;
       const t = core.termAt(i);
       if (t !== ref.term) {
-        this.fail(`leader completeness: new leader ${core.id} (term ${core.currentTerm()}) lacks committed entry ${i}`);
+        this.fail(`leader completeness: new leader ${core.id} (term ${core.currentTerm()}) lacks committed entry ${i} (term ${ref.term}, committed by ${ref.by}; it holds term ${t ?? 'none'})`);
         return;
       }
     }

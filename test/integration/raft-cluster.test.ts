@@ -26,6 +26,82 @@ function expectSameStateMachines(sim: RaftClusterSim): void {
   expect(new Set(lists).size).toBe(1);
 }
 
+/**
+ * Raft paper Figure 8 (§5.4.2), scripted with the simulator's own faults only (crash, restart,
+ * partitions, one one-way link cut). Shown for 5 servers; with 3, S2 does not exist and S4's
+ * part is empty. The roles S1..S5 are whoever the elections pick, the terms whatever they come
+ * to (a < b < c < d):
+ *  (a) leader S1 (term a) appends entry X at index i and replicates it to S2 only; S1 crashes;
+ *  (b) S5 wins term b with the votes of S3 and S4 and appends its no-op Y at i, but is cut off at
+ *      once (Y never leaves it) and crashes;
+ *  (c) S1 restarts and wins term c with S2 and S3 (or S2 wins, and S1 plays S2's part). Entries
+ *      travel one per AppendEntries (maxAppendEntries 1), so X reaches S3 on its own; the link to
+ *      S3 is cut right then, before the leader's term-c no-op can follow. X is now on a majority
+ *      (S1, S2, S3) but it is from an older term: counting those replicas must not commit it.
+ *      The leader crashes;
+ *  (d) S5 restarts and wins term d with S3 and S4 (its last term b beats their a) and overwrites
+ *      X with Y at i.
+ * A leader that committed X in (c) loses a committed entry in (d), which the invariant checker
+ * sees from that leader's commit index. Every step checks it reached the intended state, so the
+ * scenario cannot pass by drifting away from Figure 8.
+ */
+async function figure8(seed: number, nodes: 3 | 5): Promise<RaftClusterSim> {
+  const sim = await started({ seed, nodes, raft: { maxAppendEntries: 1 } });
+  const reached = (ok: boolean, what: string): void =>
+    expect(ok, `seed ${seed} (${nodes} nodes): the Figure 8 script did not reach: ${what}`).toBe(true);
+  const core = (id: string) => sim.nodes.get(id)!.server.core()!;
+  const termAt = (id: string, index: number): number | undefined => core(id).termAt(index);
+  const term = (id: string): number => sim.nodes.get(id)!.server.stats().term;
+  const others = (...ids: string[]): string[] => sim.ids.filter((id) => !ids.includes(id));
+  reached(await sim.settle(), 'a settled cluster');
+
+  // (a) X on a minority: S1 (and S2)
+  const s1 = sim.leader()!.id;
+  const minority = [s1, ...others(s1).slice(0, Math.floor((nodes - 1) / 2) - 1)];
+  const majority = others(...minority);
+  const termA = term(s1);
+  const i = core(s1).lastIndex() + 1;
+  sim.partition(minority, majority);
+  sim.propose(s1);
+  reached(await sim.runUntil(() => minority.every((id) => termAt(id, i) === termA), 500), `index ${i} (term ${termA}) on ${minority.join(',')}`);
+  await sim.runFor(10); // durable on S1
+  await sim.crash(s1);
+
+  // (b) Y on S5 alone
+  reached(await sim.runUntil(() => sim.leader(majority) !== undefined, 3000), `a leader among ${majority.join(',')}`);
+  const s5 = sim.leader(majority)!.id;
+  const [s3, ...s4] = majority.filter((id) => id !== s5) as [string, ...string[]];
+  sim.partition([s5], others(s5));
+  await sim.runFor(20);
+  const termB = term(s5);
+  reached(termB > termA && termAt(s5, i) === termB && [s3, ...s4].every((id) => termAt(id, i) === undefined), `${s5} alone holds a term-${termB} entry at ${i}`);
+  await sim.crash(s5);
+
+  // (c) X on a majority, the term-c no-op only on S1 (and S2)
+  sim.heal();
+  sim.partition([...minority, s3], [s5], ...(s4.length > 0 ? [s4] : []));
+  await sim.restart(s1);
+  reached(await sim.runUntil(() => termAt(s3, i) === termA, 3000), `a new leader sends the term-${termA} entry ${i} to ${s3}`);
+  const leaderC = sim.leader(minority)?.id;
+  reached(leaderC !== undefined && term(leaderC) > termB, `${minority.join(' or ')} leads a term after ${termB}`);
+  const termC = term(leaderC!);
+  sim.cutLink(leaderC!, s3);
+  await sim.runFor(50);
+  reached(
+    termAt(leaderC!, i + 1) === termC && termAt(s3, i + 1) === undefined && s4.every((id) => termAt(id, i) === undefined),
+    `the term-${termC} no-op stays off ${[s3, ...s4].join(',')}`,
+  );
+  await sim.crash(leaderC!);
+
+  // (d) S5 overwrites X
+  sim.heal();
+  sim.partition(majority, minority);
+  await sim.restart(s5);
+  reached(await sim.runUntil(() => sim.leader(majority)?.id === s5 && core(s5).commitIndex() > i, 3000), `${s5} leads again and commits past ${i}`);
+  reached([s3, ...s4].every((id) => termAt(id, i) === termB), `${s5} overwrote index ${i} on ${[s3, ...s4].join(',')}`);
+  return sim;
+}
+
 describe('simulated Raft clusters', () => {
   for (const nodes of [3, 5]) {
     it(`${nodes} nodes: elect a leader within a few election timeouts and replicate to every server`, async () => {
@@ -100,6 +176,18 @@ describe('simulated Raft clusters', () => {
     expectSafe(sim);
     await sim.stop();
   });
+
+  for (const nodes of [3, 5] as const) {
+    it(`${nodes} nodes, Figure 8: an entry of an older term is not committed by counting its replicas (§5.4.2)`, async () => {
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const sim = await figure8(seed, nodes);
+        expect(sim.checker.violations, `seed ${seed}: invariant violations in the Figure 8 scenario (replay: figure8(${seed}, ${nodes}))`).toEqual([]);
+        expect(await sim.settle(), `seed ${seed}: the cluster did not settle after the scenario`).toBe(true);
+        expectSafe(sim);
+        await sim.stop();
+      }
+    });
+  }
 
   it('serves consistent reads on the leader only after a quorum round', async () => {
     const sim = await started({ seed: 9, nodes: 3 });
