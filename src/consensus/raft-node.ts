@@ -45,7 +45,7 @@ export interface RaftNodeOptions {
   /** Index the state machine has applied (≥ the snapshot's lastIndex); known committed. */
   applied?: number;
   /** Test-only fault injection: disables safety rules so simulations can prove they catch bugs. */
-  unsafe?: { disableElectionRestriction?: boolean };
+  unsafe?: { disableElectionRestriction?: boolean; commitOlderTermsByCount?: boolean };
 }
 
 /** Thrown by propose/readIndex on a non-leader: NOT_LEADER (details.leader = leader id) or NO_LEADER. */
@@ -99,6 +99,7 @@ export class RaftNode {
   private readonly maxAppendEntries: number;
   private readonly maxInflight: number;
   private readonly unsafeNoElectionRestriction: boolean;
+  private readonly unsafeCommitOlderTerms: boolean;
 
   constructor(opts: RaftNodeOptions) {
     this.id = opts.id;
@@ -110,6 +111,7 @@ export class RaftNode {
     this.maxAppendEntries = Math.max(1, opts.maxAppendEntries ?? 64);
     this.maxInflight = Math.max(1, opts.maxInflight ?? 64);
     this.unsafeNoElectionRestriction = opts.unsafe?.disableElectionRestriction ?? false;
+    this.unsafeCommitOlderTerms = opts.unsafe?.commitOlderTermsByCount ?? false;
     const snap = opts.snapshot;
     this.latestSnapshot = snap;
     const prevIndex = snap?.meta.lastIndex ?? 0;
@@ -627,7 +629,7 @@ export class RaftNode {
     const matches = voters.map((v) => (v === this.id ? this.log.stabled : (this.progress.get(v)?.match ?? 0)));
     matches.sort((a, b) => b - a);
     const q = matches[quorumSize(voters.length) - 1]!;
-    if (q <= this.log.committed || this.log.term(q) !== this.term) return false;
+    if (q <= this.log.committed || (this.log.term(q) !== this.term && !this.unsafeCommitOlderTerms)) return false;
     this.log.commitTo(q);
     this.afterCommit();
     return true;

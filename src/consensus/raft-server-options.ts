@@ -21,7 +21,7 @@ export interface RaftServerOptions {
   /** Check-quorum and leader stickiness. Default true. */
   checkQuorum?: boolean;
   /** Test-only fault injection; never set outside tests. */
-  unsafe?: { disableElectionRestriction?: boolean };
+  unsafe?: { disableElectionRestriction?: boolean; commitOlderTermsByCount?: boolean };
 }
 
 /** RaftServerOptions with defaults applied and timings turned into ticks. */

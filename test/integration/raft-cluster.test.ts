@@ -45,8 +45,8 @@ function expectSameStateMachines(sim: RaftClusterSim): void {
  * sees from that leader's commit index. Every step checks it reached the intended state, so the
  * scenario cannot pass by drifting away from Figure 8.
  */
-async function figure8(seed: number, nodes: 3 | 5): Promise<RaftClusterSim> {
-  const sim = await started({ seed, nodes, raft: { maxAppendEntries: 1 } });
+async function figure8(seed: number, nodes: 3 | 5, unsafe?: { commitOlderTermsByCount: boolean }): Promise<RaftClusterSim> {
+  const sim = await started({ seed, nodes, raft: { maxAppendEntries: 1, ...(unsafe ? { unsafe } : {}) } });
   const reached = (ok: boolean, what: string): void =>
     expect(ok, `seed ${seed} (${nodes} nodes): the Figure 8 script did not reach: ${what}`).toBe(true);
   const core = (id: string) => sim.nodes.get(id)!.server.core()!;
@@ -245,6 +245,14 @@ describe('random faults (partitions, drops, delays, crash-restart)', () => {
     expect(a.traceHash()).toBe(b.traceHash());
     expect(a.writeStats()).toEqual(b.writeStats());
     expect(c.traceHash()).not.toBe(a.traceHash());
+  });
+
+  it('mutation check: a leader that commits older-term entries by counting replicas is caught in the Figure 8 scenario', async () => {
+    for (const nodes of [3, 5] as const) {
+      const sim = await figure8(1, nodes, { commitOlderTermsByCount: true });
+      expect(sim.checker.violations.join('\n'), `${nodes} nodes`).toMatch(/committed entry/);
+      await sim.stop();
+    }
   });
 
   it('mutation check: with the election restriction disabled, some seed violates an invariant', async () => {
