@@ -28,18 +28,26 @@ const DC_RE = /^[a-z0-9_-]+$/;
 
 /**
  * Checks a value against one `sextantFormat`; returns undefined when valid, else the message.
- * go-duration: Go's time.ParseDuration; log-level: trace/debug/info/warn/error (any case, plus
- * err/warning); uuid; datacenter: Consul's [a-z0-9_-] after lower-casing.
+ * go-duration: Go's time.ParseDuration, and not negative (no Consul setting has a meaning for a
+ * negative duration; Consul would take one and misbehave, e.g. a recursor timeout that expires at
+ * once or a DNS TTL that wraps around); go-duration-positive: also not zero; log-level:
+ * trace/debug/info/warn/error (any case, plus err/warning); uuid; datacenter: Consul's
+ * [a-z0-9_-] after lower-casing.
  */
 export function checkSextantFormat(format: string, value: string): string | undefined {
   switch (format) {
     case 'go-duration':
+    case 'go-duration-positive': {
+      let ns: bigint;
       try {
-        parseGoDuration(value);
-        return undefined;
+        ns = parseGoDuration(value);
       } catch (e) {
         return (e as Error).message;
       }
+      if (ns < 0n) return `must not be negative, got ${JSON.stringify(value)}`;
+      if (ns === 0n && format === 'go-duration-positive') return `must be greater than zero, got ${JSON.stringify(value)}`;
+      return undefined;
+    }
     case 'log-level':
       return normalizeLogLevel(value) === undefined
         ? `Invalid log level: ${value}. Valid log levels are: [TRACE DEBUG INFO WARN ERR]`
