@@ -45,6 +45,11 @@ export const ADAPTER_KEYS: Readonly<Record<PortName, string>> = {
 /**
  * What a provider factory may use. Resolved lazily: touch only what you need, and only inside
  * the factory or later (touching a service that depends on your own port is a cycle).
+ *
+ * A `checkRunner` factory is also called while a configuration is loaded (`sextant validate`,
+ * agent start before anything runs, reload) to check the config files' definitions with the
+ * runner's `accepts` and `validate`; there only `config`, `logger`, `clock`, `random`, `hooks`
+ * and `checkRunners` are available (the others throw), and the runner is closed without a probe.
  */
 export interface KernelServices {
   readonly config: RuntimeConfig;
@@ -109,7 +114,11 @@ export interface PluginManifest {
    * by two loaded plugins.
    */
   readonly checkFields?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /** Registers providers and hook taps. May be async; a throw fails agent start with PLUGIN_REGISTER_FAILED. */
+  /**
+   * Registers providers and hook taps, and does nothing else: it also runs, against throwaway
+   * hooks, each time a configuration is loaded (validate, start, reload). May be async; a throw
+   * fails agent start (and that load) with PLUGIN_REGISTER_FAILED.
+   */
   register(ctx: PluginContext): void | Promise<void>;
 }
 

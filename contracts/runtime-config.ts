@@ -91,6 +91,12 @@ export interface RuntimeConfig {
 export interface ConfigOrigin {
   /** The file (as named on the command line, joined with its directory). */
   readonly source: string;
-  /** RFC 6901 pointer to the definition in that file, e.g. `/service` or `/services/1`. */
+  /** RFC 6901 pointer to the definition in that file, e.g. `/service` or `/services/1`, spelt as the file spells its keys. */
   readonly pointer: string;
+  /**
+   * Keys of the definition the file spells differently from their canonical name (Consul matches
+   * config keys case-insensitively: `"Check"` for `check`): the canonical pointer relative to the
+   * definition (`/check`) → the key as written (`Check`). Absent when every key is canonical.
+   */
+  readonly keys?: Readonly<Record<string, string>>;
 }

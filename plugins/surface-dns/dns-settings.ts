@@ -97,7 +97,8 @@ export function dnsSettingsFrom(config: RuntimeConfig): DnsSettings {
     },
     recursors,
     recursorStrategy: c.recursor_strategy === 'random' ? 'random' : 'sequential',
-    recursorTimeoutMs: dur(c.recursor_timeout, '2s'),
+    // Consul hands recursor_timeout to its DNS client, which treats 0 as "not set" (2 s).
+    recursorTimeoutMs: dur(c.recursor_timeout, '2s') || 2000,
     badRecursors,
   };
 }

@@ -4,11 +4,13 @@ import type { AgentHooks } from '../../contracts/hooks.js';
 import type { HealthStatus } from '../../contracts/model/health.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { CheckOrigin, CheckRunner } from '../../contracts/ports/check-runner.js';
-import type { ConfigOrigin, RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CheckFieldSchemas } from '../config/config-schema.js';
 import type { AgentCheckView, AgentServiceHealth, AgentServiceView, LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import { aggregatedHttpStatus, aggregatedStatus } from './aggregated-status.js';
 import { normalizeCheck } from './check-definition.js';
+import { normalizeConfigDefinitions } from './config-definitions.js';
+import { configProblemsError } from '../config/config-problem.js';
 import type { CheckContext, CheckSpec, CheckStatus } from './check-definition.js';
 import { CheckSupervisor } from './check-supervisor.js';
 import { CriticalReaper } from './critical-reaper.js';
@@ -359,48 +361,11 @@ export class LocalState implements LocalAgentApi {
     };
   }
 
-  private normalizeConfig(c: RuntimeConfig): { services: NormalizedService[]; checks: CheckSpec[] } {
-    // `<file>: <pointer>: <message>` like every other config problem (the pointer reaches into an
-    // embedded check when the problem is there); `services[i]` when the config has no origins.
-    const wrap = (where: string, e: unknown, origin?: ConfigOrigin): SextantError => {
-      const msg = e instanceof Error ? e.message : String(e);
-      const inner = isSextantError(e) && typeof e.details?.['pointer'] === 'string' ? e.details['pointer'] : '';
-      const at = origin ? `${origin.source}: ${origin.pointer}${inner}` : where;
-      const details = origin ? { problems: [{ code: ErrorCode.ConfigInvalid, source: origin.source, pointer: `${origin.pointer}${inner}`, message: msg }] } : undefined;
-      return new SextantError(ErrorCode.ConfigInvalid, `${at}: ${msg}`, details, { cause: e });
-    };
-    const services: NormalizedService[] = [];
-    const ids = new Set<string>();
-    c.services.forEach((raw, i) => {
-      const origin = c.serviceOrigins?.[i];
-      const where = `services[${i}]${typeof raw['name'] === 'string' ? ` (${JSON.stringify(raw['name'])})` : ''}`;
-      let n: NormalizedService;
-      try {
-        n = normalizeService(raw, this.ctx('config'));
-      } catch (e) {
-        throw wrap(where, e, origin);
-      }
-      if (ids.has(n.service.id)) throw wrap(where, new Error(`duplicate service id ${JSON.stringify(n.service.id)}`), origin);
-      ids.add(n.service.id);
-      services.push(n);
-    });
-    const checks: CheckSpec[] = [];
-    c.checks.forEach((raw, i) => {
-      const origin = c.checkOrigins?.[i];
-      const where = `checks[${i}]${typeof raw['name'] === 'string' ? ` (${JSON.stringify(raw['name'])})` : ''}`;
-      let spec: CheckSpec;
-      try {
-        spec = normalizeCheck(raw, this.ctx('config'));
-      } catch (e) {
-        throw wrap(where, e, origin);
-      }
-      if (spec.serviceId !== '' && !ids.has(spec.serviceId) && this.svcs.get(spec.serviceId)?.origin !== 'api') {
-        const e = new SextantError(ErrorCode.BadRequest, `service_id ${JSON.stringify(spec.serviceId)} does not name a registered service`, { pointer: '/service_id' });
-        throw wrap(where, e, origin);
-      }
-      checks.push(spec);
-    });
-    return { services, checks };
+  /** The config-file definitions, normalized as the config loading step checks them (one rule for both). */
+  private normalizeConfig(c: RuntimeConfig): { services: readonly NormalizedService[]; checks: readonly CheckSpec[] } {
+    const out = normalizeConfigDefinitions(c, this.ctx('config'));
+    if (out.problems.length > 0) throw configProblemsError(out.problems);
+    return out;
   }
 
   /** The reload diff (also the initial load): only config-origin entries are touched, config wins on clashes. */

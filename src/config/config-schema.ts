@@ -8,6 +8,8 @@ import { packageRoot } from '../kernel/package-root.js';
 import { parseGoDuration } from './go-duration.js';
 import { pointerToken } from './config-problem.js';
 import type { ConfigProblem } from './config-problem.js';
+import { foldKeyCase } from './key-case.js';
+import type { FoldedKeys } from './key-case.js';
 import { normalizeLogLevel } from './log-level.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -28,18 +30,26 @@ const DC_RE = /^[a-z0-9_-]+$/;
 
 /**
  * Checks a value against one `sextantFormat`; returns undefined when valid, else the message.
- * go-duration: Go's time.ParseDuration; log-level: trace/debug/info/warn/error (any case, plus
- * err/warning); uuid; datacenter: Consul's [a-z0-9_-] after lower-casing.
+ * go-duration: Go's time.ParseDuration, and not negative (no Consul setting has a meaning for a
+ * negative duration; Consul would take one and misbehave, e.g. a recursor timeout that expires at
+ * once or a DNS TTL that wraps around); go-duration-positive: also not zero; log-level:
+ * trace/debug/info/warn/error (any case, plus err/warning); uuid; datacenter: Consul's
+ * [a-z0-9_-] after lower-casing.
  */
 export function checkSextantFormat(format: string, value: string): string | undefined {
   switch (format) {
     case 'go-duration':
+    case 'go-duration-positive': {
+      let ns: bigint;
       try {
-        parseGoDuration(value);
-        return undefined;
+        ns = parseGoDuration(value);
       } catch (e) {
         return (e as Error).message;
       }
+      if (ns < 0n) return `must not be negative, got ${JSON.stringify(value)}`;
+      if (ns === 0n && format === 'go-duration-positive') return `must be greater than zero, got ${JSON.stringify(value)}`;
+      return undefined;
+    }
     case 'log-level':
       return normalizeLogLevel(value) === undefined
         ? `Invalid log level: ${value}. Valid log levels are: [TRACE DEBUG INFO WARN ERR]`
@@ -57,6 +67,8 @@ export function checkSextantFormat(format: string, value: string): string | unde
 
 interface Compiled {
   readonly validators: ReadonlyMap<SchemaName, ValidateFunction>;
+  /** The schema documents compiled (plugins' check fields included), by file name, for foldKeyCase. */
+  readonly docs: ReadonlyMap<string, Record<string, unknown>>;
   /** Just the extra check fields (an object of any other keys passes); undefined without extras. */
   readonly checkFields?: ValidateFunction;
 }
@@ -101,6 +113,8 @@ function newAjv(strict: boolean): InstanceType<typeof Ajv> {
     return false;
   };
   ajv.addKeyword({ keyword: 'sextantFormat', schemaType: 'string', errors: true, validate: sextantFormat });
+  // Annotation read by foldKeyCase (Consul's `alias` tags), nothing to validate.
+  ajv.addKeyword({ keyword: 'sextantAliases', schemaType: 'object' });
   return ajv;
 }
 
@@ -118,6 +132,7 @@ function compile(checkFields?: CheckFieldSchemas): Compiled {
   if (cached) return cached;
   const ajv = newAjv(!extra);
   const validators = new Map<SchemaName, ValidateFunction>();
+  const docs = new Map<string, Record<string, unknown>>();
   for (const [f, text] of readSchemas()) {
     const schema = JSON.parse(text) as { properties?: Record<string, unknown> };
     if (extra && f === CHECK_DEFINITION_FILE) {
@@ -125,10 +140,13 @@ function compile(checkFields?: CheckFieldSchemas): Compiled {
         if (!Object.hasOwn(schema.properties ?? {}, name)) schema.properties = { ...schema.properties, [name]: structuredClone(fieldSchema) };
       }
     }
+    docs.set(f, structuredClone(schema));
     ajv.addSchema(schema, f);
   }
   for (const f of SCHEMA_FILES) validators.set(f.replace('.schema.json', '') as SchemaName, ajv.getSchema(f)!);
-  const out: Compiled = extra ? { validators, checkFields: newAjv(false).compile({ type: 'object', properties: structuredClone(extra) }) } : { validators };
+  const out: Compiled = extra
+    ? { validators, docs, checkFields: newAjv(false).compile({ type: 'object', properties: structuredClone(extra) }) }
+    : { validators, docs };
   if (!extra) compiled = out;
   else {
     if (variants.size >= VARIANT_CACHE_LIMIT) variants.delete(variants.keys().next().value!);
@@ -152,6 +170,24 @@ function distance(a: string, b: string): number {
   return dp[b.length]!;
 }
 
+/** A key reduced for the "did you mean" hint: lower case, without `_` and `-`. */
+function squash(key: string): string {
+  return key.toLowerCase().replace(/[_-]/g, '');
+}
+
+/**
+ * The known key an unknown one most likely means: the one equal to it ignoring case, `_` and `-`
+ * (an API-style `EnableTagOverride` for `enable_tag_override`), else the closest by edit
+ * distance ignoring case when that distance is small.
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const same = known.find((k) => squash(k) === squash(key));
+  if (same !== undefined) return same;
+  const lower = key.toLowerCase();
+  const best = known.map((k) => [k, distance(k.toLowerCase(), lower)] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= Math.max(1, Math.floor(key.length / 3)) ? best[0] : undefined;
+}
+
 function toProblem(e: ErrorObject, source: string): ConfigProblem | undefined {
   const base = e.instancePath;
   const code = e.keyword === 'sextantFormat' && (e.params as { format?: string }).format === 'go-duration' ? ErrorCode.DurationInvalid : ErrorCode.ConfigInvalid;
@@ -159,8 +195,8 @@ function toProblem(e: ErrorObject, source: string): ConfigProblem | undefined {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
-      const best = known.map((k) => [k, distance(k, key)] as const).sort((a, b) => a[1] - b[1])[0];
-      const hint = best && best[1] <= Math.max(1, Math.floor(key.length / 3)) ? ` (did you mean "${best[0]}"?)` : '';
+      const best = closestKey(key, known);
+      const hint = best !== undefined ? ` (did you mean "${best}"?)` : '';
       return { code, source, pointer: `${base}/${pointerToken(key)}`, message: `unknown key${hint}` };
     }
     case 'required': {
@@ -191,6 +227,16 @@ function toProblem(e: ErrorObject, source: string): ConfigProblem | undefined {
  */
 export function validateAgainstSchema(name: SchemaName, value: unknown, source: string, opts: SchemaOptions = {}): ConfigProblem[] {
   return problemsOf(compile(opts.checkFields).validators.get(name)!, value, source);
+}
+
+/**
+ * Consul's case-insensitive key matching for one parsed config file (see key-case.ts), guided by
+ * the schema `name` (with `opts.checkFields` as check-definition properties): keys equal to a
+ * known key ignoring case, and the check definitions' CamelCase aliases, renamed to the known
+ * key. Validate the returned value; respell problem pointers with the returned spelling.
+ */
+export function foldConfigKeys(name: SchemaName, value: unknown, source: string, opts: SchemaOptions = {}): FoldedKeys {
+  return foldKeyCase(value, `${name}.schema.json`, compile(opts.checkFields).docs, source);
 }
 
 function problemsOf(validate: ValidateFunction, value: unknown, source: string): ConfigProblem[] {

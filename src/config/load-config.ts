@@ -9,9 +9,10 @@ import type { PluginEntry } from './build-runtime-config.js';
 import { builtinDefaults, devDefaults } from './config-defaults.js';
 import { configProblemsError } from './config-problem.js';
 import type { ConfigProblem } from './config-problem.js';
-import { validateAgainstSchema } from './config-schema.js';
+import { foldConfigKeys, validateAgainstSchema } from './config-schema.js';
 import type { CheckFieldSchemas } from './config-schema.js';
 import { parseJsonText } from './json-source.js';
+import { respellPointer, spellingUnder } from './key-case.js';
 import { foldedPointers, foldSingulars, mergeUserConfig } from './merge-config.js';
 import type { UserConfig } from './merge-config.js';
 
@@ -131,13 +132,25 @@ interface FileFragment {
 async function readConfigFile(path: string, problems: ConfigProblem[], checkFields: CheckFieldSchemas | undefined): Promise<FileFragment | undefined> {
   const parsed = await parseConfigFile(path, problems);
   if (!parsed) return undefined;
-  const found = validateAgainstSchema('agent-config', parsed.value, path, checkFields ? { checkFields } : {});
+  const opts = checkFields ? { checkFields } : {};
+  // Consul matches config keys case-insensitively: fold them first, then report every problem
+  // at the key as the file spells it.
+  const folded = foldConfigKeys('agent-config', parsed.value, path, opts);
+  const found = [
+    ...folded.problems,
+    ...validateAgainstSchema('agent-config', folded.value, path, opts).map((p) =>
+      p.pointer === undefined ? p : { ...p, pointer: respellPointer(p.pointer, folded.spelling) },
+    ),
+  ];
   if (found.length > 0) {
     problems.push(...found);
     return undefined;
   }
-  const file = parsed.value as UserConfig;
-  const at = (pointer: string): ConfigOrigin => ({ source: path, pointer });
+  const file = folded.value as UserConfig;
+  const at = (pointer: string): ConfigOrigin => {
+    const keys = spellingUnder(folded.spelling, pointer);
+    return { source: path, pointer: respellPointer(pointer, folded.spelling), ...(keys ? { keys } : {}) };
+  };
   return {
     frag: foldSingulars(file),
     serviceOrigins: foldedPointers(file, 'service', 'services').map(at),
@@ -172,7 +185,8 @@ export async function collectPluginEntries(input: Pick<LoadConfigInput, 'flags'>
   for (const f of await selectFiles(flags.configPaths, flags.configFormat, [])) {
     if (f.problem) continue;
     const parsed = await parseConfigFile(f.path, ignored);
-    if (parsed) entries.push(...pluginEntriesOf(parsed.value, f.path));
+    // `Plugins` counts as `plugins`, as the full load folds key case.
+    if (parsed) entries.push(...pluginEntriesOf(foldConfigKeys('agent-config', parsed.value, f.path).value, f.path));
   }
   return entries;
 }

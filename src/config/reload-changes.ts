@@ -28,6 +28,10 @@ const RESTART_ONLY: readonly (readonly [string, (c: RuntimeConfig) => unknown])[
   ['plugins', (c) => c.plugins],
   ['plugin_config', (c) => c.pluginConfig],
   ['adapters', (c) => c.adapters],
+  // The script and docker check runners are built with these at start (Consul reads them from
+  // the agent's start config too): a reload that flips them is refused or ignored until a restart.
+  ['enable_script_checks', (c) => c.enableScriptChecks],
+  ['enable_local_script_checks', (c) => c.enableLocalScriptChecks],
 ];
 
 /**

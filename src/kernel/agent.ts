@@ -8,7 +8,7 @@ import type { RaftStorage } from '../../contracts/ports/log-store.js';
 import type { Transport } from '../../contracts/ports/transport.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import { ADAPTER_KEYS } from '../../contracts/plugin.js';
-import type { KernelServices, PluginContext } from '../../contracts/plugin.js';
+import type { KernelServices } from '../../contracts/plugin.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import { AntiEntropy } from '../agent/anti-entropy.js';
 import { LocalAgent } from '../agent/local-agent.js';
@@ -36,7 +36,8 @@ import { resolveNodeId } from './node-id.js';
 import { sextantVersion } from './package-root.js';
 import { agentPluginRefs, mergeCheckFields } from './plugin-check-fields.js';
 import { loadPlugins } from './plugin-loader.js';
-import { ProviderRegistry } from './provider-registry.js';
+import { registerPlugins } from './register-plugins.js';
+import { closeCheckRunners, createCheckRunners } from './check-runners.js';
 
 /** How to build an agent. */
 export interface AgentOptions {
@@ -145,31 +146,7 @@ export class Agent {
     const checkFields = mergeCheckFields(plugins);
     // The kernel builds the state machine (the replicated catalog/KV state) and the catalog
     // resolver itself; plugins provide the other ports.
-    const registry = new ProviderRegistry(['transport', 'logStore', 'checkRunner', 'apiSurface']);
-    for (const p of plugins) {
-      const ctx: PluginContext = {
-        name: p.manifest.name,
-        pluginConfig: p.pluginConfig,
-        config,
-        hooks: this.hooks,
-        logger: log.child(p.manifest.name),
-        provide: (port, id, factory) => {
-          try {
-            registry.add({ port, id, plugin: p.manifest.name, factory });
-          } catch (e) {
-            if (!isSextantError(e)) throw e;
-            throw new SextantError(e.code, `${p.source}: ${e.message}`, e.details, { cause: e });
-          }
-        },
-      };
-      try {
-        await p.manifest.register(ctx);
-      } catch (e) {
-        if (isSextantError(e)) throw e;
-        throw new SextantError(ErrorCode.PluginRegisterFailed, `${p.source}: plugin ${p.manifest.name}: register failed: ${(e as Error).message}`, undefined, { cause: e });
-      }
-      log.debug('plugin loaded', { plugin: p.manifest.name, version: p.manifest.version, file: p.file });
-    }
+    const registry = await registerPlugins(plugins, { config, hooks: this.hooks, logger: log });
 
     // Storage, transport, state machine, Raft.
     const storageProvider = registry.select('logStore', config.adapters[ADAPTER_KEYS.logStore], config.dataDir ? 'sqlite' : 'memory');
@@ -267,16 +244,10 @@ export class Agent {
     // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
     const checkRunners = new Map<string, CheckRunner>();
     this.onStop('check runners', async () => {
-      for (const r of checkRunners.values()) await r.close();
+      const failed = await closeCheckRunners(checkRunners);
+      if (failed !== undefined) throw failed;
     });
-    for (const provider of registry.all('checkRunner')) {
-      const runner = await provider.factory(services);
-      const clash = checkRunners.get(runner.kind);
-      if (clash) {
-        throw new SextantError(ErrorCode.AdapterDuplicate, `plugin ${provider.plugin}: check kind "${runner.kind}" is already provided by another plugin`);
-      }
-      checkRunners.set(runner.kind, runner);
-    }
+    await createCheckRunners(registry, services, checkRunners);
     registerValue(container, 'checkRunners', checkRunners);
     const localLog = log.child('local');
     const localState = new LocalState({

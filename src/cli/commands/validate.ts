@@ -2,7 +2,7 @@ import type { Command, CommandIo } from '../command.js';
 import { println } from '../command.js';
 import { FlagSet } from '../flag-parser.js';
 import { validateConfigDirs, validateFlags } from '../../config/load-config.js';
-import { checkPluginConfig, configCheckFields } from '../../kernel/load-agent-config.js';
+import { checkAgentConfig, configCheckFields } from '../../kernel/load-agent-config.js';
 import { isSextantError } from '../../../contracts/errors.js';
 import { formatConfigProblem } from '../../config/config-problem.js';
 
@@ -13,9 +13,10 @@ const flagSet = (): FlagSet =>
   ]);
 
 /**
- * `sextant validate <path>…`: checks config files and directories without starting anything
- * (the plugins they name are imported, not registered, to learn their check kinds' fields and
- * to check plugin_config against their schemas).
+ * `sextant validate <path>…`: checks config files and directories without starting anything:
+ * the schema, then what the agent would refuse at start (plugin_config, and the service and
+ * check definitions normalized with the plugins' check runners, which are built and closed
+ * again without running a check).
  */
 export const validateCommand: Command = {
   name: 'validate',
@@ -55,13 +56,21 @@ export const validateCommand: Command = {
       for (const p of result.problems) println(io.stderr, formatConfigProblem(p));
       return 1;
     }
-    // What the agent would refuse at start: plugin_config against each plugin's schema, etc.
+    // What the agent would refuse at start: plugin_config against each plugin's schema, and the
+    // service and check definitions as the agent takes them (check kinds, intervals, script
+    // checks allowed, service_id references), by the same code as agent start and reload.
+    let problems;
     try {
-      await checkPluginConfig(result.config);
+      problems = await checkAgentConfig(result.config);
     } catch (e) {
       if (!isSextantError(e)) throw e;
       println(io.stderr, 'Config validation failed:');
       println(io.stderr, e.message);
+      return 1;
+    }
+    if (problems.length > 0) {
+      println(io.stderr, 'Config validation failed:');
+      for (const p of problems) println(io.stderr, formatConfigProblem(p));
       return 1;
     }
     if (!parsed.values['quiet']) println(io.stdout, 'Configuration is valid!');
