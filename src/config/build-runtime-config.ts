@@ -172,10 +172,7 @@ export function buildRuntimeConfig(
   const logLevel = normalizeLogLevel(str(c.log_level, 'info')) ?? 'info';
   const defaultQueryTimeMs = durationMs(str(c.default_query_time, '300s'));
   const maxQueryTimeMs = durationMs(str(c.max_query_time, '600s'));
-  if (defaultQueryTimeMs <= 0) problem('default_query_time must be greater than zero');
-  if (maxQueryTimeMs <= 0) problem('max_query_time must be greater than zero');
   const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
-  if (sessionTtlMinMs < 0) problem('session_ttl_min must not be negative');
 
   unsupportedSettings(c, problem, (w) => warnings.push(w));
 
