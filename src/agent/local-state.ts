@@ -33,6 +33,11 @@ export type LocalOrigin = CheckOrigin | 'maintenance';
 interface ServiceRecord {
   def: ServiceDefinition;
   origin: CheckOrigin;
+  /**
+   * enable_tag_override: the catalog's tags, taken by anti-entropy (Consul's updateSyncState);
+   * shown instead of def.tags until the service is registered again. Memory only, as in Consul.
+   */
+  catalogTags?: readonly string[];
 }
 
 interface CheckRecord {
@@ -80,6 +85,10 @@ function stableJson(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 function sameSpec(a: CheckSpec | undefined, b: CheckSpec): boolean {
@@ -340,6 +349,26 @@ export class LocalState implements LocalAgentApi {
       );
       this.supervisor.ttlUpdate(id, status, capped);
     });
+  }
+
+  /**
+   * Anti-entropy's full sync found the catalog's copy of service `id` with `tags`: a service with
+   * enable_tag_override takes them, as Consul's agent does (agent/local updateSyncState), so a
+   * tag set by someone else through the catalog stays and the next sync writes nothing.
+   * `expected` is the tags anti-entropy last knew both sides to have: when the service was
+   * re-registered with other tags since, the local change wins and nothing is taken. Memory only
+   * (the persisted definition keeps the registered tags, as Consul's does); a re-registration
+   * shows its own tags again. Returns true when the tags changed.
+   */
+  adoptCatalogTags(id: string, tags: readonly string[], expected: readonly string[]): boolean {
+    const rec = this.svcs.get(id);
+    if (!rec?.def.enable_tag_override) return false;
+    const current = rec.catalogTags ?? rec.def.tags;
+    if (!sameTags(current, expected) || sameTags(current, tags)) return false;
+    rec.catalogTags = [...tags];
+    this.deps.logger.debug('took the catalog tags of a service with enable_tag_override', { service: id });
+    this.changed();
+    return true;
   }
 
   serviceHealthById(id: string): AgentServiceHealth | undefined {
@@ -668,7 +697,7 @@ export class LocalState implements LocalAgentApi {
     if (d.kind !== '') view.Kind = d.kind;
     view.ID = d.id;
     view.Service = d.name;
-    view.Tags = [...d.tags];
+    view.Tags = [...(rec.catalogTags ?? d.tags)];
     view.Meta = { ...d.meta };
     view.Port = d.port;
     view.Address = d.address;
@@ -700,7 +729,7 @@ export class LocalState implements LocalAgentApi {
       Output: c.output,
       ServiceID: c.serviceId,
       ServiceName: svc?.def.name ?? '',
-      ServiceTags: svc ? [...svc.def.tags] : [],
+      ServiceTags: svc ? [...(svc.catalogTags ?? svc.def.tags)] : [],
       Type: c.type,
       Interval: c.spec?.shownInterval ?? '',
       Timeout: c.spec?.shownTimeout ?? '',
