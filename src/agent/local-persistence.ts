@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Logger, Random } from '../../contracts/platform.js';
 import { removeFileDurably, writeFileDurably } from '../platform/durable-file.js';
@@ -165,8 +165,10 @@ export class LocalPersistence {
   commit(what: string, changes: readonly FileChange[]): Promise<void> {
     return this.queue.run(async () => {
       const touched: { path: string; before: string | undefined }[] = [];
+      let at = '';
       try {
         for (const c of changes) {
+          at = c.path;
           const before = await readIfExists(c.path);
           if (before === c.content) continue; // already so: nothing to write, nothing to fsync
           touched.push({ path: c.path, before });
@@ -175,8 +177,10 @@ export class LocalPersistence {
         }
       } catch (e) {
         await this.undo(touched);
-        const reason = e instanceof Error ? e.message : String(e);
-        throw new SextantError(ErrorCode.StorageFailed, `${what}: ${reason}`, { what }, { cause: e });
+        const msg = e instanceof Error ? e.message : String(e);
+        // Some OS errors (EISDIR on read) do not name the file: say which one.
+        const reason = at === '' || msg.includes(dirname(at)) ? msg : `${msg}: ${at}`;
+        throw new SextantError(ErrorCode.StorageFailed, `${what}: ${reason}`, { what, file: at }, { cause: e });
       }
     });
   }
