@@ -45,9 +45,8 @@ export function idFileName(id: string): string {
   return createHash('md5').update(id, 'utf8').digest('hex');
 }
 
-
 /** One change of a batch: the file's new content, or undefined to remove it. */
-interface FileChange {
+export interface FileChange {
   readonly path: string;
   readonly content: string | undefined;
 }
