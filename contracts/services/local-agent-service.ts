@@ -18,7 +18,9 @@ export interface AgentServiceHealth {
  * The agent's own services and checks (the source of truth for its node, which anti-entropy
  * syncs into the catalog). Definitions come in Consul's JSON in any key case (CamelCase or
  * snake_case); invalid ones reject with BAD_REQUEST and a message saying what is wrong, and
- * nothing is registered.
+ * nothing is registered. Writes are all or nothing and durable: with a data directory, a write
+ * resolves only once its files are fsync'd; one whose files cannot be written or removed rejects
+ * with STORAGE_FAILED (`failed persisting service "web": <reason>`) and changes nothing.
  */
 export interface LocalAgentApi {
   /** Local services by id. */

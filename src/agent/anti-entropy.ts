@@ -28,6 +28,13 @@ export interface LocalSource {
   services(): Record<string, AgentServiceView>;
   checks(): Record<string, AgentCheckView>;
   onChange(listener: () => void): () => void;
+  /**
+   * A full sync found the catalog's `tags` on local service `id`: a service with
+   * enable_tag_override takes them (Consul's updateSyncState), unless its tags are no longer
+   * `expected` (the tags anti-entropy last saw agreed, i.e. the agent changed them since).
+   * Returns true when the local tags changed.
+   */
+  adoptCatalogTags(id: string, tags: readonly string[], expected: readonly string[]): boolean;
 }
 
 /** What AntiEntropy is built from. */
@@ -84,7 +91,9 @@ function sameNode(a: NodeInfo, b: NodeInfo): boolean {
  * or different and deregisters what the agent no longer has. A failed sync is retried as a full
  * sync after 15 s plus stagger. Writes that would change nothing are skipped; check output-only
  * changes are deferred by check_update_interval. Includes the node's `serfHealth` check and, on
- * servers, the `consul` service.
+ * servers, the `consul` service. A service with enable_tag_override takes the catalog's tags at
+ * each full sync (someone else may set them through the catalog); a local re-registration with
+ * other tags is written as usual, as in Consul.
  */
 export class AntiEntropy {
   private remote: RemoteView | undefined;
@@ -287,7 +296,18 @@ export class AntiEntropy {
   private async sync(full: boolean): Promise<void> {
     const c = this.deps.config();
     const nodeName = c.nodeName;
-    if (full || !this.remote) this.remote = await this.readRemote(nodeName);
+    if (full || !this.remote) {
+      const known = this.remote;
+      const seen = this.deps.local.services();
+      this.remote = await this.readRemote(nodeName);
+      for (const [id, s] of Object.entries(seen)) {
+        const r = this.remote.services.get(id);
+        if (!s.EnableTagOverride || !r) continue;
+        // Only tags the agent did not change since the catalog last agreed with it (or, without
+        // that knowledge, since before this read) give way: a re-registration not yet written wins.
+        this.deps.local.adoptCatalogTags(id, r.Tags ?? [], known?.services.get(id)?.Tags ?? s.Tags);
+      }
+    }
     const remote = this.remote;
     const want = this.desired();
     const base: RegisterRequest = { Node: nodeName, Address: want.node.Address, Datacenter: want.node.Datacenter };

@@ -14,7 +14,9 @@ import { configProblemsError } from '../config/config-problem.js';
 import type { CheckContext, CheckSpec, CheckStatus } from './check-definition.js';
 import { CheckSupervisor } from './check-supervisor.js';
 import { CriticalReaper } from './critical-reaper.js';
-import type { LocalPersistence, PersistedCheck } from './local-persistence.js';
+import { PERSIST_VERSION } from './local-persistence.js';
+import type { LocalPersistence, PersistBatch, PersistedCheck } from './local-persistence.js';
+import { SerialQueue } from '../platform/serial-queue.js';
 import {
   DEFAULT_NODE_MAINTENANCE_REASON,
   DEFAULT_SERVICE_MAINTENANCE_REASON,
@@ -33,6 +35,11 @@ export type LocalOrigin = CheckOrigin | 'maintenance';
 interface ServiceRecord {
   def: ServiceDefinition;
   origin: CheckOrigin;
+  /**
+   * enable_tag_override: the catalog's tags, taken by anti-entropy (Consul's updateSyncState);
+   * shown instead of def.tags until the service is registered again. Memory only, as in Consul.
+   */
+  catalogTags?: readonly string[];
 }
 
 interface CheckRecord {
@@ -82,6 +89,10 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
 function sameSpec(a: CheckSpec | undefined, b: CheckSpec): boolean {
   return a !== undefined && a.kind === b.kind && a.origin === b.origin && stableJson(a.def) === stableJson(b.def);
 }
@@ -108,6 +119,8 @@ export class LocalState implements LocalAgentApi {
   private readonly listeners = new Set<LocalChangeListener>();
   private readonly supervisor: CheckSupervisor;
   private readonly reaper: CriticalReaper;
+  /** Every change that persists runs here, so memory changes in the order the files do. */
+  private readonly writes = new SerialQueue();
   private started = false;
 
   constructor(private readonly deps: LocalStateDeps) {
@@ -137,13 +150,15 @@ export class LocalState implements LocalAgentApi {
     const cfg = this.normalizeConfig(this.deps.config());
     const p = this.deps.persistence;
     const saved = p ? await p.load() : undefined;
-    this.applyConfigDefinitions(cfg.services, cfg.checks, saved?.checkStates);
-    if (p && saved) {
+    // Files restoring finds stale (shadowed by config, orphaned, expired) go in one batch at the end.
+    const stale = p?.batch('failed removing stale persisted registrations');
+    this.applyConfigDefinitions(cfg.services, cfg.checks, saved?.checkStates, stale);
+    if (stale && saved) {
       for (const s of saved.services) {
         try {
           const n = normalizeService(s.Definition, this.ctx('api'));
           if (this.svcs.has(n.service.id)) {
-            await p.removeService(n.service.id);
+            stale.removeService(n.service.id);
             continue;
           }
           this.svcs.set(n.service.id, { def: n.service, origin: 'api' });
@@ -151,8 +166,9 @@ export class LocalState implements LocalAgentApi {
           this.deps.logger.warn('skipping a persisted service that no longer validates', { error: (e as Error).message });
         }
       }
-      for (const c of saved.checks) await this.restoreCheck(c, saved.checkStates);
+      for (const c of saved.checks) this.restoreCheck(c, saved.checkStates, stale);
     }
+    await this.commitQuietly(stale);
     this.reaper.start();
     this.started = true;
     this.changed();
@@ -163,6 +179,7 @@ export class LocalState implements LocalAgentApi {
     this.started = false;
     this.reaper.stop();
     await this.supervisor.stopAll();
+    await this.writes.idle();
     await this.deps.persistence?.flush();
   }
 
@@ -182,9 +199,15 @@ export class LocalState implements LocalAgentApi {
    * before anything changes. HTTP registrations are untouched.
    */
   async applyConfig(next: RuntimeConfig): Promise<void> {
-    const cfg = this.normalizeConfig(next);
-    this.applyConfigDefinitions(cfg.services, cfg.checks);
-    this.changed();
+    await this.writes.run(async () => {
+      const cfg = this.normalizeConfig(next);
+      // HTTP registrations a config definition now replaces lose their persisted copy (config
+      // wins at start anyway, so a failure to remove it only logs).
+      const shadowed = this.deps.persistence?.batch('failed removing persisted registrations the configuration replaced');
+      this.applyConfigDefinitions(cfg.services, cfg.checks, undefined, shadowed);
+      this.changed();
+      await this.commitQuietly(shadowed);
+    });
   }
 
   // ---- LocalAgentApi -------------------------------------------------------------------------
@@ -204,61 +227,77 @@ export class LocalState implements LocalAgentApi {
     return { ...head, ContentHash: hash, ...(Proxy ? { Proxy } : {}), ...(Connect ? { Connect } : {}), Datacenter };
   }
 
+  /**
+   * Every write below is all or nothing: it validates, then persists (when there is a data dir),
+   * and only once the files are durable changes memory, the running checks and (through the
+   * change listeners, i.e. anti-entropy) the catalog. A persistence failure rejects with
+   * STORAGE_FAILED and leaves all of them as they were. Writes run one at a time.
+   */
   async registerService(definition: unknown, opts: { replaceExistingChecks: boolean }): Promise<void> {
     const n = normalizeService(definition, this.ctx('api'));
     const id = n.service.id;
-    this.svcs.set(id, { def: n.service, origin: 'api' });
-    const keep = new Set(n.checks.map((c) => c.id));
-    if (opts.replaceExistingChecks) {
-      for (const c of [...this.chks.values()]) {
-        if (c.serviceId === id && !keep.has(c.id) && c.origin !== 'maintenance') await this.dropCheck(c.id);
-      }
-    }
-    for (const spec of n.checks) this.putCheck(spec);
-    const p = this.deps.persistence;
-    if (p) {
-      await p.saveService(id, { ...n.service });
-      for (const spec of n.checks) await p.saveCheck(spec.id, { Version: 1, Source: 'api', Definition: { ...spec.def } });
-    }
-    this.deps.logger.info('Registered service', { service: id });
-    this.changed();
+    await this.writes.run(async () => {
+      const keep = new Set(n.checks.map((c) => c.id));
+      const dropped = opts.replaceExistingChecks ? [...this.chks.values()].filter((c) => c.serviceId === id && !keep.has(c.id) && c.origin !== 'maintenance') : [];
+      // The checks before the service: a crash in between leaves orphan checks, dropped at start.
+      await this.persist(`failed persisting service ${JSON.stringify(id)}`, (b) => {
+        for (const spec of n.checks) b.saveCheck(spec.id, { Version: PERSIST_VERSION, Source: 'api', Definition: { ...spec.def } });
+        for (const c of dropped) this.forgetCheckFiles(b, c);
+        b.saveService(id, { ...n.service });
+      });
+      for (const c of dropped) this.removeCheckNow(c.id);
+      this.svcs.set(id, { def: n.service, origin: 'api' });
+      for (const spec of n.checks) this.putCheck(spec);
+      this.deps.logger.info('Registered service', { service: id });
+      this.changed();
+    });
   }
 
   async deregisterService(id: string): Promise<void> {
-    if (!this.svcs.has(id)) throw notFoundService(id);
-    await this.dropService(id);
-    this.changed();
+    await this.writes.run(async () => {
+      if (!this.svcs.has(id)) throw notFoundService(id);
+      await this.dropService(id);
+      this.changed();
+    });
   }
 
   async serviceMaintenance(id: string, enable: boolean, reason: string): Promise<void> {
-    const svc = this.svcs.get(id);
-    if (!svc) throw new SextantError(ErrorCode.NotFound, `No service registered with ID ${JSON.stringify(id)}`);
-    const checkId = serviceMaintenanceId(id);
-    if (enable) {
-      if (this.chks.has(checkId)) return;
-      this.putMaintenance(checkId, id, reason || DEFAULT_SERVICE_MAINTENANCE_REASON);
-      await this.deps.persistence?.saveCheck(checkId, { Version: 1, Source: 'maintenance', CheckID: checkId, ServiceID: id, Reason: reason });
-      this.deps.logger.info('Service entered maintenance mode', { service: id });
-    } else {
-      if (!this.chks.has(checkId)) return;
-      await this.dropCheck(checkId);
-      this.deps.logger.info('Service left maintenance mode', { service: id });
-    }
-    this.changed();
+    await this.writes.run(async () => {
+      const svc = this.svcs.get(id);
+      if (!svc) throw new SextantError(ErrorCode.NotFound, `No service registered with ID ${JSON.stringify(id)}`);
+      const checkId = serviceMaintenanceId(id);
+      if (enable) {
+        if (this.chks.has(checkId)) return;
+        await this.persist(`failed persisting maintenance mode of service ${JSON.stringify(id)}`, (b) =>
+          b.saveCheck(checkId, { Version: PERSIST_VERSION, Source: 'maintenance', CheckID: checkId, ServiceID: id, Reason: reason }),
+        );
+        this.putMaintenance(checkId, id, reason || DEFAULT_SERVICE_MAINTENANCE_REASON);
+        this.deps.logger.info('Service entered maintenance mode', { service: id });
+      } else {
+        if (!this.chks.has(checkId)) return;
+        await this.dropCheck(checkId);
+        this.deps.logger.info('Service left maintenance mode', { service: id });
+      }
+      this.changed();
+    });
   }
 
   async nodeMaintenance(enable: boolean, reason: string): Promise<void> {
-    if (enable) {
-      if (this.chks.has(NODE_MAINTENANCE_ID)) return;
-      this.putMaintenance(NODE_MAINTENANCE_ID, '', reason || DEFAULT_NODE_MAINTENANCE_REASON);
-      await this.deps.persistence?.saveCheck(NODE_MAINTENANCE_ID, { Version: 1, Source: 'maintenance', CheckID: NODE_MAINTENANCE_ID, ServiceID: '', Reason: reason });
-      this.deps.logger.info('Node entered maintenance mode');
-    } else {
-      if (!this.chks.has(NODE_MAINTENANCE_ID)) return;
-      await this.dropCheck(NODE_MAINTENANCE_ID);
-      this.deps.logger.info('Node left maintenance mode');
-    }
-    this.changed();
+    await this.writes.run(async () => {
+      if (enable) {
+        if (this.chks.has(NODE_MAINTENANCE_ID)) return;
+        await this.persist('failed persisting node maintenance mode', (b) =>
+          b.saveCheck(NODE_MAINTENANCE_ID, { Version: PERSIST_VERSION, Source: 'maintenance', CheckID: NODE_MAINTENANCE_ID, ServiceID: '', Reason: reason }),
+        );
+        this.putMaintenance(NODE_MAINTENANCE_ID, '', reason || DEFAULT_NODE_MAINTENANCE_REASON);
+        this.deps.logger.info('Node entered maintenance mode');
+      } else {
+        if (!this.chks.has(NODE_MAINTENANCE_ID)) return;
+        await this.dropCheck(NODE_MAINTENANCE_ID);
+        this.deps.logger.info('Node left maintenance mode');
+      }
+      this.changed();
+    });
   }
 
   /** Consul's agent Stats: registered services and checks, and how many of the checks are TTL and script (monitor) checks. */
@@ -280,28 +319,58 @@ export class LocalState implements LocalAgentApi {
 
   async registerCheck(definition: unknown): Promise<void> {
     const spec = normalizeCheck(definition, this.ctx('api'));
-    if (spec.serviceId !== '' && !this.svcs.has(spec.serviceId)) {
-      throw new SextantError(ErrorCode.BadRequest, `ServiceID ${JSON.stringify(spec.serviceId)} does not exist`);
-    }
-    this.putCheck(spec);
-    await this.deps.persistence?.saveCheck(spec.id, { Version: 1, Source: 'api', Definition: { ...spec.def } });
-    this.changed();
+    await this.writes.run(async () => {
+      if (spec.serviceId !== '' && !this.svcs.has(spec.serviceId)) {
+        throw new SextantError(ErrorCode.BadRequest, `ServiceID ${JSON.stringify(spec.serviceId)} does not exist`);
+      }
+      await this.persist(`failed persisting check ${JSON.stringify(spec.id)}`, (b) =>
+        b.saveCheck(spec.id, { Version: PERSIST_VERSION, Source: 'api', Definition: { ...spec.def } }),
+      );
+      this.putCheck(spec);
+      this.changed();
+    });
   }
 
   async deregisterCheck(id: string): Promise<void> {
-    if (!this.chks.has(id)) throw notFoundCheck(id);
-    await this.dropCheck(id);
-    this.changed();
+    await this.writes.run(async () => {
+      if (!this.chks.has(id)) throw notFoundCheck(id);
+      await this.dropCheck(id);
+      this.changed();
+    });
   }
 
   async updateTtl(id: string, status: Exclude<HealthStatus, 'maintenance'>, output: string): Promise<void> {
-    const rec = this.chks.get(id);
-    if (!rec) throw notFoundCheck(id);
-    const spec = rec.spec;
-    if (!spec?.passive) throw new SextantError(ErrorCode.BadRequest, `CheckID ${JSON.stringify(id)} does not have associated TTL`);
-    const capped = spec.passive.capOutput(spec.def, output);
-    this.supervisor.ttlUpdate(id, status, capped);
-    await this.deps.persistence?.saveCheckState({ CheckID: id, Status: status, Output: capped, Expires: this.deps.clock.now() + spec.ttlMs });
+    await this.writes.run(async () => {
+      const rec = this.chks.get(id);
+      if (!rec) throw notFoundCheck(id);
+      const spec = rec.spec;
+      if (!spec?.passive) throw new SextantError(ErrorCode.BadRequest, `CheckID ${JSON.stringify(id)} does not have associated TTL`);
+      const capped = spec.passive.capOutput(spec.def, output);
+      await this.persist(`failed persisting state for check ${JSON.stringify(id)}`, (b) =>
+        b.saveCheckState({ CheckID: id, Status: status, Output: capped, Expires: this.deps.clock.now() + spec.ttlMs }),
+      );
+      this.supervisor.ttlUpdate(id, status, capped);
+    });
+  }
+
+  /**
+   * Anti-entropy's full sync found the catalog's copy of service `id` with `tags`: a service with
+   * enable_tag_override takes them, as Consul's agent does (agent/local updateSyncState), so a
+   * tag set by someone else through the catalog stays and the next sync writes nothing.
+   * `expected` is the tags anti-entropy last knew both sides to have: when the service was
+   * re-registered with other tags since, the local change wins and nothing is taken. Memory only
+   * (the persisted definition keeps the registered tags, as Consul's does); a re-registration
+   * shows its own tags again. Returns true when the tags changed.
+   */
+  adoptCatalogTags(id: string, tags: readonly string[], expected: readonly string[]): boolean {
+    const rec = this.svcs.get(id);
+    if (!rec?.def.enable_tag_override) return false;
+    const current = rec.catalogTags ?? rec.def.tags;
+    if (!sameTags(current, expected) || sameTags(current, tags)) return false;
+    rec.catalogTags = [...tags];
+    this.deps.logger.debug('took the catalog tags of a service with enable_tag_override', { service: id });
+    this.changed();
+    return true;
   }
 
   serviceHealthById(id: string): AgentServiceHealth | undefined {
@@ -332,22 +401,33 @@ export class LocalState implements LocalAgentApi {
    */
   reapCritical(): void {
     const now = this.deps.clock.now();
-    const doomed = new Set<string>();
-    for (const c of this.chks.values()) {
-      const after = c.spec?.deregisterAfterMs ?? 0;
-      if (after > 0 && c.serviceId !== '' && c.status === 'critical' && c.criticalSince !== undefined && now - c.criticalSince > after) {
-        doomed.add(c.serviceId);
+    const doomed = (): Set<string> => {
+      const out = new Set<string>();
+      for (const c of this.chks.values()) {
+        const after = c.spec?.deregisterAfterMs ?? 0;
+        if (after > 0 && c.serviceId !== '' && c.status === 'critical' && c.criticalSince !== undefined && now - c.criticalSince > after) {
+          out.add(c.serviceId);
+        }
       }
-    }
-    if (doomed.size === 0) return;
-    void (async () => {
-      for (const id of doomed) {
+      return out;
+    };
+    if (doomed().size === 0) return;
+    // Decided again in turn with the other writes (a check may have recovered meanwhile); a
+    // service whose files cannot be removed stays, and the next pass tries again.
+    void this.writes.run(async () => {
+      let removed = false;
+      for (const id of doomed()) {
         if (!this.svcs.has(id)) continue;
-        this.deps.logger.info('removed service with check critical for longer than deregister_critical_service_after', { service: id });
-        await this.dropService(id).catch((e: unknown) => this.deps.logger.error('reaping a service failed', { service: id, error: e }));
+        try {
+          await this.dropService(id);
+          removed = true;
+          this.deps.logger.info('removed service with check critical for longer than deregister_critical_service_after', { service: id });
+        } catch (e) {
+          this.deps.logger.error('reaping a service failed', { service: id, error: e instanceof Error ? e.message : String(e) });
+        }
       }
-      this.changed();
-    })();
+      if (removed) this.changed();
+    });
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -373,6 +453,7 @@ export class LocalState implements LocalAgentApi {
     services: readonly NormalizedService[],
     topChecks: readonly CheckSpec[],
     states?: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>,
+    stale?: PersistBatch,
   ): void {
     // Consul's reload snapshot: a check that is re-created keeps its status and output.
     const before = new Map([...this.chks].map(([id, c]) => [id, c] as const));
@@ -392,22 +473,21 @@ export class LocalState implements LocalAgentApi {
     for (const [id, s] of wantSvcs) {
       const cur = this.svcs.get(id);
       if (cur && cur.origin === 'config' && stableJson(cur.def) === stableJson(s.service)) continue;
-      if (cur && cur.origin === 'api') void this.deps.persistence?.removeService(id);
+      if (cur && cur.origin === 'api') stale?.removeService(id);
       this.svcs.set(id, { def: s.service, origin: 'config' });
     }
     for (const [id, spec] of wantChecks) {
       const cur = this.chks.get(id);
       if (cur && cur.origin === 'config') continue; // unchanged: keeps running with its state
-      if (cur && cur.origin !== 'config') void this.deps.persistence?.removeCheck(id);
-      this.putCheck(spec, states?.get(id), before.get(id));
+      if (cur && cur.origin !== 'config') stale?.removeCheck(id);
+      this.putCheck(spec, states?.get(id), before.get(id), stale);
     }
   }
 
-  private async restoreCheck(c: PersistedCheck, states: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>): Promise<void> {
-    const p = this.deps.persistence!;
+  private restoreCheck(c: PersistedCheck, states: ReadonlyMap<string, { Status: CheckStatus; Output: string; Expires: number }>, stale: PersistBatch): void {
     if (c.Source === 'maintenance') {
       if (c.ServiceID !== '' && !this.svcs.has(c.ServiceID)) {
-        await p.removeCheck(c.CheckID);
+        stale.removeCheck(c.CheckID);
         return;
       }
       const reason = c.Reason || (c.ServiceID === '' ? DEFAULT_NODE_MAINTENANCE_REASON : DEFAULT_SERVICE_MAINTENANCE_REASON);
@@ -422,19 +502,20 @@ export class LocalState implements LocalAgentApi {
       return;
     }
     if (this.chks.has(spec.id) || (spec.serviceId !== '' && !this.svcs.has(spec.serviceId))) {
-      await p.removeCheck(spec.id);
+      stale.removeCheck(spec.id);
       return;
     }
-    this.putCheck(spec, states.get(spec.id));
+    this.putCheck(spec, states.get(spec.id), undefined, stale);
   }
 
   /**
    * Adds or replaces a check. An identical running check keeps running with its state; a
    * replaced one (`previous`: the check this id had, by default the current one) restarts but
    * keeps its status and output until its next result, as Consul's check-state snapshot does on
-   * re-registration and reload (an edited check does not flap to critical).
+   * re-registration and reload (an edited check does not flap to critical). A restored TTL
+   * status that has lapsed is not used, and its file joins `stale` for removal.
    */
-  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }, previous?: CheckRecord): void {
+  private putCheck(spec: CheckSpec, restored?: { Status: CheckStatus; Output: string; Expires: number }, previous?: CheckRecord, stale?: PersistBatch): void {
     const cur = this.chks.get(spec.id);
     if (cur && sameSpec(cur.spec, spec) && this.supervisor.has(spec.id)) return;
     if (cur) this.supervisor.stop(spec.id);
@@ -452,7 +533,7 @@ export class LocalState implements LocalAgentApi {
         status = restored.Status;
         output = this.deps.config().discardCheckOutput ? '' : restored.Output;
       } else {
-        void this.deps.persistence?.removeCheckState(spec.id);
+        stale?.removeCheckState(spec.id);
       }
     }
     this.chks.set(spec.id, {
@@ -497,19 +578,46 @@ export class LocalState implements LocalAgentApi {
     this.svcs.delete(id);
   }
 
-  private async dropCheck(id: string): Promise<void> {
-    const rec = this.chks.get(id);
-    this.removeCheckNow(id);
-    if (rec && rec.origin !== 'config') await this.deps.persistence?.removeCheck(id);
-    else await this.deps.persistence?.removeCheckState(id);
+  /** Runs `fill` on a new batch and commits it (nothing without a data dir); rejects with STORAGE_FAILED `<what>: <reason>`. */
+  private async persist(what: string, fill: (b: PersistBatch) => void): Promise<void> {
+    const p = this.deps.persistence;
+    if (!p) return;
+    const b = p.batch(what);
+    fill(b);
+    await b.commit();
   }
 
+  /** Commits a batch of clean-ups whose failure harms nothing (the files are found stale again at the next start): logged. */
+  private async commitQuietly(b: PersistBatch | undefined): Promise<void> {
+    await b?.commit().catch((e: unknown) => this.deps.logger.warn('could not remove stale persisted files', { error: e instanceof Error ? e.message : String(e) }));
+  }
+
+  /** Adds the removal of a check's files to `b`: definition and TTL state, or only the state for a config-directory check (its definition is never persisted). */
+  private forgetCheckFiles(b: PersistBatch, c: CheckRecord): void {
+    if (c.origin === 'config') b.removeCheckState(c.id);
+    else b.removeCheck(c.id);
+  }
+
+  /** Removes a check: its files first, then (once that is durable) memory and the supervisor. */
+  private async dropCheck(id: string): Promise<void> {
+    const rec = this.chks.get(id);
+    if (rec) await this.persist(`failed removing persisted check ${JSON.stringify(id)}`, (b) => this.forgetCheckFiles(b, rec));
+    this.removeCheckNow(id);
+  }
+
+  /**
+   * Removes a service with its checks: files first, then memory. The service file goes first, so
+   * a crash half-way leaves only orphan check files, which the next start drops; a failure puts
+   * back what was removed and leaves the service running.
+   */
   private async dropService(id: string): Promise<void> {
-    const checks = [...this.chks.values()].filter((c) => c.serviceId === id);
-    for (const c of checks) await this.dropCheck(c.id);
     const rec = this.svcs.get(id);
-    this.svcs.delete(id);
-    if (rec?.origin === 'api') await this.deps.persistence?.removeService(id);
+    const checks = [...this.chks.values()].filter((c) => c.serviceId === id);
+    await this.persist(`failed removing persisted service ${JSON.stringify(id)}`, (b) => {
+      if (rec?.origin === 'api') b.removeService(id);
+      for (const c of checks) this.forgetCheckFiles(b, c);
+    });
+    this.removeServiceNow(id);
   }
 
   /** The supervisor's sink: records a result; a status change fires checkStatusChanged. */
@@ -554,7 +662,7 @@ export class LocalState implements LocalAgentApi {
     if (d.kind !== '') view.Kind = d.kind;
     view.ID = d.id;
     view.Service = d.name;
-    view.Tags = [...d.tags];
+    view.Tags = [...(rec.catalogTags ?? d.tags)];
     view.Meta = { ...d.meta };
     view.Port = d.port;
     view.Address = d.address;
@@ -586,7 +694,7 @@ export class LocalState implements LocalAgentApi {
       Output: c.output,
       ServiceID: c.serviceId,
       ServiceName: svc?.def.name ?? '',
-      ServiceTags: svc ? [...svc.def.tags] : [],
+      ServiceTags: svc ? [...(svc.catalogTags ?? svc.def.tags)] : [],
       Type: c.type,
       Interval: c.spec?.shownInterval ?? '',
       Timeout: c.spec?.shownTimeout ?? '',

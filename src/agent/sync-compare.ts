@@ -44,12 +44,16 @@ function sameList(a: readonly string[] | undefined | null, b: readonly string[] 
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-/** True when the catalog's copy of a service matches the local one (tags ignored with enable_tag_override). */
+/**
+ * True when the catalog's copy of a service matches the local one (Consul's NodeService.IsSame).
+ * Tags count even with enable_tag_override: anti-entropy copies the catalog's tags into such a
+ * service at a full sync, so only a local change of tags makes them differ.
+ */
 export function sameService(local: ServiceBody, remote: ServiceBody): boolean {
   return (
     local.ID === remote.ID &&
     local.Service === remote.Service &&
-    (local.EnableTagOverride || sameList(local.Tags, remote.Tags)) &&
+    sameList(local.Tags, remote.Tags) &&
     (local.Address ?? '') === (remote.Address ?? '') &&
     (local.Port ?? 0) === (remote.Port ?? 0) &&
     sameMap(local.Meta, remote.Meta) &&

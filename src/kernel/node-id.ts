@@ -1,14 +1,15 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Random } from '../../contracts/platform.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { writeFileDurably } from '../platform/durable-file.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The agent's node id, as Consul keeps it: `<data_dir>/node-id`. A configured id wins (and must
  * match a persisted one); otherwise the persisted one is reused, else a new random UUID is
- * written. Without a data dir the id lives only as long as the process.
+ * written (atomically and durably). Without a data dir the id lives only as long as the process.
  */
 export async function resolveNodeId(dataDir: string | undefined, configured: string, random: Random): Promise<string> {
   if (!dataDir) return configured || random.uuid();
@@ -27,9 +28,9 @@ export async function resolveNodeId(dataDir: string | undefined, configured: str
   }
   const id = (configured || stored || random.uuid()).toLowerCase();
   if (id !== stored) {
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(`${file}.tmp`, id);
-    await rename(`${file}.tmp`, file);
+    // Durable before the agent uses it: a node that came back with a new id after a power
+    // loss would be a stranger to the catalog holding its services.
+    await writeFileDurably(file, id, Buffer.from(random.bytes(6)).toString('hex'));
   }
   return id;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -170,5 +170,59 @@ describe('services and checks on a real agent', () => {
     expect((await get<Record<string, unknown>>('/v1/agent/services'))['broken']).toBeUndefined();
     const getOnPut = await fetch(`${agent.httpAddr}/v1/agent/service/register`);
     expect(getOnPut.status).toBe(405);
+  });
+
+  it('acknowledged registrations, TTL statuses, maintenance and deregistrations survive kill -9 right after their 200', async () => {
+    const put = async (path: string, body?: unknown): Promise<number> =>
+      (await fetch(`${agent.httpAddr}${path}`, { method: 'PUT', ...(body ? { body: JSON.stringify(body) } : {}) })).status;
+    expect(await put('/v1/agent/service/register', { Name: 'durable', Port: 7000, Check: { TTL: '1m' } })).toBe(200);
+    expect(await put('/v1/agent/check/register', { Name: 'disk', TTL: '1m' })).toBe(200);
+    expect(await put('/v1/agent/check/warn/service:durable?note=slow')).toBe(200);
+    expect(await put('/v1/agent/service/maintenance/durable?enable=true&reason=upgrade')).toBe(200);
+    await agent.kill9(); // no graceful shutdown: only what was on disk at the 200 counts
+    agent = await startAgent(args());
+    expect((await get<Record<string, unknown>>('/v1/agent/services'))['durable']).toMatchObject({ Port: 7000 });
+    const c = await checks();
+    expect(c['service:durable']).toMatchObject({ Status: 'warning', Output: 'slow' });
+    expect(c['disk']).toBeDefined();
+    expect(c['_service_maintenance:durable']).toMatchObject({ Status: 'critical', Notes: 'upgrade' });
+
+    expect(await put('/v1/agent/service/maintenance/durable?enable=false')).toBe(200);
+    expect(await put('/v1/agent/service/deregister/durable')).toBe(200);
+    expect(await put('/v1/agent/check/deregister/disk')).toBe(200);
+    await agent.kill9();
+    agent = await startAgent(args());
+    expect((await get<Record<string, unknown>>('/v1/agent/services'))['durable']).toBeUndefined();
+    const after = await checks();
+    expect(Object.keys(after).filter((id) => id.includes('durable') || id === 'disk')).toEqual([]);
+  });
+
+  it('a registration whose file cannot be written answers 500 with the reason and registers nothing, not even in the catalog', async () => {
+    const services = join(dataDir, 'services');
+    renameSync(services, `${services}.aside`);
+    writeFileSync(services, 'a regular file where the agent needs its services directory');
+    try {
+      const res = await fetch(`${agent.httpAddr}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ Name: 'nodisk', Port: 1, Check: { TTL: '1m' } }) });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await res.text()).toMatch(/^failed persisting service "nodisk": E[A-Z]+: .*services/);
+      expect((await get<Record<string, unknown>>('/v1/agent/services'))['nodisk']).toBeUndefined();
+      expect((await checks())['service:nodisk']).toBeUndefined();
+      // Syncs run in order: once a later registration is in the catalog, the refused one would be too.
+      const ok = await fetch(`${agent.httpAddr}/v1/agent/check/register`, { method: 'PUT', body: JSON.stringify({ Name: 'marker', TTL: '1m' }) });
+      expect(ok.status).toBe(200);
+      await fetch(`${agent.httpAddr}/v1/agent/reload`, { method: 'PUT' }); // and a full sync
+      const node = (await get<{ Config: { NodeName: string } }>('/v1/agent/self')).Config.NodeName;
+      await until('marker in the catalog', async () => ((await get<Check[]>(`/v1/health/node/${node}`)).some((c) => c.CheckID === 'marker') ? true : undefined));
+      expect(await get<Record<string, string[]>>('/v1/catalog/services')).not.toHaveProperty('nodisk');
+    } finally {
+      rmSync(services);
+      renameSync(`${services}.aside`, services);
+    }
+    // Nothing of it after a restart either.
+    await agent.kill9();
+    agent = await startAgent(args());
+    expect((await get<Record<string, unknown>>('/v1/agent/services'))['nodisk']).toBeUndefined();
+    expect((await checks())['marker']).toBeDefined();
   });
 });

@@ -41,9 +41,23 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: stri
  */
 export function startAgent(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; /** node flags such as --cpu-prof */ nodeArgs?: string[]; /** copy the agent's output to stderr */ echo?: boolean } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /** node flags such as --cpu-prof */
+    nodeArgs?: string[];
+    /** copy the agent's output to stderr */
+    echo?: boolean;
+    /**
+     * Run the agent under this command (e.g. `['strace', '-f', '-o', file]`). `proc` is then the
+     * wrapper: signal the agent itself (pass -pid-file) to stop it.
+     */
+    wrap?: string[];
+  } = {},
 ): Promise<AgentProcess> {
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'agent', ...args], {
+  const argv = [process.execPath, ...(opts.nodeArgs ?? []), BIN, 'agent', ...args];
+  const [file, ...rest] = [...(opts.wrap ?? []), ...argv] as [string, ...string[]];
+  const proc = spawn(file, rest, {
     env: { ...process.env, ...opts.env },
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

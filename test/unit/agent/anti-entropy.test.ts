@@ -114,6 +114,55 @@ describe('AntiEntropy', () => {
     await state.stop();
   });
 
+  it('enable_tag_override: a full sync takes the catalog tags into the local service (Consul updateSyncState); a local re-registration writes its own', async () => {
+    const clock = new ManualClock();
+    const config = testConfig({ nodeName: 'node-a', nodeId: '11111111-2222-3333-4444-555555555555', advertiseAddr: '10.0.0.5', server: false });
+    const random = new SeededRandom(6);
+    const logger = new SilentLogger();
+    const state = new LocalState({ config: () => config, runners: fakeRunners().map, clock, random, logger, hooks: createHooks() });
+    await state.start();
+    const store = new StateStore();
+    const raft = new FakeRaft(store);
+    const deps = { store, raft, clock, config: { datacenter: 'dc1', defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 } };
+    const catalog = new CatalogEndpoint(deps);
+    const health = new HealthEndpoint(deps);
+    const ae = new AntiEntropy({ config: () => config, local: state, catalog, health, clock, random, logger });
+    await state.registerService({ Name: 'web', Tags: ['a'], EnableTagOverride: true, Check: { TTL: '1m' } }, { replaceExistingChecks: false });
+    await state.registerService({ Name: 'api', Tags: ['a'] }, { replaceExistingChecks: false });
+    await ae.syncFull();
+    const opts = { minIndex: 0, waitMs: 0, consistency: 'stale' as const };
+    const catalogTags = async (id: string): Promise<string[] | undefined> => (await catalog.nodeServices('node-a', {}, opts)).value?.Services.find((s) => s.ID === id)?.Tags;
+    expect(await catalogTags('web')).toEqual(['a']);
+
+    // Someone else (an operator, a tool like Registrator) retags both through the catalog.
+    const body = (id: string, override: boolean) => ({ ID: id, Service: id, Tags: ['b'], Address: '', Port: 0, Meta: {}, Weights: { Passing: 1, Warning: 1 }, EnableTagOverride: override });
+    await catalog.register({ Node: 'node-a', Address: '10.0.0.5', SkipNodeUpdate: true, Service: body('web', true) });
+    await catalog.register({ Node: 'node-a', Address: '10.0.0.5', SkipNodeUpdate: true, Service: body('api', false) });
+    await ae.syncFull();
+    // web keeps the catalog's tags, and the agent now shows them (its check too); api is put back.
+    expect(await catalogTags('web')).toEqual(['b']);
+    expect(state.services()['web']!.Tags).toEqual(['b']);
+    expect(state.checks()['service:web']!.ServiceTags).toEqual(['b']);
+    expect(await catalogTags('api')).toEqual(['a']);
+    expect(state.services()['api']!.Tags).toEqual(['a']);
+    // From then on the two sides agree: a further full sync proposes nothing.
+    const proposals = raft.proposals;
+    await ae.syncFull();
+    expect(raft.proposals).toBe(proposals);
+
+    // A local re-registration with new tags is a local change: it is written, as in Consul.
+    await state.registerService({ Name: 'web', Tags: ['c'], EnableTagOverride: true, Check: { TTL: '1m' } }, { replaceExistingChecks: false });
+    ae.start();
+    for (let i = 0; i < 6; i++) {
+      clock.advance(0);
+      await flush();
+    }
+    expect(await catalogTags('web')).toEqual(['c']);
+    expect(state.services()['web']!.Tags).toEqual(['c']);
+    await ae.stop();
+    await state.stop();
+  });
+
   it('partial sync right after a local change, coalesced; a status change syncs at once', async () => {
     const { state, catalog, ae, settle } = await setup({ server: false });
     ae.start();

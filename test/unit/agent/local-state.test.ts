@@ -270,6 +270,25 @@ describe('LocalState: config-directory definitions and reload', () => {
     await state.stop();
   });
 
+  it('enable_tag_override: tags taken from the catalog stay over a reload that leaves the service as it was, not over one that changes it', async () => {
+    const svc = { name: 'web', tags: ['a'], enable_tag_override: true, check: { ttl: '1m' } };
+    const { state, setConfig } = setup({ config: { services: [svc] } });
+    await state.start();
+    expect(state.adoptCatalogTags('web', ['b'], ['stale'])).toBe(false); // the agent changed them meanwhile
+    expect(state.adoptCatalogTags('web', ['b'], ['a'])).toBe(true);
+    expect(state.services()['web']!.Tags).toEqual(['b']);
+    expect(state.checks()['service:web']!.ServiceTags).toEqual(['b']);
+    await state.applyConfig(setConfig({ services: [svc] }));
+    expect(state.services()['web']!.Tags).toEqual(['b']);
+    await state.applyConfig(setConfig({ services: [{ ...svc, port: 81 }] }));
+    expect(state.services()['web']!.Tags).toEqual(['a']);
+    // Without enable_tag_override nothing is ever taken.
+    await state.registerService({ Name: 'api', Tags: ['a'] }, { replaceExistingChecks: false });
+    expect(state.adoptCatalogTags('api', ['b'], ['a'])).toBe(false);
+    expect(state.services()['api']!.Tags).toEqual(['a']);
+    await state.stop();
+  });
+
   it('reload leaves HTTP registrations alone', async () => {
     const { state, setConfig } = setup({ config: { services: [web] } });
     await state.start();
