@@ -3,16 +3,19 @@
  * 10 healthy instances of `web`, loaded over UDP with `web.service.consul A` for BENCH_SECONDS
  * (default 60) by dnsperf (Debian package) when installed, else by a Node load generator.
  * Prints queries/s, the p50/p99 latency of a 500/s probe sent alongside the load, and the agent's
- * RSS every 5 s (memory must stay flat). A short EDNS run (all 10 answers) follows.
+ * RSS every 5 s (memory must stay flat). A short EDNS run (all 10 answers) follows, then the
+ * same load against a bare dns-packet server: the floor the target is half of.
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { startAgent } from '../support/agent-process.js';
 
+const require = createRequire(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const DNSPERF = ['/usr/bin/dnsperf', '/usr/local/bin/dnsperf'].find((p) => existsSync(p));
 const QUESTION = { name: 'web.service.consul', type: 'A' as const };
@@ -108,6 +111,32 @@ function probe(port: number): { stop: () => number[] } {
   };
 }
 
+/**
+ * The floor the 50,000/s target is set against (half of it): a bare dns-packet server in its own
+ * process that decodes each query and answers three fixed A records, under the same dnsperf
+ * load. Measured in the same run because this machine kind's speed varies from day to day.
+ */
+async function bareFloor(file: string, seconds: number): Promise<LoadResult | undefined> {
+  if (!DNSPERF) return undefined;
+  const code = `
+    const dgram = require('node:dgram'); const p = require(${JSON.stringify(require.resolve('dns-packet'))});
+    const s = dgram.createSocket('udp4');
+    s.on('message', (m, r) => { let q; try { q = p.decode(m); } catch { return; }
+      const answers = [1, 2, 3].map((i) => ({ name: q.questions[0].name, type: 'A', ttl: 0, data: '10.0.0.' + i }));
+      s.send(p.encode({ id: q.id, type: 'response', flags: p.AUTHORITATIVE_ANSWER, questions: q.questions, answers }), r.port, r.address); });
+    s.bind(0, '127.0.0.1', () => console.log(s.address().port));`;
+  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      proc.once('exit', () => reject(new Error('bare DNS server exited')));
+    });
+    return await dnsperf(port, file, seconds, false);
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-dns-bench-'));
   const agent = await startAgent(['-dev', '-http-port', '0', '-dns-port', '0', '-server-port', '0', '-log-level', 'warn']);
@@ -145,6 +174,12 @@ async function main(): Promise<void> {
     const ednsSeconds = Math.min(10, SECONDS);
     const edns = DNSPERF ? await dnsperf(port, file, ednsSeconds, true) : await nodeLoad(port, ednsSeconds, true);
     console.log(`UDP A with EDNS (all 10 answers), ${ednsSeconds} s: ${edns.qps.toFixed(0)} queries/s (mean latency ${edns.avgMs.toFixed(2)} ms)`);
+    const floor = await bareFloor(file, ednsSeconds);
+    if (floor) {
+      console.log(
+        `bare dns-packet decode-and-answer floor, ${ednsSeconds} s: ${floor.qps.toFixed(0)} queries/s → the agent's UDP A rate is ${((100 * main.qps) / floor.qps).toFixed(0)}% of it (target: half)`,
+      );
+    }
   } finally {
     await agent.stop();
     rmSync(dir, { recursive: true, force: true });

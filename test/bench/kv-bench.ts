@@ -2,8 +2,9 @@
  * KV benchmark (`npm run bench:kv`): a real dev server with -data-dir (SQLite, fsync on),
  * driven by a closed-loop HTTP load generator on loopback with 256-byte values. Prints
  * writes/s at 64 clients, sequential write latency, reads/s at 64 clients, and the wake-up
- * latency and memory of 10,000 parked blocking queries. When Debian's etcd is installed it runs
- * the same write load against a single etcd member and prints the ratio.
+ * latency and memory of 10,000 parked blocking queries, and the raw node:http floor the read
+ * target is half of. When Debian's etcd is installed it runs the same write load against a
+ * single etcd member and prints the ratio.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,8 +89,11 @@ async function blockingQueries(port: number, pid: number, n: number): Promise<vo
   });
   // The ones never woken end when the pool is torn down below; that is expected, not a failure.
   for (const p of parked) p.catch(() => undefined);
-  // Give every request time to park.
-  await new Promise((r) => setTimeout(r, 3000));
+  // Wait until every blocking GET is on the wire (a slow machine needs longer than a fixed
+  // pause), then a second more for the agent to read and park the last ones.
+  const parkDeadline = performance.now() + 120_000;
+  while (inFlight + failed < n && performance.now() < parkDeadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1000));
   const rssParked = rssMb(pid);
   const parkedAtWrite = inFlight;
   const failedAtWrite = failed;
@@ -105,16 +109,39 @@ async function blockingQueries(port: number, pid: number, n: number): Promise<vo
   });
   const woken = await parked[n - 1]!;
   const wakeMs = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, 500));
+  // Only answers within this window count as woken by the write (a 120 s wait never ends in it).
+  await new Promise((r) => setTimeout(r, 1000));
   console.log(
     `blocking: ${parkedAtWrite} of ${n} queries parked on their own keys when the write went out` +
       `${failedAtWrite > 0 || wokeBefore > 0 ? ` (${failedAtWrite} failed, ${wokeBefore} answered early: NOT a clean run)` : ''}; ` +
-      `one write woke ${woke - wokeBefore} of them, ` +
+      `one write woke ${woke - wokeBefore} of them within 1 s, ` +
       `answered ${wakeMs.toFixed(1)} ms after the write was sent (status ${woken.status}, first index ${first.index}); ` +
       `agent RSS ${rssBefore.toFixed(0)} MB idle, ${rssParked.toFixed(0)} MB with ${parkedAtWrite} parked`,
   );
   tornDown = true;
   agent.destroy();
+}
+
+/**
+ * The floor the read target is set against: a bare node:http server in its own process
+ * answering a small JSON body, under the same wrk load (64 connections). Measured in the same
+ * run because this machine kind's speed varies from day to day.
+ */
+async function rawHttpFloor(): Promise<LoadResult | undefined> {
+  if (!WRK) return undefined;
+  const code =
+    "const s=require('node:http').createServer((q,r)=>{r.setHeader('Content-Type','application/json');r.end('[{\"Key\":\"k\"}]')});" +
+    "s.listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      proc.once('exit', () => reject(new Error('raw HTTP server exited')));
+    });
+    return await wrk(`http://127.0.0.1:${port}/`, { connections: 64, seconds: SECONDS });
+  } finally {
+    proc.kill('SIGKILL');
+  }
 }
 
 async function etcdWrites(): Promise<number | undefined> {
@@ -214,6 +241,12 @@ async function main(): Promise<void> {
           request: (i) => ({ method: 'GET', path: `/v1/kv/bench/${i % 10000}` }),
         });
     console.log(`sextant reads (default consistency), 64 clients: ${reads.perSecond.toFixed(0)}/s (p50 ${reads.p50Ms.toFixed(2)} ms, p99 ${reads.p99Ms.toFixed(2)} ms, errors ${reads.errors})`);
+    const floor = await rawHttpFloor();
+    if (floor) {
+      console.log(
+        `raw node:http floor, 64 clients: ${floor.perSecond.toFixed(0)}/s → sextant reads are ${((100 * reads.perSecond) / floor.perSecond).toFixed(0)}% of it (target: half)`,
+      );
+    }
     await blockingQueries(port, agent.proc.pid!, Number(process.env.BENCH_WATCHERS ?? 10000));
     await agent.stop();
     const etcd = await etcdWrites();
