@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSextantError } from '../../../contracts/errors.js';
+import { useConfigSandbox } from './config-sandbox.js';
 import { validateAgainstSchema, validateCheckFieldValues } from '../../../src/config/config-schema.js';
 import { collectPluginEntries, loadConfig, validateConfigDirs } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
@@ -12,25 +11,8 @@ import type { ConfigFlags } from '../../../src/config/load-config.js';
 
 const checkFields = { file_exists: { type: 'string', pattern: '^/', description: 'a path' } } as const;
 
-let root: string;
-let cwd: string;
-
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'sextant-check-fields-'));
-  cwd = process.cwd();
-  process.chdir(root); // messages name files as the user typed them
-});
-afterEach(() => {
-  process.chdir(cwd);
-  rmSync(root, { recursive: true, force: true });
-});
-
-function write(rel: string, content: unknown): string {
-  const p = join(root, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  return rel;
-}
+const sandbox = useConfigSandbox('sextant-check-fields-');
+const write = sandbox.write;
 
 function flags(f: Partial<ConfigFlags>): ConfigFlags {
   return { dev: true, configPaths: [], configFormat: '', overrides: {}, ...f };
@@ -129,10 +111,10 @@ describe('collectPluginEntries (the pre-pass)', () => {
     const input = { flags: flags({ configPaths: ['cfg', 'other/c.json'] }) };
     const entries = await collectPluginEntries(input);
     expect(entries).toEqual([
-      { spec: '../plugins/counter', baseDir: resolve(root, 'cfg'), source: 'cfg/a.json' },
-      { spec: 'some-package', baseDir: resolve(root, 'cfg'), source: 'cfg/a.json' },
-      { spec: './local.js', baseDir: resolve(root, 'cfg'), source: 'cfg/b.json' },
-      { spec: './p', baseDir: resolve(root, 'other'), source: 'other/c.json' },
+      { spec: '../plugins/counter', baseDir: resolve(sandbox.root(), 'cfg'), source: 'cfg/a.json' },
+      { spec: 'some-package', baseDir: resolve(sandbox.root(), 'cfg'), source: 'cfg/a.json' },
+      { spec: './local.js', baseDir: resolve(sandbox.root(), 'cfg'), source: 'cfg/b.json' },
+      { spec: './p', baseDir: resolve(sandbox.root(), 'other'), source: 'other/c.json' },
     ]);
     // The same entries the full load records (here it validates because the fields are known).
     const { config } = await loadConfig({ ...input, hostname: 'h', checkFields });

@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSextantError } from '../../../contracts/errors.js';
+import { useConfigSandbox } from './config-sandbox.js';
 import { loadRuntimeConfig } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
 import { dnsSettingsFrom } from '../../../plugins/surface-dns/dns-settings.js';
@@ -11,23 +10,8 @@ import { dnsSettingsFrom } from '../../../plugins/surface-dns/dns-settings.js';
 // recursor timeout that expires at once, a DNS TTL that wraps around), so every config duration
 // is refused when negative, naming the file and the JSON pointer.
 
-let root: string;
-let cwd: string;
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'sextant-durations-'));
-  cwd = process.cwd();
-  process.chdir(root);
-});
-afterEach(() => {
-  process.chdir(cwd);
-  rmSync(root, { recursive: true, force: true });
-});
-
-function write(rel: string, content: unknown): void {
-  const p = join(root, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, JSON.stringify(content));
-}
+const sandbox = useConfigSandbox('sextant-durations-');
+const write = sandbox.write;
 
 const flags = (f: Partial<ConfigFlags> = {}): ConfigFlags => ({ dev: true, configPaths: ['conf'], configFormat: '', overrides: {}, ...f });
 const load = (f?: Partial<ConfigFlags>) => loadRuntimeConfig({ flags: flags(f), hostname: 'host-a' });

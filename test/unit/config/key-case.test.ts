@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSextantError } from '../../../contracts/errors.js';
+import { useConfigSandbox } from './config-sandbox.js';
 import { loadRuntimeConfig } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
 import { respellPointer } from '../../../src/config/key-case.js';
@@ -12,24 +11,8 @@ import { respellPointer } from '../../../src/config/key-case.js';
 // deregistercriticalserviceafter). The loader does exactly that, and no more: other CamelCase
 // spellings (EnableTagOverride) stay unknown keys.
 
-let root: string;
-let cwd: string;
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'sextant-keycase-'));
-  cwd = process.cwd();
-  process.chdir(root);
-});
-afterEach(() => {
-  process.chdir(cwd);
-  rmSync(root, { recursive: true, force: true });
-});
-
-function write(rel: string, content: unknown): string {
-  const p = join(root, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, JSON.stringify(content));
-  return rel;
-}
+const sandbox = useConfigSandbox('sextant-keycase-');
+const write = sandbox.write;
 
 const flags = (f: Partial<ConfigFlags> = {}): ConfigFlags => ({ dev: true, configPaths: ['conf'], configFormat: '', overrides: {}, ...f });
 const load = (f?: Partial<ConfigFlags>) => loadRuntimeConfig({ flags: flags(f), hostname: 'host-a' });
@@ -120,7 +103,7 @@ describe('config-file keys match case-insensitively, as in Consul', () => {
   it('a plugin listed under `Plugins` is found by the pre-pass like one under `plugins`', async () => {
     const { collectPluginEntries } = await import('../../../src/config/load-config.js');
     write('conf/p.json', { Plugins: ['./x'] });
-    expect(await collectPluginEntries({ flags: flags() })).toEqual([{ spec: './x', baseDir: join(root, 'conf'), source: join('conf', 'p.json') }]);
+    expect(await collectPluginEntries({ flags: flags() })).toEqual([{ spec: './x', baseDir: join(sandbox.root(), 'conf'), source: join('conf', 'p.json') }]);
   });
 
   it('respellPointer maps canonical pointers back through renamed keys only', () => {

@@ -1,30 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSextantError } from '../../../contracts/errors.js';
+import { useConfigSandbox } from './config-sandbox.js';
 import { loadConfig, loadRuntimeConfig, validateConfigDirs } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
 
-let root: string;
-let cwd: string;
-
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'sextant-config-'));
-  cwd = process.cwd();
-  process.chdir(root); // so that paths in messages are the short relative ones a user types
-});
-afterEach(() => {
-  process.chdir(cwd);
-  rmSync(root, { recursive: true, force: true });
-});
-
-function write(rel: string, content: unknown): string {
-  const p = join(root, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  return rel;
-}
+const sandbox = useConfigSandbox('sextant-config-');
+const write = sandbox.write;
 
 function flags(f: Partial<ConfigFlags>): ConfigFlags {
   return { dev: false, configPaths: [], configFormat: '', overrides: {}, ...f };
@@ -232,9 +215,9 @@ describe('plugins, plugin_config, adapters', () => {
     write('other/b.json', { plugins: ['./local.js'], plugin_config: { counter: { verbose: true } }, adapters: { transport: 'tcp' } });
     const c = await loadRuntimeConfig({ flags: flags({ configPaths: ['cfg', 'other/b.json'], overrides: { data_dir: 'd' } }), hostname: 'h' });
     expect(c.plugins).toEqual([
-      { spec: '../plugins/counter', baseDir: resolve(root, 'cfg'), source: 'cfg/a.json' },
-      { spec: 'some-package', baseDir: resolve(root, 'cfg'), source: 'cfg/a.json' },
-      { spec: './local.js', baseDir: resolve(root, 'other'), source: 'other/b.json' },
+      { spec: '../plugins/counter', baseDir: resolve(sandbox.root(), 'cfg'), source: 'cfg/a.json' },
+      { spec: 'some-package', baseDir: resolve(sandbox.root(), 'cfg'), source: 'cfg/a.json' },
+      { spec: './local.js', baseDir: resolve(sandbox.root(), 'other'), source: 'other/b.json' },
     ]);
     expect(c.pluginConfig).toEqual({ counter: { port: 0, verbose: true } });
     expect(c.adapters).toEqual({ log_store: 'sqlite', transport: 'tcp' });
@@ -421,11 +404,11 @@ describe('reload and validate', () => {
     if (!bad.ok) {
       expect(bad.problems.map((p) => `${p.source}${p.pointer ?? ''}`)).toEqual(['bad/a.json/ports/http', 'bad/b.hcl']);
     }
-    mkdirSync(join(root, 'empty'));
+    mkdirSync(join(sandbox.root(), 'empty'));
     // validate checks fragments (service definitions and the like) that need not name a data_dir,
     // while an agent started from the same files refuses to run without one.
     expect((await validateConfigDirs(['empty'], { hostname: 'h' })).ok).toBe(true);
-    await expect(loadConfig({ flags: { dev: false, configPaths: [join(root, 'empty')], configFormat: '', overrides: {} }, hostname: 'h' })).rejects.toThrow('data_dir cannot be empty');
+    await expect(loadConfig({ flags: { dev: false, configPaths: [join(sandbox.root(), 'empty')], configFormat: '', overrides: {} }, hostname: 'h' })).rejects.toThrow('data_dir cannot be empty');
     expect((await validateConfigDirs(['empty'], { hostname: 'h', dev: true })).ok).toBe(true);
   });
 });
