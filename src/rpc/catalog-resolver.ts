@@ -125,7 +125,7 @@ export class CatalogResolver implements Resolver {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const cat = this.deps.store.catalog;
-    const { value, index } = cat.serviceInstances(service, true);
+    const { value, index } = cat.serviceInstances(service);
     const entries: ServiceEntry[] = value.map((inst) =>
       Object.freeze({
         Node: inst.node,

@@ -45,7 +45,7 @@ export class HealthEndpoint implements HealthApi {
     const filter = filterOf(f);
     return catalogRead(this.deps, opts, {
       run: () => {
-        const { value, index } = cat.serviceInstances(service, true);
+        const { value, index } = cat.serviceInstances(service);
         const out: HealthCheck[] = [];
         for (const inst of value) {
           if (!matchesNodeMeta(inst.node.Meta, f.nodeMeta)) continue;
@@ -77,7 +77,7 @@ export class HealthEndpoint implements HealthApi {
         // repeated reads and woken watchers of a busy service share one result.
         const known = this.memo.get(memoKey);
         if (known && known.index === cat.serviceIndexFor(service)) return known;
-        const { value, index } = cat.serviceInstances(service, true);
+        const { value, index } = cat.serviceInstances(service);
         const out: ServiceEntry[] = [];
         for (const inst of value) {
           if (!hasAllTags(inst.service.Tags, q.tags) || !matchesNodeMeta(inst.node.Meta, f.nodeMeta)) continue;
