@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Consistency, QueryMeta } from '../../contracts/model/query.js';
-import { encodeJson } from './json-encode.js';
+import { encodeJson, type JsonEncoder } from './json-encode.js';
 import type { RequestScope } from './request-scope.js';
 
 /**
@@ -14,11 +14,12 @@ export function wantsPretty(scope: RequestScope): boolean {
 }
 
 /**
- * 200 (or `status`) with `value` as JSON (`Content-Type: application/json`). The body is a string
- * with its type set first, so koa neither sniffs it nor copies it into a Buffer, and Node writes
- * headers and body in one go.
+ * 200 (or `status`) with `value` as JSON (`Content-Type: application/json`), encoded by `encode`
+ * (encodeJson, or encodeRecordsJson for answers built from stored records: same text). The body
+ * is a string with its type set first, so koa neither sniffs it nor copies it into a Buffer,
+ * and Node writes headers and body in one go.
  */
-export function sendJson(scope: RequestScope, value: unknown, status = 200): void {
+export function sendJson(scope: RequestScope, value: unknown, status = 200, encode: JsonEncoder = encodeJson): void {
   const { ctx } = scope;
   ctx.status = status;
   if (!ctx.res.headersSent) ctx.res.setHeader('Content-Type', 'application/json');
@@ -28,7 +29,7 @@ export function sendJson(scope: RequestScope, value: unknown, status = 200): voi
     ctx.body = cached;
     return;
   }
-  const text = encodeJson(value, pretty);
+  const text = encode(value, pretty);
   if (text.length <= LARGE_BODY) {
     ctx.body = text;
     return;
