@@ -35,21 +35,28 @@ export function sendJson(scope: RequestScope, value: unknown, status = 200, enco
     return;
   }
   // A large body is encoded to UTF-8 once here (as a string koa would measure it and Node encode
-  // it again), and kept with the value: endpoints that reuse an unchanged answer (health of a
-  // busy service) then skip encoding entirely.
+  // it again). When the same value is sent a second time (an endpoint reusing an unchanged
+  // answer: health of a busy service, its woken watchers) the body is kept with it, so further
+  // sends skip encoding entirely; an answer sent once is not kept (it would only load the GC).
   const body = Buffer.from(text, 'utf8');
   if (typeof value === 'object' && value !== null) {
-    const pair = encodedBodies.get(value) ?? [undefined, undefined];
-    pair[pretty ? 1 : 0] = body;
-    encodedBodies.set(value, pair);
+    if (sentOnce.has(value)) {
+      const pair = encodedBodies.get(value) ?? [undefined, undefined];
+      pair[pretty ? 1 : 0] = body;
+      encodedBodies.set(value, pair);
+    } else {
+      sentOnce.add(value);
+    }
   }
   ctx.body = body;
 }
 
 /** Encoded large answers by the value they encode: [compact, pretty]. Values are never mutated after sending. */
 const encodedBodies = new WeakMap<object, [Buffer | undefined, Buffer | undefined]>();
+/** Large answers sent once (a second send keeps the body). */
+const sentOnce = new WeakSet<object>();
 
-/** Bodies longer than this (in UTF-16 units) are sent as a Buffer. */
+/** Bodies longer than this (in UTF-16 units) are sent as a Buffer (and kept when sent twice). */
 const LARGE_BODY = 16 * 1024;
 
 /** A plain-text answer (Consul's error bodies). */
