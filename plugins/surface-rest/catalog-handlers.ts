@@ -4,6 +4,7 @@ import type { CatalogApi } from '../../contracts/services/catalog-service.js';
 import { blockingRead } from './blocking-read.js';
 import { DEREGISTER_SHAPE, REGISTER_SHAPE, decodeCatalogBody } from './catalog-body.js';
 import { catalogOf, parseCatalogFilter, parseTags } from './catalog-query.js';
+import { encodeRecordsJson } from './json-encode.js';
 import { requiredParam } from './required-param.js';
 import { checkDatacenter } from './query-options.js';
 import { readBody } from './read-body.js';
@@ -45,26 +46,30 @@ export const getCatalogDatacenters: Handler = async (scope) => {
 };
 
 /** GET /v1/catalog/nodes — all nodes (`?node-meta`, `?filter`). */
-export const getCatalogNodes = blockingRead((scope, opts) => catalogOf(scope).nodes(parseCatalogFilter(scope.query), opts));
+export const getCatalogNodes = blockingRead((scope, opts) => catalogOf(scope).nodes(parseCatalogFilter(scope.query), opts), { encode: encodeRecordsJson });
 
 /** GET /v1/catalog/services — `{"name": [tags…]}`. */
 export const getCatalogServices = blockingRead((scope, opts) => catalogOf(scope).services(parseCatalogFilter(scope.query), opts));
 
 /** GET /v1/catalog/service/:service — flattened instances (`?tag` repeatable, `?node-meta`, `?filter`). */
-export const getCatalogService = blockingRead((scope, opts) =>
-  catalogOf(scope).serviceNodes(requiredParam(scope, 'service', 'service name'), parseTags(scope.query), parseCatalogFilter(scope.query), opts),
+export const getCatalogService = blockingRead(
+  (scope, opts) => catalogOf(scope).serviceNodes(requiredParam(scope, 'service', 'service name'), parseTags(scope.query), parseCatalogFilter(scope.query), opts),
+  { encode: encodeRecordsJson },
 );
 
 const readNodeServices = (scope: RequestScope, opts: QueryOptions): ReturnType<CatalogApi['nodeServices']> =>
   catalogOf(scope).nodeServices(requiredParam(scope, 'node', 'node name'), parseCatalogFilter(scope.query), opts);
 
 /** GET /v1/catalog/node/:node — `{"Node": {…}, "Services": {"<id>": {…}}}`, or `null` for an unknown node. */
-export const getCatalogNode = blockingRead(readNodeServices, (value) => {
-  if (value === null) return null;
-  const services: Record<string, CatalogService> = {};
-  for (const s of value.Services) services[s.ID] = s;
-  return { Node: value.Node, Services: services };
+export const getCatalogNode = blockingRead(readNodeServices, {
+  shape: (value) => {
+    if (value === null) return null;
+    const services: Record<string, CatalogService> = {};
+    for (const s of value.Services) services[s.ID] = s;
+    return { Node: value.Node, Services: services };
+  },
+  encode: encodeRecordsJson,
 });
 
 /** GET /v1/catalog/node-services/:node — `{"Node": {…}, "Services": [ … ]}`; `{"Node": null, "Services": []}` for an unknown node. */
-export const getCatalogNodeServices = blockingRead(readNodeServices, (value) => value ?? { Node: null, Services: [] });
+export const getCatalogNodeServices = blockingRead(readNodeServices, { shape: (value) => value ?? { Node: null, Services: [] }, encode: encodeRecordsJson });

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Consistency, QueryMeta } from '../../contracts/model/query.js';
-import { encodeJson } from './json-encode.js';
+import { encodeJson, type JsonEncoder } from './json-encode.js';
 import type { RequestScope } from './request-scope.js';
 
 /**
@@ -14,11 +14,12 @@ export function wantsPretty(scope: RequestScope): boolean {
 }
 
 /**
- * 200 (or `status`) with `value` as JSON (`Content-Type: application/json`). The body is a string
- * with its type set first, so koa neither sniffs it nor copies it into a Buffer, and Node writes
- * headers and body in one go.
+ * 200 (or `status`) with `value` as JSON (`Content-Type: application/json`), encoded by `encode`
+ * (encodeJson, or encodeRecordsJson for answers built from stored records: same text). The body
+ * is a string with its type set first, so koa neither sniffs it nor copies it into a Buffer,
+ * and Node writes headers and body in one go.
  */
-export function sendJson(scope: RequestScope, value: unknown, status = 200): void {
+export function sendJson(scope: RequestScope, value: unknown, status = 200, encode: JsonEncoder = encodeJson): void {
   const { ctx } = scope;
   ctx.status = status;
   if (!ctx.res.headersSent) ctx.res.setHeader('Content-Type', 'application/json');
@@ -28,27 +29,34 @@ export function sendJson(scope: RequestScope, value: unknown, status = 200): voi
     ctx.body = cached;
     return;
   }
-  const text = encodeJson(value, pretty);
+  const text = encode(value, pretty);
   if (text.length <= LARGE_BODY) {
     ctx.body = text;
     return;
   }
   // A large body is encoded to UTF-8 once here (as a string koa would measure it and Node encode
-  // it again), and kept with the value: endpoints that reuse an unchanged answer (health of a
-  // busy service) then skip encoding entirely.
+  // it again). When the same value is sent a second time (an endpoint reusing an unchanged
+  // answer: health of a busy service, its woken watchers) the body is kept with it, so further
+  // sends skip encoding entirely; an answer sent once is not kept (it would only load the GC).
   const body = Buffer.from(text, 'utf8');
   if (typeof value === 'object' && value !== null) {
-    const pair = encodedBodies.get(value) ?? [undefined, undefined];
-    pair[pretty ? 1 : 0] = body;
-    encodedBodies.set(value, pair);
+    if (sentOnce.has(value)) {
+      const pair = encodedBodies.get(value) ?? [undefined, undefined];
+      pair[pretty ? 1 : 0] = body;
+      encodedBodies.set(value, pair);
+    } else {
+      sentOnce.add(value);
+    }
   }
   ctx.body = body;
 }
 
 /** Encoded large answers by the value they encode: [compact, pretty]. Values are never mutated after sending. */
 const encodedBodies = new WeakMap<object, [Buffer | undefined, Buffer | undefined]>();
+/** Large answers sent once (a second send keeps the body). */
+const sentOnce = new WeakSet<object>();
 
-/** Bodies longer than this (in UTF-16 units) are sent as a Buffer. */
+/** Bodies longer than this (in UTF-16 units) are sent as a Buffer (and kept when sent twice). */
 const LARGE_BODY = 16 * 1024;
 
 /** A plain-text answer (Consul's error bodies). */

@@ -88,7 +88,7 @@ export class CatalogEndpoint implements CatalogApi {
     const filter = filterOf(f);
     return catalogRead(this.deps, opts, {
       run: () => {
-        const { value, index } = cat.serviceInstances(service, false);
+        const { value, index } = cat.serviceInstances(service);
         const out: CatalogServiceNode[] = [];
         for (const inst of value) {
           if (!hasAllTags(inst.service.Tags, tags) || !matchesNodeMeta(inst.node.Meta, f.nodeMeta)) continue;

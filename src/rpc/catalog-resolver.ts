@@ -1,12 +1,11 @@
 import { isIP } from 'node:net';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { CatalogNode, ServiceEntry } from '../../contracts/model/catalog.js';
-import type { HealthCheck } from '../../contracts/model/health.js';
 import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { Resolver, ServiceQuery } from '../../contracts/ports/resolver.js';
 import type { WatchHandle } from '../state/watch-registry.js';
 import { catalogRead, type CatalogEndpointDeps } from './catalog-read.js';
-import { checkView, hasAllTags, serviceView } from './catalog-views.js';
+import { hasAllTags, serviceEntry, serviceView } from './catalog-views.js';
 
 /** How many services' entries the resolver keeps built (least recently built evicted first). */
 export const RESOLVER_CACHE_SERVICES = 1024;
@@ -125,14 +124,8 @@ export class CatalogResolver implements Resolver {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const cat = this.deps.store.catalog;
-    const { value, index } = cat.serviceInstances(service, true);
-    const entries: ServiceEntry[] = value.map((inst) =>
-      Object.freeze({
-        Node: inst.node,
-        Service: serviceView(inst.service),
-        Checks: Object.freeze([...inst.nodeChecks.map(checkView), ...inst.serviceChecks.map(checkView)]) as HealthCheck[],
-      }),
-    );
+    const { value, index } = cat.serviceInstances(service);
+    const entries: ServiceEntry[] = value.map(serviceEntry);
     entries.sort((a, b) => rank(a) - rank(b));
     const entry: CachedService = {
       index,

@@ -1,12 +1,19 @@
-import type { CatalogNode, CatalogService, CatalogServiceNode } from '../../contracts/model/catalog.js';
+import type { CatalogNode, CatalogService, CatalogServiceNode, ServiceEntry } from '../../contracts/model/catalog.js';
 import type { HealthCheck } from '../../contracts/model/health.js';
 import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
 import { compileFilter, type FilterPredicate } from '../filter/compile-filter.js';
+import type { CatalogInstance } from '../state/catalog-reader.js';
 
 /**
  * How catalog records look on the wire (Consul's JSON, CE), and the legacy filters
- * (`?node-meta`, `?tag`) the catalog and health reads share.
+ * (`?node-meta`, `?tag`) the catalog and health reads share. Views of stored records are
+ * frozen all the way down (the records are, and the defaults filled in are shared frozen
+ * constants), so an encoder may keep their text.
  */
+
+/** Consul's empty Proxy and Connect, and a check's Definition when none was given. */
+const NO_PROXY = Object.freeze({ MeshGateway: Object.freeze({}), Expose: Object.freeze({}) });
+const NO_OBJECT: Readonly<Record<string, unknown>> = Object.freeze({});
 
 const serviceViews = new WeakMap<CatalogService, CatalogService>();
 const serviceNodeViews = new WeakMap<CatalogService, { node: CatalogNode; view: CatalogServiceNode }>();
@@ -38,8 +45,8 @@ function buildServiceView(svc: CatalogService): CatalogService {
   if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.SocketPath = svc.SocketPath;
   out.Weights = svc.Weights;
   out.EnableTagOverride = svc.EnableTagOverride;
-  out.Proxy = svc.Proxy ?? { MeshGateway: {}, Expose: {} };
-  out.Connect = svc.Connect ?? {};
+  out.Proxy = svc.Proxy ?? NO_PROXY;
+  out.Connect = svc.Connect ?? NO_OBJECT;
   out.CreateIndex = svc.CreateIndex;
   out.ModifyIndex = svc.ModifyIndex;
   return out;
@@ -69,13 +76,32 @@ export function checkView(c: HealthCheck): HealthCheck {
       Interval: c.Interval ?? '',
       Timeout: c.Timeout ?? '',
       ExposedPort: c.ExposedPort ?? 0,
-      Definition: c.Definition ?? {},
+      Definition: c.Definition ?? NO_OBJECT,
       CreateIndex: c.CreateIndex,
       ModifyIndex: c.ModifyIndex,
     });
     checkViews.set(c, view);
   }
   return view;
+}
+
+const entryViews = new WeakMap<CatalogInstance, ServiceEntry>();
+
+/**
+ * An instance as /health/service shows it: `{Node, Service, Checks}`, Checks the node's checks
+ * then the instance's (each by CheckID). Frozen and memoized per instance (the catalog hands out
+ * the same instance object while its node, service and checks are unchanged).
+ */
+export function serviceEntry(inst: CatalogInstance): ServiceEntry {
+  let entry = entryViews.get(inst);
+  if (!entry) {
+    const checks: HealthCheck[] = [];
+    for (const c of inst.nodeChecks) checks.push(checkView(c));
+    for (const c of inst.serviceChecks) checks.push(checkView(c));
+    entry = Object.freeze({ Node: inst.node, Service: serviceView(inst.service), Checks: Object.freeze(checks) as HealthCheck[] });
+    entryViews.set(inst, entry);
+  }
+  return entry;
 }
 
 /** /catalog/service's flattened node + service (Consul's ServiceNode); ServiceAddress '' when the service has none. Frozen, memoized. */
@@ -108,8 +134,8 @@ function buildServiceNodeView(node: CatalogNode, svc: CatalogService): CatalogSe
   out.ServicePort = svc.Port;
   if (svc.SocketPath !== undefined && svc.SocketPath !== '') out.ServiceSocketPath = svc.SocketPath;
   out.ServiceEnableTagOverride = svc.EnableTagOverride;
-  out.ServiceProxy = svc.Proxy ?? { MeshGateway: {}, Expose: {} };
-  out.ServiceConnect = svc.Connect ?? {};
+  out.ServiceProxy = svc.Proxy ?? NO_PROXY;
+  out.ServiceConnect = svc.Connect ?? NO_OBJECT;
   out.CreateIndex = svc.CreateIndex;
   out.ModifyIndex = svc.ModifyIndex;
   return out;

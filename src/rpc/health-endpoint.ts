@@ -5,7 +5,7 @@ import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { CatalogFilter, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { CatalogTableName } from '../state/catalog-reader.js';
 import { catalogRead, type CatalogEndpointDeps } from './catalog-read.js';
-import { checkView, filterOf, hasAllTags, hasNodeMeta, matchesNodeMeta, serviceView } from './catalog-views.js';
+import { checkView, filterOf, hasAllTags, hasNodeMeta, matchesNodeMeta, serviceEntry } from './catalog-views.js';
 
 /** The states /v1/health/state/:state accepts. */
 export const HEALTH_STATES: readonly string[] = ['any', 'passing', 'warning', 'critical'];
@@ -45,7 +45,7 @@ export class HealthEndpoint implements HealthApi {
     const filter = filterOf(f);
     return catalogRead(this.deps, opts, {
       run: () => {
-        const { value, index } = cat.serviceInstances(service, true);
+        const { value, index } = cat.serviceInstances(service);
         const out: HealthCheck[] = [];
         for (const inst of value) {
           if (!matchesNodeMeta(inst.node.Meta, f.nodeMeta)) continue;
@@ -77,16 +77,17 @@ export class HealthEndpoint implements HealthApi {
         // repeated reads and woken watchers of a busy service share one result.
         const known = this.memo.get(memoKey);
         if (known && known.index === cat.serviceIndexFor(service)) return known;
-        const { value, index } = cat.serviceInstances(service, true);
+        const { value, index } = cat.serviceInstances(service);
+        // Without a condition on them the records themselves are not read: on a big catalog every
+        // record touched is a likely cache miss.
+        const byTags = q.tags.length > 0;
+        const byMeta = f.nodeMeta !== undefined;
         const out: ServiceEntry[] = [];
         for (const inst of value) {
-          if (!hasAllTags(inst.service.Tags, q.tags) || !matchesNodeMeta(inst.node.Meta, f.nodeMeta)) continue;
+          if (byTags && !hasAllTags(inst.service.Tags, q.tags)) continue;
+          if (byMeta && !matchesNodeMeta(inst.node.Meta, f.nodeMeta)) continue;
           if (q.passingOnly && !(allPassing(inst.nodeChecks) && allPassing(inst.serviceChecks))) continue;
-          const entry: ServiceEntry = {
-            Node: inst.node,
-            Service: serviceView(inst.service),
-            Checks: [...inst.nodeChecks.map(checkView), ...inst.serviceChecks.map(checkView)],
-          };
+          const entry = serviceEntry(inst);
           if (!filter || filter(entry)) out.push(entry);
         }
         const result = { value: out, index };

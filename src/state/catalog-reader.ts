@@ -6,13 +6,13 @@ import type { WakeReason, WatchHandle } from './watch-registry.js';
 /** A catalog table whose index a read may report. */
 export type CatalogTableName = 'nodes' | 'services' | 'checks';
 
-/** One instance of a service: its node, the service, and (when asked for) the checks of both. */
+/** One instance of a service: its node, the service, and the checks of both. */
 export interface CatalogInstance {
   readonly node: CatalogNode;
   readonly service: CatalogService;
-  /** The node's own checks (ServiceID ''), by CheckID; empty unless checks were asked for. */
+  /** The node's own checks (ServiceID ''), by CheckID; empty in allInstances(). */
   readonly nodeChecks: readonly HealthCheck[];
-  /** The instance's checks, by CheckID; empty unless checks were asked for. */
+  /** The instance's checks, by CheckID; empty in allInstances(). */
   readonly serviceChecks: readonly HealthCheck[];
 }
 
@@ -31,11 +31,12 @@ export interface CatalogReader {
   /** Every service instance, sorted by service name, node name, ID (no checks). Index: the services table. */
   allInstances(): KvRead<CatalogInstance[]>;
   /**
-   * Instances of `service`, sorted by node name then service ID; checks filled when
-   * `withChecks`. Index: the service's own index; for an unknown service the index of the last
+   * Instances of `service`, sorted by node name then service ID, each with its checks; the list
+   * and its instances are frozen, and an unchanged instance is the same object from one read to
+   * the next. Index: the service's own index; for an unknown service the index of the last
    * service that disappeared, else the catalog's highest table index.
    */
-  serviceInstances(service: string, withChecks: boolean): KvRead<CatalogInstance[]>;
+  serviceInstances(service: string): KvRead<readonly CatalogInstance[]>;
   /** The index serviceInstances(service) would report, without building the instances. */
   serviceIndexFor(service: string): number;
   /** The checks of `node` (node and service level), by CheckID. Index: the checks table. */

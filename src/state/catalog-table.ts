@@ -58,6 +58,7 @@ export interface CatalogLoss {
 
 const TABLE_KEY: Readonly<Record<CatalogTableName, string>> = { nodes: 't:nodes', services: 't:services', checks: 't:checks' };
 const EMPTY: readonly HealthCheck[] = Object.freeze([]);
+const EMPTY_INSTANCES: readonly CatalogInstance[] = Object.freeze([]);
 
 const lower = (s: string): string => s.toLowerCase();
 const serviceWatchKey = (key: string): string => `s:${key}`;
@@ -85,6 +86,8 @@ export class CatalogTable implements CatalogReader {
   private checksIndex = 0;
   private extinctionIndex = 0;
   private sortedNodes: readonly CatalogNode[] | undefined;
+  /** Service key → its instances as serviceInstances answers them; stale once a write touched the service. */
+  private readonly instanceLists = new Map<string, { list: readonly CatalogInstance[]; stale: boolean }>();
   private readonly watches: WatchRegistry;
   private losses: CatalogLoss[] = [];
 
@@ -199,35 +202,61 @@ export class CatalogTable implements CatalogReader {
     return { value: out, index: this.tableIndex('services') };
   }
 
-  /** Instances of `service` by node then ID; see CatalogReader.serviceInstances for the index. */
+  /** The index serviceInstances(service) reports; see CatalogReader.serviceInstances. */
   serviceIndexFor(service: string): number {
     return this.serviceIndexOf(lower(service));
   }
 
-  serviceInstances(service: string, withChecks: boolean): KvRead<CatalogInstance[]> {
+  /**
+   * Instances of `service` by node then ID, with their checks. The list is kept between writes
+   * (commit marks the services a write touched as stale, exactly the ones whose index moves),
+   * so a read of an unchanged service builds nothing.
+   */
+  serviceInstances(service: string): KvRead<readonly CatalogInstance[]> {
     const key = lower(service);
-    const out: CatalogInstance[] = [];
+    let kept = this.instanceLists.get(key);
+    if (!kept || kept.stale) {
+      const list = this.buildInstances(key, kept?.list);
+      if (list.length === 0) return { value: EMPTY_INSTANCES, index: this.serviceIndexOf(key) };
+      kept = { list, stale: false };
+      this.instanceLists.set(key, kept);
+    }
+    return { value: kept.list, index: this.serviceIndexOf(key) };
+  }
+
+  /**
+   * The instances of service `key`, sorted, each with its node checks and its own checks by
+   * CheckID. An instance whose node, service and checks are the same records as in `previous`
+   * is carried over as the same object, so what readers derived from it stays valid.
+   */
+  private buildInstances(key: string, previous: readonly CatalogInstance[] | undefined): readonly CatalogInstance[] {
     const instances = this.byService.get(key);
-    if (instances) {
-      for (const [ikey, rec] of instances) {
-        const svc = rec.services.get(ikey.slice(ikey.indexOf('\0') + 1))!;
-        if (!withChecks) {
-          out.push({ node: rec.node, service: svc, nodeChecks: EMPTY, serviceChecks: EMPTY });
-          continue;
-        }
-        const nodeChecks: HealthCheck[] = [];
-        const serviceChecks: HealthCheck[] = [];
-        for (const c of rec.checks.values()) {
-          if (c.ServiceID === '') nodeChecks.push(c);
-          else if (c.ServiceID === svc.ID) serviceChecks.push(c);
-        }
-        if (nodeChecks.length > 1) nodeChecks.sort((a, b) => byString(a.CheckID, b.CheckID));
-        if (serviceChecks.length > 1) serviceChecks.sort((a, b) => byString(a.CheckID, b.CheckID));
-        out.push({ node: rec.node, service: svc, nodeChecks, serviceChecks });
+    if (!instances) return EMPTY_INSTANCES;
+    let before: Map<CatalogService, CatalogInstance> | undefined;
+    if (previous && previous.length > 0) {
+      before = new Map();
+      for (const inst of previous) before.set(inst.service, inst);
+    }
+    const out: CatalogInstance[] = [];
+    for (const [ikey, rec] of instances) {
+      const svc = rec.services.get(ikey.slice(ikey.indexOf('\0') + 1))!;
+      const nodeChecks: HealthCheck[] = [];
+      const serviceChecks: HealthCheck[] = [];
+      for (const c of rec.checks.values()) {
+        if (c.ServiceID === '') nodeChecks.push(c);
+        else if (c.ServiceID === svc.ID) serviceChecks.push(c);
       }
+      if (nodeChecks.length > 1) nodeChecks.sort((a, b) => byString(a.CheckID, b.CheckID));
+      if (serviceChecks.length > 1) serviceChecks.sort((a, b) => byString(a.CheckID, b.CheckID));
+      const old = before?.get(svc);
+      if (old && old.node === rec.node && sameRecords(old.nodeChecks, nodeChecks) && sameRecords(old.serviceChecks, serviceChecks)) {
+        out.push(old);
+        continue;
+      }
+      out.push({ node: rec.node, service: svc, nodeChecks: nodeChecks.length === 0 ? EMPTY : nodeChecks, serviceChecks: serviceChecks.length === 0 ? EMPTY : serviceChecks });
     }
     out.sort((a, b) => byString(a.node.Node, b.node.Node) || byString(a.service.ID, b.service.ID));
-    return { value: out, index: this.serviceIndexOf(key) };
+    return Object.freeze(out);
   }
 
   /** Checks of `node` by CheckID; index: the checks table. */
@@ -239,7 +268,7 @@ export class CatalogTable implements CatalogReader {
 
   /** Checks bound to instances of `service`; index: the service's. */
   serviceChecks(service: string): KvRead<HealthCheck[]> {
-    const { value, index } = this.serviceInstances(service, true);
+    const { value, index } = this.serviceInstances(service);
     const out: HealthCheck[] = [];
     for (const inst of value) out.push(...inst.serviceChecks);
     return { value: out, index };
@@ -316,6 +345,7 @@ export class CatalogTable implements CatalogReader {
     this.byNodeId.clear();
     this.byService.clear();
     this.serviceIndex.clear();
+    this.instanceLists.clear();
     for (const [k, v] of fresh.byNode) this.byNode.set(k, v);
     for (const [k, v] of fresh.byNodeId) this.byNodeId.set(k, v);
     for (const [k, v] of fresh.byService) this.byService.set(k, v);
@@ -532,6 +562,9 @@ export class CatalogTable implements CatalogReader {
     for (const key of ch.serviceKeys) {
       if (this.byService.has(key)) this.serviceIndex.set(key, idx);
       else if (this.serviceIndex.delete(key)) this.extinctionIndex = idx;
+      const kept = this.instanceLists.get(key);
+      if (kept && this.byService.has(key)) kept.stale = true;
+      else if (kept) this.instanceLists.delete(key);
       keys.push(serviceWatchKey(key));
     }
     for (const key of ch.nodeKeys) keys.push(nodeWatchKey(key));
@@ -554,6 +587,13 @@ export class CatalogTable implements CatalogReader {
     for (const k of keys) handles.push(this.watches.watchKey(k, once));
     return { cancel };
   }
+}
+
+/** True when `a` and `b` hold the same records in the same order. */
+function sameRecords<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameNode(node: CatalogNode, f: CatalogNodeFields): boolean {

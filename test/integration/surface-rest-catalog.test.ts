@@ -1,5 +1,6 @@
 import Consul from 'consul';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeJson } from '../../plugins/surface-rest/json-encode.js';
 import { RestSurface } from '../../plugins/surface-rest/rest-surface.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { TextLogger } from '../../src/platform/text-logger.js';
@@ -177,6 +178,35 @@ describe('REST surface: health', () => {
     const f = await getJson<{ Node: { Node: string } }[]>(`/v1/health/service/web?filter=${encodeURIComponent('"v2" in Service.Tags')}`);
     expect(f.body.map((e) => e.Node.Node)).toEqual(['node-b']);
     expect((await getJson('/v1/health/service/nothing')).body).toEqual([]);
+  });
+
+  it('sends a large /health/service answer exactly as encodeJson writes it, compact and ?pretty, the same when sent again', async () => {
+    for (let i = 0; i < 40; i++) {
+      const res = await put('/v1/catalog/register', {
+        Node: `big-${i}`,
+        Address: `10.1.0.${i}`,
+        NodeMeta: { note: 'a<b> & "c" \u2028 é \u{1F680}', empty: '' },
+        Service: { Service: 'big', ID: `big-${i}`, Tags: ['<t>', 'ü'], Port: 1000 + i, Meta: {} },
+        Checks: [{ CheckID: `big-${i}`, Name: 'big & <check>', ServiceID: `big-${i}`, Status: 'passing', Output: 'ok\u2029', Definition: { HTTP: 'http://x/?a=1&b=2', Header: {} } }],
+      });
+      expect(res.status).toBe(200);
+    }
+    const bodies: Record<string, string[]> = { compact: [], pretty: [] };
+    for (let i = 0; i < 3; i++) {
+      bodies['compact']!.push(await (await fetch(url('/v1/health/service/big'))).text());
+      bodies['pretty']!.push(await (await fetch(url('/v1/health/service/big?pretty'))).text());
+    }
+    const compact = bodies['compact']![0]!;
+    const pretty = bodies['pretty']![0]!;
+    expect(compact.length).toBeGreaterThan(16 * 1024);
+    const value = JSON.parse(compact) as { Node: { Meta: Record<string, string> } }[];
+    expect(value).toHaveLength(40);
+    expect(value[0]!.Node.Meta['note']).toBe('a<b> & "c" \u2028 é \u{1F680}');
+    expect(compact).toContain('"note":"a\\u003cb\\u003e \\u0026 \\"c\\" \\u2028 é \u{1F680}"');
+    expect(compact).toBe(encodeJson(value, false));
+    expect(pretty).toBe(encodeJson(value, true));
+    expect(bodies['compact']).toEqual([compact, compact, compact]);
+    expect(bodies['pretty']).toEqual([pretty, pretty, pretty]);
   });
 
   it('answers checks by state, by service and by node', async () => {

@@ -100,7 +100,7 @@ describe('AntiEntropy', () => {
     await state.registerCheck({ Name: 'ping', HTTP: 'http://x', Interval: '10s' });
     await state.updateTtl('service:web', 'warning', 'slow');
     await ae.syncFull();
-    expect(store.catalog.serviceInstances('api', true).value).toHaveLength(1);
+    expect(store.catalog.serviceInstances('api').value).toHaveLength(1);
     // The catalog shows Consul's HealthCheck members, Interval/Timeout as the agent derived them.
     const health = new HealthEndpoint(deps);
     const ping = (await health.nodeChecks('node-a', {}, { minIndex: 0, waitMs: 0, consistency: 'stale' })).value.find((c) => c.CheckID === 'ping')!;

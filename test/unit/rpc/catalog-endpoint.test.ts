@@ -56,7 +56,7 @@ describe('CatalogEndpoint writes', () => {
     expect(e.message).toMatch(/Missing service registration/);
 
     await catalog.register(reg('n', { Service: svc('web', { Tags: ['a'] }), Check: chk({ Name: 'web check', ServiceID: 'web', Definition: { HTTP: 'http://x' } }) }));
-    const [inst] = store.catalog.serviceInstances('web', true).value;
+    const [inst] = store.catalog.serviceInstances('web').value;
     expect(inst!.service).toMatchObject({ ID: 'web', Weights: { Passing: 1, Warning: 1 }, Meta: {}, Tags: ['a'] });
     expect(inst!.serviceChecks[0]).toMatchObject({ CheckID: 'web check', Status: 'critical', Type: 'http', Node: 'n' });
     expect(inst!.node.Datacenter).toBe('dc1');
@@ -66,7 +66,7 @@ describe('CatalogEndpoint writes', () => {
     const { catalog, store } = setup();
     await catalog.register(reg('n', { Service: svc('web'), Checks: [chk({ Name: 'serfHealth', Status: 'passing' })] }));
     await catalog.deregister({ Node: 'n', ServiceID: 'web' });
-    expect(store.catalog.serviceInstances('web', false).value).toEqual([]);
+    expect(store.catalog.serviceInstances('web').value).toEqual([]);
     await catalog.deregister({ Node: 'n' });
     expect(store.catalog.nodes().value).toEqual([]);
     expect((await rejection(catalog.deregister({} as never))).message).toBe('Must provide node');

@@ -16,11 +16,11 @@ describe('catalog state: registration rules', () => {
     expect(h.register('n1', { service: { Service: 'web', Tags: ['rails'], Port: 80 }, checks: [{ CheckID: 'serfHealth', Status: 'passing' }, { CheckID: 'c1', ServiceID: 'web' }] })).toEqual({ ok: true });
     const cat = h.store.catalog;
     expect(cat.nodes().value.map((n) => [n.Node, n.CreateIndex, n.ModifyIndex])).toEqual([['n1', 1, 1]]);
-    const [inst] = cat.serviceInstances('web', true).value;
+    const [inst] = cat.serviceInstances('web').value;
     expect(inst!.service).toMatchObject({ ID: 'web', Service: 'web', Tags: ['rails'], Port: 80, CreateIndex: 1, ModifyIndex: 1 });
     expect(inst!.nodeChecks.map((c) => c.CheckID)).toEqual(['serfHealth']);
     expect(inst!.serviceChecks[0]).toMatchObject({ CheckID: 'c1', Node: 'n1', ServiceName: 'web', ServiceTags: ['rails'], Status: 'critical' });
-    expect(cat.serviceInstances('web', false).index).toBe(1);
+    expect(cat.serviceInstances('web').index).toBe(1);
     expect(cat.tableIndex('nodes')).toBe(1);
     expect(h.changes).toEqual([['web']]);
   });
@@ -55,7 +55,7 @@ describe('catalog state: registration rules', () => {
     for (let i = 0; i < 5; i++) expect(h.register('n1', full)).toEqual({ ok: true });
     expect(w.fired).toEqual([]);
     expect(cat.tableIndex()).toBe(1);
-    expect(cat.serviceInstances('web', false).index).toBe(1);
+    expect(cat.serviceInstances('web').index).toBe(1);
     expect(h.changes).toHaveLength(1);
     for (const x of handles) x.cancel();
     expect(cat.watcherCount()).toBe(0);
@@ -67,21 +67,21 @@ describe('catalog state: registration rules', () => {
     h.register('n1', { address: '', skipNodeUpdate: true, service: { Service: 'db' } });
     const cat = h.store.catalog;
     expect(cat.nodes().value[0]).toMatchObject({ Address: '10.0.0.1', Meta: { a: '1' }, ModifyIndex: 1 });
-    expect(cat.serviceInstances('db', false).value).toHaveLength(1);
+    expect(cat.serviceInstances('db').value).toHaveLength(1);
   });
 
   it('keeps CreateIndex and moves ModifyIndex on an update', () => {
     const h = new CatalogHarness();
     h.register('n1', { service: { Service: 'web', Port: 80 } });
     h.register('n1', { service: { Service: 'web', Port: 81 } });
-    expect(h.store.catalog.serviceInstances('web', false).value[0]!.service).toMatchObject({ Port: 81, CreateIndex: 1, ModifyIndex: 2 });
+    expect(h.store.catalog.serviceInstances('web').value[0]!.service).toMatchObject({ Port: 81, CreateIndex: 1, ModifyIndex: 2 });
   });
 
   it('matches node and service names case-insensitively', () => {
     const h = new CatalogHarness();
     h.register('Node-A', { service: { Service: 'Web' } });
     expect(h.store.catalog.node('node-a').value?.node.Node).toBe('Node-A');
-    expect(h.store.catalog.serviceInstances('WEB', false).value).toHaveLength(1);
+    expect(h.store.catalog.serviceInstances('WEB').value).toHaveLength(1);
   });
 });
 
@@ -96,8 +96,8 @@ describe('catalog state: per-service indexes and watches', () => {
     cat.watchService('a', w.fn('a'));
     h.register('n1', { service: { Service: 'a', Port: 99 }, checks: [{ CheckID: 'x', ServiceID: 'a', Status: 'warning' }] });
     expect(w.fired).toEqual(['a']);
-    expect(cat.serviceInstances('b', false).index).toBe(2);
-    expect(cat.serviceInstances('a', false).index).toBe(3);
+    expect(cat.serviceInstances('b').index).toBe(2);
+    expect(cat.serviceInstances('a').index).toBe(3);
   });
 
   it('a node-level change (node check, address, meta) wakes health watchers of every service on that node', () => {
@@ -110,8 +110,8 @@ describe('catalog state: per-service indexes and watches', () => {
     for (const s of ['web', 'api', 'other']) cat.watchService(s, w.fn(s));
     h.register('n1', { service: { Service: 'web' }, checks: [{ CheckID: 'serfHealth', Status: 'critical' }] });
     expect(w.fired.sort()).toEqual(['api', 'web']);
-    expect(cat.serviceInstances('api', false).index).toBe(4);
-    expect(cat.serviceInstances('other', false).index).toBe(3);
+    expect(cat.serviceInstances('api').index).toBe(4);
+    expect(cat.serviceInstances('other').index).toBe(3);
     cat.watchService('other', () => {}).cancel();
 
     w = watchCount();
@@ -133,10 +133,10 @@ describe('catalog state: per-service indexes and watches', () => {
     expect(h.deregister('n1')).toEqual({ ok: true });
     expect(w.fired.sort()).toEqual(['db', 'node', 'web']);
     expect(cat.node('n1').value).toBeNull();
-    expect(cat.serviceInstances('web', false).value.map((i) => i.node.Node)).toEqual(['n2']);
+    expect(cat.serviceInstances('web').value.map((i) => i.node.Node)).toEqual(['n2']);
     expect(cat.allChecks().value).toEqual([]);
     // db went extinct: an unknown service reports the extinction index, which does not go backwards
-    expect(cat.serviceInstances('db', false)).toEqual({ value: [], index: 4 });
+    expect(cat.serviceInstances('db')).toEqual({ value: [], index: 4 });
     expect(h.changes.at(-1)).toEqual(['db', 'web']);
   });
 
@@ -164,7 +164,7 @@ describe('catalog state: per-service indexes and watches', () => {
     h.store.catalog.watchService('new', w.fn('new'));
     h.register('n1', { service: { ID: 's1', Service: 'new' } });
     expect(w.fired.sort()).toEqual(['new', 'old']);
-    expect(h.store.catalog.serviceInstances('old', false).value).toEqual([]);
+    expect(h.store.catalog.serviceInstances('old').value).toEqual([]);
     expect(h.store.catalog.serviceChecks('new').value[0]).toMatchObject({ CheckID: 'c', ServiceName: 'new' });
   });
 });
@@ -195,8 +195,8 @@ describe('catalog state: commands and snapshots', () => {
     copy.restore(image, h.lastIndex);
     expect(reset).toBe(1);
     expect(copy.catalog.nodes()).toEqual(h.store.catalog.nodes());
-    expect(copy.catalog.serviceInstances('web', true)).toEqual(h.store.catalog.serviceInstances('web', true));
-    expect(copy.catalog.serviceInstances('db', false)).toEqual(h.store.catalog.serviceInstances('db', false));
+    expect(copy.catalog.serviceInstances('web')).toEqual(h.store.catalog.serviceInstances('web'));
+    expect(copy.catalog.serviceInstances('db')).toEqual(h.store.catalog.serviceInstances('db'));
     // a write that changes nothing after restore still wakes nobody
     const w = watchCount();
     copy.catalog.watchService('web', w.fn('web'));

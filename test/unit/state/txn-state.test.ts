@@ -395,14 +395,14 @@ describe('node, service and check verbs (txnNode / txnService / txnCheck)', () =
     h.store.catalog.watchNode('n1', () => woken.push('n1'));
     const failed = h.txn([kv('set', 'cfg/web', { value: 'on' }), serviceOp('set', 'n1', 'api', { port: 8080 }), kv('check-index', 'cfg/web', { index: 1 })]);
     expect(failed.ok).toBe(false);
-    expect(h.store.catalog.serviceInstances('api', false).value).toEqual([]);
+    expect(h.store.catalog.serviceInstances('api').value).toEqual([]);
     expect(h.store.catalog.tableIndex()).toBe(catalogIdx);
     expect(h.catalogChanges.length).toBe(1); // only the setup registration
     expect(woken).toEqual([]);
     const idx = h.next;
     ok(h.txn([kv('set', 'cfg/web', { value: 'on' }), serviceOp('set', 'n1', 'api', { port: 8080 })]));
     expect(h.entry('cfg/web')!.modifyIndex).toBe(idx);
-    expect(h.store.catalog.serviceInstances('api', false)).toMatchObject({ index: idx, value: [{ service: { Port: 8080 } }] });
+    expect(h.store.catalog.serviceInstances('api')).toMatchObject({ index: idx, value: [{ service: { Port: 8080 } }] });
     expect(woken.sort()).toEqual(['api', 'n1', 'tables']);
   });
 
