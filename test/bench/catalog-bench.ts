@@ -362,7 +362,15 @@ async function catalog(): Promise<void> {
 
     // Sequential: one request at a time on one keep-alive connection, rotating over the services.
     const seq = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    for (let i = 0; i < 100; i++) await ok(seq, b.port, 'GET', `/v1/health/service/svc-${i % serviceCount}`); // warm-up
+    // The first read of each service after the load builds its views and their kept JSON texts:
+    // measured on its own (cold), then the steady state the target is about.
+    const cold: number[] = [];
+    for (let i = 0; i < serviceCount; i++) cold.push((await ok(seq, b.port, 'GET', `/v1/health/service/svc-${i}`)).ms);
+    cold.sort((a, b2) => a - b2);
+    console.log(
+      `  first read of each of the ${serviceCount} services after the load (cold): p50 ${percentile(cold, 50).toFixed(2)} ms, ` +
+        `p99 ${percentile(cold, 99).toFixed(2)} ms, max ${cold[cold.length - 1]!.toFixed(2)} ms`,
+    );
     const lat: number[] = [];
     mark('sequential health reads start');
     for (let i = 0; i < latRequests; i++) lat.push((await ok(seq, b.port, 'GET', `/v1/health/service/svc-${i % serviceCount}`)).ms);
@@ -371,7 +379,7 @@ async function catalog(): Promise<void> {
     lat.sort((a, b2) => a - b2);
     const p99 = percentile(lat, 99);
     console.log(
-      `  GET /v1/health/service/<100-instance service> (${bytes} bytes of JSON), ${latRequests} sequential requests: ` +
+      `  GET /v1/health/service/<100-instance service> (${bytes} bytes of JSON), ${latRequests} sequential requests after that: ` +
         `p50 ${percentile(lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(2)} ms ` +
         `[target p99 < 10 ms: ${p99 < 10 ? 'met' : 'MISSED'}]`,
     );
