@@ -276,7 +276,7 @@ function decodeValue(v: unknown, spec: Spec, path: string[], struct: string): un
     }
     case 'raw':
       if (!isObj(v)) throw mismatch('api.HealthCheckDefinition');
-      return v;
+      return plainNumbers(v);
     case 'struct':
       if (!isObj(v)) throw mismatch(spec.s.go);
       return decodeStruct(v, spec.s, path);
@@ -291,6 +291,18 @@ function decodeValue(v: unknown, spec: Spec, path: string[], struct: string): un
       return m;
     }
   }
+}
+
+/**
+ * `v` with the lossless parser's bigints turned back into plain numbers, as JSON.parse (and
+ * /v1/catalog/register) reads them: a free-form object such as a check Definition has no uint64
+ * fields to keep exact, and the replicated command carries only JSON values.
+ */
+function plainNumbers(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(plainNumbers);
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainNumbers(x)]));
+  return v;
 }
 
 /** An exact integer from a parsed JSON number (bigint beyond 2^53), or undefined when not an integer. */

@@ -150,6 +150,15 @@ describe('PUT /v1/txn', () => {
     expect(((await (await fetch(`${http}/v1/catalog/service/billing`)).json()) as unknown[]).length).toBe(1);
   });
 
+  it('a check Definition with an integer past 2^53 is taken as a number, as /v1/catalog/register takes it', async () => {
+    const body = '[{"Node":{"Verb":"set","Node":{"Node":"ext-big","Address":"192.0.2.11"}}},' +
+      '{"Check":{"Verb":"set","Check":{"Node":"ext-big","CheckID":"big","Name":"big","Status":"passing","Definition":{"TCP":"192.0.2.11:1","IntervalDuration":18446744073709551615}}}}]';
+    const r = await txn(body);
+    expect(r.status, r.text).toBe(200);
+    const checks = (await (await fetch(`${http}/v1/health/node/ext-big`)).json()) as { CheckID: string; Definition: Record<string, unknown> }[];
+    expect(checks.map((c) => [c.CheckID, c.Definition['TCP'], c.Definition['IntervalDuration']])).toEqual([['big', '192.0.2.11:1', 18446744073709552000]]);
+  });
+
   it('locks through a transaction with a session; check-session guards a write', async () => {
     const node = agent.config.nodeName;
     for (let i = 0; i < 100; i++) {
