@@ -55,6 +55,14 @@ describe('REST surface: KV', () => {
     expect(r.headers.get('x-consul-index')).toBe('2');
   });
 
+  it('prints flags exactly on both sides of 2^53', async () => {
+    for (const flags of ['9007199254740991', '9007199254740993']) {
+      await put(`/v1/kv/edge/${flags}?flags=${flags}`, 'x');
+      const text = await (await fetch(url(`/v1/kv/edge/${flags}`))).text();
+      expect(text).toContain(`"Flags":${flags},`);
+    }
+  });
+
   it('reports an empty value as null', async () => {
     await put('/v1/kv/empty');
     const [e] = (await (await fetch(url('/v1/kv/empty'))).json()) as { Value: unknown }[];
