@@ -20,6 +20,7 @@ import { nonReloadableChanges } from '../config/reload-changes.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
+import { GatedSink } from '../platform/gated-sink.js';
 import { TextLogger } from '../platform/text-logger.js';
 import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
 import { CatalogResolver } from '../rpc/catalog-resolver.js';
@@ -98,19 +99,19 @@ export class Agent {
   static async start(opts: AgentOptions): Promise<Agent> {
     const clock = opts.clock ?? new SystemClock();
     const random = opts.random ?? new SystemRandom();
-    const logger = TextLogger.create({
-      level: opts.config.logLevel,
-      json: opts.config.logJson,
-      clock,
-      sink: opts.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
-    });
+    // Like Consul: "Starting" first, the start-up logs held until the rest of the banner is out.
+    const gate = new GatedSink(opts.logSink ?? ((line) => process.stderr.write(`${line}\n`)));
+    const logger = TextLogger.create({ level: opts.config.logLevel, json: opts.config.logJson, clock, sink: gate.sink });
     const agent = new Agent(opts, createHooks(), logger, clock, random);
+    process.stdout.write('==> Starting Sextant agent...\n');
     try {
       await agent.boot();
     } catch (e) {
+      gate.open(); // what happened before the failure is what explains it
       await agent.stop().catch((err: unknown) => logger.error('cleanup after a failed start failed', { error: err }));
       throw e;
     }
+    gate.open();
     return agent;
   }
 
@@ -316,7 +317,6 @@ export class Agent {
     const http = this.surfaces.find((s) => s.name === 'http')?.addresses() ?? [];
     const dns = this.surfaces.find((s) => s.name === 'dns')?.addresses() ?? [];
     const lines = [
-      '==> Starting Sextant agent...',
       `               Version: '${sextantVersion()}'`,
       `               Node ID: '${c.nodeId}'`,
       `             Node name: '${c.nodeName}'`,
