@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/kernel/agent.js';
+import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
 import { dig } from '../unit/dns/dig.js';
 
@@ -143,15 +145,82 @@ describe('DNS surface (in-process agent, real dig)', () => {
     sock.destroy();
   });
 
-  it('survives garbage on both transports', async () => {
-    const { createSocket } = await import('node:dgram');
+  it('survives 5,000 random and mutated packets over real UDP and TCP sockets, answering each it answers with a well-formed reply', async () => {
+    const rnd = new SeededRandom(20261202);
+    const corpus = ['web.service.consul', 'rails.web.service.consul', 'agent-two.node.consul', 'big.service.consul', '2.0.2.10.in-addr.arpa', 'example.com'].flatMap(
+      (name) => (['A', 'SRV', 'TXT', 'ANY', 'PTR'] as const).map((type) => dnsPacket.encode({ type: 'query', id: 0, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as dnsPacket.RecordType }] })),
+    );
+    const mutant = (id: number): Buffer => {
+      const kind = rnd.int(3);
+      let msg = kind === 0 ? Buffer.from(rnd.bytes(2 + rnd.int(300))) : Buffer.from(corpus[rnd.int(corpus.length)]!);
+      if (kind > 0) for (let f = 1 + rnd.int(6); f > 0; f--) msg[rnd.int(msg.length)] = rnd.int(256);
+      if (kind === 2) msg = msg.subarray(0, 2 + rnd.int(msg.length - 1));
+      msg.writeUInt16BE(id, 0);
+      msg[2]! &= 0x7f; // a query, so that an answer is due whenever it parses
+      return msg;
+    };
+    const checkReply = (reply: Buffer, sent: Map<number, Buffer>): void => {
+      const id = reply.readUInt16BE(0);
+      expect(sent.has(id), `reply for an ID never sent: ${id}`).toBe(true);
+      const p = dnsPacket.decode(reply);
+      expect(p.flag_qr).toBe(true);
+    };
+
+    // UDP: bursts of 100 datagrams from one socket; every reply decodes and answers a sent ID.
     const udp = createSocket('udp4');
-    for (let i = 0; i < 200; i++) udp.send(Buffer.from(Array.from({ length: i % 40 }, (_, j) => (i * 31 + j * 7) & 0xff)), port, '127.0.0.1');
+    const sentUdp = new Map<number, Buffer>();
+    let udpReplies = 0;
+    udp.on('message', (reply) => {
+      udpReplies++;
+      checkReply(reply, sentUdp);
+      expect(reply.length).toBeLessThanOrEqual(4096);
+    });
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    for (let i = 0; i < 4000; i++) {
+      const msg = mutant(i);
+      sentUdp.set(i, msg);
+      udp.send(msg, port, '127.0.0.1');
+      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 500));
     udp.close();
-    const tcp = connect(port, '127.0.0.1');
-    await new Promise<void>((r) => tcp.once('connect', () => r()));
-    tcp.write(Buffer.from([0, 5, 1, 2, 3, 4, 5, 0xff, 0xff, 1]));
-    tcp.destroy();
-    expect((await dig(port, ['web.service.consul'])).status).toBe('NOERROR');
-  });
+
+    // TCP: 1,000 length-prefixed frames over 20 connections, some with a lying length prefix.
+    const sentTcp = new Map<number, Buffer>();
+    let tcpReplies = 0;
+    for (let c = 0; c < 20; c++) {
+      const sock: Socket = connect(port, '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      let buf = Buffer.alloc(0);
+      sock.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          checkReply(buf.subarray(2, 2 + buf.readUInt16BE(0)), sentTcp);
+          tcpReplies++;
+          buf = buf.subarray(2 + buf.readUInt16BE(0));
+        }
+      });
+      sock.on('error', () => undefined); // the agent may close a connection that sent a bad frame
+      const frames: Buffer[] = [];
+      for (let f = 0; f < 50; f++) {
+        const id = 10_000 + c * 50 + f;
+        const msg = mutant(id);
+        sentTcp.set(id, msg);
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(c === 19 && f === 49 ? msg.length + 7 : msg.length); // the last frame of the last connection lies
+        frames.push(len, msg);
+      }
+      sock.write(Buffer.concat(frames));
+      await new Promise((r) => setTimeout(r, 50));
+      sock.destroy();
+    }
+
+    // Enough mutants parse to exercise the answer path, and the agent answers normally after.
+    expect(udpReplies).toBeGreaterThan(1000);
+    expect(tcpReplies).toBeGreaterThan(500);
+    const after = await dig(port, ['web.service.consul']);
+    expect(after.status).toBe('NOERROR');
+    expect(after.answer).toHaveLength(10);
+    expect((await dig(port, ['+tcp', 'web.service.consul'])).answer).toHaveLength(10);
+  }, 30_000);
 });
