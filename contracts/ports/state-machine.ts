@@ -22,8 +22,12 @@ export interface StateMachine {
   apply(entry: AppliedEntry): unknown;
   /** The index of the last applied entry (0 initially, or the restored snapshot's index). */
   lastApplied(): number;
-  /** Serializes the whole state as of lastApplied(). Synchronous so it is a consistent cut. */
-  snapshot(): Uint8Array;
+  /**
+   * Serializes the whole state as of lastApplied() at the call. The caller applies and restores
+   * nothing until it settles (the Raft loop awaits it), so the image is a consistent cut; a large
+   * state may be encoded over several event-loop turns so reads keep being served meanwhile.
+   */
+  snapshot(): Promise<Uint8Array>;
   /** Replaces the whole state with a snapshot covering entries up to `lastIndex`. Wakes every
    * watcher (indexes may go backwards; clients reset). */
   restore(data: Uint8Array, lastIndex: number): void;

@@ -478,9 +478,12 @@ export class RaftServer implements RaftApi {
     const index = this.applied;
     const term = node.termAt(index);
     if (term === undefined) return;
+    // Awaited inside the loop: nothing is applied until the image is complete (a consistent cut),
+    // while the event loop keeps serving reads between the encoder's slices.
+    const data = await this.deps.stateMachine.snapshot();
     const snapshot: Snapshot = {
       meta: { lastIndex: index, lastTerm: term, configuration: encodeConfiguration(node.configurationAt(index)) },
-      data: this.deps.stateMachine.snapshot(),
+      data,
     };
     await this.deps.storage.snapshots.saveSnapshot(snapshot);
     this.snapshotIndex = index;

@@ -1,9 +1,10 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { decode } from '@msgpack/msgpack';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { AppliedEntry, StateMachine } from '../../contracts/ports/state-machine.js';
 import type { KvChange } from '../../contracts/hooks.js';
 import type { Command } from './command.js';
 import { decodeCommand } from './command-codec.js';
+import { encodeSliced } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
 import { KvTable } from './kv-table.js';
 import type { CatalogReader } from './catalog-reader.js';
@@ -98,9 +99,12 @@ export class StateStore implements StateMachine {
     return this.applied;
   }
 
-  /** A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state. */
-  snapshot(): Uint8Array {
-    return encode({
+  /**
+   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state,
+   * encoded in slices (see StateMachine.snapshot: nothing is applied until it settles).
+   */
+  snapshot(): Promise<Uint8Array> {
+    return encodeSliced({
       v: SNAPSHOT_V3,
       lastApplied: this.applied,
       kv: this.kvTable.toSnapshot(),

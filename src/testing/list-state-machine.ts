@@ -30,8 +30,8 @@ export class ListStateMachine implements StateMachine {
   }
 
   /** JSON of { last, items }. */
-  snapshot(): Uint8Array {
-    return enc.encode(JSON.stringify({ last: this.last, items: this.items }));
+  snapshot(): Promise<Uint8Array> {
+    return Promise.resolve(enc.encode(JSON.stringify({ last: this.last, items: this.items })));
   }
 
   /** Nothing to release: the list stays readable for the checker. */

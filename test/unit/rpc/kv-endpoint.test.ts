@@ -234,7 +234,7 @@ describe('KvEndpoint blocking queries', () => {
   it('a snapshot restore wakes blocked queries and returns even when the index went backwards', async () => {
     const { kv, store } = setup();
     await kv.apply({ verb: 'set', key: 'k', value: enc('1'), flags: '0' });
-    const snap = store.snapshot();
+    const snap = await store.snapshot();
     await kv.apply({ verb: 'set', key: 'k', value: enc('2'), flags: '0' });
     const q = track(kv.get('k', block(2)));
     await settle();

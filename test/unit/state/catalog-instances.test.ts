@@ -85,9 +85,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('catalog state: per-service instance lists', () => {
-  it('always equal a from-scratch computation, whatever the writes and reads in between', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+  it('always equal a from-scratch computation, whatever the writes and reads in between', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
         const h = new CatalogHarness();
         for (const o of ops) {
           switch (o.k) {
@@ -113,7 +113,7 @@ describe('catalog state: per-service instance lists', () => {
               break;
             case 'restore':
               // The same store reloads its own image: every kept list must be dropped.
-              h.store.restore(h.store.snapshot(), h.lastIndex);
+              h.store.restore(await h.store.snapshot(), h.lastIndex);
               break;
             case 'read':
               expectSameRecords(h.store.catalog.serviceInstances(o.service).value, reference(h.store.catalog, o.service));
@@ -170,12 +170,12 @@ describe('catalog state: per-service instance lists', () => {
     expect(cat.serviceInstances('db').value.map((i) => i.node.Node)).toEqual(['n1']);
   });
 
-  it('are rebuilt from a restored snapshot, not carried over', () => {
+  it('are rebuilt from a restored snapshot, not carried over', async () => {
     const h = new CatalogHarness();
     h.register('n1', { service: { Service: 'web' } });
     const store = new StateStore();
     store.catalog.serviceInstances('web');
-    store.restore(h.store.snapshot(), h.lastIndex);
+    store.restore(await h.store.snapshot(), h.lastIndex);
     expectSameRecords(store.catalog.serviceInstances('web').value, reference(store.catalog, 'web'));
     expect(store.catalog.serviceInstances('web').value).toHaveLength(1);
   });

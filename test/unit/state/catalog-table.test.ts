@@ -183,12 +183,12 @@ describe('catalog state: commands and snapshots', () => {
     expect(isSextantError(err, ErrorCode.CommandInvalid)).toBe(true);
   });
 
-  it('snapshot/restore carries the catalog and its indexes; v1 (KV-only) images still restore', () => {
+  it('snapshot/restore carries the catalog and its indexes; v1 (KV-only) images still restore', async () => {
     const h = new CatalogHarness();
     h.register('n1', { service: { Service: 'web' }, checks: [{ CheckID: 'serfHealth', Status: 'passing' }] });
     h.register('n2', { service: { Service: 'db' } });
     h.deregister('n2');
-    const image = h.store.snapshot();
+    const image = await h.store.snapshot();
     const copy = new StateStore();
     let reset = 0;
     copy.catalog.watchService('web', (r) => (r === 'reset' ? reset++ : 0));

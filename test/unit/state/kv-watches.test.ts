@@ -78,10 +78,10 @@ describe('KV watches', () => {
     expect(n).toBe(1);
   });
 
-  it('restore wakes every watcher with reason reset', () => {
+  it('restore wakes every watcher with reason reset', async () => {
     const h = new StateHarness();
     h.set('a', '1');
-    const snap = h.store.snapshot();
+    const snap = await h.store.snapshot();
     const reasons: WakeReason[] = [];
     h.store.kv.watchKey('a', (r) => reasons.push(r));
     h.store.kv.watchKey('zzz', (r) => reasons.push(r));

@@ -275,14 +275,14 @@ describe('TTL bookkeeping (deadlines are replicated values)', () => {
 });
 
 describe('snapshot and codec', () => {
-  it('a v3 snapshot carries sessions, deadlines, held keys and lock-delays', () => {
+  it('a v3 snapshot carries sessions, deadlines, held keys and lock-delays', async () => {
     const h = withNode();
     h.session(S1, { Behavior: 'delete' }, 10_000);
     h.session(S2, { LockDelay: 5_000_000_000 });
     h.lock('held', S1);
     h.lock('delayed', S2);
     h.destroy(S2, T0);
-    const snap = h.store.snapshot();
+    const snap = await h.store.snapshot();
     expect((decode(snap) as { v: number }).v).toBe(3);
     const r = new StateStore();
     r.restore(snap, h.store.lastApplied());

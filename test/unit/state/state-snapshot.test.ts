@@ -37,16 +37,16 @@ function observe(s: StateStore): unknown {
 }
 
 describe('state snapshot and restore', () => {
-  it('restore(snapshot()) reproduces the state, and both copies evolve identically', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), fc.array(op, { maxLength: 15 }), (prefix, tail) => {
+  it('restore(snapshot()) reproduces the state, and both copies evolve identically', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), fc.array(op, { maxLength: 15 }), async (prefix, tail) => {
         const a = new StateStore();
         run(a, prefix, 1);
-        const snap = a.snapshot();
+        const snap = await a.snapshot();
         const b = new StateStore();
         b.restore(snap, a.lastApplied());
         expect(observe(b)).toEqual(observe(a));
-        expect(b.snapshot()).toEqual(snap);
+        expect(await b.snapshot()).toEqual(snap);
         const from = a.lastApplied() + 1;
         expect(run(b, tail, from)).toEqual(run(a, tail, from));
         expect(observe(b)).toEqual(observe(a));
@@ -55,11 +55,11 @@ describe('state snapshot and restore', () => {
     );
   });
 
-  it('the image carries tombstones and the table index', () => {
+  it('the image carries tombstones and the table index', async () => {
     const a = new StateStore();
     run(a, [{ type: 'kv.set', key: 'p/x', value: new Uint8Array([1]), flags: '0' }, { type: 'kv.delete', key: 'p/x' }], 1);
     const b = new StateStore();
-    b.restore(a.snapshot(), 2);
+    b.restore(await a.snapshot(), 2);
     expect(b.kv.tombstoneCount()).toBe(1);
     expect(b.kv.list('p/').index).toBe(2);
     expect(b.lastApplied()).toBe(2);

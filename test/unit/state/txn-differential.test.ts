@@ -54,9 +54,9 @@ function baseStore(): StateStore {
   return s;
 }
 
-function copy(store: StateStore): StateStore {
+async function copy(store: StateStore): Promise<StateStore> {
   const c = new StateStore();
-  c.restore(store.snapshot(), store.lastApplied());
+  c.restore(await store.snapshot(), store.lastApplied());
   return c;
 }
 
@@ -151,12 +151,12 @@ function view(s: StateStore) {
 }
 
 describe('txn vs sequential single commands (differential)', () => {
-  it('fails exactly the ops the sequential oracle fails, and otherwise ends in the same state', () => {
+  it('fails exactly the ops the sequential oracle fails, and otherwise ends in the same state', async () => {
     const base = baseStore();
-    fc.assert(
-      fc.property(fc.array(fc.oneof(arbKv, arbCatalog), { minLength: 1, maxLength: 8 }), fc.constantFrom(T0, T0 + 500, T0 + 2000), (ops, now) => {
-        const viaTxn = copy(base);
-        const oracle = copy(base);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(arbKv, arbCatalog), { minLength: 1, maxLength: 8 }), fc.constantFrom(T0, T0 + 500, T0 + 2000), async (ops, now) => {
+        const viaTxn = await copy(base);
+        const oracle = await copy(base);
         const failedOracle: number[] = [];
         // Consul checks lock-delays before the transaction runs.
         const delayed = ops.flatMap((op, i) => (op.kind === 'kv' && op.verb === 'lock' && base.kv.lockDelayUntil(op.key) > now ? [i] : []));

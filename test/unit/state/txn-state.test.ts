@@ -254,20 +254,20 @@ describe('KV verbs (Consul txnKVS)', () => {
     expect(h.store.kv.tableIndex()).toBe(1);
   });
 
-  it('a failed transaction of a big prefix leaves the table exactly as it was (snapshot bytes equal)', () => {
+  it('a failed transaction of a big prefix leaves the table exactly as it was (snapshot bytes equal)', async () => {
     const h = new Harness();
     for (let i = 0; i < 50; i++) h.set(`big/${i}`);
-    const before = Buffer.from(h.store.snapshot());
+    const before = Buffer.from(await h.store.snapshot());
     const lastApplied = h.store.lastApplied();
     expect(h.txn([kv('delete-tree', 'big/'), kv('set', 'big/new'), kv('check-index', 'big/1', { index: 1 })]).ok).toBe(false);
     expect(h.store.lastApplied()).toBe(lastApplied + 1); // the entry is applied (as a no-op)
-    const after = Buffer.from(h.store.snapshot());
+    const after = Buffer.from(await h.store.snapshot());
     // Only lastApplied differs: compare with the same lastApplied.
     const restored = new StateStore();
     restored.restore(after, lastApplied);
     const normalized = new StateStore();
     normalized.restore(before, lastApplied);
-    expect(Buffer.from(restored.snapshot()).equals(Buffer.from(normalized.snapshot()))).toBe(true);
+    expect(Buffer.from(await restored.snapshot()).equals(Buffer.from(await normalized.snapshot()))).toBe(true);
   });
 });
 

@@ -1,0 +1,84 @@
+import { Encoder } from '@msgpack/msgpack';
+
+/** How many encoded bytes one slice produces before the encoder lets the event loop run. */
+const SLICE_BYTES = 256 * 1024;
+
+/** Containers this shallow are always written member by member (the image's envelope and tables). */
+const OPEN_DEPTH = 2;
+
+/** Deeper down, arrays longer than this are written item by item; smaller values are encoded whole. */
+const WIDE_ARRAY = 64;
+
+/** Hands the turn back to the event loop (pending I/O and timers run) and resumes after. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * msgpack of `value`, byte for byte what `encode(value)` of @msgpack/msgpack writes, produced a
+ * slice at a time: the envelope's objects and every long array are written member by member
+ * (each row of a table encoded whole), and after each `sliceBytes` of output the encoder awaits
+ * `yieldTurn`, so a large state image (tens of MB for a big catalog) does not hold the event
+ * loop for the whole encode. The value must not change until the promise settles.
+ */
+export async function encodeSliced(
+  value: unknown,
+  opts: { sliceBytes?: number; yieldTurn?: () => Promise<void> } = {},
+): Promise<Uint8Array> {
+  const sliceBytes = opts.sliceBytes ?? SLICE_BYTES;
+  const yieldTurn = opts.yieldTurn ?? nextTurn;
+  const encoder = new Encoder();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  let sinceYield = 0;
+
+  const push = (bytes: Uint8Array): void => {
+    parts.push(bytes);
+    total += bytes.length;
+    sinceYield += bytes.length;
+  };
+  // A generator so that only a full slice costs an await: it yields when one is full.
+  function* put(v: unknown, depth: number): Generator<void, void, undefined> {
+    if (Array.isArray(v) && (depth < OPEN_DEPTH || v.length > WIDE_ARRAY)) {
+      push(header(v.length, 0x90, 0xdc, 0xdd));
+      for (const item of v) yield* put(item, depth + 1);
+      return;
+    }
+    if (depth < OPEN_DEPTH && isPlainObject(v)) {
+      const keys = Object.keys(v);
+      push(header(keys.length, 0x80, 0xde, 0xdf));
+      for (const k of keys) {
+        push(encoder.encode(k));
+        yield* put(v[k], depth + 1);
+      }
+      return;
+    }
+    push(encoder.encode(v));
+    if (sinceYield >= sliceBytes) {
+      sinceYield = 0;
+      yield;
+    }
+  }
+
+  for (const _ of put(value, 0)) await yieldTurn();
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** A msgpack array or map header for `n` members: the fix form, then 16-bit, then 32-bit. */
+function header(n: number, fix: number, b16: number, b32: number): Uint8Array {
+  if (n < 16) return Uint8Array.of(fix + n);
+  if (n < 0x10000) return Uint8Array.of(b16, n >> 8, n & 0xff);
+  return Uint8Array.of(b32, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}

@@ -1,0 +1,55 @@
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeCommand } from '../../../src/state/command-codec.js';
+import { encodeSliced } from '../../../src/state/sliced-msgpack.js';
+import { StateStore } from '../../../src/state/state-store.js';
+
+const bytes = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** Values shaped like state images: objects of tables holding long arrays of row tuples. */
+const leaf = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.uint8Array({ maxLength: 40 }));
+const row = fc.array(fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), leaf, { maxKeys: 3 })), { maxLength: 5 });
+const image = fc.record({
+  v: fc.integer({ min: 1, max: 3 }),
+  table: fc.record({ index: fc.nat(), rows: fc.array(row, { maxLength: 300 }), few: fc.array(row, { maxLength: 20 }) }),
+  wide: fc.dictionary(fc.string({ maxLength: 6 }), leaf, { minKeys: 0, maxKeys: 40 }),
+  empty: fc.constant([]),
+});
+
+describe('encodeSliced', () => {
+  it('writes exactly the bytes encode() writes, whatever the slice size', async () => {
+    await fc.assert(
+      fc.asyncProperty(image, fc.integer({ min: 1, max: 4096 }), async (value, sliceBytes) => {
+        let turns = 0;
+        const out = await encodeSliced(value, { sliceBytes, yieldTurn: async () => void turns++ });
+        expect(bytes(out).equals(bytes(encode(value)))).toBe(true);
+        if (out.length > 2 * sliceBytes + 4096) expect(turns).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('uses the 16- and 32-bit array and map headers as encode() does', async () => {
+    const value = { big: Array.from({ length: 70_000 }, (_, i) => i % 7), mid: Array.from({ length: 300 }, (_, i) => [i]), keys: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])) };
+    const out = await encodeSliced({ a: value, b: Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`k${i}`, i])) });
+    expect(bytes(out).equals(bytes(encode({ a: value, b: Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`k${i}`, i])) })))).toBe(true);
+  });
+
+  it("lets the event loop run while a large state image is encoded, and the image restores", async () => {
+    const store = new StateStore();
+    const value = new Uint8Array(1024).fill(7);
+    for (let i = 1; i <= 4000; i++) store.apply({ index: i, term: 1, data: encodeCommand({ type: 'kv.set', key: `k/${i}`, value, flags: '0' }) });
+    let done = false;
+    let ranMeanwhile = false;
+    setImmediate(() => (ranMeanwhile = !done));
+    const image = await store.snapshot();
+    done = true;
+    expect(image.length).toBeGreaterThan(4_000_000);
+    expect(ranMeanwhile).toBe(true);
+    const copy = new StateStore();
+    copy.restore(image, store.lastApplied());
+    expect(copy.kv.list('k/').value).toHaveLength(4000);
+    expect(Buffer.from(copy.kv.get('k/4000').value!.value).equals(Buffer.from(value))).toBe(true);
+  });
+});
