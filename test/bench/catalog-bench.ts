@@ -329,6 +329,17 @@ async function catalog(): Promise<void> {
     // Instance k is svc-(k mod S) on node-(k div perNode): each service's 100 instances sit on
     // 100 different nodes, and each node carries perNode services. A node's first register also
     // sets its serfHealth check; every instance has one passing service check.
+    // A reader beside the load: one GET every 20 ms on its own connection. Its worst latency is
+    // what a client sees while the load's Raft snapshots (one per 16,384 entries) are taken.
+    const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const probeMs: number[] = [];
+    let loading = true;
+    const prober = (async () => {
+      while (loading) {
+        probeMs.push((await ok(probeAgent, b.port, 'GET', '/v1/status/leader')).ms);
+        await sleep(20);
+      }
+    })();
     const t0 = performance.now();
     const failed = await pool(instances, 64, async (k) => {
       const node = Math.floor(k / perNode);
@@ -345,6 +356,9 @@ async function catalog(): Promise<void> {
       });
     });
     const loadS = (performance.now() - t0) / 1000;
+    loading = false;
+    await prober;
+    probeAgent.destroy();
     if (failed > 0) throw new Error(`${failed} catalog registrations failed`);
     const nodesSeen = (JSON.parse((await ok(client, b.port, 'GET', '/v1/catalog/nodes')).body) as unknown[]).length;
     const services = JSON.parse((await ok(client, b.port, 'GET', '/v1/catalog/services')).body) as Record<string, string[]>;
@@ -352,6 +366,12 @@ async function catalog(): Promise<void> {
       `catalog: loaded ${instances} service instances on ${nodes} nodes (${serviceCount} services × ${perService}) through ` +
         `PUT /v1/catalog/register, 64 in flight, in ${loadS.toFixed(1)} s (${(instances / loadS).toFixed(0)} registers/s); ` +
         `catalog has ${nodesSeen} nodes, ${Object.keys(services).length} services; agent RSS ${rssMb(b.pid).toFixed(0)} MB`,
+    );
+    probeMs.sort((a, b2) => a - b2);
+    console.log(
+      `  a reader during the load (GET /v1/status/leader every 20 ms, ${probeMs.length} reads, ` +
+        `${Math.floor(instances / 16_384)} Raft snapshots taken meanwhile): p50 ${percentile(probeMs, 50).toFixed(2)} ms, ` +
+        `p99 ${percentile(probeMs, 99).toFixed(2)} ms, max ${probeMs[probeMs.length - 1]!.toFixed(2)} ms`,
     );
     const probeReply = await ok(client, b.port, 'GET', '/v1/health/service/svc-0');
     const probe = JSON.parse(probeReply.body) as HealthEntry[];
