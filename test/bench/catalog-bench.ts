@@ -326,9 +326,6 @@ async function catalog(): Promise<void> {
   const b = await launch('catalog');
   const client = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {
-    // Instance k is svc-(k mod S) on node-(k div perNode): each service's 100 instances sit on
-    // 100 different nodes, and each node carries perNode services. A node's first register also
-    // sets its serfHealth check; every instance has one passing service check.
     // A reader beside the load: one GET every 20 ms on its own connection. Its worst latency is
     // what a client sees while the load's Raft snapshots (one per 16,384 entries) are taken.
     const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -340,6 +337,9 @@ async function catalog(): Promise<void> {
         await sleep(20);
       }
     })();
+    // Instance k is svc-(k mod S) on node-(k div perNode): each service's 100 instances sit on
+    // 100 different nodes, and each node carries perNode services. A node's first register also
+    // sets its serfHealth check; every instance has one passing service check.
     const t0 = performance.now();
     const failed = await pool(instances, 64, async (k) => {
       const node = Math.floor(k / perNode);
