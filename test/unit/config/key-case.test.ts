@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSextantError } from '../../../contracts/errors.js';
 import { useConfigSandbox } from './config-sandbox.js';
+import { loadFailure } from './load-failure.js';
 import { loadRuntimeConfig } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
 import { respellPointer } from '../../../src/config/key-case.js';
@@ -17,15 +17,8 @@ const write = sandbox.write;
 const flags = (f: Partial<ConfigFlags> = {}): ConfigFlags => ({ dev: true, configPaths: ['conf'], configFormat: '', overrides: {}, ...f });
 const load = (f?: Partial<ConfigFlags>) => loadRuntimeConfig({ flags: flags(f), hostname: 'host-a' });
 
-async function problems(f?: Partial<ConfigFlags>): Promise<string[]> {
-  try {
-    await load(f);
-  } catch (e) {
-    expect(isSextantError(e)).toBe(true);
-    return (e as Error).message.split('\n');
-  }
-  throw new Error('expected the load to fail');
-}
+/** The problems, one a line, that loading with `f` is refused with. */
+const problems = async (f?: Partial<ConfigFlags>): Promise<string[]> => (await loadFailure(flags(f))).message.split('\n');
 
 describe('config-file keys match case-insensitively, as in Consul', () => {
   it('an API-style service definition loads with the canonical keys; user maps keep theirs', async () => {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSextantError } from '../../../contracts/errors.js';
 import { useConfigSandbox } from './config-sandbox.js';
+import { loadFailure } from './load-failure.js';
 import { loadConfig, loadRuntimeConfig, validateConfigDirs } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
 
@@ -13,15 +13,7 @@ function flags(f: Partial<ConfigFlags>): ConfigFlags {
   return { dev: false, configPaths: [], configFormat: '', overrides: {}, ...f };
 }
 
-async function loadError(f: Partial<ConfigFlags>): Promise<Error & { code: string }> {
-  try {
-    await loadRuntimeConfig({ flags: flags(f), hostname: 'host-a' });
-  } catch (e) {
-    expect(isSextantError(e)).toBe(true);
-    return e as Error & { code: string };
-  }
-  throw new Error('expected the load to fail');
-}
+const loadError = (f: Partial<ConfigFlags>): Promise<Error & { code: string }> => loadFailure(flags(f));
 
 describe('defaults', () => {
   it("applies Consul's defaults", async () => {
