@@ -32,6 +32,23 @@ async function setup(overrides: Partial<RuntimeConfig> = {}) {
   return { clock, state, catalog, ae, settle, runners, logger };
 }
 
+/** The same agent against the real catalog and health endpoints over a StateStore; FakeRaft counts proposals. */
+async function setupRealCatalog(overrides: Partial<RuntimeConfig>, seed: number) {
+  const clock = new ManualClock();
+  const config = testConfig({ nodeName: 'node-a', nodeId: '11111111-2222-3333-4444-555555555555', advertiseAddr: '10.0.0.5', ...overrides });
+  const random = new SeededRandom(seed);
+  const logger = new SilentLogger();
+  const state = new LocalState({ config: () => config, runners: fakeRunners().map, clock, random, logger, hooks: createHooks() });
+  await state.start();
+  const store = new StateStore();
+  const raft = new FakeRaft(store);
+  const deps = { store, raft, clock, config: { datacenter: 'dc1', defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 } };
+  const catalog = new CatalogEndpoint(deps);
+  const health = new HealthEndpoint(deps);
+  const ae = new AntiEntropy({ config: () => config, local: state, catalog, health, clock, random, logger });
+  return { clock, state, store, raft, catalog, health, ae };
+}
+
 describe('AntiEntropy', () => {
   it('first full sync registers the node with serfHealth, the consul service and local services with their checks', async () => {
     const { state, catalog, ae, settle } = await setup();
@@ -80,16 +97,7 @@ describe('AntiEntropy', () => {
   it('against the real catalog, a full sync of an unchanged node proposes nothing to Raft', async () => {
     // The real endpoints answer with Consul's JSON views (Proxy {MeshGateway, Expose}, Connect {},
     // Definition {}, TaggedAddresses, …), which must compare equal to the agent's own definitions.
-    const clock = new ManualClock();
-    const config = testConfig({ nodeName: 'node-a', nodeId: '11111111-2222-3333-4444-555555555555', advertiseAddr: '10.0.0.5', nodeMeta: { rack: 'r1' }, server: true });
-    const random = new SeededRandom(4);
-    const logger = new SilentLogger();
-    const state = new LocalState({ config: () => config, runners: fakeRunners().map, clock, random, logger, hooks: createHooks() });
-    await state.start();
-    const store = new StateStore();
-    const raft = new FakeRaft(store);
-    const deps = { store, raft, clock, config: { datacenter: 'dc1', defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 } };
-    const ae = new AntiEntropy({ config: () => config, local: state, catalog: new CatalogEndpoint(deps), health: new HealthEndpoint(deps), clock, random, logger });
+    const { state, store, raft, health, ae } = await setupRealCatalog({ nodeMeta: { rack: 'r1' }, server: true }, 4);
     await state.registerService({ Name: 'web', Port: 80, Tags: ['rails'], Check: { TTL: '10s', Notes: 'n' } }, { replaceExistingChecks: false });
     await state.registerService(
       { Name: 'api', ID: 'api-1', Address: '10.0.0.9', Port: 9000, Meta: { v: '1' }, Weights: { Passing: 3, Warning: 1 }, TaggedAddresses: { wan: { Address: '1.2.3.4', Port: 80 } }, Checks: [{ TTL: '10s' }, { TTL: '20s', Status: 'passing' }] },
@@ -102,7 +110,6 @@ describe('AntiEntropy', () => {
     await ae.syncFull();
     expect(store.catalog.serviceInstances('api').value).toHaveLength(1);
     // The catalog shows Consul's HealthCheck members, Interval/Timeout as the agent derived them.
-    const health = new HealthEndpoint(deps);
     const ping = (await health.nodeChecks('node-a', {}, { minIndex: 0, waitMs: 0, consistency: 'stale' })).value.find((c) => c.CheckID === 'ping')!;
     expect(Object.keys(ping)).toEqual(['Node', 'CheckID', 'Name', 'Status', 'Notes', 'Output', 'ServiceID', 'ServiceName', 'ServiceTags', 'Type', 'Interval', 'Timeout', 'ExposedPort', 'Definition', 'CreateIndex', 'ModifyIndex']);
     expect(ping).toMatchObject({ Type: 'http', Interval: '10s', Timeout: '0s', ExposedPort: 0, Definition: {} });
@@ -115,18 +122,7 @@ describe('AntiEntropy', () => {
   });
 
   it('enable_tag_override: a full sync takes the catalog tags into the local service (Consul updateSyncState); a local re-registration writes its own', async () => {
-    const clock = new ManualClock();
-    const config = testConfig({ nodeName: 'node-a', nodeId: '11111111-2222-3333-4444-555555555555', advertiseAddr: '10.0.0.5', server: false });
-    const random = new SeededRandom(6);
-    const logger = new SilentLogger();
-    const state = new LocalState({ config: () => config, runners: fakeRunners().map, clock, random, logger, hooks: createHooks() });
-    await state.start();
-    const store = new StateStore();
-    const raft = new FakeRaft(store);
-    const deps = { store, raft, clock, config: { datacenter: 'dc1', defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 } };
-    const catalog = new CatalogEndpoint(deps);
-    const health = new HealthEndpoint(deps);
-    const ae = new AntiEntropy({ config: () => config, local: state, catalog, health, clock, random, logger });
+    const { clock, state, raft, catalog, ae } = await setupRealCatalog({ server: false }, 6);
     await state.registerService({ Name: 'web', Tags: ['a'], EnableTagOverride: true, Check: { TTL: '1m' } }, { replaceExistingChecks: false });
     await state.registerService({ Name: 'api', Tags: ['a'] }, { replaceExistingChecks: false });
     await ae.syncFull();
