@@ -55,6 +55,18 @@ async function setup(dataDir = mkdtempSync(join(tmpdir(), 'sextant-durable-')), 
   return { dataDir, clock, runners, state, catalog, ae, settle, statusChanges, logger, stop };
 }
 
+/**
+ * Registers service "cache" with a TTL check passed ("warm") and synced, and returns what a
+ * refused write must leave as it was: the data directory's files, the services and the checks.
+ */
+async function registerWarmCache(a: Awaited<ReturnType<typeof setup>>, tags?: string[]) {
+  await a.state.registerService({ Name: 'cache', Port: 6379, ...(tags ? { Tags: tags } : {}), Check: { TTL: '1m' } }, { replaceExistingChecks: false });
+  await a.state.updateTtl('service:cache', 'passing', 'warm');
+  await a.settle();
+  a.catalog.take();
+  return { files: snapshot(a.dataDir), services: a.state.services(), checks: a.state.checks() };
+}
+
 /** The rejection of `p` as `CODE: message` (fails the test when `p` resolves). */
 async function failure(p: Promise<unknown>): Promise<string> {
   try {
@@ -142,13 +154,7 @@ describe('LocalState: a write that cannot be persisted changes nothing', () => {
 
   it('re-register service: the old definition, its files and its running checks with their state stay', async () => {
     const a = await setup();
-    await a.state.registerService({ Name: 'cache', Port: 6379, Tags: ['v1'], Check: { TTL: '1m' } }, { replaceExistingChecks: false });
-    await a.state.updateTtl('service:cache', 'passing', 'warm');
-    await a.settle();
-    a.catalog.take();
-    const files = snapshot(a.dataDir);
-    const services = a.state.services();
-    const checks = a.state.checks();
+    const { files, services, checks } = await registerWarmCache(a, ['v1']);
     const unblock = blockFile(join(a.dataDir, 'services', `${idFileName('cache')}.json`));
 
     const why = await failure(a.state.registerService({ Name: 'cache', Port: 7000, Tags: ['v2'], Check: { TTL: '2m' } }, { replaceExistingChecks: false }));
@@ -181,13 +187,7 @@ describe('LocalState: a write that cannot be persisted changes nothing', () => {
 
   it('deregister service: a removal that fails half-way puts the removed files back; the service stays registered, running and in the catalog', async () => {
     const a = await setup();
-    await a.state.registerService({ Name: 'cache', Port: 6379, Check: { TTL: '1m' } }, { replaceExistingChecks: false });
-    await a.state.updateTtl('service:cache', 'passing', 'warm');
-    await a.settle();
-    a.catalog.take();
-    const files = snapshot(a.dataDir);
-    const services = a.state.services();
-    const checks = a.state.checks();
+    const { files, services, checks } = await registerWarmCache(a);
     // The service file goes first (it is removed), then the check file cannot be: the batch fails.
     const unblock = blockFile(join(a.dataDir, 'checks', `${idFileName('service:cache')}.json`));
 
