@@ -172,7 +172,7 @@ export class LocalPersistence {
           if (before === c.content) continue; // already so: nothing to write, nothing to fsync
           touched.push({ path: c.path, before });
           if (c.content === undefined) await removeFileDurably(c.path);
-          else await writeFileDurably(c.path, c.content, this.tmpSuffix());
+          else await writeFileDurably(c.path, c.content, this.deps.random);
         }
       } catch (e) {
         await this.undo(touched);
@@ -207,10 +207,6 @@ export class LocalPersistence {
     return this.queue.idle();
   }
 
-  private tmpSuffix(): string {
-    return Buffer.from(this.deps.random.bytes(6)).toString('hex');
-  }
-
   /** Puts touched files back to their content before the batch, newest first. */
   private async undo(touched: readonly { path: string; before: string | undefined }[]): Promise<void> {
     for (const t of [...touched].reverse()) {
@@ -218,7 +214,7 @@ export class LocalPersistence {
         const now = await readIfExists(t.path);
         if (now === t.before) continue; // the failed step changed nothing here
         if (t.before === undefined) await removeFileDurably(t.path);
-        else await writeFileDurably(t.path, t.before, this.tmpSuffix());
+        else await writeFileDurably(t.path, t.before, this.deps.random);
       } catch (e) {
         this.deps.logger.error('could not undo a failed persistence batch: the data directory may not match the agent until it restarts', {
           file: t.path,

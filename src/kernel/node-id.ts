@@ -30,7 +30,7 @@ export async function resolveNodeId(dataDir: string | undefined, configured: str
   if (id !== stored) {
     // Durable before the agent uses it: a node that came back with a new id after a power
     // loss would be a stranger to the catalog holding its services.
-    await writeFileDurably(file, id, Buffer.from(random.bytes(6)).toString('hex'));
+    await writeFileDurably(file, id, random);
   }
   return id;
 }

@@ -1,5 +1,6 @@
 import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Random } from '../../contracts/platform.js';
 
 /**
  * Small files that must survive kill -9 and power loss once a promise resolves (the agent's
@@ -36,16 +37,16 @@ export async function ensureDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Replaces `path` with `data` atomically and durably: a temp file next to it (`<path>.<suffix>.tmp`,
- * created exclusively, mode 0600) is written and fsync'd, renamed over `path`, and the directory
+ * Replaces `path` with `data` atomically and durably: a temp file next to it (`<path>.<12 hex
+ * digits from random>.tmp`, created exclusively, mode 0600) is written and fsync'd, renamed over `path`, and the directory
  * is fsync'd. Readers see the old content or the new one, never a mix; once this resolves the
  * new content survives a crash. On failure the temp file is removed and the error rethrown
  * (`path` then holds its old content, unless the failure was the final directory fsync).
  */
-export async function writeFileDurably(path: string, data: string, tmpSuffix: string): Promise<void> {
+export async function writeFileDurably(path: string, data: string, random: Random): Promise<void> {
   const dir = dirname(path);
   await ensureDirectory(dir);
-  const tmp = `${path}.${tmpSuffix}.tmp`;
+  const tmp = `${path}.${Buffer.from(random.bytes(6)).toString('hex')}.tmp`;
   try {
     const fh = await open(tmp, 'wx', 0o600);
     try {
