@@ -263,41 +263,51 @@ export class LocalState implements LocalAgentApi {
 
   async serviceMaintenance(id: string, enable: boolean, reason: string): Promise<void> {
     await this.writes.run(async () => {
-      const svc = this.svcs.get(id);
-      if (!svc) throw new SextantError(ErrorCode.NotFound, `No service registered with ID ${JSON.stringify(id)}`);
-      const checkId = serviceMaintenanceId(id);
-      if (enable) {
-        if (this.chks.has(checkId)) return;
-        await this.persist(`failed persisting maintenance mode of service ${JSON.stringify(id)}`, (b) =>
-          b.saveCheck(checkId, { Version: PERSIST_VERSION, Source: 'maintenance', CheckID: checkId, ServiceID: id, Reason: reason }),
-        );
-        this.putMaintenance(checkId, id, reason || DEFAULT_SERVICE_MAINTENANCE_REASON);
-        this.deps.logger.info('Service entered maintenance mode', { service: id });
-      } else {
-        if (!this.chks.has(checkId)) return;
-        await this.dropCheck(checkId);
-        this.deps.logger.info('Service left maintenance mode', { service: id });
-      }
-      this.changed();
+      if (!this.svcs.has(id)) throw new SextantError(ErrorCode.NotFound, `No service registered with ID ${JSON.stringify(id)}`);
+      await this.setMaintenance(enable, {
+        checkId: serviceMaintenanceId(id),
+        serviceId: id,
+        reason,
+        defaultReason: DEFAULT_SERVICE_MAINTENANCE_REASON,
+        what: `maintenance mode of service ${JSON.stringify(id)}`,
+        log: (entered) => this.deps.logger.info(`Service ${entered ? 'entered' : 'left'} maintenance mode`, { service: id }),
+      });
     });
   }
 
   async nodeMaintenance(enable: boolean, reason: string): Promise<void> {
-    await this.writes.run(async () => {
-      if (enable) {
-        if (this.chks.has(NODE_MAINTENANCE_ID)) return;
-        await this.persist('failed persisting node maintenance mode', (b) =>
-          b.saveCheck(NODE_MAINTENANCE_ID, { Version: PERSIST_VERSION, Source: 'maintenance', CheckID: NODE_MAINTENANCE_ID, ServiceID: '', Reason: reason }),
-        );
-        this.putMaintenance(NODE_MAINTENANCE_ID, '', reason || DEFAULT_NODE_MAINTENANCE_REASON);
-        this.deps.logger.info('Node entered maintenance mode');
-      } else {
-        if (!this.chks.has(NODE_MAINTENANCE_ID)) return;
-        await this.dropCheck(NODE_MAINTENANCE_ID);
-        this.deps.logger.info('Node left maintenance mode');
-      }
-      this.changed();
-    });
+    await this.writes.run(() =>
+      this.setMaintenance(enable, {
+        checkId: NODE_MAINTENANCE_ID,
+        serviceId: '',
+        reason,
+        defaultReason: DEFAULT_NODE_MAINTENANCE_REASON,
+        what: 'node maintenance mode',
+        log: (entered) => this.deps.logger.info(`Node ${entered ? 'entered' : 'left'} maintenance mode`),
+      }),
+    );
+  }
+
+  /**
+   * Node or service maintenance on or off (run inside `writes`): enabling persists the
+   * maintenance check, then adds it; disabling drops it with its file. Nothing when it is
+   * already so.
+   */
+  private async setMaintenance(
+    enable: boolean,
+    m: { checkId: string; serviceId: string; reason: string; defaultReason: string; what: string; log: (entered: boolean) => void },
+  ): Promise<void> {
+    if (enable === this.chks.has(m.checkId)) return;
+    if (enable) {
+      await this.persist(`failed persisting ${m.what}`, (b) =>
+        b.saveCheck(m.checkId, { Version: PERSIST_VERSION, Source: 'maintenance', CheckID: m.checkId, ServiceID: m.serviceId, Reason: m.reason }),
+      );
+      this.putMaintenance(m.checkId, m.serviceId, m.reason || m.defaultReason);
+    } else {
+      await this.dropCheck(m.checkId);
+    }
+    m.log(enable);
+    this.changed();
   }
 
   /** Consul's agent Stats: registered services and checks, and how many of the checks are TTL and script (monitor) checks. */
