@@ -89,6 +89,11 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The tags the agent shows for a service: the catalog's when adopted (enable_tag_override), else its own. */
+function shownTags(rec: ServiceRecord): readonly string[] {
+  return rec.catalogTags ?? rec.def.tags;
+}
+
 function sameTags(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i]);
 }
@@ -375,7 +380,7 @@ export class LocalState implements LocalAgentApi {
   adoptCatalogTags(id: string, tags: readonly string[], expected: readonly string[]): boolean {
     const rec = this.svcs.get(id);
     if (!rec?.def.enable_tag_override) return false;
-    const current = rec.catalogTags ?? rec.def.tags;
+    const current = shownTags(rec);
     if (!sameTags(current, expected) || sameTags(current, tags)) return false;
     rec.catalogTags = [...tags];
     this.deps.logger.debug('took the catalog tags of a service with enable_tag_override', { service: id });
@@ -672,7 +677,7 @@ export class LocalState implements LocalAgentApi {
     if (d.kind !== '') view.Kind = d.kind;
     view.ID = d.id;
     view.Service = d.name;
-    view.Tags = [...(rec.catalogTags ?? d.tags)];
+    view.Tags = [...shownTags(rec)];
     view.Meta = { ...d.meta };
     view.Port = d.port;
     view.Address = d.address;
@@ -704,7 +709,7 @@ export class LocalState implements LocalAgentApi {
       Output: c.output,
       ServiceID: c.serviceId,
       ServiceName: svc?.def.name ?? '',
-      ServiceTags: svc ? [...(svc.catalogTags ?? svc.def.tags)] : [],
+      ServiceTags: svc ? [...shownTags(svc)] : [],
       Type: c.type,
       Interval: c.spec?.shownInterval ?? '',
       Timeout: c.spec?.shownTimeout ?? '',
