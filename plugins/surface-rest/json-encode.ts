@@ -120,9 +120,10 @@ export type JsonEncoder = (value: unknown, pretty: boolean) => string;
  * (catalog nodes, service and check views, health entries): the text of plain data (object
  * literals and arrays) that is frozen all the way down can never change, so it is computed once
  * (checked once: native JSON values only, else encodeJson's exact rules) and kept with it, and
- * an answer made of such records is the concatenation of their texts. Containers that are not frozen are walked here, with encodeJson's rules
- * (undefined/function/symbol members left out, `null` in arrays, Go escaping); anything that
- * is not plain data (bigint, byte arrays, toJSON, class instances) is handed to encodeJson.
+ * an answer made of such records is the concatenation of their texts. Containers that are not
+ * frozen are walked here, with encodeJson's rules (undefined/function/symbol members left out,
+ * `null` in arrays, Go escaping); anything that is not plain data (bigint, byte arrays, toJSON,
+ * class instances) is handed to encodeJson.
  * Kept texts live exactly as long as their record (a WeakMap). Pretty output takes
  * encodeJson's path (its indentation depends on the depth).
  */
