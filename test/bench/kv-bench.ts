@@ -9,10 +9,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent } from '../support/agent-process.js';
+import { freePort } from '../support/free-port.js';
 import { closedLoop } from './load-generator.js';
 import type { LoadResult } from './load-generator.js';
 import { WRK, requestScript, wrk } from './wrk.js';
@@ -23,15 +23,6 @@ const VALUE = Buffer.alloc(256, 'v');
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function get(agent: http.Agent, port: number, path: string): Promise<{ status: number; index: number; ms: number }> {

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { exitWithOutput } from '../support/exit-with-output.js';
+import { freePort } from '../support/free-port.js';
 
 /**
  * HAProxy (Debian's haproxy, installed by .ci/run) load-balancing over Sextant's DNS as HAProxy
@@ -38,14 +39,6 @@ describe('HAProxy resolving its backends through the agent', () => {
     for (let i = 0; i < 30; i++) seen.add(await viaHaproxy());
     return [...seen].sort();
   };
-
-  const freePort = (): Promise<number> =>
-    new Promise((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as AddressInfo;
-        s.close(() => resolve(port));
-      });
-    });
 
   beforeAll(async () => {
     agent = await startAgent(['-dev', '-http-port', '0', '-dns-port', '0', '-server-port', '0', '-log-level', 'warn']);
