@@ -8,6 +8,7 @@ import { HealthEndpoint } from '../../../src/rpc/health-endpoint.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { FakeRaft } from '../rpc/fake-raft.js';
+import { goJsonLeaf } from './json-leaf.js';
 
 /** encodeRecordsJson must write exactly encodeJson's text, for catalog answers and for anything else. */
 function expectSameText(v: unknown): void {
@@ -72,17 +73,7 @@ describe('encodeRecordsJson', () => {
   });
 
   it('writes exactly what encodeJson writes for any value, frozen deeply, shallowly or not at all', () => {
-    const leaf = fc.oneof(
-      fc.string({ unit: fc.constantFrom('a', '<', '>', '&', '\u2028', '\u2029', '"', '\\', '\n', 'é', '\u{1F600}', '\ud800') }),
-      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-      fc.integer(),
-      fc.double(),
-      fc.boolean(),
-      fc.constant(null),
-      fc.constant(undefined),
-      fc.constant(() => 1),
-      fc.uint8Array({ maxLength: 4 }).map((b) => Buffer.from(b)),
-    );
+    const leaf = fc.oneof(goJsonLeaf, fc.constant(undefined), fc.constant(() => 1), fc.uint8Array({ maxLength: 4 }).map((b) => Buffer.from(b)));
     const value = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small' }, leaf, tie('arr'), tie('obj')),
       arr: fc.tuple(fc.array(tie('node'), { maxLength: 4 }), fc.boolean()).map(([a, freeze]) => (freeze ? Object.freeze(a) : a)),
