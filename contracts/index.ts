@@ -9,6 +9,7 @@ export * from './ports/state-machine.js';
 export * from './ports/check-runner.js';
 export * from './ports/resolver.js';
 export * from './ports/api-surface.js';
+export * from './ports/membership.js';
 export * from './services/kv-service.js';
 export * from './services/status-service.js';
 export * from './services/agent-service.js';

@@ -1,6 +1,7 @@
 import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
 import type { RaftApi } from '../consensus/raft-api.js';
+import type { LeaderJob } from '../kernel/leadership.js';
 import { encodeCommand } from '../state/command-codec.js';
 import type { SessionReader } from '../state/session-reader.js';
 
@@ -8,7 +9,7 @@ import type { SessionReader } from '../state/session-reader.js';
 export interface SessionTtlTimersDeps {
   /** The local replicated state; its sessions' deadlines drive the timers. */
   store: { readonly sessions: SessionReader };
-  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange'>;
+  raft: Pick<RaftApi, 'propose'>;
   clock: Clock;
   logger: Logger;
   /** First retry delay after a failed expire proposal (doubles each time). Default 1000 ms. */
@@ -24,49 +25,38 @@ export interface SessionTtlTimersDeps {
  * stamped with the clock, which the state machine applies only if the deadline still lies at or
  * before that time, so a renew that commits first always wins and a deadline is never moved
  * by a restart or a change of leader: a new leader arms its timers from the same deadlines.
- * Followers hold no timers.
+ * A LeaderJob: established with leadership, revoked when it ends; followers hold no timers.
  */
-export class SessionTtlTimers {
+export class SessionTtlTimers implements LeaderJob {
+  readonly name = 'session TTL timers';
   private readonly timers = new Map<string, TimerHandle>();
   private offTtl: (() => void) | undefined;
-  private offLeader: (() => void) | undefined;
   private leading = false;
-  private stopped = false;
 
   constructor(private readonly deps: SessionTtlTimersDeps) {}
 
-  /** Starts following deadlines and leadership; arms every timer at once if this server leads. */
-  start(): void {
-    const { store, raft } = this.deps;
-    this.offTtl = store.sessions.onTtlChange((id, expiresAt) => {
+  /** This server leads: follows the replicated deadlines and arms every timer at once. */
+  establish(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.offTtl = this.deps.store.sessions.onTtlChange((id, expiresAt) => {
       if (this.leading) this.arm(id, expiresAt, 0);
     });
-    this.offLeader = raft.onLeadershipChange((isLeader) => this.setLeading(isLeader));
-    this.setLeading(raft.isLeader());
+    for (const [id, expiresAt] of this.deps.store.sessions.ttlDeadlines()) this.arm(id, expiresAt, 0);
+    this.deps.logger.debug('session TTL timers armed', { sessions: this.timers.size });
+  }
+
+  /** Leadership ended (or the agent stops): cancels every timer and stops following. Idempotent. */
+  revoke(): void {
+    this.leading = false;
+    this.offTtl?.();
+    this.offTtl = undefined;
+    this.cancelAll();
   }
 
   /** Number of armed timers (0 on a follower). */
   armed(): number {
     return this.timers.size;
-  }
-
-  /** Cancels every timer and stops following. Idempotent. */
-  stop(): void {
-    this.stopped = true;
-    this.offTtl?.();
-    this.offLeader?.();
-    this.offTtl = this.offLeader = undefined;
-    this.leading = false;
-    this.cancelAll();
-  }
-
-  private setLeading(isLeader: boolean): void {
-    if (this.stopped || isLeader === this.leading) return;
-    this.leading = isLeader;
-    this.cancelAll();
-    if (!isLeader) return;
-    for (const [id, expiresAt] of this.deps.store.sessions.ttlDeadlines()) this.arm(id, expiresAt, 0);
-    this.deps.logger.debug('session TTL timers armed', { sessions: this.timers.size });
   }
 
   private cancelAll(): void {

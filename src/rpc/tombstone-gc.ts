@@ -1,6 +1,7 @@
 import type { KvChange } from '../../contracts/hooks.js';
 import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
 import type { RaftApi } from '../consensus/raft-api.js';
+import type { LeaderJob } from '../kernel/leadership.js';
 import { encodeCommand } from '../state/command-codec.js';
 import type { KvReader } from '../state/kv-reader.js';
 
@@ -13,7 +14,7 @@ export const TOMBSTONE_GRANULARITY_MS = 30_000;
 export interface TombstoneGcDeps {
   /** The local replicated state: its KV side tells deletions apart, lastApplied() bounds the tombstones a new leader inherits. */
   store: { readonly kv: Pick<KvReader, 'get'>; lastApplied(): number };
-  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange'>;
+  raft: Pick<RaftApi, 'propose'>;
   clock: Clock;
   logger: Logger;
   ttlMs?: number;
@@ -29,12 +30,12 @@ export interface TombstoneGcDeps {
  * tombstone at or below the bucket's highest index, on every server alike. A new leader hints
  * its applied index, so tombstones it inherits are reaped one TTL later. Followers keep no
  * timers. A failed reap is logged and left to the next one, which covers it (indexes only grow).
+ * A LeaderJob: established with leadership, revoked when it ends.
  */
-export class TombstoneGc {
+export class TombstoneGc implements LeaderJob {
+  readonly name = 'tombstone GC';
   private readonly buckets = new Map<number, { index: number; timer: TimerHandle }>();
-  private offLeader: (() => void) | undefined;
   private leading = false;
-  private stopped = false;
   private readonly ttlMs: number;
   private readonly granularityMs: number;
 
@@ -43,10 +44,19 @@ export class TombstoneGc {
     this.granularityMs = deps.granularityMs ?? TOMBSTONE_GRANULARITY_MS;
   }
 
-  /** Starts following leadership; hints the applied index at once if this server leads. */
-  start(): void {
-    this.offLeader = this.deps.raft.onLeadershipChange((isLeader) => this.setLeading(isLeader));
-    this.setLeading(this.deps.raft.isLeader());
+  /** This server leads: hints the applied index, so inherited tombstones are reaped one TTL later. */
+  establish(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.cancelAll();
+    const applied = this.deps.store.lastApplied();
+    if (applied > 0) this.hint(applied);
+  }
+
+  /** Leadership ended (or the agent stops): cancels every window. Idempotent. */
+  revoke(): void {
+    this.leading = false;
+    this.cancelAll();
   }
 
   /**
@@ -66,25 +76,6 @@ export class TombstoneGc {
   /** Number of pending reap windows (0 on a follower). */
   pending(): number {
     return this.buckets.size;
-  }
-
-  /** Cancels every window and stops following leadership. Idempotent. */
-  stop(): void {
-    this.stopped = true;
-    this.offLeader?.();
-    this.offLeader = undefined;
-    this.leading = false;
-    this.cancelAll();
-  }
-
-  private setLeading(isLeader: boolean): void {
-    if (this.stopped || isLeader === this.leading) return;
-    this.leading = isLeader;
-    this.cancelAll();
-    if (isLeader) {
-      const applied = this.deps.store.lastApplied();
-      if (applied > 0) this.hint(applied);
-    }
   }
 
   private hint(index: number): void {

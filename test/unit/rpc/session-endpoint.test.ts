@@ -8,6 +8,7 @@ import { CatalogEndpoint } from '../../../src/rpc/catalog-endpoint.js';
 import { KvEndpoint } from '../../../src/rpc/kv-endpoint.js';
 import { SessionEndpoint } from '../../../src/rpc/session-endpoint.js';
 import { SessionTtlTimers } from '../../../src/rpc/session-ttl-timers.js';
+import { Leadership } from '../../../src/kernel/leadership.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../../src/testing/seeded-random.js';
@@ -68,7 +69,11 @@ function setup(opts: { clock?: ManualClock; store?: StateStore } = {}) {
   const sessions = new SessionEndpoint({ store, raft, clock, random, config: { nodeName: 'agent-1', sessionTtlMinMs: 10_000, ...queryConfig } });
   const kv = new KvEndpoint({ store, raft, clock, random, config: { kvMaxValueSize: 512 * 1024, ...queryConfig } });
   const catalog = new CatalogEndpoint({ store, raft, clock, config: { datacenter: 'dc1', ...queryConfig } });
-  const timers = new SessionTtlTimers({ store, raft, clock, logger: new SilentLogger(), retryBaseMs: 100 });
+  // The timers are a leader job: a Leadership step following the fake Raft starts and stops them.
+  const ttl = new SessionTtlTimers({ store, raft, clock, logger: new SilentLogger(), retryBaseMs: 100 });
+  const leadership = new Leadership({ source: raft, logger: new SilentLogger() });
+  leadership.register(ttl);
+  const timers = { start: () => leadership.start(), stop: () => void leadership.stop(), armed: () => ttl.armed() };
   return { store, raft, clock, sessions, kv, catalog, timers };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KvEndpoint } from '../../../src/rpc/kv-endpoint.js';
+import { Leadership } from '../../../src/kernel/leadership.js';
 import { TOMBSTONE_GRANULARITY_MS, TOMBSTONE_TTL_MS, TombstoneGc } from '../../../src/rpc/tombstone-gc.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
@@ -18,8 +19,8 @@ const settle = async (): Promise<void> => {
  */
 function setup(leading = true) {
   const clock = new ManualClock(1_000_000);
-  let gc: TombstoneGc | undefined;
-  const store = new StateStore({ onKvChange: (c) => gc?.observe(c) });
+  let job: TombstoneGc | undefined;
+  const store = new StateStore({ onKvChange: (c) => job?.observe(c) });
   const base = new FakeRaft(store);
   const listeners = new Set<(l: boolean) => void>();
   let leader = leading;
@@ -36,8 +37,13 @@ function setup(leading = true) {
     },
   };
   const kv = new KvEndpoint({ store, raft: base, clock, random: new SeededRandom(1), config: { kvMaxValueSize: 524288, defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 } });
-  gc = new TombstoneGc({ store, raft, clock, logger: new SilentLogger('kv') });
-  gc.start();
+  // The collector is a leader job: a Leadership step following the flag starts and stops it.
+  job = new TombstoneGc({ store, raft, clock, logger: new SilentLogger('kv') });
+  const leadership = new Leadership({ source: raft, logger: new SilentLogger('leader') });
+  leadership.register(job);
+  leadership.start();
+  const collector = job;
+  const gc = { pending: () => collector.pending(), stop: () => void leadership.stop() };
   const set = (key: string): Promise<boolean> => kv.apply({ verb: 'set', key, value: enc('v'), flags: '0' });
   const del = (key: string): Promise<boolean> => kv.apply({ verb: 'delete', key });
   return { clock, store, raft, base, kv, gc, set, del };

@@ -1,0 +1,55 @@
+import type { Member } from '../services/agent-service.js';
+
+/**
+ * Membership port: the LAN pool this agent belongs to, as serf sees it. Gossip (SWIM +
+ * Lifeguard on memberlist's and serf's wire format) implements it for a cluster; a single agent
+ * has an honest one-member implementation. The member hooks (memberJoined/memberFailed/
+ * memberLeft) fire from its events, and the leader reconciles its members into the catalog
+ * (`serfHealth`, the `consul` service, deregistration of left and reaped nodes).
+ *
+ * Members use Consul's JSON shape (/v1/agent/members): Name, Addr, Port, Tags, Status and the
+ * protocol numbers. Status follows serf: 0 none, 1 alive, 2 leaving, 3 left, 4 failed.
+ */
+
+/** serf's member status values, as /v1/agent/members reports them. */
+export const MemberStatus = Object.freeze({ None: 0, Alive: 1, Leaving: 2, Left: 3, Failed: 4 } as const);
+
+/** serf's member event kinds: `reap` is a failed or left member forgotten for good. */
+export type MemberEventType = 'join' | 'leave' | 'failed' | 'update' | 'reap';
+
+/** One member event: what happened, to whom (one or more members, coalesced as serf does). */
+export interface MemberEvent {
+  readonly type: MemberEventType;
+  /** The members concerned, each with its state after the event. Never empty. */
+  readonly members: readonly Member[];
+}
+
+export interface Membership {
+  /**
+   * This agent as a member of the pool, with its current tags. Available before `start` (then
+   * with the status it will join with); never throws.
+   */
+  localMember(): Member;
+  /**
+   * Every member this agent knows of, itself included, in a stable order (by name). Left and
+   * failed members stay listed until reaped. Returns a fresh array the caller may keep.
+   */
+  members(): Member[];
+  /**
+   * Replaces this agent's tags (serf's SetTags): the local member shows them at once and the
+   * pool is told with an `update` event. Tags are strings; the caller owns the object it passed
+   * (it is copied). Never throws for a running or stopped membership.
+   */
+  setTags(tags: Readonly<Record<string, string>>): void;
+  /**
+   * Calls `listener` for every member event from now on, synchronously and in order, until the
+   * returned function is called. A listener that throws does not stop the others or the
+   * membership (the implementation logs it). Events already past are not replayed: read
+   * `members()` after subscribing.
+   */
+  onEvent(listener: (e: MemberEvent) => void): () => void;
+  /** Joins the pool (a `join` event for this agent). Rejects if the pool cannot be joined. Idempotent. */
+  start(): Promise<void>;
+  /** Leaves the pool gracefully (a `leave` event for this agent) and releases its resources. Idempotent. */
+  close(): Promise<void>;
+}
