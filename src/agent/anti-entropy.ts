@@ -3,6 +3,7 @@ import type { Clock, Logger, Random, TimerHandle } from '../../contracts/platfor
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { AgentCheckView, AgentServiceView } from '../../contracts/services/local-agent-service.js';
+import { CONSUL_SERVICE_ID, SERF_HEALTH_ID } from '../membership/leader-owned.js';
 import { sameCheckIgnoringOutput, sameService } from './sync-compare.js';
 import type { CheckBody, ServiceBody } from './sync-compare.js';
 
@@ -12,10 +13,6 @@ export const FULL_SYNC_INTERVAL_MS = 60_000;
 export const RETRY_INTERVAL_MS = 15_000;
 /** Consul's check_update_interval: output-only changes are synced at most this often. */
 export const CHECK_UPDATE_INTERVAL_MS = 5 * 60_000;
-/** The built-in node health check id and its texts. */
-export const SERF_HEALTH_ID = 'serfHealth';
-export const SERF_HEALTH_NAME = 'Serf Health Status';
-export const SERF_HEALTH_OUTPUT = 'Agent alive and reachable';
 
 /** Consul's ae scaleFactor: 1 up to 128 nodes, then +1 per doubling. */
 export function scaleFactor(nodes: number): number {
@@ -39,7 +36,7 @@ export interface LocalSource {
 
 /** What AntiEntropy is built from. */
 export interface AntiEntropyDeps {
-  /** The live runtime config: node name and id, advertise address, node_meta, datacenter, server mode, server port. */
+  /** The live runtime config: node name and id, advertise address, node_meta, datacenter. */
   readonly config: () => RuntimeConfig;
   readonly local: LocalSource;
   readonly catalog: Pick<CatalogApi, 'register' | 'deregister' | 'nodeServices'>;
@@ -73,7 +70,6 @@ interface RemoteView {
 interface DesiredView {
   node: NodeInfo;
   services: Map<string, ServiceBody>;
-  /** serfHealth first. */
   checks: Map<string, CheckBody>;
 }
 
@@ -90,8 +86,9 @@ function sameNode(a: NodeInfo, b: NodeInfo): boolean {
  * (stale reads) every ae_interval × scaleFactor plus a random stagger, registers what is missing
  * or different and deregisters what the agent no longer has. A failed sync is retried as a full
  * sync after 15 s plus stagger. Writes that would change nothing are skipped; check output-only
- * changes are deferred by check_update_interval. Includes the node's `serfHealth` check and, on
- * servers, the `consul` service. A service with enable_tag_override takes the catalog's tags at
+ * changes are deferred by check_update_interval. The node's `serfHealth` check and a server's
+ * `consul` service belong to the leader's member reconciliation: anti-entropy neither writes
+ * nor deletes them (Consul's agent/local/state.go skips them). A service with enable_tag_override takes the catalog's tags at
  * each full sync (someone else may set them through the catalog); a local re-registration with
  * other tags is written as usual, as in Consul.
  */
@@ -225,35 +222,11 @@ export class AntiEntropy {
     const tagged: Record<string, string> = v6 ? { lan: addr, lan_ipv6: addr, wan: addr, wan_ipv6: addr } : { lan: addr, lan_ipv4: addr, wan: addr, wan_ipv4: addr };
     const node: NodeInfo = { ID: c.nodeId, Address: addr, Datacenter: c.datacenter, TaggedAddresses: tagged, Meta: { ...c.nodeMeta } };
     const services = new Map<string, ServiceBody>();
-    if (c.server) {
-      services.set('consul', {
-        ID: 'consul',
-        Service: 'consul',
-        Tags: [],
-        Address: '',
-        Port: c.ports.server,
-        Meta: {},
-        Weights: { Passing: 1, Warning: 1 },
-        EnableTagOverride: false,
-      });
-    }
     for (const [id, s] of Object.entries(this.deps.local.services())) {
       const { Datacenter: _dc, ContentHash: _h, ...body } = s;
       services.set(id, body);
     }
     const checks = new Map<string, CheckBody>();
-    checks.set(SERF_HEALTH_ID, {
-      Node: c.nodeName,
-      CheckID: SERF_HEALTH_ID,
-      Name: SERF_HEALTH_NAME,
-      Status: 'passing',
-      Notes: '',
-      Output: SERF_HEALTH_OUTPUT,
-      ServiceID: '',
-      ServiceName: '',
-      ServiceTags: [],
-      Type: '',
-    });
     for (const [id, ch] of Object.entries(this.deps.local.checks())) {
       // The catalog keeps its own indexes and the agent's checks carry no Definition.
       const { CreateIndex: _c, ModifyIndex: _m, Definition: _d, ExposedPort: port, ...body } = ch;
@@ -312,27 +285,22 @@ export class AntiEntropy {
     const want = this.desired();
     const base: RegisterRequest = { Node: nodeName, Address: want.node.Address, Datacenter: want.node.Datacenter };
 
-    // 1. The node itself, with its serfHealth check.
-    const serf = want.checks.get(SERF_HEALTH_ID)!;
-    if (!remote.node || !sameNode(want.node, remote.node) || this.checkNeedsSync(SERF_HEALTH_ID, serf, remote.checks.get(SERF_HEALTH_ID))) {
-      await this.write(() =>
-        this.deps.catalog.register({ ...base, ID: want.node.ID, TaggedAddresses: want.node.TaggedAddresses, NodeMeta: want.node.Meta, Check: serf }),
-      );
+    // 1. The node itself (its serfHealth check is the leader's).
+    if (!remote.node || !sameNode(want.node, remote.node)) {
+      await this.write(() => this.deps.catalog.register({ ...base, ID: want.node.ID, TaggedAddresses: want.node.TaggedAddresses, NodeMeta: want.node.Meta }));
       remote.node = want.node;
-      remote.checks.set(SERF_HEALTH_ID, serf);
-      this.synced(SERF_HEALTH_ID);
     }
 
     // 2. Services the agent no longer has (their checks go with them).
     for (const id of [...remote.services.keys()]) {
-      if (want.services.has(id)) continue;
+      if (want.services.has(id) || id === CONSUL_SERVICE_ID) continue; // the consul service is the leader's
       await this.write(() => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, ServiceID: id }));
       remote.services.delete(id);
       for (const [cid, ch] of [...remote.checks]) if (ch.ServiceID === id) remote.checks.delete(cid);
     }
     // 3. Checks the agent no longer has.
     for (const id of [...remote.checks.keys()]) {
-      if (want.checks.has(id)) continue;
+      if (want.checks.has(id) || id === SERF_HEALTH_ID) continue; // serfHealth is the leader's
       await this.write(() => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, CheckID: id }));
       remote.checks.delete(id);
     }
@@ -352,7 +320,7 @@ export class AntiEntropy {
     }
     // 5. Checks missing or different (output-only changes deferred).
     for (const [id, ch] of want.checks) {
-      if (id === SERF_HEALTH_ID || written.has(id)) continue;
+      if (written.has(id)) continue;
       if (!this.checkNeedsSync(id, ch, remote.checks.get(id))) continue;
       await this.write(() => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Check: ch }));
       remote.checks.set(id, ch);

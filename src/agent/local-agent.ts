@@ -1,13 +1,11 @@
+import type { Membership } from '../../contracts/ports/membership.js';
 import type { AgentSelf, AgentService, Member } from '../../contracts/services/agent-service.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 
-/** Gossip protocol numbers Sextant advertises (Consul's serf/memberlist protocol 2..5, current 2; delegate 2..5, current 4). */
-const PROTOCOL = { min: 1, max: 5, cur: 2, dmin: 2, dmax: 5, dcur: 4 };
-
 /**
- * The agent's view of itself: /v1/agent/self, the member list, and reload. Until gossip
- * lands the member list is this agent alone.
+ * The agent's view of itself: /v1/agent/self, the member list (from the Membership port:
+ * this agent alone until gossip provides the pool), and reload.
  */
 export class LocalAgent implements AgentService {
   constructor(
@@ -16,6 +14,8 @@ export class LocalAgent implements AgentService {
       config: () => RuntimeConfig;
       status: StatusService;
       version: string;
+      /** The LAN pool: this agent's member (self().Member) and the member list. */
+      membership: Pick<Membership, 'localMember' | 'members'>;
       /** Re-reads and applies the config; rejects with CONFIG_INVALID keeping the old one. */
       reload: () => Promise<void>;
       /** Counts of the agent's local services and checks (Stats.agent). */
@@ -24,38 +24,6 @@ export class LocalAgent implements AgentService {
       raftStats?: () => Record<string, string>;
     },
   ) {}
-
-  private member(): Member {
-    const c = this.deps.config();
-    const tags: Record<string, string> = {
-      build: `${this.deps.version}:sextant`,
-      dc: c.datacenter,
-      id: c.nodeId,
-      vsn: '2',
-      vsn_min: '2',
-      vsn_max: '3',
-      raft_vsn: '3',
-    };
-    if (c.server) {
-      Object.assign(tags, { role: 'consul', port: String(c.ports.server), expect: String(c.bootstrapExpect) });
-      if (c.bootstrap) tags['bootstrap'] = '1';
-    } else {
-      tags['role'] = 'node';
-    }
-    return {
-      Name: c.nodeName,
-      Addr: c.advertiseAddr,
-      Port: c.ports.serfLan,
-      Tags: tags,
-      Status: 1,
-      ProtocolMin: PROTOCOL.min,
-      ProtocolMax: PROTOCOL.max,
-      ProtocolCur: PROTOCOL.cur,
-      DelegateMin: PROTOCOL.dmin,
-      DelegateMax: PROTOCOL.dmax,
-      DelegateCur: PROTOCOL.dcur,
-    };
-  }
 
   self(): AgentSelf {
     const c = this.deps.config();
@@ -88,7 +56,7 @@ export class LocalAgent implements AgentService {
         KVMaxValueSize: c.limits.kvMaxValueSize,
         DevMode: c.dev,
       },
-      Member: this.member(),
+      Member: this.deps.membership.localMember(),
       Stats: this.stats(),
       Meta: { ...c.nodeMeta },
     };
@@ -121,7 +89,7 @@ export class LocalAgent implements AgentService {
   }
 
   members(_wan: boolean): Member[] {
-    return [this.member()];
+    return this.deps.membership.members();
   }
 
   reload(): Promise<void> {

@@ -27,14 +27,13 @@ import { CatalogResolver } from '../rpc/catalog-resolver.js';
 import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
-import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
-import { TombstoneGc } from '../rpc/tombstone-gc.js';
 import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
 import { createHooks } from './hooks.js';
 import { resolveNodeId } from './node-id.js';
 import { sextantVersion } from './package-root.js';
+import { startServerLeaderJobs } from './server-leader-jobs.js';
 import { agentPluginRefs, mergeCheckFields } from './plugin-check-fields.js';
 import { loadPlugins } from './plugin-loader.js';
 import { registerPlugins } from './register-plugins.js';
@@ -197,10 +196,6 @@ export class Agent {
         trailingLogs: config.raft.trailingLogs,
       },
     });
-    raft.onLeadershipChange((isLeader) => {
-      log.info(isLeader ? 'cluster leadership acquired' : 'cluster leadership lost');
-      this.hooks.leadership.call(isLeader);
-    });
     await raft.start();
     this.onStop('raft', () => raft.stop());
 
@@ -224,19 +219,16 @@ export class Agent {
       config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
     }));
     registerLazy(container, 'txn', () => new TxnEndpoint({ store, raft, clock: this.clock, config: { datacenter: config.datacenter } }));
-    // The leader's session TTL timers (armed from the replicated deadlines; stopped before Raft).
-    const sessionTimers = new SessionTtlTimers({ store, raft, clock: this.clock, logger: log.child('session') });
-    sessionTimers.start();
-    this.onStop('session TTL timers', async () => sessionTimers.stop());
-    // The leader's KV tombstone reaping (15 min TTL, 30 s windows), fed by applied deletes.
-    const tombstoneGc = new TombstoneGc({ store, raft, clock: this.clock, logger: log.child('kv') });
-    this.hooks.kvChanged.tap('tombstone-gc', (change) => tombstoneGc.observe(change));
-    tombstoneGc.start();
-    this.onStop('tombstone GC', async () => tombstoneGc.stop());
+    // The membership and the leader-only jobs (session TTLs, tombstone GC, member reconciliation).
+    const { membership } = await startServerLeaderJobs({
+      config: () => this.current, version: sextantVersion(), store, raft, catalog: services.catalog, health: services.health,
+      hooks: this.hooks, clock: this.clock, logger: log, onStop: (what, run) => this.onStop(what, run),
+    });
     registerLazy(container, 'agent', () => new LocalAgent({
       config: () => this.current,
       status,
       version: sextantVersion(),
+      membership,
       reload: () => this.reload(),
       localStats: () => this.localState?.stats() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 },
       raftStats: () => raftStats(raft, config.nodeId),

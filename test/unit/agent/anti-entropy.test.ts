@@ -50,7 +50,7 @@ async function setupRealCatalog(overrides: Partial<RuntimeConfig>, seed: number)
 }
 
 describe('AntiEntropy', () => {
-  it('first full sync registers the node with serfHealth, the consul service and local services with their checks', async () => {
+  it('first full sync registers the node and local services with their checks; serfHealth and the consul service are the leader\'s', async () => {
     const { state, catalog, ae, settle } = await setup();
     await state.registerService({ Name: 'web', Port: 80, Tags: ['rails'], Check: { TTL: '10s' } }, { replaceExistingChecks: false });
     await state.registerCheck({ Name: 'disk', TTL: '1m' });
@@ -66,18 +66,16 @@ describe('AntiEntropy', () => {
         ID: '11111111-2222-3333-4444-555555555555',
         TaggedAddresses: { lan: '10.0.0.5', lan_ipv4: '10.0.0.5', wan: '10.0.0.5', wan_ipv4: '10.0.0.5' },
         NodeMeta: { rack: 'r1' },
-        Check: { Node: 'node-a', CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Notes: '', Output: 'Agent alive and reachable', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '' },
       },
     });
     const services = ops.filter((o) => o.op === 'register' && o.req.Service).map((o) => (o.op === 'register' ? o.req.Service!.ID : ''));
-    expect(services).toEqual(['consul', 'web']);
-    const consul = ops.find((o) => o.op === 'register' && o.req.Service?.ID === 'consul');
-    expect(consul?.op === 'register' && consul.req.Service).toMatchObject({ Service: 'consul', Tags: [], Port: 8300 });
+    expect(services).toEqual(['web']);
+    expect(ops.some((o) => o.op === 'register' && (o.req.Check?.CheckID === 'serfHealth' || o.req.Service?.ID === 'consul'))).toBe(false);
     const web = ops.find((o) => o.op === 'register' && o.req.Service?.ID === 'web');
     expect(web?.op === 'register' && web.req).toMatchObject({ SkipNodeUpdate: true, Service: { Service: 'web', Tags: ['rails'], Port: 80 }, Checks: [{ CheckID: 'service:web', Status: 'critical' }] });
     const disk = ops.find((o) => o.op === 'register' && o.req.Check?.CheckID === 'disk');
     expect(disk).toBeDefined();
-    expect(ops).toHaveLength(4);
+    expect(ops).toHaveLength(3);
     await ae.stop();
   });
 
@@ -117,6 +115,27 @@ describe('AntiEntropy', () => {
     await ae.syncFull();
     await ae.syncFull();
     expect(raft.proposals).toBe(proposals);
+    await ae.stop();
+    await state.stop();
+  });
+
+  it('neither writes nor deletes the leader\'s serfHealth check and consul service (Consul\'s agent/local/state.go skips them)', async () => {
+    const { state, catalog, health, raft, ae } = await setupRealCatalog({ server: true }, 5);
+    await state.registerService({ Name: 'web' }, { replaceExistingChecks: false });
+    // What the leader's member reconciliation wrote for this node.
+    await catalog.register({
+      Node: 'node-a',
+      Address: '10.0.0.5',
+      Service: { ID: 'consul', Service: 'consul', Tags: [], Address: '', Port: 8300, Meta: { version: '1.2.3' }, Weights: { Passing: 1, Warning: 1 }, EnableTagOverride: false },
+      Check: { Node: 'node-a', CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'critical', Notes: '', Output: 'Agent not live or unreachable', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '' },
+    });
+    await ae.syncFull();
+    const proposals = raft.proposals;
+    await ae.syncFull();
+    expect(raft.proposals).toBe(proposals);
+    const opts = { minIndex: 0, waitMs: 0, consistency: 'stale' as const };
+    expect((await catalog.nodeServices('node-a', {}, opts)).value?.Services.map((s) => [s.ID, s.Port])).toEqual([['consul', 8300], ['web', 0]]);
+    expect((await health.nodeChecks('node-a', {}, opts)).value.map((c) => [c.CheckID, c.Status])).toEqual([['serfHealth', 'critical']]);
     await ae.stop();
     await state.stop();
   });
@@ -210,7 +229,7 @@ describe('AntiEntropy', () => {
       { Node: 'node-a', Datacenter: 'dc1', CheckID: 'stray' },
     ]);
     expect([...catalog.services.get('node-a')!.keys()]).toEqual(['web']);
-    expect([...catalog.checks.get('node-a')!.keys()]).toEqual(['serfHealth']);
+    expect([...catalog.checks.get('node-a')!.keys()]).toEqual([]);
     expect([...catalog.services.get('other')!.keys()]).toEqual(['keep']);
     // A local deregistration removes the service from the catalog too.
     await state.deregisterService('web');

@@ -1,0 +1,77 @@
+import type { AgentHooks } from '../../contracts/hooks.js';
+import type { Clock, Logger } from '../../contracts/platform.js';
+import type { Membership } from '../../contracts/ports/membership.js';
+import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
+import type { RaftApi } from '../consensus/raft-api.js';
+import { LocalMembership } from '../membership/local-membership.js';
+import { wireMemberHooks } from '../membership/member-hooks.js';
+import { memberTags } from '../membership/member-tags.js';
+import { MemberReconciler } from '../rpc/member-reconciler.js';
+import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
+import { TombstoneGc } from '../rpc/tombstone-gc.js';
+import type { StateStore } from '../state/state-store.js';
+import { Leadership } from './leadership.js';
+
+/** What a server's membership and leader jobs are built from. */
+export interface ServerLeaderJobsDeps {
+  /** The live runtime config (its server port already the bound one). */
+  config: () => RuntimeConfig;
+  /** Sextant's version (the member's `build` tag). */
+  version: string;
+  store: StateStore;
+  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange'>;
+  catalog: CatalogApi;
+  health: HealthApi;
+  hooks: AgentHooks;
+  clock: Clock;
+  logger: Logger;
+  /** Registers a teardown step (run in reverse registration order). */
+  onStop: (what: string, run: () => Promise<void>) => void;
+}
+
+/**
+ * Builds and starts a server's membership and its leader-only jobs: the single-agent
+ * Membership (its events fire the member hooks; its tags follow reloads) and one Leadership
+ * step following Raft with, in order, the session TTL timers, the KV tombstone GC (fed by the
+ * kvChanged hook) and the member reconciliation. Teardown revokes the jobs before the
+ * membership leaves. Returns both for the agent's other parts (LocalAgent reads the members).
+ */
+export async function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Promise<{ membership: Membership; leadership: Leadership }> {
+  const { config, store, raft, clock, hooks, logger } = deps;
+  const membership = new LocalMembership({
+    identity: () => {
+      const c = config();
+      return { name: c.nodeName, addr: c.advertiseAddr, port: c.ports.serfLan };
+    },
+    tags: memberTags(config(), deps.version),
+    logger: logger.child('serf'),
+  });
+  const offHooks = wireMemberHooks(membership, hooks, logger.child('serf'));
+  hooks.reload.tap('membership', (next) => membership.setTags(memberTags(next, deps.version)));
+  await membership.start();
+  deps.onStop('membership', async () => {
+    await membership.close();
+    offHooks();
+  });
+
+  const leadership = new Leadership({ source: raft, logger: logger.child('leader'), hooks });
+  // The leader's session TTL timers (armed from the replicated deadlines).
+  leadership.register(new SessionTtlTimers({ store, raft, clock, logger: logger.child('session') }));
+  // The leader's KV tombstone reaping (15 min TTL, 30 s windows), fed by applied deletes.
+  const tombstoneGc = new TombstoneGc({ store, raft, clock, logger: logger.child('kv') });
+  hooks.kvChanged.tap('tombstone-gc', (change) => tombstoneGc.observe(change));
+  leadership.register(tombstoneGc);
+  // The catalog follows the pool: serfHealth, the consul service, left and reaped nodes.
+  leadership.register(new MemberReconciler({
+    membership,
+    catalog: deps.catalog,
+    health: deps.health,
+    local: () => ({ datacenter: config().datacenter, nodeName: config().nodeName }),
+    clock,
+    logger: logger.child('leader'),
+  }));
+  leadership.start();
+  deps.onStop('leader jobs', () => leadership.stop());
+  return { membership, leadership };
+}

@@ -1,0 +1,105 @@
+import type { Logger } from '../../contracts/platform.js';
+import { MemberStatus } from '../../contracts/ports/membership.js';
+import type { MemberEvent, Membership } from '../../contracts/ports/membership.js';
+import type { Member } from '../../contracts/services/agent-service.js';
+
+/** Gossip protocol numbers Sextant advertises (Consul's serf/memberlist protocol 2..5, current 2; delegate 2..5, current 4). */
+const PROTOCOL = { min: 1, max: 5, cur: 2, dmin: 2, dmax: 5, dcur: 4 };
+
+/** Where the local member's name, address and serf port come from (the live config). */
+export interface LocalMemberIdentity {
+  /** The node name. */
+  name: string;
+  /** The advertised LAN address. */
+  addr: string;
+  /** The serf LAN port. */
+  port: number;
+}
+
+/** What LocalMembership is built from. */
+export interface LocalMembershipDeps {
+  /** The agent's identity, read on every call (it follows reloads). */
+  identity: () => LocalMemberIdentity;
+  /** The agent's initial tags (see memberTags); replaced by setTags. */
+  tags: Readonly<Record<string, string>>;
+  logger: Logger;
+}
+
+/**
+ * The honest single-agent Membership: a pool of one, this agent. It is alive from `start` to
+ * `close` (left afterwards), emits `join` for itself on start, `update` when its tags change and
+ * `leave` on close. Gossip replaces it with the real pool; nothing here pretends to know of
+ * other agents.
+ */
+export class LocalMembership implements Membership {
+  private tags: Record<string, string>;
+  private status: number = MemberStatus.Alive;
+  private started = false;
+  private closed = false;
+  private readonly listeners = new Set<(e: MemberEvent) => void>();
+
+  constructor(private readonly deps: LocalMembershipDeps) {
+    this.tags = { ...deps.tags };
+  }
+
+  localMember(): Member {
+    const id = this.deps.identity();
+    return {
+      Name: id.name,
+      Addr: id.addr,
+      Port: id.port,
+      Tags: { ...this.tags },
+      Status: this.status,
+      ProtocolMin: PROTOCOL.min,
+      ProtocolMax: PROTOCOL.max,
+      ProtocolCur: PROTOCOL.cur,
+      DelegateMin: PROTOCOL.dmin,
+      DelegateMax: PROTOCOL.dmax,
+      DelegateCur: PROTOCOL.dcur,
+    };
+  }
+
+  members(): Member[] {
+    return [this.localMember()];
+  }
+
+  setTags(tags: Readonly<Record<string, string>>): void {
+    const same = Object.keys(tags).length === Object.keys(this.tags).length && Object.entries(tags).every(([k, v]) => this.tags[k] === v);
+    this.tags = { ...tags };
+    if (!same && this.started && !this.closed) this.emit('update');
+  }
+
+  onEvent(listener: (e: MemberEvent) => void): () => void {
+    const wrapped = (e: MemberEvent): void => listener(e);
+    this.listeners.add(wrapped);
+    return () => {
+      this.listeners.delete(wrapped);
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.status = MemberStatus.Alive;
+    this.emit('join');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.status = MemberStatus.Left;
+    if (this.started) this.emit('leave');
+    this.listeners.clear();
+  }
+
+  private emit(type: MemberEvent['type']): void {
+    const event: MemberEvent = { type, members: [this.localMember()] };
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.deps.logger.error('a member event listener failed', { event: type, error: e });
+      }
+    }
+  }
+}
