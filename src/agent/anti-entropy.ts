@@ -88,9 +88,10 @@ function sameNode(a: NodeInfo, b: NodeInfo): boolean {
  * sync after 15 s plus stagger. Writes that would change nothing are skipped; check output-only
  * changes are deferred by check_update_interval. The node's `serfHealth` check and a server's
  * `consul` service belong to the leader's member reconciliation: anti-entropy neither writes
- * nor deletes them (Consul's agent/local/state.go skips them). A service with enable_tag_override takes the catalog's tags at
- * each full sync (someone else may set them through the catalog); a local re-registration with
- * other tags is written as usual, as in Consul.
+ * nor deletes them (Consul's agent/local/state.go skips them). A service with
+ * enable_tag_override takes the catalog's tags at each full sync (someone else may set them
+ * through the catalog); a local re-registration with other tags is written as usual, as in
+ * Consul.
  */
 export class AntiEntropy {
   private remote: RemoteView | undefined;

@@ -65,6 +65,8 @@ export class Leadership {
   private off: (() => void) | undefined;
   /** The transition in flight, when one is waiting on a job's promise. */
   private inFlight: Promise<void> | undefined;
+  /** True while converge runs synchronously (a change reported from inside a job waits for it). */
+  private converging = false;
 
   constructor(private readonly deps: LeadershipDeps) {}
 
@@ -113,7 +115,7 @@ export class Leadership {
 
   private want(isLeader: boolean): void {
     this.wanted = isLeader && !this.stopped;
-    if (!this.inFlight) this.track(this.converge());
+    if (!this.inFlight && !this.converging) this.track(this.converge());
   }
 
   private track(r: void | Promise<void>): void {
@@ -126,25 +128,30 @@ export class Leadership {
 
   /** Moves the jobs toward `wanted` until they match it. */
   private converge(): void | Promise<void> {
-    while (this.established !== this.wanted) {
-      const gaining = this.wanted;
-      const steps: Step[] = gaining
-        ? this.jobs.map((j) => () => this.guard(j, 'establish'))
-        : [...this.jobs].reverse().map((j) => () => this.guard(j, 'revoke'));
-      const done = (): void => {
-        this.established = gaining;
-        this.announce(gaining);
-      };
-      const r = runSteps(steps);
-      if (r !== undefined) {
-        return r.then(() => {
-          done();
-          return this.converge();
-        });
+    this.converging = true;
+    try {
+      while (this.established !== this.wanted) {
+        const gaining = this.wanted;
+        const steps: Step[] = gaining
+          ? this.jobs.map((j) => () => this.guard(j, 'establish'))
+          : [...this.jobs].reverse().map((j) => () => this.guard(j, 'revoke'));
+        const done = (): void => {
+          this.established = gaining;
+          this.announce(gaining);
+        };
+        const r = runSteps(steps);
+        if (r !== undefined) {
+          return r.then(() => {
+            done();
+            return this.converge();
+          });
+        }
+        done();
       }
-      done();
+      return undefined;
+    } finally {
+      this.converging = false;
     }
-    return undefined;
   }
 
   /** Runs one job step; a throw or rejection is logged, never propagated. */

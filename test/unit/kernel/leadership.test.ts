@@ -119,6 +119,32 @@ describe('Leadership (one establish/revoke step for leader-only jobs)', () => {
     expect(l.isEstablished()).toBe(true);
   });
 
+  it('changes reported from inside a job wait for the transition running it: no job is established twice', () => {
+    const source = fakeSource();
+    const log: string[] = [];
+    const l = new Leadership({ source, logger: new SilentLogger() });
+    let flapped = false;
+    const flapping: LeaderJob = {
+      name: 'a',
+      establish: () => {
+        log.push('establish a');
+        if (flapped) return;
+        flapped = true;
+        source.set(false);
+        source.set(true);
+      },
+      revoke: () => void log.push('revoke a'),
+    };
+    l.register(flapping);
+    l.register(job('b', log));
+    l.start();
+    source.set(true);
+    expect(log).toEqual(['establish a', 'establish b']);
+    expect(l.isEstablished()).toBe(true);
+    source.set(false);
+    expect(log.slice(2)).toEqual(['revoke b', 'revoke a']);
+  });
+
   it('a job that throws is logged and does not stop the others; it is still revoked', () => {
     const source = fakeSource();
     const log: string[] = [];
