@@ -50,6 +50,8 @@ export const ErrorCode = {
   NoLeader: 'NO_LEADER',
   NotLeader: 'NOT_LEADER',
   NoPathToDatacenter: 'NO_PATH_TO_DATACENTER',
+  /** A client agent knows no server to send a request to (Consul's `No known Consul servers`). */
+  NoServers: 'NO_SERVERS',
   LeadershipLost: 'LEADERSHIP_LOST',
   Shutdown: 'SHUTDOWN',
   Timeout: 'TIMEOUT',

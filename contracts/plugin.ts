@@ -1,7 +1,7 @@
 import type { AgentHooks } from './hooks.js';
 import type { Clock, Logger, Random } from './platform.js';
 import type { RuntimeConfig } from './runtime-config.js';
-import type { Transport } from './ports/transport.js';
+import type { PacketTransport, StreamTransport } from './ports/transport.js';
 import type { RaftStorage } from './ports/log-store.js';
 import type { StateMachine } from './ports/state-machine.js';
 import type { CheckRunner } from './ports/check-runner.js';
@@ -20,7 +20,10 @@ export const KERNEL_API_VERSION = '1.0.0';
 
 /** The ports a plugin can provide, and the type each provider must return. */
 export interface PortTypes {
-  transport: Transport;
+  /** The stream plane (Raft, RPC; later gossip push/pull). */
+  transport: StreamTransport;
+  /** The packet plane (gossip probes and broadcasts). */
+  packetTransport: PacketTransport;
   logStore: RaftStorage;
   stateMachine: StateMachine;
   checkRunner: CheckRunner;
@@ -30,11 +33,12 @@ export interface PortTypes {
 export type PortName = keyof PortTypes;
 
 /** Ports with exactly one active provider (chosen by `adapters` in config); the others take many. */
-export const SINGLE_SLOT_PORTS: readonly PortName[] = ['transport', 'logStore', 'stateMachine', 'resolver'];
+export const SINGLE_SLOT_PORTS: readonly PortName[] = ['transport', 'packetTransport', 'logStore', 'stateMachine', 'resolver'];
 
 /** The `adapters` config key for each single-slot port. */
 export const ADAPTER_KEYS: Readonly<Record<PortName, string>> = {
   transport: 'transport',
+  packetTransport: 'packet_transport',
   logStore: 'log_store',
   stateMachine: 'state_machine',
   resolver: 'resolver',

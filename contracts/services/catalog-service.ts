@@ -1,6 +1,6 @@
 import type { CatalogNode, CatalogService, CatalogServiceNode, DeregisterRequest, RegisterRequest, ServiceEntry } from '../model/catalog.js';
 import type { HealthCheck } from '../model/health.js';
-import type { QueryOptions, QueryResult } from '../model/query.js';
+import type { QueryOptions, QueryResult, RequestContext } from '../model/query.js';
 
 /** Filters the catalog and health reads accept (Consul's legacy params plus ?filter). */
 export interface CatalogFilter {
@@ -18,11 +18,11 @@ export interface CatalogFilter {
 export interface CatalogApi {
   /** Registers or updates a node and optionally one service and checks, atomically. Rejects with
    * BAD_REQUEST for a missing Node/Address or a check/service that does not belong together. */
-  register(req: RegisterRequest): Promise<void>;
+  register(req: RegisterRequest, ctx?: RequestContext): Promise<void>;
   /** Removes a check, a service (with its checks), or a whole node (with everything on it). */
-  deregister(req: DeregisterRequest): Promise<void>;
+  deregister(req: DeregisterRequest, ctx?: RequestContext): Promise<void>;
   /** Known datacenters, the agent's own first. Works without a leader. */
-  datacenters(): Promise<string[]>;
+  datacenters(ctx?: RequestContext): Promise<string[]>;
   /** All nodes, sorted by name. */
   nodes(f: CatalogFilter, opts: QueryOptions): Promise<QueryResult<CatalogNode[]>>;
   /** Service name → union of tags (`{"consul": [], "web": ["rails"]}`). */

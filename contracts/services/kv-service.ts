@@ -1,5 +1,5 @@
 import type { KvEntry } from '../model/kv.js';
-import type { QueryOptions, QueryResult } from '../model/query.js';
+import type { QueryOptions, QueryResult, RequestContext } from '../model/query.js';
 
 /**
  * The KV operations a surface may ask of the kernel. Reads are served from the local state
@@ -32,5 +32,5 @@ export interface KvService {
    * NOT_LEADER (forwarding failed), TOO_LARGE, INVALID_SESSION (lock/unlock without a session,
    * lock naming an unknown one), or SHUTDOWN; a rejection means nothing was applied
    * unless the error says the outcome is unknown (TIMEOUT). */
-  apply(op: KvOp): Promise<boolean>;
+  apply(op: KvOp, ctx?: RequestContext): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import type { QueryOptions, QueryResult } from '../model/query.js';
+import type { QueryOptions, QueryResult, RequestContext } from '../model/query.js';
 import type { Session, SessionCreateRequest } from '../model/session.js';
 
 /**
@@ -15,11 +15,11 @@ export interface SessionApi {
    * with Consul's text for a bad Behavior or TTL, an unknown node, an unknown check or a
    * critical check.
    */
-  create(req: SessionCreateRequest): Promise<string>;
+  create(req: SessionCreateRequest, ctx?: RequestContext): Promise<string>;
   /** Destroys (invalidates) session `id`; true even when it does not exist. BAD_REQUEST for a malformed ID. */
-  destroy(id: string): Promise<boolean>;
+  destroy(id: string, ctx?: RequestContext): Promise<boolean>;
   /** Renews session `id`'s TTL; resolves with the session, or null when it does not exist (404). */
-  renew(id: string): Promise<Session | null>;
+  renew(id: string, ctx?: RequestContext): Promise<Session | null>;
   /** `[session]` or `[]`. Blocking-capable; watches that session. */
   info(id: string, opts: QueryOptions): Promise<QueryResult<Session[]>>;
   /** Sessions of `node` (by ID). Blocking-capable; watches that node's sessions. */

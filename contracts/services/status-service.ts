@@ -1,11 +1,9 @@
-/** Cluster status as /v1/status reports it. */
+import type { RequestContext } from '../model/query.js';
+
+/** Cluster status as /v1/status reports it (Consul's Status RPC endpoint, answered by any server). */
 export interface StatusService {
   /** The leader's server RPC address (`ip:port`), or '' when there is no known leader. */
-  leader(): string;
+  leader(ctx?: RequestContext): Promise<string>;
   /** The RPC addresses of the Raft voters, in configuration order. */
-  peers(): string[];
-  /** True when this agent currently knows a leader. */
-  knownLeader(): boolean;
-  /** Milliseconds since the last contact with the leader (0 on the leader itself). */
-  lastContactMs(): number;
+  peers(ctx?: RequestContext): Promise<string[]>;
 }

@@ -1,7 +1,7 @@
 import type { CatalogNode, CatalogService, ServiceAddress } from '../model/catalog.js';
 import type { HealthCheck } from '../model/health.js';
 import type { KvEntry } from '../model/kv.js';
-import type { Consistency, QueryMeta } from '../model/query.js';
+import type { Consistency, QueryMeta, RequestContext } from '../model/query.js';
 
 /**
  * Transactions (Consul's PUT /v1/txn, agent/txn_endpoint.go + agent/consul/txn_endpoint.go):
@@ -118,5 +118,17 @@ export interface TxnApi {
    * NOT_LEADER, SHUTDOWN, TOO_LARGE (more than 64 operations); LEADERSHIP_LOST / TIMEOUT leave
    * the outcome unknown.
    */
-  apply(ops: readonly TxnOp[], consistency: Consistency): Promise<TxnOutcome>;
+  apply(ops: readonly TxnOp[], consistency: Consistency, ctx?: RequestContext): Promise<TxnOutcome>;
+}
+
+/** The KV verbs that write (Consul's isWrite); any other KV verb, unknown ones included, only reads. */
+export const TXN_KV_WRITE_VERBS: ReadonlySet<string> = new Set(['set', 'cas', 'lock', 'unlock', 'delete', 'delete-tree', 'delete-cas']);
+
+/**
+ * True when every operation only reads (Consul's Txn endpoint: no KV write verb, and every
+ * node, service and check verb is `get`): such a transaction is a read (Txn.Read), served in the
+ * requested consistency without Raft; any other is a write (Txn.Apply).
+ */
+export function isReadOnlyTxn(ops: readonly TxnOp[]): boolean {
+  return ops.every((op) => ('KV' in op ? !TXN_KV_WRITE_VERBS.has(op.KV.Verb) : ('Node' in op ? op.Node.Verb : 'Service' in op ? op.Service.Verb : op.Check.Verb) === 'get'));
 }

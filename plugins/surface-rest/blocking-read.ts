@@ -1,6 +1,6 @@
 import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { JsonEncoder } from './json-encode.js';
-import { checkDatacenter, parseQueryOptions } from './query-options.js';
+import { requestContext } from './request-context.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendJson, setQueryMeta } from './respond.js';
 
@@ -13,18 +13,16 @@ export interface BlockingReadOptions<T> {
 }
 
 /**
- * A GET handler for a blocking-capable read: parses `?index`/`?wait`/`?stale`/`?consistent`,
- * checks `?dc`, runs `read`, sets X-Consul-Index & co. and sends the value (through `shape`, if
+ * A GET handler for a blocking-capable read: takes the request context (`?index`, `?wait`, `?stale`,
+ * `?consistent`, `?dc`, the token, …), runs `read`, sets X-Consul-Index & co. and sends the value (through `shape`, if
  * given) as JSON.
  */
 export function blockingRead<T>(read: (scope: RequestScope, opts: QueryOptions) => Promise<QueryResult<T>>, how: BlockingReadOptions<T> = {}): Handler {
   const { shape, encode } = how;
   return async (scope) => {
-    const { ctx, query: q, deps } = scope;
-    const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
-    checkDatacenter(q, deps.config);
+    const opts = requestContext(scope);
     const res = await read(scope, opts);
-    setQueryMeta(ctx, res.meta, opts.consistency);
+    setQueryMeta(scope.ctx, res.meta, opts.consistency);
     sendJson(scope, shape ? shape(res.value) : res.value, 200, encode);
   };
 }

@@ -6,7 +6,7 @@ import { DEREGISTER_SHAPE, REGISTER_SHAPE, decodeCatalogBody } from './catalog-b
 import { catalogOf, parseCatalogFilter, parseTags } from './catalog-query.js';
 import { encodeRecordsJson } from './json-encode.js';
 import { requiredParam } from './required-param.js';
-import { checkDatacenter } from './query-options.js';
+import { writeContext } from './request-context.js';
 import { readBody } from './read-body.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendJson } from './respond.js';
@@ -24,25 +24,21 @@ const tooLarge = (n: number, max: number): string => `Request body(${n} bytes) t
 
 /** PUT /v1/catalog/register — a node, optionally a service and checks; `true`. */
 export const putCatalogRegister: Handler = async (scope) => {
-  const { query: q, deps } = scope;
-  checkDatacenter(q, deps.config);
   const body = decodeCatalogBody(await readBody(scope.ctx.req, MAX_CATALOG_BODY, tooLarge), REGISTER_SHAPE) ?? {};
-  await catalogOf(scope).register(body as RegisterRequest);
+  await catalogOf(scope).register(body as RegisterRequest, writeContext(scope));
   sendJson(scope, true);
 };
 
 /** PUT /v1/catalog/deregister — a check, a service, or a whole node; `true`. */
 export const putCatalogDeregister: Handler = async (scope) => {
-  const { query: q, deps } = scope;
-  checkDatacenter(q, deps.config);
   const body = decodeCatalogBody(await readBody(scope.ctx.req, MAX_CATALOG_BODY, tooLarge), DEREGISTER_SHAPE) ?? {};
-  await catalogOf(scope).deregister(body as DeregisterRequest);
+  await catalogOf(scope).deregister(body as DeregisterRequest, writeContext(scope));
   sendJson(scope, true);
 };
 
 /** GET /v1/catalog/datacenters — names, this agent's first; works without a leader. */
 export const getCatalogDatacenters: Handler = async (scope) => {
-  sendJson(scope, await catalogOf(scope).datacenters());
+  sendJson(scope, await catalogOf(scope).datacenters(writeContext(scope)));
 };
 
 /** GET /v1/catalog/nodes — all nodes (`?node-meta`, `?filter`). */

@@ -26,6 +26,7 @@ export const ERROR_STATUS: Readonly<Partial<Record<ErrorCode, HttpErrorAnswer>>>
   [ErrorCode.NotImplemented]: { status: 500 },
   [ErrorCode.NoLeader]: { status: 500, body: 'No cluster leader' },
   [ErrorCode.NoPathToDatacenter]: { status: 500, body: 'No path to datacenter' },
+  [ErrorCode.NoServers]: { status: 500, body: 'No known Consul servers' },
   [ErrorCode.NotLeader]: { status: 500 },
   [ErrorCode.LeadershipLost]: { status: 500 },
   [ErrorCode.Timeout]: { status: 500 },

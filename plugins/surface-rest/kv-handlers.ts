@@ -2,7 +2,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { KvOp } from '../../contracts/services/kv-service.js';
 import { toDirEntry } from './dir-entry.js';
 import { goQueryEncode, parseGoUint64 } from './go-query.js';
-import { checkDatacenter, parseQueryOptions } from './query-options.js';
+import { requestContext, writeContext } from './request-context.js';
 import { kvTooLarge, readBody } from './read-body.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendEmpty, sendJson, setQueryMeta } from './respond.js';
@@ -41,13 +41,12 @@ function uintParam(q: URLSearchParams, name: string): bigint | undefined {
 /** GET /v1/kv/:key — one entry, a prefix (?recurse) or its keys (?keys, ?separator). */
 export const getKv: Handler = async (scope) => {
   const { ctx, query: q, deps } = scope;
-  const opts = parseQueryOptions(q, deps.config, deps.random, scope.signal);
+  const opts = requestContext(scope);
   const key = keyOf(scope);
 
   if (q.has('keys')) {
     // Historic misspelling: both are accepted, `separator` wins.
     const sep = q.has('separator') ? (q.get('separator') ?? '') : q.has('seperator') ? (q.get('seperator') ?? '') : '';
-    checkDatacenter(q, deps.config);
     const res = await deps.kv.keys(key, sep, opts);
     setQueryMeta(ctx, res.meta, opts.consistency);
     if (res.value.length === 0 && key !== '') return sendEmpty(ctx, 404);
@@ -56,7 +55,6 @@ export const getKv: Handler = async (scope) => {
 
   const recurse = q.has('recurse');
   if (!recurse && key === '') throw missingKey();
-  checkDatacenter(q, deps.config);
   if (recurse) {
     const res = await deps.kv.list(key, opts);
     setQueryMeta(ctx, res.meta, opts.consistency);
@@ -84,37 +82,35 @@ export const getKv: Handler = async (scope) => {
  */
 export const putKv: Handler = async (scope) => {
   const { query: q, deps } = scope;
-  parseQueryOptions(q, deps.config, deps.random, scope.signal);
+  requestContext(scope);
   const key = keyOf(scope);
   if (key === '') throw missingKey();
   rejectConflicting(q, ['cas', 'acquire', 'release']);
   const flags = (uintParam(q, 'flags') ?? 0n).toString();
   const cas = uintParam(q, 'cas');
   const value = await readBody(scope.ctx.req, deps.config.limits.kvMaxValueSize, kvTooLarge);
-  checkDatacenter(q, deps.config);
   let op: KvOp;
   if (q.has('acquire')) op = { verb: 'lock', key, value, flags, session: q.get('acquire') ?? '' };
   else if (q.has('release')) op = { verb: 'unlock', key, value, flags, session: q.get('release') ?? '' };
   else if (cas !== undefined) op = { verb: 'cas', key, value, flags, index: Number(cas) };
   else op = { verb: 'set', key, value, flags };
-  const ok = await deps.kv.apply(op);
+  const ok = await deps.kv.apply(op, writeContext(scope));
   sendJson(scope, op.verb === 'set' ? true : ok);
 };
 
 /** DELETE /v1/kv/:key — one key (`true`), a prefix (?recurse, `true`), or check-and-delete (?cas). */
 export const deleteKv: Handler = async (scope) => {
   const { query: q, deps } = scope;
-  parseQueryOptions(q, deps.config, deps.random, scope.signal);
+  requestContext(scope);
   rejectConflicting(q, ['recurse', 'cas']);
   const key = keyOf(scope);
   const recurse = q.has('recurse');
   if (!recurse && key === '') throw missingKey();
   const cas = uintParam(q, 'cas');
-  checkDatacenter(q, deps.config);
   let op: KvOp;
   if (recurse) op = { verb: 'delete-tree', prefix: key };
   else if (cas !== undefined) op = { verb: 'delete-cas', key, index: Number(cas) };
   else op = { verb: 'delete', key };
-  const ok = await deps.kv.apply(op);
+  const ok = await deps.kv.apply(op, writeContext(scope));
   sendJson(scope, op.verb === 'delete-cas' ? ok : true);
 };

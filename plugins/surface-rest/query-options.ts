@@ -1,22 +1,24 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import type { Consistency, QueryOptions } from '../../contracts/model/query.js';
+import type { Consistency } from '../../contracts/model/query.js';
 import type { Random } from '../../contracts/platform.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import { parseGoDuration } from '../../src/config/go-duration.js';
 import { parseGoUint64 } from './go-query.js';
 
 /**
- * Consul's query-string parsing shared by every read (agent/http.go parseConsistency, parseWait,
- * parseDC): consistency mode, blocking index and wait (clamped and jittered), datacenter.
+ * Consul's query-string parsing shared by every read (agent/http.go parseConsistency,
+ * parseWait): consistency mode, blocking index and wait (clamped and jittered). The request
+ * context (request-context.ts) is built from these.
  */
+
+/** Consul's text for ?stale together with ?consistent. */
+export const CONFLICTING_CONSISTENCY = 'Cannot specify ?stale with ?consistent, conflicting semantics.';
 
 /** `?stale` / `?consistent` (both: 400 with Consul's text). `?leader` is the default mode. */
 export function parseConsistency(q: URLSearchParams): Consistency {
   const stale = q.has('stale');
   const consistent = q.has('consistent');
-  if (stale && consistent) {
-    throw new SextantError(ErrorCode.ConflictingConsistency, 'Cannot specify ?stale with ?consistent, conflicting semantics.');
-  }
+  if (stale && consistent) throw new SextantError(ErrorCode.ConflictingConsistency, CONFLICTING_CONSISTENCY);
   return stale ? 'stale' : consistent ? 'consistent' : 'default';
 }
 
@@ -52,23 +54,4 @@ export function parseIndex(q: URLSearchParams): number {
   const n = parseGoUint64(raw);
   if (typeof n === 'string') throw new SextantError(ErrorCode.InvalidIndex, 'Invalid index');
   return Number(n);
-}
-
-/**
- * The full QueryOptions for a read, in Consul's order of checks (consistency, then wait, then
- * index). `signal` fires when the client goes away or the surface stops.
- */
-export function parseQueryOptions(q: URLSearchParams, config: RuntimeConfig, random: Random, signal: AbortSignal): QueryOptions {
-  const consistency = parseConsistency(q);
-  const waitMs = parseWaitMs(q);
-  const minIndex = parseIndex(q);
-  return { minIndex, waitMs: effectiveWaitMs(waitMs, config, random), consistency, signal };
-}
-
-/** Rejects a `?dc` naming another datacenter (500 `No path to datacenter`); '' or absent is this one. */
-export function checkDatacenter(q: URLSearchParams, config: RuntimeConfig): void {
-  const dc = q.get('dc');
-  if (dc !== null && dc !== '' && dc !== config.datacenter) {
-    throw new SextantError(ErrorCode.NoPathToDatacenter, 'No path to datacenter');
-  }
 }

@@ -4,7 +4,7 @@ import type { SessionApi } from '../../contracts/services/session-service.js';
 import { decodeJsonBody } from './json-body.js';
 import { blockingRead } from './blocking-read.js';
 import { requiredParam } from './required-param.js';
-import { checkDatacenter } from './query-options.js';
+import { writeContext } from './request-context.js';
 import { readBody } from './read-body.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendJson, sendText } from './respond.js';
@@ -31,31 +31,25 @@ export function sessionOf(scope: RequestScope): SessionApi {
 
 /** PUT /v1/session/create — `{"ID": "<uuid>"}`. */
 export const putSessionCreate: Handler = async (scope) => {
-  const { query: q, deps } = scope;
-  checkDatacenter(q, deps.config);
   const body = decodeJsonBody(await readBody(scope.ctx.req, MAX_SESSION_BODY, tooLarge), CREATE_FIELDS);
   // Go decodes a JSON `null` into the session struct as a no-op: the defaults apply, as with no body.
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     throw new SextantError(ErrorCode.BadRequest, 'Request decode failed: the body must be a JSON object');
   }
-  const id = await sessionOf(scope).create((body ?? {}) as SessionCreateRequest);
+  const id = await sessionOf(scope).create((body ?? {}) as SessionCreateRequest, writeContext(scope));
   sendJson(scope, { ID: id });
 };
 
 /** PUT /v1/session/destroy/:id — `true`. */
 export const putSessionDestroy: Handler = async (scope) => {
-  const { query: q, deps } = scope;
   const id = requiredParam(scope, 'id', 'session');
-  checkDatacenter(q, deps.config);
-  sendJson(scope, await sessionOf(scope).destroy(id));
+  sendJson(scope, await sessionOf(scope).destroy(id, writeContext(scope)));
 };
 
 /** PUT /v1/session/renew/:id — `[session]`, or 404 `Session id '<id>' not found`. */
 export const putSessionRenew: Handler = async (scope) => {
-  const { query: q, deps } = scope;
   const id = requiredParam(scope, 'id', 'session');
-  checkDatacenter(q, deps.config);
-  const s = await sessionOf(scope).renew(id);
+  const s = await sessionOf(scope).renew(id, writeContext(scope));
   if (!s) return sendText(scope.ctx, 404, `Session id '${id}' not found`);
   sendJson(scope, [s]);
 };

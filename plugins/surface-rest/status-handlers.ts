@@ -1,17 +1,15 @@
-import { checkDatacenter } from './query-options.js';
+import { writeContext } from './request-context.js';
 import type { Handler } from './request-scope.js';
 import { sendJson } from './respond.js';
 
-/** /v1/status/* — Raft leader and peers. Answered locally; work without a leader. */
+/** /v1/status/* — Raft leader and peers (Consul's Status RPC: any server answers; works without a leader). */
 
 /** GET /v1/status/leader — the leader's RPC address as a JSON string, `""` when none is known. */
 export const getLeader: Handler = async (scope) => {
-  checkDatacenter(scope.query, scope.deps.config);
-  sendJson(scope, scope.deps.status.leader());
+  sendJson(scope, await scope.deps.status.leader(writeContext(scope)));
 };
 
 /** GET /v1/status/peers — the Raft voters' RPC addresses. */
 export const getPeers: Handler = async (scope) => {
-  checkDatacenter(scope.query, scope.deps.config);
-  sendJson(scope, scope.deps.status.peers());
+  sendJson(scope, await scope.deps.status.peers(writeContext(scope)));
 };

@@ -1,10 +1,9 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Consistency } from '../../contracts/model/query.js';
-import type { TxnApi, TxnOp, TxnOutcome, TxnResult } from '../../contracts/services/txn-service.js';
+import { isReadOnlyTxn, type TxnApi, type TxnOutcome, type TxnResult } from '../../contracts/services/txn-service.js';
 import { goQuote } from '../../src/state/go-quote.js';
-import { KV_WRITE_VERBS } from '../../src/state/txn-op.js';
 import { toDirEntry } from './dir-entry.js';
-import { checkDatacenter, parseQueryOptions } from './query-options.js';
+import { requestContext, writeContext } from './request-context.js';
 import { readBody } from './read-body.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendJson } from './respond.js';
@@ -35,14 +34,9 @@ function txnOf(scope: RequestScope): TxnApi {
   return t;
 }
 
-/** True when every op only reads (Consul: no KV write verb, and every node/service/check verb is `get`). */
-function readOnly(ops: readonly TxnOp[]): boolean {
-  return ops.every((op) => ('KV' in op ? !KV_WRITE_VERBS.has(op.KV.Verb) : ('Node' in op ? op.Node.Verb : 'Service' in op ? op.Service.Verb : op.Check.Verb) === 'get'));
-}
-
 /** PUT /v1/txn. */
 export const putTxn: Handler = async (scope) => {
-  const { ctx, query: q, deps } = scope;
+  const { ctx, deps } = scope;
   const txn = txnOf(scope);
   const { kvMaxValueSize, txnMaxReqLen } = deps.config.limits;
   const maxLen = Math.max(txnMaxReqLen, kvMaxValueSize);
@@ -54,11 +48,9 @@ export const putTxn: Handler = async (scope) => {
       throw new SextantError(ErrorCode.TooLarge, `Value for key ${goQuote(op.KV.Key)} is too large (${op.KV.Value.byteLength} > ${kvMaxValueSize} bytes)`);
     }
   }
-  const ro = readOnly(ops);
   let consistency: Consistency = 'default';
-  if (ro) consistency = parseQueryOptions(q, deps.config, deps.random, scope.signal).consistency;
-  checkDatacenter(q, deps.config);
-  const out = await txn.apply(ops, consistency);
+  if (isReadOnlyTxn(ops)) consistency = requestContext(scope).consistency;
+  const out = await txn.apply(ops, consistency, writeContext(scope));
   const answer: Record<string, unknown> = {
     Results: out.results === null ? null : out.results.map(wireResult),
     Errors: out.errors,

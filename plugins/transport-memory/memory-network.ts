@@ -2,10 +2,12 @@ import type { Clock, Random } from '../../contracts/platform.js';
 
 /** What the network needs from a transport attached to it. */
 export interface MemoryEndpoint {
-  /** Delivers a one-way frame (already copied). */
-  deliverMessage(from: string, frame: Uint8Array): void;
-  /** Delivers a request; resolves with the response frame. */
-  deliverRequest(from: string, frame: Uint8Array): Promise<Uint8Array>;
+  /** Delivers a one-way frame of stream protocol `protocol` (already copied). */
+  deliverMessage(protocol: number, from: string, frame: Uint8Array): void;
+  /** Delivers a request of `protocol`; resolves with the response frame. `signal` aborts when the requester cancels. */
+  deliverRequest(protocol: number, from: string, frame: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+  /** Delivers a packet (already copied). */
+  deliverPacket(from: string, packet: Uint8Array): void;
 }
 
 /** Fault settings of a MemoryNetwork. */

@@ -4,8 +4,9 @@
  *     uint32 BE length | uint8 kind | uint32 BE request id | payload
  *
  * where `length` counts everything after itself (kind + id + payload, so ≥ 5). The id
- * correlates a request with its response or error response; it is 0 on hello and message
- * frames. A hello (the first frame a dialer writes) carries the dialer's advertised address
+ * correlates a request with its response, error response or cancellation; it is 0 on hello and
+ * message frames. Before its first frame a dialer writes one byte: the stream protocol the
+ * connection carries (StreamProtocol; Consul's first-byte multiplexing of its server port). A hello (the first frame a dialer writes) carries the dialer's advertised address
  * in UTF-8; an error response carries the remote handler's error message in UTF-8.
  */
 
@@ -21,6 +22,8 @@ export const FrameKind = {
   Response: 3,
   /** The remote handler rejected: payload is its error message. */
   ErrorResponse: 4,
+  /** The requester gave up on the request with the same id (no payload): its handler's signal aborts. */
+  Cancel: 5,
 } as const;
 
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
@@ -43,7 +46,7 @@ export const MAX_HELLO_BYTES = 1024;
 
 /** True when `k` is a known frame kind. */
 export function isFrameKind(k: number): k is FrameKind {
-  return k >= FrameKind.Hello && k <= FrameKind.ErrorResponse;
+  return k >= FrameKind.Hello && k <= FrameKind.Cancel;
 }
 
 /**

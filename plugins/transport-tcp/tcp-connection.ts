@@ -7,10 +7,10 @@ import { formatHostPort } from './host-port.js';
 
 /** Where a connection hands what it receives. */
 export interface ConnectionDispatch {
-  /** A one-way message arrived from `from`. */
-  message(from: string, payload: Uint8Array): void;
-  /** A request arrived from `from`; the result (or rejection) is written back on this connection. */
-  request(from: string, payload: Uint8Array): Promise<Uint8Array>;
+  /** A one-way message of stream protocol `protocol` arrived from `from`. */
+  message(protocol: number, from: string, payload: Uint8Array): void;
+  /** A request arrived from `from`; the result (or rejection) is written back on this connection. `signal` aborts on cancel or close. */
+  request(protocol: number, from: string, payload: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
   /** The connection closed (for whatever reason); called exactly once. */
   closed(conn: TcpConnection): void;
 }
@@ -28,6 +28,8 @@ export interface TcpConnectionOptions {
   readonly direction: 'in' | 'out';
   /** For outbound connections: the address dialled (used in messages and as the pool key). */
   readonly target?: string;
+  /** For outbound connections: the stream protocol written as the first byte. */
+  readonly protocol?: number;
   readonly logger: Logger;
   readonly maxFrameBytes: number;
   /** Bounded writes (messages, requests) are refused once this many bytes wait in the socket. */
@@ -49,6 +51,10 @@ export class TcpConnection {
   private readonly socket: Socket;
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, PendingReply>();
+  /** Requests this side is serving, by id: aborted on Cancel or close. */
+  private readonly serving = new Map<number, AbortController>();
+  /** The stream protocol (outbound: given; inbound: the first byte read; undefined until then). */
+  private proto: number | undefined;
   private nextId = 1;
   private framesSeen = 0;
   private helloFrom: string | undefined;
@@ -64,6 +70,7 @@ export class TcpConnection {
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
     this.remote = opts.target ?? formatHostPort(this.socket.remoteAddress ?? 'unknown', this.socket.remotePort ?? 0);
     this.everConnected = opts.direction === 'in';
+    this.proto = opts.direction === 'out' ? opts.protocol ?? 0 : undefined;
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, 15_000);
     if (!this.everConnected) this.socket.once('connect', () => (this.everConnected = true));
@@ -85,9 +92,17 @@ export class TcpConnection {
     return this.isClosed || this.socket.destroyed;
   }
 
-  /** Writes the hello frame announcing `localAddress` (outbound connections, first frame). */
+  /** Writes the protocol byte and the hello frame announcing `localAddress` (outbound connections, before anything else). */
   hello(localAddress: string): void {
+    if (this.closed) return;
+    this.socket.write(Buffer.from([this.proto ?? 0]));
     this.write(FrameKind.Hello, 0, utf8.encode(localAddress), false);
+  }
+
+  /** Tells the peer that request `id` is abandoned (its handler's signal aborts) and forgets it. */
+  cancel(id: number): void {
+    this.pending.delete(id);
+    this.write(FrameKind.Cancel, id, new Uint8Array(0), false);
   }
 
   /** Writes a one-way message; false (frame dropped) when closed or the send buffer is full. */
@@ -141,6 +156,11 @@ export class TcpConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.proto === undefined) {
+      if (chunk.length === 0) return;
+      this.proto = chunk[0]!;
+      chunk = chunk.subarray(1);
+    }
     let frames: Frame[];
     try {
       frames = this.decoder.push(chunk);
@@ -167,13 +187,17 @@ export class TcpConnection {
       }
       case FrameKind.Message:
         try {
-          this.opts.dispatch.message(this.from, f.payload);
+          this.opts.dispatch.message(this.proto!, this.from, f.payload);
         } catch (e) {
           this.opts.logger.warn('message handler threw', { from: this.from, error: e });
         }
         return;
       case FrameKind.Request:
         this.serve(f.id, f.payload);
+        return;
+      case FrameKind.Cancel:
+        this.serving.get(f.id)?.abort(new SextantError(ErrorCode.TransportFailed, 'request cancelled'));
+        this.serving.delete(f.id);
         return;
       case FrameKind.Response:
       case FrameKind.ErrorResponse: {
@@ -189,14 +213,20 @@ export class TcpConnection {
 
   private serve(id: number, payload: Uint8Array): void {
     const from = this.from;
+    const ac = new AbortController();
+    this.serving.set(id, ac);
     let p: Promise<Uint8Array>;
     try {
-      p = Promise.resolve(this.opts.dispatch.request(from, payload));
+      p = Promise.resolve(this.opts.dispatch.request(this.proto!, from, payload, ac.signal));
     } catch (e) {
       p = Promise.reject(e);
     }
+    p.finally(() => {
+      if (this.serving.get(id) === ac) this.serving.delete(id);
+    }).catch(() => undefined);
     p.then(
       (resp) => {
+        if (ac.signal.aborted) return; // cancelled: the requester forgot it
         if (!(resp instanceof Uint8Array)) {
           this.write(FrameKind.ErrorResponse, id, utf8.encode('request handler returned no bytes'), false);
         } else if (resp.byteLength > this.opts.maxFrameBytes) {
@@ -208,6 +238,7 @@ export class TcpConnection {
         }
       },
       (err: unknown) => {
+        if (ac.signal.aborted) return;
         const msg = err instanceof Error ? err.message : String(err);
         this.write(FrameKind.ErrorResponse, id, utf8.encode(msg || 'request failed'), false);
       },
@@ -232,6 +263,8 @@ export class TcpConnection {
     const replies = [...this.pending.values()];
     this.pending.clear();
     for (const r of replies) r.reject(err);
+    for (const ac of this.serving.values()) ac.abort(err);
+    this.serving.clear();
     this.opts.dispatch.closed(this);
   }
 }

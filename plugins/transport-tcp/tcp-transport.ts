@@ -1,10 +1,11 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Clock, Logger } from '../../contracts/platform.js';
-import type { MessageHandler, RequestHandler, Transport } from '../../contracts/ports/transport.js';
+import type { ProtocolHandlers, RequestOptions, StreamTransport } from '../../contracts/ports/transport.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
 import { type ConnectionDispatch, TcpConnection } from './tcp-connection.js';
+import { registerProtocol } from '../../contracts/ports/stream-protocols.js';
 
 /** Options of a TcpTransport. */
 export interface TcpTransportOptions {
@@ -46,21 +47,24 @@ function isWildcard(ip: string): boolean {
 }
 
 /**
- * The Transport port over TCP (node:net), for agents talking to each other across hosts.
- * Addresses are `host:port` (`[v6]:port` for IPv6 literals). Wire format: see frame.ts.
+ * The stream plane of the Transport port over TCP (node:net), for agents talking to each other
+ * across hosts. Addresses are `host:port` (`[v6]:port` for IPv6 literals). Wire format: see
+ * frame.ts. Several protocols share the listener: a connection's first byte names its protocol,
+ * and its frames go to that protocol's handlers (registered with `handle`).
  *
- * - Outbound: one pooled connection per peer address, dialled lazily on first use and again
- *   after it closes; its first frame is a hello announcing `localAddress`, so the peer's
- *   handlers see this transport's advertised address as `from`.
+ * - Outbound: one pooled connection per (protocol, peer address), dialled lazily on first use
+ *   and again after it closes; it starts with the protocol byte and a hello announcing
+ *   `localAddress`, so the peer's handlers see this transport's advertised address as `from`.
  * - `send` never throws or blocks: frames to an unreachable peer, beyond `maxBufferedBytes`
  *   queued on the socket (including while connecting), or above `maxFrameBytes` are dropped.
- * - `request` rejects TRANSPORT_FAILED on connection failure/loss or a remote handler error
- *   (with the remote message), TIMEOUT after `timeoutMs` (Clock), SHUTDOWN once closed, and
- *   TOO_LARGE for a frame above `maxFrameBytes`.
+ * - `request` rejects TRANSPORT_FAILED on connection failure/loss, a remote handler error
+ *   (with the remote message) or cancellation (a Cancel frame then aborts the remote handler's
+ *   signal), TIMEOUT after `timeoutMs` (Clock), SHUTDOWN once closed, and TOO_LARGE for a
+ *   frame above `maxFrameBytes`.
  * - Inbound: any accepted connection may carry messages and requests; a malformed or oversize
  *   frame closes that connection only (logged), never the process.
  */
-export class TcpTransport implements Transport {
+export class TcpTransport implements StreamTransport {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly maxFrameBytes: number;
@@ -72,8 +76,7 @@ export class TcpTransport implements Transport {
   private started = false;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private messageHandler: MessageHandler | undefined;
-  private requestHandler: RequestHandler | undefined;
+  private readonly handlers = new Map<number, ProtocolHandlers>();
   private readonly outbound = new Map<string, TcpConnection>();
   private readonly inbound = new Set<TcpConnection>();
   private readonly pending = new Set<(e: SextantError) => void>();
@@ -126,18 +129,13 @@ export class TcpTransport implements Transport {
     this.logger.debug('listening', { bind: formatHostPort(this.opts.bindAddr, this.boundPort), advertise: this.localAddress });
   }
 
-  /** Installs the one-way message handler (replaces any previous one). */
-  onMessage(handler: MessageHandler): void {
-    this.messageHandler = handler;
-  }
-
-  /** Installs the request handler (replaces any previous one). */
-  onRequest(handler: RequestHandler): void {
-    this.requestHandler = handler;
+  /** Registers `protocol`'s handlers (see StreamTransport.handle). */
+  handle(protocol: number, handlers: ProtocolHandlers): () => void {
+    return registerProtocol(this.handlers, protocol, handlers);
   }
 
   /** Best-effort one-way send (see class doc for when the frame is dropped). Never throws. */
-  send(to: string, frame: Uint8Array): void {
+  send(to: string, protocol: number, frame: Uint8Array): void {
     try {
       if (!this.started || this.closed) {
         this.stats.messagesDropped++;
@@ -148,7 +146,7 @@ export class TcpTransport implements Transport {
         this.logger.warn('dropping oversize message', { to, bytes: frame.byteLength, max: this.maxFrameBytes });
         return;
       }
-      const conn = this.connectionTo(to);
+      const conn = this.connectionTo(to, protocol);
       if (!conn || !conn.message(frame)) this.stats.messagesDropped++;
     } catch (e) {
       this.stats.messagesDropped++;
@@ -157,7 +155,8 @@ export class TcpTransport implements Transport {
   }
 
   /** Sends a request and resolves with the response (see class doc for the failure modes). */
-  request(to: string, frame: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  request(to: string, protocol: number, frame: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
+    const { timeoutMs, signal } = opts;
     if (this.closed) return Promise.reject(new SextantError(ErrorCode.Shutdown, 'transport is closed'));
     if (!this.started) return Promise.reject(new SextantError(ErrorCode.TransportFailed, 'transport is not started'));
     if (frame.byteLength > this.maxFrameBytes) {
@@ -165,6 +164,7 @@ export class TcpTransport implements Transport {
         new SextantError(ErrorCode.TooLarge, `request of ${frame.byteLength} bytes exceeds the maximum frame size of ${this.maxFrameBytes} bytes`),
       );
     }
+    if (signal?.aborted) return Promise.reject(new SextantError(ErrorCode.TransportFailed, 'request cancelled'));
     return new Promise<Uint8Array>((resolve, reject) => {
       let done = false;
       let conn: TcpConnection | undefined;
@@ -174,18 +174,24 @@ export class TcpTransport implements Transport {
         done = true;
         timer.cancel();
         this.pending.delete(fail);
+        signal?.removeEventListener('abort', onAbort);
         if (conn && id !== undefined) conn.forget(id);
         if (err) reject(err);
         else resolve(resp!);
       };
       const fail = (e: SextantError): void => finish(e);
+      const onAbort = (): void => {
+        if (conn && id !== undefined && !done) conn.cancel(id);
+        fail(new SextantError(ErrorCode.TransportFailed, 'request cancelled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.add(fail);
       const timer = this.clock.setTimeout(
         () => fail(new SextantError(ErrorCode.Timeout, `request to ${to} timed out after ${timeoutMs} ms`)),
         timeoutMs,
       );
       try {
-        conn = this.connectionTo(to);
+        conn = this.connectionTo(to, protocol);
         if (!conn) {
           fail(new SextantError(ErrorCode.TransportFailed, `invalid address ${JSON.stringify(to)}: expected host:port`));
           return;
@@ -216,9 +222,10 @@ export class TcpTransport implements Transport {
     return this.closing;
   }
 
-  /** The pooled connection to `to`, dialling it when there is none; undefined for an undialable address. */
-  private connectionTo(to: string): TcpConnection | undefined {
-    const existing = this.outbound.get(to);
+  /** The pooled connection to `to` for `protocol`, dialling it when there is none; undefined for an undialable address. */
+  private connectionTo(to: string, protocol: number): TcpConnection | undefined {
+    const key = `${protocol}|${to}`;
+    const existing = this.outbound.get(key);
     if (existing && !existing.closed) return existing;
     const hp = parseHostPort(to);
     if (!hp) {
@@ -231,11 +238,12 @@ export class TcpTransport implements Transport {
       socket,
       direction: 'out',
       target: to,
+      protocol,
       logger: this.logger,
       maxFrameBytes: this.maxFrameBytes,
       maxBufferedBytes: this.maxBufferedBytes,
       dispatch: this.dispatchFor((c) => {
-        if (this.outbound.get(to) === c) this.outbound.delete(to);
+        if (this.outbound.get(key) === c) this.outbound.delete(key);
       }),
     });
     const connectTimer = this.clock.setTimeout(() => {
@@ -243,7 +251,7 @@ export class TcpTransport implements Transport {
     }, this.connectTimeoutMs);
     socket.once('connect', () => connectTimer.cancel());
     socket.once('close', () => connectTimer.cancel());
-    this.outbound.set(to, conn);
+    this.outbound.set(key, conn);
     conn.hello(this.localAddress);
     return conn;
   }
@@ -267,15 +275,15 @@ export class TcpTransport implements Transport {
 
   private dispatchFor(onClosed: (c: TcpConnection) => void): ConnectionDispatch {
     return {
-      message: (from, payload) => {
+      message: (protocol, from, payload) => {
         if (this.closed) return;
-        this.messageHandler?.(from, payload);
+        this.handlers.get(protocol)?.onMessage?.(from, payload);
       },
-      request: (from, payload) => {
+      request: (protocol, from, payload, signal) => {
         if (this.closed) return Promise.reject(new Error('transport closed'));
-        const h = this.requestHandler;
-        if (!h) return Promise.reject(new Error(`no request handler at ${this.localAddress}`));
-        return h(from, payload);
+        const h = this.handlers.get(protocol)?.onRequest;
+        if (!h) return Promise.reject(new Error(`no handler for protocol ${protocol} at ${this.localAddress}`));
+        return h(from, payload, signal);
       },
       closed: (c) => {
         if (c.protocolViolation) this.stats.protocolErrors++;

@@ -1,7 +1,6 @@
 import type { Membership } from '../../contracts/ports/membership.js';
 import type { AgentSelf, AgentService, Member } from '../../contracts/services/agent-service.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
-import type { StatusService } from '../../contracts/services/status-service.js';
 
 /**
  * The agent's view of itself: /v1/agent/self, the member list (from the Membership port:
@@ -12,7 +11,8 @@ export class LocalAgent implements AgentService {
     private readonly deps: {
       /** The live runtime config (it changes on reload). */
       config: () => RuntimeConfig;
-      status: StatusService;
+      /** The leader's RPC address as this agent knows it ('' when unknown or on a client). */
+      leaderAddress: () => string;
       version: string;
       /** The LAN pool: this agent's member (self().Member) and the member list. */
       membership: Pick<Membership, 'localMember' | 'members'>;
@@ -27,7 +27,6 @@ export class LocalAgent implements AgentService {
 
   self(): AgentSelf {
     const c = this.deps.config();
-    const s = this.deps.status;
     return {
       Config: {
         Datacenter: c.datacenter,
@@ -65,7 +64,6 @@ export class LocalAgent implements AgentService {
   /** Consul's Agent.Stats(): sections and keys in the sorted order Go's JSON encoder writes maps in. */
   private stats(): Record<string, Record<string, string>> {
     const c = this.deps.config();
-    const s = this.deps.status;
     const local = this.deps.localStats?.() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 };
     const raft = c.server ? this.deps.raftStats?.() : undefined;
     return {
@@ -80,7 +78,7 @@ export class LocalAgent implements AgentService {
         bootstrap: String(c.bootstrap),
         known_datacenters: '1',
         leader: String(raft ? raft['state'] === 'Leader' : false),
-        leader_addr: s.leader(),
+        leader_addr: this.deps.leaderAddress(),
         server: String(c.server),
       },
       ...(raft ? { raft } : {}),

@@ -1,26 +1,20 @@
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 
-/** StatusService over this server's Raft node: leader and voters as their RPC addresses. */
+/** The Status endpoint (Consul's Status RPC) over this server's Raft node: leader and voters as their RPC addresses. */
 export class RaftStatus implements StatusService {
-  constructor(private readonly raft: RaftApi) {}
+  constructor(private readonly raft: Pick<RaftApi, 'leader' | 'configuration'>) {}
 
-  leader(): string {
+  /** Status.Leader: the leader's RPC address, '' when none is known. */
+  async leader(): Promise<string> {
     return this.raft.leader()?.address ?? '';
   }
 
-  peers(): string[] {
+  /** Status.Peers: the voters' RPC addresses in configuration order. */
+  async peers(): Promise<string[]> {
     return this.raft
       .configuration()
       .filter((p) => p.voter)
       .map((p) => p.address);
-  }
-
-  knownLeader(): boolean {
-    return this.raft.leader() !== undefined;
-  }
-
-  lastContactMs(): number {
-    return this.raft.lastContactMs();
   }
 }

@@ -2,7 +2,7 @@ import type { Clock, Logger, Random, TimerHandle } from '../../contracts/platfor
 import type { LogEntry, RaftStorage, Snapshot } from '../../contracts/ports/log-store.js';
 import { LogEntryType } from '../../contracts/ports/log-store.js';
 import type { StateMachine } from '../../contracts/ports/state-machine.js';
-import type { Transport } from '../../contracts/ports/transport.js';
+import { StreamProtocol, type StreamTransport } from '../../contracts/ports/transport.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import type { RaftApi, RaftPeer } from './raft-api.js';
 import { encodeConfiguration } from './raft-configuration.js';
@@ -28,8 +28,8 @@ export interface RaftServerDeps {
   storage: RaftStorage;
   /** The replicated state. Owned by the caller. */
   stateMachine: StateMachine;
-  /** Carries Raft frames. Owned and started by the caller; start() installs its onMessage handler. */
-  transport: Transport;
+  /** Carries Raft frames (stream protocol Raft). Owned and started by the caller; start() registers the Raft handler, stop() removes it. */
+  transport: Pick<StreamTransport, 'handle' | 'send'>;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -81,6 +81,8 @@ export class RaftServer implements RaftApi {
   private readonly log: Logger;
   private node: RaftNode | undefined;
   private ticker: TimerHandle | undefined;
+  /** Removes the Raft protocol handler from the transport (set by start). */
+  private unhandle: (() => void) | undefined;
   private started = false;
   private stopped = false;
   private fatal: Error | undefined;
@@ -160,7 +162,7 @@ export class RaftServer implements RaftApi {
       applied: this.applied,
       ...(o.unsafe ? { unsafe: o.unsafe } : {}),
     });
-    this.deps.transport.onMessage((from, frame) => this.handleFrame(from, frame));
+    this.unhandle = this.deps.transport.handle(StreamProtocol.Raft, { onMessage: (from, frame) => this.handleFrame(from, frame) });
     this.ticker = this.deps.clock.setInterval(() => this.onTick(), this.timing.tickMs);
     if (this.node.isSingleVoter()) this.node.campaign();
     this.log.debug('raft server started', { term: hard.currentTerm, lastIndex: lastLogIndex, applied: this.applied });
@@ -176,6 +178,8 @@ export class RaftServer implements RaftApi {
     }
     this.stopped = true;
     this.ticker?.cancel();
+    this.unhandle?.();
+    this.unhandle = undefined;
     this.failAll(() => new SextantError(ErrorCode.Shutdown, 'raft server is shutting down'));
     await this.running;
     if (this.isLeaderNow) this.setLeader(false);
@@ -382,7 +386,7 @@ export class RaftServer implements RaftApi {
         this.log.debug('no address for raft peer; dropping message', { to: m.to, type: m.type });
         continue;
       }
-      this.deps.transport.send(addr, encodeRaftMessage(m));
+      this.deps.transport.send(addr, StreamProtocol.Raft, encodeRaftMessage(m));
     }
   }
 

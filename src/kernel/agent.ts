@@ -4,36 +4,27 @@ import type { AgentHooks } from '../../contracts/hooks.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
 import type { CheckRunner } from '../../contracts/ports/check-runner.js';
-import type { RaftStorage } from '../../contracts/ports/log-store.js';
-import type { Transport } from '../../contracts/ports/transport.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
-import { ADAPTER_KEYS } from '../../contracts/plugin.js';
 import type { KernelServices } from '../../contracts/plugin.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import { AntiEntropy } from '../agent/anti-entropy.js';
 import { LocalAgent } from '../agent/local-agent.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
 import { LocalState } from '../agent/local-state.js';
-import { RaftStatus } from '../agent/raft-status.js';
-import { raftStats } from '../agent/raft-stats.js';
 import { nonReloadableChanges } from '../config/reload-changes.js';
-import { RaftServer } from '../consensus/raft-server.js';
 import { GatedSink } from '../platform/gated-sink.js';
 import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
 import { TextLogger } from '../platform/text-logger.js';
-import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
-import { CatalogResolver } from '../rpc/catalog-resolver.js';
-import { HealthEndpoint } from '../rpc/health-endpoint.js';
-import { KvEndpoint } from '../rpc/kv-endpoint.js';
-import { SessionEndpoint } from '../rpc/session-endpoint.js';
-import { TxnEndpoint } from '../rpc/txn-endpoint.js';
-import { StateStore } from '../state/state-store.js';
+import type { AssemblyEnv } from './agent-core.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
+import { startClient } from './client-assembly.js';
+import { startServer } from './server-assembly.js';
 import { createHooks } from './hooks.js';
 import { resolveNodeId } from './node-id.js';
 import { sextantVersion } from './package-root.js';
-import { startServerLeaderJobs } from './server-leader-jobs.js';
+import { memberTags } from '../membership/member-tags.js';
+import { serverAddresses, startMembership } from './start-membership.js';
 import { agentPluginRefs, mergeCheckFields } from './plugin-check-fields.js';
 import { loadPlugins } from './plugin-loader.js';
 import { registerPlugins } from './register-plugins.js';
@@ -48,15 +39,19 @@ export interface AgentOptions {
   logSink?: (line: string) => void;
   /** Re-reads the configuration from its sources (reload). Without it, reload keeps the config. */
   reloadConfig?: () => Promise<RuntimeConfig>;
+  /**
+   * A client agent's servers: the RPC addresses it may send requests to. By default the alive
+   * servers of its datacenter in the LAN pool (none until gossip exists: a client then answers
+   * `No known Consul servers`); in-process clusters and tests may name them.
+   */
+  servers?: () => readonly string[];
 }
 
-/** How long a fresh single server may take to elect itself before start gives up. */
-const LEADERSHIP_WAIT_MS = 30_000;
-
 /**
- * One Sextant agent: the container, the plugins, the Raft server with its storage and state
- * machine, the kernel services and the API surfaces, started in that order and stopped in
- * reverse.
+ * One Sextant agent: the container, the plugins, the role's core (a server assembly with Raft,
+ * the replicated state and the endpoints, or a client assembly that sends every request to a
+ * server), the local state with its checks and anti-entropy, and the API surfaces, started in
+ * that order and stopped in reverse. Everything above the core sees only the service contracts.
  */
 export class Agent {
   private readonly teardown: { what: string; run: () => Promise<void> }[] = [];
@@ -148,90 +143,34 @@ export class Agent {
     // resolver itself; plugins provide the other ports.
     const registry = await registerPlugins(plugins, { config, hooks: this.hooks, logger: log });
 
-    // Storage, transport, state machine, Raft.
-    const storageProvider = registry.select('logStore', config.adapters[ADAPTER_KEYS.logStore], config.dataDir ? 'sqlite' : 'memory');
-    const storage: RaftStorage = await storageProvider.factory(services);
-    this.onStop('raft storage', () => storage.close());
-    log.info('raft storage ready', { adapter: storageProvider.id });
-
-    const transportProvider = registry.select('transport', config.adapters[ADAPTER_KEYS.transport], 'tcp');
-    const transport: Transport = await transportProvider.factory(services);
-    await transport.start();
-    this.onStop('transport', () => transport.close());
-    const serverPort = Number(/:(\d+)$/.exec(transport.localAddress)?.[1] ?? config.ports.server);
-    this.current = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, server: serverPort }) });
-
-    const store = new StateStore({
-      onWatcherError: (e) => log.error('a watcher failed', { error: e }),
-      onKvChange: (change) => {
-        try {
-          this.hooks.kvChanged.call(change);
-        } catch (e) {
-          log.error('a kvChanged tap failed', { error: e });
-        }
-      },
-      onCatalogChange: (services) => {
-        try {
-          this.hooks.catalogChanged.call(services);
-        } catch (e) {
-          log.error('a catalogChanged tap failed', { error: e });
-        }
-      },
-    });
-    // Stopped after Raft (teardown runs in reverse): no entry is applied once it is closed.
-    this.onStop('state machine', async () => store.close());
-    const raft = new RaftServer({
-      id: config.nodeId,
-      address: transport.localAddress,
-      bootstrap: config.bootstrap || config.dev ? [{ id: config.nodeId, address: transport.localAddress, voter: true }] : undefined,
-      storage,
-      stateMachine: store,
-      transport,
-      clock: this.clock,
-      random: this.random,
-      logger: log,
-      options: {
-        multiplier: config.raft.multiplier,
-        snapshotThreshold: config.raft.snapshotThreshold,
-        trailingLogs: config.raft.trailingLogs,
-      },
-    });
-    await raft.start();
-    this.onStop('raft', () => raft.stop());
-
-    const status = new RaftStatus(raft);
-    registerLazy(container, 'status', () => status);
-    registerLazy(container, 'kv', () => new KvEndpoint({ store, raft, clock: this.clock, random: this.random,
-      config: { kvMaxValueSize: config.limits.kvMaxValueSize, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
-    }));
-    const catalogDeps = {
-      store,
-      raft,
-      clock: this.clock,
-      config: { datacenter: config.datacenter, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
+    // The role's core: a server (Raft, state, endpoints, leader jobs) or a client (RPC to servers).
+    const onStop = (what: string, run: () => Promise<void>): void => this.onStop(what, run);
+    const membership = await startMembership({ config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, onStop });
+    const env: AssemblyEnv = {
+      config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop,
     };
-    registerLazy(container, 'catalog', () => new CatalogEndpoint(catalogDeps));
-    registerLazy(container, 'health', () => new HealthEndpoint(catalogDeps));
-    const resolver = new CatalogResolver(catalogDeps);
+    const core = config.server ? await startServer(env) : await startClient(env, this.opts.servers ?? serverAddresses(membership, () => this.current.datacenter));
+    if (core.role === 'server') {
+      const serverPort = Number(/:(\d+)$/.exec(core.address)?.[1] ?? config.ports.server);
+      this.current = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, server: serverPort }) });
+      membership.setTags(memberTags(this.current, sextantVersion())); // the `port` tag: the bound server port
+    }
+    const { kv, catalog, health, session, txn, status, resolver } = core.services;
+    registerValue(container, 'status', status);
+    registerValue(container, 'kv', kv);
+    registerValue(container, 'catalog', catalog);
+    registerValue(container, 'health', health);
+    registerValue(container, 'session', session);
+    registerValue(container, 'txn', txn);
     registerValue(container, 'resolver', resolver);
-    this.onStop('resolver', async () => resolver.close());
-    registerLazy(container, 'session', () => new SessionEndpoint({ store, raft, clock: this.clock, random: this.random,
-      config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs },
-    }));
-    registerLazy(container, 'txn', () => new TxnEndpoint({ store, raft, clock: this.clock, config: { datacenter: config.datacenter } }));
-    // The membership and the leader-only jobs (session TTLs, tombstone GC, member reconciliation).
-    const { membership } = await startServerLeaderJobs({
-      config: () => this.current, version: sextantVersion(), store, raft, catalog: services.catalog, health: services.health,
-      hooks: this.hooks, clock: this.clock, logger: log, onStop: (what, run) => this.onStop(what, run),
-    });
     registerLazy(container, 'agent', () => new LocalAgent({
       config: () => this.current,
-      status,
+      leaderAddress: () => core.leaderAddress(),
       version: sextantVersion(),
       membership,
       reload: () => this.reload(),
       localStats: () => this.localState?.stats() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 },
-      raftStats: () => raftStats(raft, config.nodeId),
+      ...(core.raftStats ? { raftStats: core.raftStats } : {}),
     }));
 
     // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
@@ -258,7 +197,7 @@ export class Agent {
     this.onStop('local state', () => localState.stop());
     registerLazy(container, 'localAgent', () => localState);
 
-    if (config.bootstrap || config.dev) await this.awaitLeadership(raft);
+    await core.ready();
 
     const antiEntropy = new AntiEntropy({
       config: () => this.current,
@@ -285,23 +224,7 @@ export class Agent {
       this.onStop(`surface ${surface.name}`, () => surface.stop());
     }
     await this.hooks.started.promise();
-    this.banner(transport.localAddress);
-  }
-
-  private awaitLeadership(raft: RaftServer): Promise<void> {
-    if (raft.isLeader()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        off();
-        reject(new SextantError(ErrorCode.NoLeader, `no cluster leader after ${LEADERSHIP_WAIT_MS} ms`));
-      }, LEADERSHIP_WAIT_MS);
-      const off = raft.onLeadershipChange((isLeader) => {
-        if (!isLeader) return;
-        timer.cancel();
-        off();
-        resolve();
-      });
-    });
+    this.banner(core.address);
   }
 
   private banner(serverAddr: string): void {

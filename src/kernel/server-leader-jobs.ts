@@ -4,21 +4,18 @@ import type { Membership } from '../../contracts/ports/membership.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
-import { LocalMembership } from '../membership/local-membership.js';
-import { wireMemberHooks } from '../membership/member-hooks.js';
-import { memberTags } from '../membership/member-tags.js';
 import { MemberReconciler } from '../rpc/member-reconciler.js';
 import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
 import { TombstoneGc } from '../rpc/tombstone-gc.js';
 import type { StateStore } from '../state/state-store.js';
 import { Leadership } from './leadership.js';
 
-/** What a server's membership and leader jobs are built from. */
+/** What a server's leader jobs are built from. */
 export interface ServerLeaderJobsDeps {
-  /** The live runtime config (its server port already the bound one). */
+  /** The live runtime config. */
   config: () => RuntimeConfig;
-  /** Sextant's version (the member's `build` tag). */
-  version: string;
+  /** The pool the member reconciliation makes the catalog follow. */
+  membership: Membership;
   store: StateStore;
   raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange'>;
   catalog: CatalogApi;
@@ -31,30 +28,12 @@ export interface ServerLeaderJobsDeps {
 }
 
 /**
- * Builds and starts a server's membership and its leader-only jobs: the single-agent
- * Membership (its events fire the member hooks; its tags follow reloads) and one Leadership
- * step following Raft with, in order, the session TTL timers, the KV tombstone GC (fed by the
- * kvChanged hook) and the member reconciliation. Teardown revokes the jobs before the
- * membership leaves. Returns both for the agent's other parts (LocalAgent reads the members).
+ * Builds and starts a server's leader-only jobs: one Leadership step following Raft with, in
+ * order, the session TTL timers, the KV tombstone GC (fed by the kvChanged hook) and the member
+ * reconciliation (the catalog follows `membership`). Teardown revokes the jobs.
  */
-export async function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Promise<{ membership: Membership; leadership: Leadership }> {
-  const { config, store, raft, clock, hooks, logger } = deps;
-  const membership = new LocalMembership({
-    identity: () => {
-      const c = config();
-      return { name: c.nodeName, addr: c.advertiseAddr, port: c.ports.serfLan };
-    },
-    tags: memberTags(config(), deps.version),
-    logger: logger.child('serf'),
-  });
-  const offHooks = wireMemberHooks(membership, hooks, logger.child('serf'));
-  hooks.reload.tap('membership', (next) => membership.setTags(memberTags(next, deps.version)));
-  await membership.start();
-  deps.onStop('membership', async () => {
-    await membership.close();
-    offHooks();
-  });
-
+export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
+  const { config, store, raft, clock, hooks, logger, membership } = deps;
   const leadership = new Leadership({ source: raft, logger: logger.child('leader'), hooks });
   // The leader's session TTL timers (armed from the replicated deadlines).
   leadership.register(new SessionTtlTimers({ store, raft, clock, logger: logger.child('session') }));
@@ -73,5 +52,5 @@ export async function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Promise
   }));
   leadership.start();
   deps.onStop('leader jobs', () => leadership.stop());
-  return { membership, leadership };
+  return leadership;
 }

@@ -7,6 +7,7 @@ import type {
   CatalogRegisterCommand,
   CatalogServiceFields,
 } from '../state/catalog-command.js';
+import { checkDatacenter } from './datacenter-check.js';
 
 /**
  * Turns a decoded PUT /v1/catalog/register or /deregister body into its replicated command, as
@@ -159,8 +160,9 @@ function typeFromDefinition(def: Record<string, unknown>): string {
   return '';
 }
 
+/** The body's Datacenter routes the request (CatalogRpcClient puts it in the context); here it must be ours. */
 function checkDc(dc: string, ours: string): void {
-  if (dc !== '' && dc !== ours) throw new SextantError(ErrorCode.NoPathToDatacenter, 'No path to datacenter');
+  checkDatacenter(dc, ours);
 }
 
 function bad(message: string): SextantError {

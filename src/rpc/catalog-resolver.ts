@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
-import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { CatalogNode, ServiceEntry } from '../../contracts/model/catalog.js';
 import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { Resolver, ServiceQuery } from '../../contracts/ports/resolver.js';
 import type { WatchHandle } from '../state/watch-registry.js';
 import { catalogRead, type CatalogEndpointDeps } from './catalog-read.js';
+import { checkDatacenter } from './datacenter-check.js';
 import { hasAllTags, serviceEntry, serviceView } from './catalog-views.js';
 
 /** How many services' entries the resolver keeps built (least recently built evicted first). */
@@ -112,10 +112,9 @@ export class CatalogResolver implements Resolver {
     this.cache.clear();
   }
 
+  /** DNS names are case-insensitive: so is the datacenter they name. */
   private checkDatacenter(dc: string | undefined): void {
-    if (dc !== undefined && dc.toLowerCase() !== this.deps.config.datacenter.toLowerCase()) {
-      throw new SextantError(ErrorCode.NoPathToDatacenter, 'No path to datacenter');
-    }
+    checkDatacenter(dc?.toLowerCase(), this.deps.config.datacenter.toLowerCase());
   }
 
   /** The service's entries, from the cache while its watch has not fired. */
@@ -126,7 +125,7 @@ export class CatalogResolver implements Resolver {
     const cat = this.deps.store.catalog;
     const { value, index } = cat.serviceInstances(service);
     const entries: ServiceEntry[] = value.map(serviceEntry);
-    entries.sort((a, b) => rank(a) - rank(b));
+    entries.sort((a, b) => healthRank(a) - healthRank(b));
     const entry: CachedService = {
       index,
       entries: entries.length === 0 ? EMPTY : Object.freeze(entries),
@@ -145,7 +144,7 @@ export class CatalogResolver implements Resolver {
 }
 
 /** 0 passing, 1 warning, 2 critical (or maintenance): Array.sort is stable, so node order is kept within a rank. */
-function rank(e: ServiceEntry): number {
+export function healthRank(e: ServiceEntry): number {
   let r = 0;
   for (const c of e.Checks) {
     if (c.Status === 'warning') r = Math.max(r, 1);

@@ -5,11 +5,11 @@ import { SystemClock } from '../../src/platform/system-clock.js';
 import { SystemRandom } from '../../src/platform/system-random.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
-import { describeTransportConformance } from '../conformance/transport.conformance.js';
+import { describeStreamTransportConformance } from '../conformance/transport.conformance.js';
 
 describe('transport-memory', () => {
   // Real time: the network's zero-delay deliveries and the request timeouts run on real timers.
-  describeTransportConformance('memory (system clock)', async () => {
+  describeStreamTransportConformance('memory (system clock)', async () => {
     const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
     const a = new MemoryTransport(net, 'node-a');
     const b = new MemoryTransport(net, 'node-b');
@@ -20,7 +20,7 @@ describe('transport-memory', () => {
 
   // Simulation mode: nothing moves until the clock does, so the suite drives it (with a delay
   // range, so deliveries interleave).
-  describeTransportConformance('memory (manual clock, 0-3 ms delays)', async () => {
+  describeStreamTransportConformance('memory (manual clock, 0-3 ms delays)', async () => {
     const clock = new ManualClock();
     const net = new MemoryNetwork(clock, new SeededRandom(42), { minDelayMs: 0, maxDelayMs: 3 });
     const a = new MemoryTransport(net, 'node-a');

@@ -56,7 +56,7 @@ describe('transport-tcp framing', () => {
   });
 
   it('rejects lengths below 5 and unknown kinds as malformed', () => {
-    for (const bad of [Buffer.from([0, 0, 0, 4]), Buffer.from([0, 0, 0, 9, 5])]) {
+    for (const bad of [Buffer.from([0, 0, 0, 4]), Buffer.from([0, 0, 0, 9, 6])]) {
       expect(() => new FrameDecoder(100).push(bad)).toThrow(/malformed/);
     }
   });

@@ -6,7 +6,8 @@ import plugin from '../../plugins/transport-tcp/index.js';
 import { TcpTransport, type TcpTransportOptions } from '../../plugins/transport-tcp/tcp-transport.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { TextLogger } from '../../src/platform/text-logger.js';
-import { describeTransportConformance } from '../conformance/transport.conformance.js';
+import { describeStreamTransportConformance } from '../conformance/transport.conformance.js';
+import { TEST_PROTOCOL, handlersOf } from '../support/protocol-handlers.js';
 
 const clock = new SystemClock();
 const logger = TextLogger.create({ level: 'error', sink: () => undefined, clock });
@@ -42,7 +43,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describeTransportConformance('tcp (loopback, ephemeral ports)', async () => {
+describeStreamTransportConformance('tcp (loopback, ephemeral ports)', async () => {
   const a = tcp();
   const b = tcp();
   await a.start();
@@ -74,10 +75,10 @@ describe('transport-tcp specifics', () => {
     await a.start();
     await b.start();
     const from: string[] = [];
-    b.onMessage((f) => from.push(f));
-    b.onRequest(async (f) => bytes(f));
-    a.send(b.localAddress, bytes('hi'));
-    const resp = await a.request(b.localAddress, bytes('who am i'), 5000);
+    handlersOf(b).onMessage((f) => from.push(f));
+    handlersOf(b).onRequest(async (f) => bytes(f));
+    a.send(b.localAddress, TEST_PROTOCOL, bytes('hi'));
+    const resp = await a.request(b.localAddress, TEST_PROTOCOL, bytes('who am i'), { timeoutMs: 5000 });
     await until(() => from.length === 1);
     expect(from).toEqual([a.localAddress]);
     expect(text(resp)).toBe(a.localAddress);
@@ -98,7 +99,7 @@ describe('transport-tcp specifics', () => {
     const a = track(tcp());
     await a.start();
     const dead = await deadAddress();
-    const err = await rejection(a.request(dead, bytes('x'), 5000));
+    const err = await rejection(a.request(dead, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 }));
     expect(isSextantError(err, ErrorCode.TransportFailed), String(err)).toBe(true);
     expect((err as Error).message).toContain(`cannot connect to ${dead}`);
     expect((err as Error).message).toContain('ECONNREFUSED');
@@ -110,10 +111,10 @@ describe('transport-tcp specifics', () => {
     await a.start();
     await b.start();
     const got: string[] = [];
-    b.onMessage((_f, m) => got.push(text(m)));
-    b.onRequest(async (_f, m) => m);
-    for (let i = 0; i < 20; i++) a.send(b.localAddress, bytes(`m${i}`));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => a.request(b.localAddress, bytes(`r${i}`), 5000)));
+    handlersOf(b).onMessage((_f, m) => got.push(text(m)));
+    handlersOf(b).onRequest(async (_f, m) => m);
+    for (let i = 0; i < 20; i++) a.send(b.localAddress, TEST_PROTOCOL, bytes(`m${i}`));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => a.request(b.localAddress, TEST_PROTOCOL, bytes(`r${i}`), { timeoutMs: 5000 })));
     await until(() => got.length === 20);
     expect(a.stats.connectionsDialed).toBe(1);
     expect(b.stats.connectionsAccepted).toBe(1);
@@ -125,12 +126,12 @@ describe('transport-tcp specifics', () => {
     await a.start();
     await b.start();
     let arrived = false;
-    b.onRequest(() => {
+    handlersOf(b).onRequest(() => {
       arrived = true;
       return new Promise<Uint8Array>(() => undefined);
     });
     const t0 = performance.now();
-    const p = rejection(a.request(b.localAddress, bytes('x'), 20_000));
+    const p = rejection(a.request(b.localAddress, TEST_PROTOCOL, bytes('x'), { timeoutMs: 20_000 }));
     await until(() => arrived);
     await b.close();
     const err = await p;
@@ -144,18 +145,18 @@ describe('transport-tcp specifics', () => {
     await a.start();
     await b1.start();
     const addr = b1.localAddress;
-    b1.onRequest(async () => bytes('one'));
-    expect(text(await a.request(addr, bytes('x'), 5000))).toBe('one');
+    handlersOf(b1).onRequest(async () => bytes('one'));
+    expect(text(await a.request(addr, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 }))).toBe('one');
     await b1.close();
     await sleep(20);
-    expect(isSextantError(await rejection(a.request(addr, bytes('x'), 5000)), ErrorCode.TransportFailed)).toBe(true);
+    expect(isSextantError(await rejection(a.request(addr, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 })), ErrorCode.TransportFailed)).toBe(true);
     const b2 = track(tcp({ port: Number(addr.split(':')[1]) }));
     await b2.start();
-    b2.onRequest(async () => bytes('two'));
+    handlersOf(b2).onRequest(async () => bytes('two'));
     const got: string[] = [];
-    b2.onMessage((_f, m) => got.push(text(m)));
-    expect(text(await a.request(addr, bytes('x'), 5000))).toBe('two');
-    a.send(addr, bytes('back again'));
+    handlersOf(b2).onMessage((_f, m) => got.push(text(m)));
+    expect(text(await a.request(addr, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 }))).toBe('two');
+    a.send(addr, TEST_PROTOCOL, bytes('back again'));
     await until(() => got.length === 1);
     expect(got).toEqual(['back again']);
   });
@@ -175,13 +176,13 @@ describe('transport-tcp specifics', () => {
     const mb = new Uint8Array(1024 * 1024);
     const t0 = performance.now();
     for (let i = 0; i < 200; i++) {
-      a.send(addr, mb);
+      a.send(addr, TEST_PROTOCOL, mb);
       if (i % 20 === 0) await sleep(5);
     }
     expect(performance.now() - t0).toBeLessThan(3000);
     // 200 MiB were offered; at most ~1 MiB queued plus what the kernel socket buffers absorbed.
     expect(a.stats.messagesDropped).toBeGreaterThan(100);
-    const err = await rejection(a.request(addr, mb, 2000));
+    const err = await rejection(a.request(addr, TEST_PROTOCOL, mb, { timeoutMs: 2000 }));
     expect(isSextantError(err, ErrorCode.TransportFailed), String(err)).toBe(true);
     expect((err as Error).message).toContain('full');
   });
@@ -191,9 +192,9 @@ describe('transport-tcp specifics', () => {
     const b = track(tcp());
     await a.start();
     await b.start();
-    const err = await rejection(a.request(b.localAddress, new Uint8Array(1001), 1000));
+    const err = await rejection(a.request(b.localAddress, TEST_PROTOCOL, new Uint8Array(1001), { timeoutMs: 1000 }));
     expect(isSextantError(err, ErrorCode.TooLarge), String(err)).toBe(true);
-    a.send(b.localAddress, new Uint8Array(1001));
+    a.send(b.localAddress, TEST_PROTOCOL, new Uint8Array(1001));
     expect(a.stats.messagesDropped).toBe(1);
   });
 
@@ -202,8 +203,8 @@ describe('transport-tcp specifics', () => {
     const b = track(tcp({ maxFrameBytes: 1000 }));
     await a.start();
     await b.start();
-    b.onRequest(async () => new Uint8Array(5000));
-    const err = await rejection(a.request(b.localAddress, bytes('x'), 5000));
+    handlersOf(b).onRequest(async () => new Uint8Array(5000));
+    const err = await rejection(a.request(b.localAddress, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 }));
     expect(isSextantError(err, ErrorCode.TransportFailed), String(err)).toBe(true);
     expect((err as Error).message).toContain('exceeds the maximum frame size');
   });
@@ -211,10 +212,10 @@ describe('transport-tcp specifics', () => {
   it('drops (never throws on) sends and requests to addresses that are not host:port', async () => {
     const a = track(tcp());
     await a.start();
-    expect(() => a.send('not-an-address', bytes('x'))).not.toThrow();
-    expect(() => a.send('[::1', bytes('x'))).not.toThrow();
+    expect(() => a.send('not-an-address', TEST_PROTOCOL, bytes('x'))).not.toThrow();
+    expect(() => a.send('[::1', TEST_PROTOCOL, bytes('x'))).not.toThrow();
     expect(a.stats.messagesDropped).toBe(2);
-    const err = await rejection(a.request('node-b', bytes('x'), 1000));
+    const err = await rejection(a.request('node-b', TEST_PROTOCOL, bytes('x'), { timeoutMs: 1000 }));
     expect(isSextantError(err, ErrorCode.TransportFailed), String(err)).toBe(true);
   });
 
@@ -230,8 +231,8 @@ describe('transport-tcp specifics', () => {
       return;
     }
     expect(b.localAddress).toMatch(/^\[::1\]:\d+$/);
-    b.onRequest(async (from) => bytes(from));
-    expect(text(await a.request(b.localAddress, bytes('x'), 5000))).toBe(a.localAddress);
+    handlersOf(b).onRequest(async (from) => bytes(from));
+    expect(text(await a.request(b.localAddress, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 }))).toBe(a.localAddress);
   });
 
   it('the plugin provides transport "tcp" built from the runtime config', async () => {

@@ -5,6 +5,7 @@ import plugin from '../../../plugins/transport-memory/index.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../../src/testing/seeded-random.js';
 import { ErrorCode, isSextantError } from '../../../contracts/errors.js';
+import { TEST_PROTOCOL, handlersOf } from '../../support/protocol-handlers.js';
 
 /** Moves time 1 ms at a time, letting promise jobs (async handlers) run in between. */
 async function run(clock: ManualClock, ms: number): Promise<void> {
@@ -22,7 +23,7 @@ async function pair(opts = {}) {
   await a.start();
   await b.start();
   const got: string[] = [];
-  b.onMessage((from, f) => got.push(`${from}:${f[0]}`));
+  handlersOf(b).onMessage((from, f) => got.push(`${from}:${f[0]}`));
   return { clock, net, a, b, got };
 }
 
@@ -30,7 +31,7 @@ describe('transport-memory', () => {
   it('delivers copies of frames after the configured delay, never synchronously', async () => {
     const { clock, a, got } = await pair({ minDelayMs: 3, maxDelayMs: 3 });
     const frame = new Uint8Array([1]);
-    a.send('b', frame);
+    a.send('b', TEST_PROTOCOL, frame);
     frame[0] = 9; // the caller keeps ownership
     expect(got).toEqual([]);
     clock.advance(2);
@@ -42,15 +43,15 @@ describe('transport-memory', () => {
   it('drops frames across a partition until healed, and at the configured rate', async () => {
     const { clock, net, a, got } = await pair();
     net.partition(['a'], ['b']);
-    a.send('b', new Uint8Array([1]));
+    a.send('b', TEST_PROTOCOL, new Uint8Array([1]));
     clock.advance(1);
     expect(got).toEqual([]);
     net.heal();
-    a.send('b', new Uint8Array([2]));
+    a.send('b', TEST_PROTOCOL, new Uint8Array([2]));
     clock.advance(1);
     expect(got).toEqual(['a:2']);
     net.setDropRate(0.5);
-    for (let i = 0; i < 200; i++) a.send('b', new Uint8Array([3]));
+    for (let i = 0; i < 200; i++) a.send('b', TEST_PROTOCOL, new Uint8Array([3]));
     clock.advance(1);
     expect(got.length - 1).toBeGreaterThan(60);
     expect(got.length - 1).toBeLessThan(140);
@@ -58,24 +59,24 @@ describe('transport-memory', () => {
 
   it('answers requests, maps handler errors to TRANSPORT_FAILED, lost ones to TIMEOUT, close to SHUTDOWN', async () => {
     const { clock, net, a, b } = await pair({ minDelayMs: 1, maxDelayMs: 1 });
-    b.onRequest(async (_from, f) => {
+    handlersOf(b).onRequest(async (_from, f) => {
       if (f[0] === 0) throw new Error('nope');
       return new Uint8Array([f[0]! * 2]);
     });
-    const ok = a.request('b', new Uint8Array([21]), 100);
+    const ok = a.request('b', TEST_PROTOCOL, new Uint8Array([21]), { timeoutMs: 100 });
     await run(clock, 3);
     await expect(ok).resolves.toEqual(new Uint8Array([42]));
-    const failed = a.request('b', new Uint8Array([0]), 100);
+    const failed = a.request('b', TEST_PROTOCOL, new Uint8Array([0]), { timeoutMs: 100 });
     await run(clock, 3);
     await expect(failed).rejects.toSatisfy((e) => isSextantError(e, ErrorCode.TransportFailed) && (e as Error).message === 'nope');
-    const refused = a.request('nobody', new Uint8Array([1]), 100);
+    const refused = a.request('nobody', TEST_PROTOCOL, new Uint8Array([1]), { timeoutMs: 100 });
     await run(clock, 2);
     await expect(refused).rejects.toSatisfy((e) => isSextantError(e, ErrorCode.TransportFailed));
     net.partition(['a'], ['b']);
-    const lost = a.request('b', new Uint8Array([1]), 50);
+    const lost = a.request('b', TEST_PROTOCOL, new Uint8Array([1]), { timeoutMs: 50 });
     await run(clock, 50);
     await expect(lost).rejects.toSatisfy((e) => isSextantError(e, ErrorCode.Timeout));
-    const pending = a.request('b', new Uint8Array([1]), 50);
+    const pending = a.request('b', TEST_PROTOCOL, new Uint8Array([1]), { timeoutMs: 50 });
     await a.close();
     await expect(pending).rejects.toSatisfy((e) => isSextantError(e, ErrorCode.Shutdown));
     const dup = new MemoryTransport(net, 'b');

@@ -1,5 +1,6 @@
 import type { KvEntry } from '../../../contracts/model/kv.js';
-import type { QueryOptions, QueryResult } from '../../../contracts/model/query.js';
+import type { QueryOptions, QueryResult, RequestContext } from '../../../contracts/model/query.js';
+import { checkDatacenter } from '../../../src/rpc/datacenter-check.js';
 import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
 import type { AgentSelf, AgentService, Member } from '../../../contracts/services/agent-service.js';
 import type { KvOp, KvService } from '../../../contracts/services/kv-service.js';
@@ -77,6 +78,7 @@ export class FakeKv implements KvService {
 
   private async block<T>(opts: QueryOptions, run: () => QueryResult<T>): Promise<QueryResult<T>> {
     this.reads.push(opts);
+    checkDatacenter(opts.datacenter, 'dc1'); // the forward step's check, which the real RPC layer runs
     this.takeFailure();
     let res = run();
     if (opts.minIndex === 0 || res.meta.index > opts.minIndex) return res;
@@ -142,7 +144,8 @@ export class FakeKv implements KvService {
     });
   }
 
-  async apply(op: KvOp): Promise<boolean> {
+  async apply(op: KvOp, ctx?: RequestContext): Promise<boolean> {
+    checkDatacenter(ctx?.datacenter, 'dc1');
     this.ops.push(op);
     this.takeFailure();
     const idx = this.index + 1;
@@ -196,17 +199,13 @@ export class FakeKv implements KvService {
 export class FakeStatus implements StatusService {
   leaderAddr = '127.0.0.1:8300';
   peerList = ['127.0.0.1:8300', '127.0.0.2:8300'];
-  leader(): string {
+  async leader(ctx?: RequestContext): Promise<string> {
+    checkDatacenter(ctx?.datacenter, 'dc1');
     return this.leaderAddr;
   }
-  peers(): string[] {
+  async peers(ctx?: RequestContext): Promise<string[]> {
+    checkDatacenter(ctx?.datacenter, 'dc1');
     return this.peerList;
-  }
-  knownLeader(): boolean {
-    return this.leaderAddr !== '';
-  }
-  lastContactMs(): number {
-    return 0;
   }
 }
 

@@ -1,0 +1,87 @@
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import type { QueryOptions, RequestContext } from '../../contracts/model/query.js';
+import { parseGoDuration } from '../../src/config/go-duration.js';
+import { CONFLICTING_CONSISTENCY, effectiveWaitMs, parseConsistency, parseIndex, parseWaitMs } from './query-options.js';
+import type { RequestScope } from './request-scope.js';
+
+/**
+ * The request context of one HTTP request (Consul's parseDC, parseToken, parseConsistency,
+ * parseWait, `?near`, `?filter`), parsed once per request and handed to every service call. The
+ * datacenter is only carried here: the RPC layer's forward step checks it.
+ */
+
+const contexts = new WeakMap<RequestScope, QueryOptions>();
+const writes = new WeakMap<RequestScope, RequestContext>();
+
+/**
+ * Who asks and for which datacenter: `?dc`, and the token from `?token`, else `X-Consul-Token`,
+ * else `Authorization: Bearer <token>` (Consul's parseTokenInternal). Never fails.
+ */
+export function writeContext(scope: RequestScope): RequestContext {
+  let rc = writes.get(scope);
+  if (!rc) {
+    rc = { datacenter: scope.query.get('dc') ?? '', token: tokenOf(scope) };
+    writes.set(scope, rc);
+  }
+  return rc;
+}
+
+/**
+ * A read's full context: the write context plus consistency (`?stale`, `?consistent`,
+ * `?max_stale`), blocking (`?index`, `?wait`: clamped and jittered as Consul's server does),
+ * `?near`, `?filter`, and the connection's abort signal. Errors, in Consul's order: 400
+ * `Invalid max_stale value "…"`, conflicting consistency, `Invalid wait time`, `Invalid index`.
+ */
+export function requestContext(scope: RequestScope): QueryOptions {
+  let opts = contexts.get(scope);
+  if (opts) return opts;
+  const q = scope.query;
+  const { config, random } = scope.deps;
+  const maxStaleMs = parseMaxStale(q);
+  let consistency = parseConsistency(q);
+  // A positive ?max_stale allows stale reads (Consul sets AllowStale), so it conflicts with ?consistent too.
+  if (maxStaleMs !== undefined && maxStaleMs > 0) {
+    if (consistency === 'consistent') throw new SextantError(ErrorCode.ConflictingConsistency, CONFLICTING_CONSISTENCY);
+    consistency = 'stale';
+  }
+  const waitMs = parseWaitMs(q);
+  const minIndex = parseIndex(q);
+  opts = {
+    ...writeContext(scope),
+    consistency,
+    minIndex,
+    waitMs: effectiveWaitMs(waitMs, config, random),
+    ...(maxStaleMs !== undefined ? { maxStaleMs } : {}),
+    ...(q.get('near') ? { near: q.get('near')! } : {}),
+    ...(q.get('filter') ? { filter: q.get('filter')! } : {}),
+    signal: scope.signal,
+  };
+  contexts.set(scope, opts);
+  return opts;
+}
+
+/** `?max_stale` in ms; 400 `Invalid max_stale value "<v>"` when not a Go duration. */
+function parseMaxStale(q: URLSearchParams): number | undefined {
+  const raw = q.get('max_stale');
+  if (raw === null || raw === '') return undefined;
+  try {
+    return Number(parseGoDuration(raw) / 1_000_000n);
+  } catch {
+    throw new SextantError(ErrorCode.BadRequest, `Invalid max_stale value ${JSON.stringify(raw)}`);
+  }
+}
+
+/** Consul's parseTokenInternal: `?token`, then `X-Consul-Token`, then `Authorization: Bearer <token>`; '' when none. */
+function tokenOf(scope: RequestScope): string {
+  const fromQuery = scope.query.get('token');
+  if (fromQuery) return fromQuery;
+  const headers = scope.ctx.req.headers;
+  const header = headers['x-consul-token'];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (fromHeader) return fromHeader;
+  const auth = headers.authorization;
+  if (!auth) return '';
+  const parts = auth.split(' ');
+  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer') return '';
+  return parts.slice(1).join(' ').trim().split(' ')[0]!.trim();
+}

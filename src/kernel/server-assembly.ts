@@ -1,0 +1,141 @@
+import { ADAPTER_KEYS } from '../../contracts/plugin.js';
+import type { RaftStorage } from '../../contracts/ports/log-store.js';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { raftStats } from '../agent/raft-stats.js';
+import { RaftStatus } from '../agent/raft-status.js';
+import { RaftServer } from '../consensus/raft-server.js';
+import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
+import { CatalogResolver } from '../rpc/catalog-resolver.js';
+import { ForwardingResolver } from '../rpc/forwarding-resolver.js';
+import { HealthEndpoint } from '../rpc/health-endpoint.js';
+import { KvEndpoint } from '../rpc/kv-endpoint.js';
+import { RpcResolver } from '../rpc/rpc-resolver.js';
+import { answersLocally, RpcRouter } from '../rpc/rpc-router.js';
+import { serverMethods } from '../rpc/server-methods.js';
+import { SessionEndpoint } from '../rpc/session-endpoint.js';
+import { TxnEndpoint } from '../rpc/txn-endpoint.js';
+import { StateStore } from '../state/state-store.js';
+import type { AgentCore, AssemblyEnv } from './agent-core.js';
+import { rpcServices } from './rpc-services.js';
+import { startServerLeaderJobs } from './server-leader-jobs.js';
+
+/** How long a fresh bootstrapping server may take to elect itself before start gives up. */
+const LEADERSHIP_WAIT_MS = 30_000;
+
+/**
+ * The server assembly: the Raft storage and stream transport from their adapters, the
+ * replicated state (StateStore), the Raft server, the endpoints in the RPC method table behind
+ * the router's forward step (also answering other agents over the transport), the leader's
+ * jobs (one leadership step), and the service contracts — RPC clients of its own router, exactly
+ * as on a client.
+ */
+export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
+  const { config, logger: log, clock, random, hooks, registry, kernel } = env;
+
+  const storageProvider = registry.select('logStore', config.adapters[ADAPTER_KEYS.logStore], config.dataDir ? 'sqlite' : 'memory');
+  const storage: RaftStorage = await storageProvider.factory(kernel);
+  env.onStop('raft storage', () => storage.close());
+  log.info('raft storage ready', { adapter: storageProvider.id });
+
+  const transportProvider = registry.select('transport', config.adapters[ADAPTER_KEYS.transport], 'tcp');
+  const transport = await transportProvider.factory(kernel);
+  await transport.start();
+  env.onStop('transport', () => transport.close());
+
+  const store = new StateStore({
+    onWatcherError: (e) => log.error('a watcher failed', { error: e }),
+    onKvChange: (change) => {
+      try {
+        hooks.kvChanged.call(change);
+      } catch (e) {
+        log.error('a kvChanged tap failed', { error: e });
+      }
+    },
+    onCatalogChange: (services) => {
+      try {
+        hooks.catalogChanged.call(services);
+      } catch (e) {
+        log.error('a catalogChanged tap failed', { error: e });
+      }
+    },
+  });
+  // Stopped after Raft (teardown runs in reverse): no entry is applied once it is closed.
+  env.onStop('state machine', async () => store.close());
+  const raft = new RaftServer({
+    id: config.nodeId,
+    address: transport.localAddress,
+    bootstrap: config.bootstrap || config.dev ? [{ id: config.nodeId, address: transport.localAddress, voter: true }] : undefined,
+    storage,
+    stateMachine: store,
+    transport,
+    clock,
+    random,
+    logger: log,
+    options: {
+      multiplier: config.raft.multiplier,
+      snapshotThreshold: config.raft.snapshotThreshold,
+      trailingLogs: config.raft.trailingLogs,
+    },
+  });
+  await raft.start();
+  env.onStop('raft', () => raft.stop());
+
+  // The endpoints, registered once in the method table.
+  const queryTimes = { defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs };
+  const catalogDeps = { store, raft, clock, config: { datacenter: config.datacenter, ...queryTimes } };
+  const table = serverMethods({
+    kv: new KvEndpoint({ store, raft, clock, random, config: { kvMaxValueSize: config.limits.kvMaxValueSize, ...queryTimes } }),
+    catalog: new CatalogEndpoint(catalogDeps),
+    health: new HealthEndpoint(catalogDeps),
+    session: new SessionEndpoint({ store, raft, clock, random, config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, ...queryTimes } }),
+    txn: new TxnEndpoint({ store, raft, clock, config: { datacenter: config.datacenter } }),
+    status: new RaftStatus(raft),
+  });
+  const router = new RpcRouter({
+    role: { kind: 'server', table, raft, ownAddress: () => transport.localAddress },
+    datacenter: () => config.datacenter,
+    streams: transport,
+    clock,
+    logger: log.child('rpc'),
+  });
+  const unlisten = router.listen();
+  env.onStop('rpc', async () => unlisten());
+
+  const services = rpcServices(router, () => config.nodeName);
+  // The leader-only jobs (session TTLs, tombstone GC, member reconciliation), stopped before Raft.
+  startServerLeaderJobs({
+    config: env.liveConfig, membership: env.membership, store, raft, catalog: services.catalog, health: services.health,
+    hooks, clock, logger: log, onStop: env.onStop,
+  });
+  const local = new CatalogResolver(catalogDeps);
+  const resolver = new ForwardingResolver(local, new RpcResolver(services), (opts, dc) => {
+    const ours = dc === undefined || dc === '' || dc.toLowerCase() === config.datacenter.toLowerCase();
+    return ours && (answersLocally('read', opts) || raft.isLeader());
+  });
+  env.onStop('resolver', async () => resolver.close());
+
+  return {
+    role: 'server',
+    services: { ...services, resolver },
+    address: transport.localAddress,
+    leaderAddress: () => raft.leader()?.address ?? '',
+    raftStats: () => raftStats(raft, config.nodeId),
+    ready: () => (config.bootstrap || config.dev ? awaitLeadership(raft, clock) : Promise.resolve()),
+  };
+}
+
+function awaitLeadership(raft: RaftServer, clock: AssemblyEnv['clock']): Promise<void> {
+  if (raft.isLeader()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => {
+      off();
+      reject(new SextantError(ErrorCode.NoLeader, `no cluster leader after ${LEADERSHIP_WAIT_MS} ms`));
+    }, LEADERSHIP_WAIT_MS);
+    const off = raft.onLeadershipChange((isLeader) => {
+      if (!isLeader) return;
+      timer.cancel();
+      off();
+      resolve();
+    });
+  });
+}

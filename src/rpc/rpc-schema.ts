@@ -1,0 +1,57 @@
+import type { CatalogNode, CatalogService, CatalogServiceNode, DeregisterRequest, RegisterRequest, ServiceEntry } from '../../contracts/model/catalog.js';
+import type { HealthCheck } from '../../contracts/model/health.js';
+import type { KvEntry } from '../../contracts/model/kv.js';
+import type { QueryResult } from '../../contracts/model/query.js';
+import type { Session, SessionCreateRequest } from '../../contracts/model/session.js';
+import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
+import type { KvOp } from '../../contracts/services/kv-service.js';
+import type { TxnOp, TxnOutcome } from '../../contracts/services/txn-service.js';
+
+/**
+ * Every server RPC method, under Consul's names (agent/consul/*_endpoint.go), with its
+ * arguments and reply. Arguments and replies are plain data (msgpack-encodable: strings,
+ * numbers, booleans, byte arrays, arrays and records) so a method can be called in-process or
+ * over the transport alike. Append-only: a name is never reused with another shape.
+ */
+export interface RpcSchema {
+  'KVS.Apply': { args: { op: KvOp }; reply: boolean };
+  'KVS.Get': { args: { key: string }; reply: QueryResult<KvEntry | null> };
+  'KVS.List': { args: { prefix: string }; reply: QueryResult<KvEntry[]> };
+  'KVS.ListKeys': { args: { prefix: string; separator: string }; reply: QueryResult<string[]> };
+  'Catalog.Register': { args: { req: RegisterRequest }; reply: null };
+  'Catalog.Deregister': { args: { req: DeregisterRequest }; reply: null };
+  'Catalog.ListDatacenters': { args: Record<string, never>; reply: string[] };
+  'Catalog.ListNodes': { args: { f: CatalogFilter }; reply: QueryResult<CatalogNode[]> };
+  'Catalog.ListServices': { args: { f: CatalogFilter }; reply: QueryResult<Record<string, string[]>> };
+  'Catalog.ServiceNodes': { args: { service: string; tags: string[]; f: CatalogFilter }; reply: QueryResult<CatalogServiceNode[]> };
+  'Catalog.NodeServices': { args: { node: string; f: CatalogFilter }; reply: QueryResult<{ Node: CatalogNode; Services: CatalogService[] } | null> };
+  'Health.NodeChecks': { args: { node: string; f: CatalogFilter }; reply: QueryResult<HealthCheck[]> };
+  'Health.ServiceChecks': { args: { service: string; f: CatalogFilter }; reply: QueryResult<HealthCheck[]> };
+  'Health.ServiceNodes': { args: { service: string; tags: string[]; passingOnly: boolean; f: CatalogFilter }; reply: QueryResult<ServiceEntry[]> };
+  'Health.ChecksInState': { args: { state: string; f: CatalogFilter }; reply: QueryResult<HealthCheck[]> };
+  'Session.Apply': { args: { op: 'create'; req: SessionCreateRequest } | { op: 'destroy'; id: string }; reply: string | boolean };
+  'Session.Renew': { args: { id: string }; reply: Session | null };
+  'Session.Get': { args: { id: string }; reply: QueryResult<Session[]> };
+  'Session.NodeSessions': { args: { node: string }; reply: QueryResult<Session[]> };
+  'Session.List': { args: Record<string, never>; reply: QueryResult<Session[]> };
+  'Txn.Apply': { args: { ops: TxnOp[] }; reply: TxnOutcome };
+  'Txn.Read': { args: { ops: TxnOp[] }; reply: TxnOutcome };
+  'Status.Leader': { args: Record<string, never>; reply: string };
+  'Status.Peers': { args: Record<string, never>; reply: string[] };
+}
+
+/** A method's name. */
+export type RpcName = keyof RpcSchema;
+/** A method's arguments. */
+export type RpcArgs<N extends RpcName> = RpcSchema[N]['args'];
+/** A method's reply. */
+export type RpcReply<N extends RpcName> = RpcSchema[N]['reply'];
+
+/**
+ * How the forward step routes a method (Consul's forward()):
+ * - `write`: on the leader (a follower forwards it there);
+ * - `read`: on the leader in the default and consistent modes, on any server when stale;
+ * - `any`: on whichever server receives it (Status.*, Catalog.ListDatacenters).
+ * On a client agent every kind goes to a server.
+ */
+export type RpcKind = 'write' | 'read' | 'any';

@@ -1,0 +1,54 @@
+import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
+import type { KvService } from '../../contracts/services/kv-service.js';
+import type { SessionApi } from '../../contracts/services/session-service.js';
+import type { StatusService } from '../../contracts/services/status-service.js';
+import type { TxnApi } from '../../contracts/services/txn-service.js';
+import { MethodTable } from './method-table.js';
+
+/** The server's endpoints, as the method table registers them. */
+export interface ServerEndpoints {
+  kv: KvService;
+  catalog: CatalogApi;
+  health: HealthApi;
+  session: SessionApi;
+  txn: TxnApi;
+  status: StatusService;
+}
+
+/**
+ * Builds the server's method table: every endpoint method registered once under its Consul RPC
+ * name (agent/consul/{kvs,catalog,health,session,txn,status}_endpoint.go) with its routing kind.
+ */
+export function serverMethods(e: ServerEndpoints): MethodTable {
+  const t = new MethodTable();
+  t.register('KVS.Apply', 'write', (a, ctx) => e.kv.apply(a.op, ctx));
+  t.register('KVS.Get', 'read', (a, ctx) => e.kv.get(a.key, ctx));
+  t.register('KVS.List', 'read', (a, ctx) => e.kv.list(a.prefix, ctx));
+  t.register('KVS.ListKeys', 'read', (a, ctx) => e.kv.keys(a.prefix, a.separator, ctx));
+
+  t.register('Catalog.Register', 'write', async (a, ctx) => (await e.catalog.register(a.req, ctx), null));
+  t.register('Catalog.Deregister', 'write', async (a, ctx) => (await e.catalog.deregister(a.req, ctx), null));
+  t.register('Catalog.ListDatacenters', 'any', (_a, ctx) => e.catalog.datacenters(ctx));
+  t.register('Catalog.ListNodes', 'read', (a, ctx) => e.catalog.nodes(a.f, ctx));
+  t.register('Catalog.ListServices', 'read', (a, ctx) => e.catalog.services(a.f, ctx));
+  t.register('Catalog.ServiceNodes', 'read', (a, ctx) => e.catalog.serviceNodes(a.service, a.tags, a.f, ctx));
+  t.register('Catalog.NodeServices', 'read', (a, ctx) => e.catalog.nodeServices(a.node, a.f, ctx));
+
+  t.register('Health.NodeChecks', 'read', (a, ctx) => e.health.nodeChecks(a.node, a.f, ctx));
+  t.register('Health.ServiceChecks', 'read', (a, ctx) => e.health.serviceChecks(a.service, a.f, ctx));
+  t.register('Health.ServiceNodes', 'read', (a, ctx) => e.health.serviceHealth(a.service, { tags: a.tags, passingOnly: a.passingOnly }, a.f, ctx));
+  t.register('Health.ChecksInState', 'read', (a, ctx) => e.health.checksInState(a.state, a.f, ctx));
+
+  t.register('Session.Apply', 'write', (a, ctx) => (a.op === 'create' ? e.session.create(a.req, ctx) : e.session.destroy(a.id, ctx)));
+  t.register('Session.Renew', 'write', (a, ctx) => e.session.renew(a.id, ctx));
+  t.register('Session.Get', 'read', (a, ctx) => e.session.info(a.id, ctx));
+  t.register('Session.NodeSessions', 'read', (a, ctx) => e.session.node(a.node, ctx));
+  t.register('Session.List', 'read', (_a, ctx) => e.session.list(ctx));
+
+  t.register('Txn.Apply', 'write', (a, ctx) => e.txn.apply(a.ops, 'default', ctx));
+  t.register('Txn.Read', 'read', (a, ctx) => e.txn.apply(a.ops, ctx.consistency, ctx));
+
+  t.register('Status.Leader', 'any', (_a, ctx) => e.status.leader(ctx));
+  t.register('Status.Peers', 'any', (_a, ctx) => e.status.peers(ctx));
+  return t;
+}

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, SextantError, isSextantError } from '../../../contracts/errors.js';
+import type { QueryOptions } from '../../../contracts/model/query.js';
+import type { RaftPeer } from '../../../src/consensus/raft-api.js';
+import { MethodTable } from '../../../src/rpc/method-table.js';
+import { RpcRouter } from '../../../src/rpc/rpc-router.js';
+import type { RpcStreams } from '../../../src/rpc/rpc-streams.js';
+import { ServerPool } from '../../../src/rpc/server-pool.js';
+import { ManualClock } from '../../../src/testing/manual-clock.js';
+import { SeededRandom } from '../../../src/testing/seeded-random.js';
+import { SilentLogger } from '../../../src/testing/silent-logger.js';
+
+/** A loopback stream network: requests go to the handler registered at the address, on a later turn. */
+class Loopback {
+  readonly handlers = new Map<string, (from: string, frame: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>>();
+  readonly sent: string[] = [];
+  down = new Set<string>();
+
+  at(addr: string): RpcStreams {
+    return {
+      handle: (_protocol, h) => {
+        this.handlers.set(addr, h.onRequest!);
+        return () => this.handlers.delete(addr);
+      },
+      request: async (to, _protocol, frame, opts) => {
+        this.sent.push(to);
+        await Promise.resolve();
+        const h = this.handlers.get(to);
+        if (!h || this.down.has(to)) throw new SextantError(ErrorCode.TransportFailed, `connection to ${to} refused`);
+        return h(addr, frame, opts.signal ?? new AbortController().signal);
+      },
+    };
+  }
+}
+
+class FakeLeadership {
+  leaderPeer: RaftPeer | undefined;
+  constructor(private readonly self: string) {}
+  isLeader(): boolean {
+    return this.leaderPeer?.address === this.self;
+  }
+  leader(): RaftPeer | undefined {
+    return this.leaderPeer;
+  }
+}
+
+const read = (consistency: QueryOptions['consistency'], datacenter?: string): QueryOptions => ({ minIndex: 0, waitMs: 0, consistency, ...(datacenter !== undefined ? { datacenter } : {}) });
+const meta = { index: 7, knownLeader: true, lastContactMs: 0 };
+
+function server(net: Loopback, addr: string, clock: ManualClock, answered: string[]) {
+  const table = new MethodTable();
+  const frozen = Object.freeze({ value: Object.freeze([{ key: 'k' }]), meta });
+  table.register('KVS.Apply', 'write', async (a) => {
+    const key = 'key' in a.op ? a.op.key : a.op.prefix;
+    answered.push(`${addr} KVS.Apply ${key}`);
+    if (key === 'bad') throw new SextantError(ErrorCode.BadRequest, 'Invalid key "bad"');
+    return true;
+  });
+  table.register('KVS.List', 'read', async (_a, ctx) => {
+    answered.push(`${addr} KVS.List ${ctx.consistency}`);
+    return frozen as never;
+  });
+  table.register('Status.Leader', 'any', async () => {
+    answered.push(`${addr} Status.Leader`);
+    return addr;
+  });
+  const raft = new FakeLeadership(addr);
+  const router = new RpcRouter({ role: { kind: 'server', table, raft, ownAddress: () => addr }, datacenter: () => 'dc1', streams: net.at(addr), clock, logger: new SilentLogger() });
+  router.listen();
+  return { router, raft, frozen };
+}
+
+/** Lets timers and microtasks run until `p` settles (the manual clock moves 10 ms per step). */
+async function settle<T>(clock: ManualClock, p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  let out: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  p.then((value) => (out = { ok: true, value }), (error: unknown) => (out = { ok: false, error }));
+  for (let i = 0; i < 2000 && out === undefined; i++) {
+    await new Promise((r) => setImmediate(r));
+    clock.advance(10);
+  }
+  if (!out) throw new Error('did not settle');
+  return out;
+}
+
+describe('RpcRouter: the forward step', () => {
+  it('refuses another datacenter for every kind of method (compared exactly, as Consul routes)', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const a = server(new Loopback(), 'a:8300', clock, answered);
+    a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    for (const call of [
+      () => a.router.call('KVS.Apply', { op: { verb: 'set', key: 'k', value: new Uint8Array(), flags: '0' } }, { datacenter: 'dc2' }),
+      () => a.router.call('KVS.List', { prefix: '' }, read('stale', 'dc2')),
+      () => a.router.call('Status.Leader', {}, { datacenter: 'DC2' }),
+    ]) {
+      const o = await settle<unknown>(clock, call());
+      expect(o.ok).toBe(false);
+      expect(isSextantError((o as { error: unknown }).error, ErrorCode.NoPathToDatacenter)).toBe(true);
+      expect(((o as { error: Error }).error).message).toBe('No path to datacenter');
+    }
+    expect(answered).toEqual([]);
+    expect((await settle(clock, a.router.call('Status.Leader', {}, { datacenter: 'dc1' }))).ok).toBe(true);
+    expect((await settle(clock, a.router.call('Status.Leader', {}, { datacenter: 'DC1' }))).ok).toBe(false);
+  });
+
+  it('answers in-process on the leader, handing back the endpoint result itself (no copy)', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, answered);
+    a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    const res = await a.router.call('KVS.List', { prefix: '' }, read('default'));
+    expect(res).toBe(a.frozen);
+    expect(await a.router.call('KVS.Apply', { op: { verb: 'set', key: 'k', value: new Uint8Array(), flags: '0' } })).toBe(true);
+    expect(net.sent).toEqual([]);
+  });
+
+  it('on a follower: forwards writes and default/consistent reads to the leader, answers stale reads and Status itself', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, answered);
+    const b = server(net, 'b:8300', clock, answered);
+    const lead = { id: 'a', address: 'a:8300', voter: true };
+    a.raft.leaderPeer = lead;
+    b.raft.leaderPeer = lead;
+    const set = { op: { verb: 'set' as const, key: 'k', value: new Uint8Array([1, 2]), flags: '0' } };
+    expect(await settle(clock, b.router.call('KVS.Apply', set))).toEqual({ ok: true, value: true });
+    const fwd = await settle(clock, b.router.call('KVS.List', { prefix: '' }, read('consistent')));
+    expect(fwd).toEqual({ ok: true, value: { value: [{ key: 'k' }], meta } });
+    expect(await settle(clock, b.router.call('KVS.List', { prefix: '' }, read('stale')))).toEqual({ ok: true, value: b.frozen });
+    expect(await settle(clock, b.router.call('Status.Leader', {}))).toEqual({ ok: true, value: 'b:8300' });
+    expect(answered).toEqual(['a:8300 KVS.Apply k', 'a:8300 KVS.List consistent', 'b:8300 KVS.List stale', 'b:8300 Status.Leader']);
+  });
+
+  it('carries an endpoint error across the wire with its code and text', async () => {
+    const clock = new ManualClock();
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, []);
+    const b = server(net, 'b:8300', clock, []);
+    a.raft.leaderPeer = b.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    const o = await settle(clock, b.router.call('KVS.Apply', { op: { verb: 'set', key: 'bad', value: new Uint8Array(), flags: '0' } }));
+    expect(o.ok).toBe(false);
+    const e = (o as { error: unknown }).error;
+    expect(isSextantError(e, ErrorCode.BadRequest)).toBe(true);
+    expect((e as Error).message).toBe('Invalid key "bad"');
+  });
+
+  it('holds a write while no leader is known (rpc_hold_timeout), forwarding it once one is elected', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, answered);
+    const b = server(net, 'b:8300', clock, answered);
+    const pending = b.router.call('KVS.Apply', { op: { verb: 'set', key: 'late', value: new Uint8Array(), flags: '0' } });
+    let done = false;
+    void pending.then(() => (done = true));
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setImmediate(r));
+      clock.advance(10);
+    }
+    expect(done).toBe(false); // 1 s in, still held
+    a.raft.leaderPeer = b.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    expect(await settle(clock, pending)).toEqual({ ok: true, value: true });
+    expect(answered).toEqual(['a:8300 KVS.Apply late']);
+  });
+
+  it('answers No cluster leader after rpc_hold_timeout (7 s) without a leader; a stale read still works', async () => {
+    const clock = new ManualClock();
+    const b = server(new Loopback(), 'b:8300', clock, []);
+    const t0 = clock.now();
+    const o = await settle(clock, b.router.call('KVS.List', { prefix: '' }, read('default')));
+    expect(o.ok).toBe(false);
+    expect(isSextantError((o as { error: unknown }).error, ErrorCode.NoLeader)).toBe(true);
+    expect(((o as { error: Error }).error).message).toBe('No cluster leader');
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(7_000);
+    expect(clock.now() - t0).toBeLessThan(7_200);
+    expect((await settle(clock, b.router.call('KVS.List', { prefix: '' }, read('stale')))).ok).toBe(true);
+  });
+
+  it('on a client: every call goes to a server of the pool; an unreachable one is skipped', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, answered);
+    a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    const client = new RpcRouter({
+      role: { kind: 'client', servers: new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(1)) },
+      datacenter: () => 'dc1',
+      streams: net.at('client:0'),
+      clock,
+      logger: new SilentLogger(),
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(await settle(clock, client.call('KVS.List', { prefix: '' }, read('stale')))).toEqual({ ok: true, value: { value: [{ key: 'k' }], meta } });
+    }
+    expect(answered).toEqual(['a:8300 KVS.List stale', 'a:8300 KVS.List stale', 'a:8300 KVS.List stale']);
+    // The dead server was tried at most once: the pool prefers the one that answered.
+    expect(net.sent.filter((s) => s === 'dead:8300').length).toBeLessThanOrEqual(1);
+  });
+
+  it('on a client without servers: No known Consul servers after the hold timeout', async () => {
+    const clock = new ManualClock();
+    const client = new RpcRouter({
+      role: { kind: 'client', servers: new ServerPool(() => [], new SeededRandom(1)) },
+      datacenter: () => 'dc1',
+      streams: new Loopback().at('client:0'),
+      clock,
+      logger: new SilentLogger(),
+    });
+    const o = await settle(clock, client.call('Status.Leader', {}));
+    expect(o.ok).toBe(false);
+    expect(isSextantError((o as { error: unknown }).error, ErrorCode.NoServers)).toBe(true);
+    expect(((o as { error: Error }).error).message).toBe('No known Consul servers');
+  });
+
+  it('refuses a method the server does not have', async () => {
+    const clock = new ManualClock();
+    const a = server(new Loopback(), 'a:8300', clock, []);
+    a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    const o = await settle(clock, a.router.call('Session.List' as never, {} as never, read('stale')));
+    expect(o.ok).toBe(false);
+    expect(((o as { error: Error }).error).message).toBe("rpc: can't find method Session.List");
+  });
+});
