@@ -11,7 +11,7 @@ import { dnsSettingsFrom, type DnsSettings } from './dns-settings.js';
 import { FastShuffle } from './fast-shuffle.js';
 import { RecursorClient } from './recursor-client.js';
 import { TcpDnsConnection } from './tcp-connection.js';
-import { listenHosts } from '../../src/config/listen-hosts.js';
+import { listenHosts } from 'sextant/plugin-sdk';
 
 /** RFC 7766 asks for at least a few seconds; Consul (miekg/dns) uses 8 s. */
 export const DEFAULT_TCP_IDLE_MS = 8_000;
