@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server } from 'node:net';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import type { AgentHooks } from '../../contracts/hooks.js';
+import type { PluginHooks } from '../../contracts/hooks.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
 import type { Resolver } from '../../contracts/ports/resolver.js';
@@ -22,7 +22,7 @@ const EPHEMERAL_ATTEMPTS = 20;
 export interface DnsSurfaceDeps {
   config: RuntimeConfig;
   resolver: Resolver;
-  hooks: AgentHooks;
+  hooks: PluginHooks;
   clock: Clock;
   random: Random;
   logger: Logger;
