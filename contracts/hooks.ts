@@ -6,6 +6,10 @@ import type { Member } from './services/agent-service.js';
  * The agent's hooks: one frozen object built with tapable. Tap names are plugin names.
  * Hooks on the replication path (`kvChanged`, `leadership`) observe; a tap that throws is
  * logged and never breaks replication.
+ *
+ * The kernel holds the full {@link AgentHooks} and is the only one that calls them. Plugins get
+ * {@link PluginHooks}: the same hooks with only their tap methods, so a plugin can observe an
+ * event but never fire one.
  */
 
 /** What changed in the KV store when a command was applied. */
@@ -39,3 +43,23 @@ export interface AgentHooks {
   /** A gossip member left gracefully. */
   readonly memberLeft: SyncHook<[Member]>;
 }
+
+/** What a plugin may do with a synchronous hook: tap it (the tap runs inline when the kernel calls the hook). */
+export type SyncHookTaps<T> = Pick<SyncHook<T>, 'tap'>;
+
+/**
+ * What a plugin may do with an async series hook: tap it with a synchronous function, a
+ * callback-style function (`tapAsync`) or a promise-returning one (`tapPromise`); the kernel
+ * awaits the taps one after another.
+ */
+export type AsyncSeriesHookTaps<T> = Pick<AsyncSeriesHook<T>, 'tap' | 'tapAsync' | 'tapPromise'>;
+
+/** The tap-only view of one of the agent's hooks. */
+export type HookTaps<H> = H extends AsyncSeriesHook<infer T> ? AsyncSeriesHookTaps<T> : H extends SyncHook<infer T> ? SyncHookTaps<T> : never;
+
+/**
+ * The hooks as plugins see them (PluginContext.hooks, KernelServices.hooks): every hook of
+ * {@link AgentHooks} with only its tap methods. One frozen object per agent; its members are
+ * frozen too and have no `call`, `callAsync`, `promise` or `intercept` at runtime.
+ */
+export type PluginHooks = { readonly [K in keyof AgentHooks]: HookTaps<AgentHooks[K]> };

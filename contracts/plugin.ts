@@ -1,4 +1,4 @@
-import type { AgentHooks } from './hooks.js';
+import type { PluginHooks } from './hooks.js';
 import type { Clock, Logger, Random } from './platform.js';
 import type { RuntimeConfig } from './runtime-config.js';
 import type { PacketTransport, StreamTransport } from './ports/transport.js';
@@ -60,7 +60,8 @@ export interface KernelServices {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;
-  readonly hooks: AgentHooks;
+  /** The agent's hooks, tap-only (the same frozen object as PluginContext.hooks). */
+  readonly hooks: PluginHooks;
   readonly kv: KvService;
   readonly status: StatusService;
   readonly agent: AgentService;
@@ -86,7 +87,13 @@ export interface PluginContext {
   readonly pluginConfig: unknown;
   /** The agent's runtime config at load time. */
   readonly config: RuntimeConfig;
-  readonly hooks: AgentHooks;
+  /**
+   * The agent's hooks, to tap and never to call: each hook offers only `tap` (and, on the async
+   * lifecycle hooks starting / started / stopping / reload, `tapAsync` and `tapPromise`). Use the
+   * plugin's name as the tap name. The kernel fires the hooks; calling one is a type error and
+   * impossible at runtime (the facade has no `call` / `promise`).
+   */
+  readonly hooks: PluginHooks;
   readonly logger: Logger;
   /**
    * Registers a provider of `port` under `id` (e.g. `sqlite` for logStore). An id is unique per
@@ -119,8 +126,8 @@ export interface PluginManifest {
    */
   readonly checkFields?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /**
-   * Registers providers and hook taps, and does nothing else: it also runs, against throwaway
-   * hooks, each time a configuration is loaded (validate, start, reload). May be async; a throw
+   * Registers providers and taps hooks (ctx.hooks), and does nothing else: it also runs, against
+   * throwaway hooks, each time a configuration is loaded (validate, start, reload). May be async; a throw
    * fails agent start (and that load) with PLUGIN_REGISTER_FAILED.
    */
   register(ctx: PluginContext): void | Promise<void>;

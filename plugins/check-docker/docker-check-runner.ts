@@ -1,11 +1,6 @@
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, CheckRunner } from '../../contracts/ports/check-runner.js';
-import { DEFAULT_OUTPUT_MAX_SIZE, durationFieldNs, goDurationText, nsToMs, outputMaxSize, validateDurationField, validateOutputMaxSize } from '../check-script/check-fields.js';
-import { commandOf, hasCommand, validateCommandFields } from '../check-script/command-fields.js';
-import { statusForExitCode } from '../check-script/exit-status.js';
-import { ProbeDeadline } from '../check-script/probe-deadline.js';
-import { scriptPolicyError, type ScriptCheckPolicy } from '../check-script/script-policy.js';
-import { TailBuffer } from '../check-script/tail-buffer.js';
+import { commandOf, DEFAULT_OUTPUT_MAX_SIZE, durationFieldNs, goDurationText, hasCommand, nsToMs, outputMaxSize, ProbeDeadline, type ScriptCheckPolicy, scriptPolicyError, statusForExitCode, TailBuffer, validateCommandFields, validateDurationField, validateOutputMaxSize } from 'sextant/plugin-sdk';
 import { DockerCallError, DockerEngineClient, type ExecInspection } from './docker-engine-client.js';
 import { parseDockerHost } from './docker-host.js';
 

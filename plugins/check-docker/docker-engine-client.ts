@@ -1,5 +1,5 @@
 import { request, type IncomingMessage } from 'node:http';
-import { goDialErrorText, joinHostPort } from '../check-tcp/go-net-error.js';
+import { goDialErrorText, joinHostPort } from 'sextant/plugin-sdk';
 import type { DockerEndpoint } from './docker-host.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
 

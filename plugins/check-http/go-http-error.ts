@@ -1,5 +1,4 @@
-import { goDialErrorText, goErrnoText, goLookupErrorText, joinHostPort } from '../check-tcp/go-net-error.js';
-import type { ProbeDeadline } from '../check-script/probe-deadline.js';
+import { goDialErrorText, goErrnoText, goLookupErrorText, joinHostPort, type ProbeDeadline } from 'sextant/plugin-sdk';
 
 const UNKNOWN_AUTHORITY = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',

@@ -3,9 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, CheckRunner } from '../../contracts/ports/check-runner.js';
-import { DEFAULT_OUTPUT_MAX_SIZE, durationFieldNs, nsToMs, outputMaxSize, validateDurationField, validateOutputMaxSize } from '../check-script/check-fields.js';
-import { ProbeDeadline } from '../check-script/probe-deadline.js';
-import { TailBuffer } from '../check-script/tail-buffer.js';
+import { DEFAULT_OUTPUT_MAX_SIZE, durationFieldNs, nsToMs, outputMaxSize, ProbeDeadline, TailBuffer, validateDurationField, validateOutputMaxSize } from 'sextant/plugin-sdk';
 import { goHttpErrorText } from './go-http-error.js';
 
 /** Consul's default HTTP check timeout. */

@@ -1,13 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, CheckRunner } from '../../contracts/ports/check-runner.js';
-import { DEFAULT_OUTPUT_MAX_SIZE, durationFieldNs, goDurationText, nsToMs, outputMaxSize, validateDurationField, validateOutputMaxSize } from './check-fields.js';
-import { commandOf, hasCommand, validateCommandFields } from './command-fields.js';
-import { statusForExitCode } from './exit-status.js';
-import { goStartErrorText } from './go-start-error.js';
-import { ProbeDeadline } from './probe-deadline.js';
-import { scriptPolicyError, type ScriptCheckPolicy } from './script-policy.js';
-import { TailBuffer } from './tail-buffer.js';
+import { commandOf, DEFAULT_OUTPUT_MAX_SIZE, durationFieldNs, goDurationText, goStartErrorText, hasCommand, nsToMs, outputMaxSize, ProbeDeadline, type ScriptCheckPolicy, scriptPolicyError, statusForExitCode, TailBuffer, validateCommandFields, validateDurationField, validateOutputMaxSize } from 'sextant/plugin-sdk';
 
 /** Consul's default script check timeout. */
 export const SCRIPT_DEFAULT_TIMEOUT_NS = 30_000_000_000n;

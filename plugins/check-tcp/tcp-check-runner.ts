@@ -2,9 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
 import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, CheckRunner } from '../../contracts/ports/check-runner.js';
-import { durationFieldNs, nsToMs, validateDurationField } from '../check-script/check-fields.js';
-import { ProbeDeadline } from '../check-script/probe-deadline.js';
-import { goDialErrorText, goDialTimeoutText, goLookupErrorText, joinHostPort } from './go-net-error.js';
+import { durationFieldNs, goDialErrorText, goDialTimeoutText, goLookupErrorText, joinHostPort, nsToMs, ProbeDeadline, validateDurationField } from 'sextant/plugin-sdk';
 import { parsePort, splitHostPort } from './host-port.js';
 
 /** Consul's default TCP check timeout. */

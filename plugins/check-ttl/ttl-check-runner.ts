@@ -1,7 +1,6 @@
 import type { Logger } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, PassiveCheckRunner } from '../../contracts/ports/check-runner.js';
-import { durationMs } from '../../src/config/go-duration.js';
-import { DEFAULT_OUTPUT_MAX_SIZE, outputMaxSize, validateDurationField, validateOutputMaxSize } from '../check-script/check-fields.js';
+import { DEFAULT_OUTPUT_MAX_SIZE, durationMs, outputMaxSize, validateDurationField, validateOutputMaxSize } from 'sextant/plugin-sdk';
 
 /** Consul's text for a TTL check that was not refreshed in time. */
 export const TTL_EXPIRED = 'TTL expired';

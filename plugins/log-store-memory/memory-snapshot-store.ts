@@ -1,5 +1,5 @@
 import type { Snapshot, SnapshotStore } from '../../contracts/ports/log-store.js';
-import { ClosedGuard } from '../../src/platform/closed-guard.js';
+import { ClosedGuard } from 'sextant/plugin-sdk';
 import type { MemoryRaftDisk } from './memory-raft-disk.js';
 
 function copy(s: Snapshot): Snapshot {

@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { HardState, StableStore } from '../../contracts/ports/log-store.js';
-import { ClosedGuard } from '../../src/platform/closed-guard.js';
+import { ClosedGuard } from 'sextant/plugin-sdk';
 import type { MemoryRaftDisk } from './memory-raft-disk.js';
 
 /** An in-memory StableStore. */

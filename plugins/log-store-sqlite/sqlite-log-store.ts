@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LogEntry, LogEntryType, LogStore } from '../../contracts/ports/log-store.js';
-import { ClosedGuard } from '../../src/platform/closed-guard.js';
+import { ClosedGuard } from 'sextant/plugin-sdk';
 import type { SqliteStorageContext } from './sqlite-storage-context.js';
 import { invalidEntries } from '../../contracts/ports/log-entry-rules.js';
 

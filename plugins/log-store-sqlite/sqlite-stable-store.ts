@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { HardState, StableStore } from '../../contracts/ports/log-store.js';
-import { ClosedGuard } from '../../src/platform/closed-guard.js';
+import { ClosedGuard } from 'sextant/plugin-sdk';
 import { decodeHardState, encodeHardState, invalidHardState } from './hard-state-codec.js';
 import type { SqliteStorageContext } from './sqlite-storage-context.js';
 

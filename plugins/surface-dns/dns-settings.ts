@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
-import { durationMs } from '../../src/config/go-duration.js';
+import { durationMs } from 'sextant/plugin-sdk';
 import { ServiceTtl } from './service-ttl.js';
 
 /** An upstream DNS server. */

@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server } from 'node:net';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import type { AgentHooks } from '../../contracts/hooks.js';
+import type { PluginHooks } from '../../contracts/hooks.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
 import type { Resolver } from '../../contracts/ports/resolver.js';
@@ -11,7 +11,7 @@ import { dnsSettingsFrom, type DnsSettings } from './dns-settings.js';
 import { FastShuffle } from './fast-shuffle.js';
 import { RecursorClient } from './recursor-client.js';
 import { TcpDnsConnection } from './tcp-connection.js';
-import { listenHosts } from '../../src/config/listen-hosts.js';
+import { listenHosts } from 'sextant/plugin-sdk';
 
 /** RFC 7766 asks for at least a few seconds; Consul (miekg/dns) uses 8 s. */
 export const DEFAULT_TCP_IDLE_MS = 8_000;
@@ -22,7 +22,7 @@ const EPHEMERAL_ATTEMPTS = 20;
 export interface DnsSurfaceDeps {
   config: RuntimeConfig;
   resolver: Resolver;
-  hooks: AgentHooks;
+  hooks: PluginHooks;
   clock: Clock;
   random: Random;
   logger: Logger;

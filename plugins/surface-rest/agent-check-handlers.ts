@@ -1,5 +1,5 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import { isPlainObject } from '../../src/agent/definition-keys.js';
+import { isPlainObject } from 'sextant/plugin-sdk';
 import { filterMap, localAgentOf, readJsonBody } from './agent-local-common.js';
 import type { Handler } from './request-scope.js';
 import { sendEmpty, sendJson } from './respond.js';

@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LocalAgentApi } from '../../contracts/services/local-agent-service.js';
-import { compileFilter } from '../../src/filter/compile-filter.js';
+import { compileFilter } from 'sextant/plugin-sdk';
 import { decodeJsonBody } from './json-body.js';
 import { readBody } from './read-body.js';
 import type { RequestScope } from './request-scope.js';

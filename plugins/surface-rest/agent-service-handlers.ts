@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { hasLocalChanges, type AgentServiceHealth } from '../../contracts/services/local-agent-service.js';
-import { aggregatedHttpStatus } from '../../src/agent/aggregated-status.js';
+import { aggregatedHttpStatus } from 'sextant/plugin-sdk';
 import { filterMap, flagParam, goBoolParam, localAgentOf, readJsonBody, wantsText } from './agent-local-common.js';
 import { waitForHashChange } from './hash-blocking.js';
 import { effectiveWaitMs, parseWaitMs } from './query-options.js';

@@ -2,7 +2,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Consistency } from '../../contracts/model/query.js';
 import type { Random } from '../../contracts/platform.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
-import { parseGoDuration } from '../../src/config/go-duration.js';
+import { parseGoDuration } from 'sextant/plugin-sdk';
 import { parseGoUint64 } from './go-query.js';
 
 /**

@@ -12,7 +12,7 @@ import type { HttpMethod } from './routes.js';
 import { RouteTable } from './route-table.js';
 import type { RequestScope, RestSurfaceDeps } from './request-scope.js';
 import { sendEmpty, sendText } from './respond.js';
-import { listenHosts } from '../../src/config/listen-hosts.js';
+import { listenHosts } from 'sextant/plugin-sdk';
 
 /**
  * Node's requestTimeout bounds how long *receiving* a request (headers + body) may take, not how

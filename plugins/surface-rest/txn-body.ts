@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { TxnCheckOp, TxnKvOp, TxnNodeOp, TxnOp, TxnServiceOp } from '../../contracts/services/txn-service.js';
-import { parseJsonLossless } from '../../src/cli/lossless-json.js';
+import { parseJsonLossless } from 'sextant/plugin-sdk';
 import { decodeGoBase64 } from './go-base64.js';
 
 /**

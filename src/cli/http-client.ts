@@ -6,8 +6,9 @@ import type { FlagSpec, ParsedFlags } from './flag-parser.js';
 /**
  * The HTTP client behind API-backed commands (Consul's `api` package, reduced): finds the agent
  * from `-http-addr`, then SEXTANT_HTTP_ADDR, then CONSUL_HTTP_ADDR, else http://127.0.0.1:8500;
- * accepts `http://`, `https://`, `unix:///path` and bare `host:port`; sends `-token` as
- * X-Consul-Token, `-datacenter` as ?dc and `-stale` as ?stale on reads.
+ * accepts `http://`, `https://`, `unix:///path` and bare `host:port`; sends `-token` (default
+ * SEXTANT_HTTP_TOKEN, then CONSUL_HTTP_TOKEN) as X-Consul-Token, `-datacenter` as ?dc on every
+ * request and `-stale` as ?stale on reads.
  */
 
 export const DEFAULT_HTTP_ADDR = 'http://127.0.0.1:8500';
@@ -20,7 +21,12 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
     usage:
       'The `address` and port of the Sextant HTTP agent. The value can be an IP address or DNS address, but it must also include the port. This can also be specified via the SEXTANT_HTTP_ADDR (or CONSUL_HTTP_ADDR) environment variable. The default value is http://127.0.0.1:8500. The scheme can also be set to HTTPS or unix://.',
   },
-  { name: 'token', kind: 'string', usage: 'ACL token to use in the request. This can also be specified via the CONSUL_HTTP_TOKEN environment variable.' },
+  {
+    name: 'token',
+    kind: 'string',
+    usage:
+      'ACL token to use in the request. This can also be specified via the SEXTANT_HTTP_TOKEN (or CONSUL_HTTP_TOKEN) environment variable. If unspecified, the query will default to the token of the Sextant agent at the HTTP address.',
+  },
   { name: 'datacenter', kind: 'string', usage: 'Name of the datacenter to query. If unspecified, this will default to the datacenter of the queried agent.' },
   {
     name: 'stale',
@@ -35,10 +41,18 @@ export function resolveHttpAddr(flag: string | undefined, env: Readonly<Record<s
   return DEFAULT_HTTP_ADDR;
 }
 
+/** The ACL token to send: the flag, then SEXTANT_HTTP_TOKEN, then CONSUL_HTTP_TOKEN; undefined when none is set (no header). */
+export function resolveToken(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  for (const v of [flag, env['SEXTANT_HTTP_TOKEN'], env['CONSUL_HTTP_TOKEN']]) if (v !== undefined && v !== '') return v;
+  return undefined;
+}
+
 export interface HttpClientOptions {
   /** `http://host:port`, `https://host:port`, `unix:///path/to.sock` or `host:port`. */
   readonly addr: string;
+  /** Sent as the X-Consul-Token header. */
   readonly token?: string;
+  /** Sent as ?dc on every request. */
   readonly datacenter?: string;
   /** Adds ?stale to reads (GET). */
   readonly stale?: boolean;
@@ -47,7 +61,7 @@ export interface HttpClientOptions {
 /** Builds client options from parsed HTTP_FLAGS and the environment. */
 export function clientOptionsFrom(flags: ParsedFlags, env: Readonly<Record<string, string | undefined>>): HttpClientOptions {
   const v = flags.values;
-  const token = (v['token'] as string) || env['CONSUL_HTTP_TOKEN'] || undefined;
+  const token = resolveToken(v['token'] as string | undefined, env);
   return {
     addr: resolveHttpAddr(flags.set.has('http-addr') ? (v['http-addr'] as string) : undefined, env),
     ...(token ? { token } : {}),

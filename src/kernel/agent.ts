@@ -26,6 +26,7 @@ import { sextantVersion } from './package-root.js';
 import { memberTags } from '../membership/member-tags.js';
 import { serverAddresses, startMembership } from './start-membership.js';
 import { agentPluginRefs, mergeCheckFields } from './plugin-check-fields.js';
+import { pluginHooks } from './plugin-hooks.js';
 import { loadPlugins } from './plugin-loader.js';
 import { registerPlugins } from './register-plugins.js';
 import { closeCheckRunners, createCheckRunners } from './check-runners.js';
@@ -133,7 +134,7 @@ export class Agent {
     registerValue(container, 'logger', log);
     registerValue(container, 'clock', this.clock);
     registerValue(container, 'random', this.random);
-    registerValue(container, 'hooks', this.hooks);
+    registerValue(container, 'hooks', pluginHooks(this.hooks)); // plugins and provider factories only tap
     const services: KernelServices = container.cradle;
 
     // Plugins: first-party ones, then the config's, all through the same loader.

@@ -10,6 +10,7 @@ import { TextLogger } from '../platform/text-logger.js';
 import { closeCheckRunners, createCheckRunners } from './check-runners.js';
 import { createHooks } from './hooks.js';
 import { mergeCheckFields } from './plugin-check-fields.js';
+import { pluginHooks } from './plugin-hooks.js';
 import type { LoadedPlugin } from './plugin-loader.js';
 import { registerPlugins } from './register-plugins.js';
 
@@ -32,7 +33,7 @@ function validationServices(config: RuntimeConfig, runners: ReadonlyMap<string, 
     logger: TextLogger.create({ level: 'error', clock, sink: () => {} }),
     clock,
     random: new SystemRandom(),
-    hooks: createHooks(),
+    hooks: pluginHooks(createHooks()),
     checkRunners: runners,
   };
   for (const name of RUNTIME_ONLY) {

@@ -1,9 +1,10 @@
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
-import type { AgentHooks } from '../../contracts/hooks.js';
+import type { AgentHooks, PluginHooks } from '../../contracts/hooks.js';
 import type { Logger } from '../../contracts/platform.js';
 import type { PluginContext } from '../../contracts/plugin.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { LoadedPlugin } from './plugin-loader.js';
+import { pluginHooks } from './plugin-hooks.js';
 import { ProviderRegistry } from './provider-registry.js';
 
 /** The ports an agent takes from plugins (the kernel builds the state machine and the resolver itself). */
@@ -12,7 +13,8 @@ export const PLUGGABLE_PORTS = ['transport', 'packetTransport', 'logStore', 'che
 /** What every plugin's `register` is handed besides its own name and config. */
 export interface RegisterEnv {
   readonly config: RuntimeConfig;
-  readonly hooks: AgentHooks;
+  /** The agent's hooks; plugins get their tap-only facade (pluginHooks), never the hooks themselves. */
+  readonly hooks: AgentHooks | PluginHooks;
   readonly logger: Logger;
 }
 
@@ -25,12 +27,13 @@ export interface RegisterEnv {
  */
 export async function registerPlugins(plugins: readonly LoadedPlugin[], env: RegisterEnv): Promise<ProviderRegistry> {
   const registry = new ProviderRegistry([...PLUGGABLE_PORTS]);
+  const hooks = pluginHooks(env.hooks);
   for (const p of plugins) {
     const ctx: PluginContext = {
       name: p.manifest.name,
       pluginConfig: p.pluginConfig,
       config: env.config,
-      hooks: env.hooks,
+      hooks,
       logger: env.logger.child(p.manifest.name),
       provide: (port, id, factory) => {
         try {

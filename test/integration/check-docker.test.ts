@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerCheckRunner } from '../../plugins/check-docker/docker-check-runner.js';
-import { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE } from '../../plugins/check-script/script-policy.js';
+import { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE } from '../../src/plugin-sdk/checks/script-policy.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { SilentLogger } from '../../src/testing/silent-logger.js';
 import type { CheckDefinition } from '../../contracts/ports/check-runner.js';

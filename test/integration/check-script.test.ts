@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptCheckRunner } from '../../plugins/check-script/script-check-runner.js';
-import { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE } from '../../plugins/check-script/script-policy.js';
+import { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE } from '../../src/plugin-sdk/checks/script-policy.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SilentLogger } from '../../src/testing/silent-logger.js';

@@ -7,13 +7,15 @@
 //     "plugin_config": { "check-file-exists": { "allowed_roots": ["/var/run/app"], "empty_is_warning": true } },
 //     "service": { "name": "app", "check": { "file_exists": "/var/run/app/ready", "interval": "5s" } } }
 //
-// It is plain JavaScript on purpose: this is what a plugin published to npm looks like. It
+// It is plain JavaScript on purpose: this is what a plugin published to npm looks like. Its types
+// (JSDoc) come from the plugin SDK, `sextant/plugin-sdk`, the one Sextant module a plugin imports;
+// a plugin that also uses the SDK's helpers at runtime declares `sextant` as a peer dependency. It
 // implements the CheckRunner port (contracts/ports/check-runner.ts): kind, accepts, validate,
 // probe, close.
 import { stat } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 
-/** @type {import('../../../contracts/plugin.js').PluginManifest} */
+/** @type {import('sextant/plugin-sdk').PluginManifest} */
 export default {
   name: 'check-file-exists',
   version: '1.0.0',
@@ -41,7 +43,7 @@ export default {
   },
 };
 
-/** @implements {import('../../../contracts/ports/check-runner.js').CheckRunner} */
+/** @implements {import('sextant/plugin-sdk').CheckRunner} */
 export class FileExistsCheckRunner {
   kind = 'file_exists';
 

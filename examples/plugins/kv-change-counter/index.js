@@ -5,10 +5,12 @@
 //   { "plugins": ["./plugins/kv-change-counter"],
 //     "plugin_config": { "kv-change-counter": { "port": 9105 } } }
 //
-// It is plain JavaScript on purpose: this is what a plugin published to npm looks like.
+// It is plain JavaScript on purpose: this is what a plugin published to npm looks like. Its types
+// (JSDoc) come from the plugin SDK, `sextant/plugin-sdk`, the one Sextant module a plugin imports;
+// a plugin that also uses the SDK's helpers at runtime declares `sextant` as a peer dependency.
 import { createServer } from 'node:http';
 
-/** @type {import('../../../contracts/plugin.js').PluginManifest} */
+/** @type {import('sextant/plugin-sdk').PluginManifest} */
 export default {
   name: 'kv-change-counter',
   version: '1.0.0',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Random } from '../../../contracts/platform.js';
 import { normalizeCheck } from '../../../src/agent/check-definition.js';
 import { CheckSupervisor } from '../../../src/agent/check-supervisor.js';
-import { ProbeDeadline } from '../../../plugins/check-script/probe-deadline.js';
+import { ProbeDeadline } from '../../../src/plugin-sdk/checks/probe-deadline.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../../src/testing/seeded-random.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';

@@ -8,7 +8,7 @@ import checkHttp from '../../../plugins/check-http/index.js';
 import checkTcp from '../../../plugins/check-tcp/index.js';
 import checkTtl from '../../../plugins/check-ttl/index.js';
 import checkDocker from '../../../plugins/check-docker/index.js';
-import { SCRIPTS_DISABLED_REMOTE } from '../../../plugins/check-script/script-policy.js';
+import { SCRIPTS_DISABLED_REMOTE } from '../../../src/plugin-sdk/checks/script-policy.js';
 import { SystemClock } from '../../../src/platform/system-clock.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { FakeDockerEngine } from '../../support/fake-docker-engine.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TailBuffer } from '../../../plugins/check-script/tail-buffer.js';
+import { TailBuffer } from '../../../src/plugin-sdk/checks/tail-buffer.js';
 
 describe('TailBuffer (Consul circbuf)', () => {
   it('keeps exactly the last `capacity` bytes of any sequence of writes', () => {

@@ -1,5 +1,5 @@
-import { formatGoDuration, parseGoDuration } from '../../src/config/go-duration.js';
-import type { CheckDefinition } from '../../contracts/ports/check-runner.js';
+import { formatGoDuration, parseGoDuration } from '../../config/go-duration.js';
+import type { CheckDefinition } from '../../../contracts/ports/check-runner.js';
 
 /**
  * Reading and validating the fields every check kind shares (`timeout`, `output_max_size`).

@@ -1,4 +1,4 @@
-import type { CheckOrigin } from '../../contracts/ports/check-runner.js';
+import type { CheckOrigin } from '../../../contracts/ports/check-runner.js';
 
 /** The agent switches that allow script (and docker) checks. */
 export interface ScriptCheckPolicy {

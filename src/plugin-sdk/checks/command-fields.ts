@@ -1,4 +1,4 @@
-import type { CheckDefinition } from '../../contracts/ports/check-runner.js';
+import type { CheckDefinition } from '../../../contracts/ports/check-runner.js';
 
 /** True when `def` carries a command: a non-empty `args` list or a non-empty legacy `script`. */
 export function hasCommand(def: CheckDefinition): boolean {

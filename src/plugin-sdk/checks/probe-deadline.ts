@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../contracts/platform.js';
+import type { Clock, TimerHandle } from '../../../contracts/platform.js';
 
 /**
  * One probe's deadline: a signal that aborts when the check's own timeout elapses (on the
