@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { QueryOptions, RequestContext } from '../../contracts/model/query.js';
-import { parseGoDuration } from '../../src/config/go-duration.js';
+import { parseGoDuration } from 'sextant/plugin-sdk';
 import { CONFLICTING_CONSISTENCY, effectiveWaitMs, parseConsistency, parseIndex, parseWaitMs } from './query-options.js';
 import type { RequestScope } from './request-scope.js';
 

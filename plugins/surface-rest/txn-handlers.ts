@@ -1,7 +1,7 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Consistency } from '../../contracts/model/query.js';
 import { isReadOnlyTxn, type TxnApi, type TxnOutcome, type TxnResult } from '../../contracts/services/txn-service.js';
-import { goQuote } from '../../src/state/go-quote.js';
+import { goQuote } from 'sextant/plugin-sdk';
 import { toDirEntry } from './dir-entry.js';
 import { requestContext, writeContext } from './request-context.js';
 import { readBody } from './read-body.js';

@@ -10,14 +10,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
-/**
- * Imports that break the rules today and are being fixed on another branch, by file (relative to
- * the repository root) and specifier. Removed when the request-context change lands.
- */
-const KNOWN_TEMPORARY_EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
-  'plugins/surface-rest/txn-handlers.ts': ['../../src/state/go-quote.js', '../../src/state/txn-op.js'],
-};
-
 const SDK = 'sextant/plugin-sdk';
 const SOURCE_EXT = /\.(?:[cm]?[jt]s)$/;
 const SPECIFIERS = [
@@ -105,10 +97,6 @@ function importViolations(root: string): Violation[] {
   return out;
 }
 
-function withoutKnownExceptions(violations: readonly Violation[]): Violation[] {
-  return violations.filter((v) => !KNOWN_TEMPORARY_EXCEPTIONS[v.file]?.includes(v.specifier));
-}
-
 /** One line per violation: `file: import 'specifier' (reason)`. */
 function report(violations: readonly Violation[]): string[] {
   return violations.map((v) => `${v.file}: import '${v.specifier}' (${v.reason})`);
@@ -116,13 +104,7 @@ function report(violations: readonly Violation[]): string[] {
 
 describe('import rules', () => {
   it('plugins and example plugins import only builtins, npm packages, contracts/ and sextant/plugin-sdk; contracts/ only itself', () => {
-    expect(report(withoutKnownExceptions(importViolations(REPO)))).toEqual([]);
-  });
-
-  it('lists only known exceptions that still break a rule', () => {
-    const found = new Set(importViolations(REPO).map((v) => `${v.file} ${v.specifier}`));
-    const stale = Object.entries(KNOWN_TEMPORARY_EXCEPTIONS).flatMap(([file, specs]) => specs.map((s) => `${file} ${s}`).filter((k) => !found.has(k)));
-    expect(stale, 'delete these from KNOWN_TEMPORARY_EXCEPTIONS').toEqual([]);
+    expect(report(importViolations(REPO))).toEqual([]);
   });
 
   describe('the scan itself', () => {
@@ -174,17 +156,6 @@ describe('import rules', () => {
           "examples/plugins/c/index.js: import '../../../plugins/a/helper.js' (a plugin imports another plugin)",
         ].sort(),
       );
-    });
-
-    it('keeps a known exception out of the report only for its own file and import', () => {
-      const r = tree({
-        'plugins/surface-rest/txn-handlers.ts': "import { goQuote } from '../../src/state/go-quote.js';\nimport { other } from '../../src/state/other.js';\n",
-        'plugins/surface-rest/other.ts': "import { goQuote } from '../../src/state/go-quote.js';\n",
-      });
-      expect(report(withoutKnownExceptions(importViolations(r))).sort()).toEqual([
-        "plugins/surface-rest/other.ts: import '../../src/state/go-quote.js' (a plugin imports src/ (use sextant/plugin-sdk))",
-        "plugins/surface-rest/txn-handlers.ts: import '../../src/state/other.js' (a plugin imports src/ (use sextant/plugin-sdk))",
-      ]);
     });
   });
 });
