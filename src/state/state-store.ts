@@ -25,7 +25,7 @@ const SNAPSHOT_V3 = 3;
 
 /** Options of a StateStore. */
 export interface StateStoreOptions {
-  /** Told when a watcher callback throws during apply/restore (apply itself goes on). */
+  /** Told when a watcher callback or a change listener throws during apply/restore (apply itself goes on). */
   onWatcherError?: (e: unknown) => void;
   /** Told of every applied write that changed KV keys (drives the kvChanged hook). Must not throw. */
   onKvChange?: (change: KvChange) => void;
@@ -35,8 +35,8 @@ export interface StateStoreOptions {
 
 /**
  * The replicated state: the kernel's StateMachine. Holds the tables (KV, catalog and sessions;
- * ACL later), applies decoded commands deterministically at the entry's Raft index,
- * and serializes everything (tombstones and indexes included) into a versioned msgpack
+ * ACL later), applies decoded commands deterministically at the entry's Raft index — each
+ * through its command registry entry, inside one StateTxn over the tables — and serializes everything (tombstones and indexes included) into a versioned msgpack
  * snapshot. Readers use the read-only table views (`kv`) and park blocking queries on their
  * watches.
  */
