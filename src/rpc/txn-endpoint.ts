@@ -4,9 +4,8 @@ import type { Clock } from '../../contracts/platform.js';
 import type { TxnApi, TxnError, TxnOp, TxnOutcome, TxnResult } from '../../contracts/services/txn-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 import { encodeCommand } from '../state/command-codec.js';
-import { readTxn } from '../state/txn-apply.js';
+import { readTxn, type TxnReaders } from '../state/txn-apply.js';
 import { isWriteOp, type TxnStateError, type TxnStateOutcome, type TxnStateResult } from '../state/txn-op.js';
-import type { TxnReaders } from '../state/txn-view.js';
 import { checkView, serviceView } from './catalog-views.js';
 import { txnStateOps } from './txn-request.js';
 

@@ -12,6 +12,7 @@ import type {
 import { catalogEqual } from './catalog-equal.js';
 import type { CatalogInstance, CatalogReader, CatalogTableName } from './catalog-reader.js';
 import type { KvRead } from './kv-reader.js';
+import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
 
 /** Serialized form of the catalog inside a state snapshot. */
@@ -65,16 +66,26 @@ const serviceWatchKey = (key: string): string => `s:${key}`;
 const nodeWatchKey = (key: string): string => `n:${key}`;
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Undo journal codes (see undoRecord); the maps and sets are journaled by the transaction itself. */
+const UNDO_REC_NODE = 0;
+const UNDO_SORTED_NODES = 1;
+const UNDO_INSTANCE_LIST = 2;
+const UNDO_NODES_INDEX = 3;
+const UNDO_SERVICES_INDEX = 4;
+const UNDO_CHECKS_INDEX = 5;
+const UNDO_EXTINCTION_INDEX = 6;
+
 /**
  * The catalog of the replicated state (Consul's agent/consul/state/catalog.go): nodes, the
  * services on each node, and the checks on each node (optionally bound to one of its services).
- * Write methods are called only by the state machine with the Raft index of the entry; they are
- * all-or-nothing (validated before anything changes) and a write that changes nothing bumps no
- * index and wakes nobody. Indexes: one per table plus one per service name, which moves when
+ * Write methods are called only by the state machine with the Raft index of the entry, inside its
+ * StateTxn (they journal what they replace; watchers and the change listener wait for the
+ * commit); each is all-or-nothing (validated before anything changes) and a write that changes
+ * nothing bumps no index and wakes nobody. Indexes: one per table plus one per service name, which moves when
  * an instance of the service changes or when a node it runs on changes (node fields, node
  * checks) — so a change to service A never wakes a watcher of service B.
  */
-export class CatalogTable implements CatalogReader {
+export class CatalogTable implements CatalogReader, Undoable, Deferred {
   private readonly byNode = new Map<string, NodeRecord>();
   /** Node ID (lower-cased) → node key, for the alias check. */
   private readonly byNodeId = new Map<string, string>();
@@ -92,11 +103,13 @@ export class CatalogTable implements CatalogReader {
   private losses: CatalogLoss[] = [];
 
   /**
+   * @param tx the transaction every write runs in (the StateStore's).
    * @param onWatcherError told when a watcher callback throws (apply goes on).
-   * @param onChange told, after the watchers, of every write that changed something, with the
-   *   names of the services whose instances or health changed (the catalogChanged hook).
+   * @param onChange told, after the watchers, of every committed write that changed something,
+   *   with the names of the services whose instances or health changed (the catalogChanged hook).
    */
   constructor(
+    private readonly tx: StateTxn,
     onWatcherError?: (e: unknown) => void,
     private readonly onChange: (services: readonly string[]) => void = () => {},
   ) {
@@ -117,20 +130,21 @@ export class CatalogTable implements CatalogReader {
       const node = freezeNode(cmd.node, rec ? rec.node.CreateIndex : idx, idx);
       if (rec) {
         this.unindexNodeId(rec.node, nodeKey);
+        this.tx.record(this, UNDO_REC_NODE, rec, rec.node);
         rec.node = node;
         this.touchNodeServices(rec, ch);
       } else {
         rec = { node, services: new Map(), checks: new Map() };
-        this.byNode.set(nodeKey, rec);
+        this.tx.mapSet(this.byNode, nodeKey, rec);
       }
-      if (node.ID !== '') this.byNodeId.set(lower(node.ID), nodeKey);
+      if (node.ID !== '') this.tx.mapSet(this.byNodeId, lower(node.ID), nodeKey);
       ch.nodes = true;
       ch.nodeKeys.add(nodeKey);
-      this.sortedNodes = undefined;
+      this.dropSortedNodes();
     }
     if (cmd.service) this.putService(idx, rec, nodeKey, cmd.service, ch);
     for (const c of cmd.checks) this.putCheck(idx, rec, nodeKey, c, ch);
-    this.commit(idx, ch);
+    this.publish(idx, ch);
     return { ok: true };
   }
 
@@ -149,14 +163,14 @@ export class CatalogTable implements CatalogReader {
     } else {
       for (const id of [...rec.services.keys()]) this.dropService(rec, nodeKey, id, ch);
       for (const check of [...rec.checks.values()]) this.dropCheck(rec, nodeKey, check, ch);
-      this.byNode.delete(nodeKey);
+      this.deleteKeepingOrder(this.byNode, nodeKey);
       this.unindexNodeId(rec.node, nodeKey);
-      this.sortedNodes = undefined;
+      this.dropSortedNodes();
       ch.nodes = true;
       ch.nodeKeys.add(nodeKey);
       this.losses.push({ node: rec.node.Node });
     }
-    this.commit(idx, ch);
+    this.publish(idx, ch);
     return { ok: true };
   }
 
@@ -181,6 +195,11 @@ export class CatalogTable implements CatalogReader {
       this.sortedNodes = Object.freeze(list);
     }
     return { value: this.sortedNodes, index: this.tableIndex('nodes') };
+  }
+
+  /** Service `serviceId` on `node` (node name case-insensitive), or undefined. */
+  service(node: string, serviceId: string): CatalogService | undefined {
+    return this.byNode.get(lower(node))?.services.get(serviceId);
   }
 
   /** A node and its services by ID, or null; index: max(nodes, services). */
@@ -209,7 +228,7 @@ export class CatalogTable implements CatalogReader {
 
   /**
    * Instances of `service` by node then ID, with their checks. The list is kept between writes
-   * (commit marks the services a write touched as stale, exactly the ones whose index moves),
+   * (publish marks the services a write touched as stale, exactly the ones whose index moves),
    * so a read of an unchanged service builds nothing.
    */
   serviceInstances(service: string): KvRead<readonly CatalogInstance[]> {
@@ -339,7 +358,7 @@ export class CatalogTable implements CatalogReader {
    * (nothing changed) when the image is malformed.
    */
   load(snap: unknown): void {
-    const fresh = new CatalogTable();
+    const fresh = new CatalogTable(this.tx);
     if (snap !== undefined && snap !== null) fresh.fill(snap);
     this.byNode.clear();
     this.byNodeId.clear();
@@ -379,7 +398,7 @@ export class CatalogTable implements CatalogReader {
       for (const svc of e[1]) {
         if (typeof svc?.ID !== 'string' || typeof svc.Service !== 'string') throw corrupt(`bad service on node ${node.Node}`);
         rec.services.set(svc.ID, deepFreeze(svc));
-        this.indexInstance(svc.Service, nodeKey, svc.ID, rec);
+        this.indexInstance(svc.Service, nodeKey, svc.ID, rec, false);
       }
       for (const c of e[2]) {
         if (typeof c?.CheckID !== 'string') throw corrupt(`bad check on node ${node.Node}`);
@@ -419,7 +438,7 @@ export class CatalogTable implements CatalogReader {
       this.unindexInstance(existing.Service, nodeKey, existing.ID);
       this.touchService(existing.Service, ch);
     }
-    rec.services.set(svc.ID, svc);
+    this.tx.mapSet(rec.services, svc.ID, svc);
     this.indexInstance(svc.Service, nodeKey, svc.ID, rec);
     ch.services = true;
     ch.nodeKeys.add(nodeKey);
@@ -428,7 +447,7 @@ export class CatalogTable implements CatalogReader {
     if (existing && (existing.Service !== svc.Service || !catalogEqual(existing.Tags, svc.Tags))) {
       for (const c of rec.checks.values()) {
         if (c.ServiceID !== svc.ID) continue;
-        rec.checks.set(c.CheckID, deepFreeze({ ...c, ServiceName: svc.Service, ServiceTags: [...svc.Tags], ModifyIndex: idx }));
+        this.tx.mapSet(rec.checks, c.CheckID, deepFreeze({ ...c, ServiceName: svc.Service, ServiceTags: [...svc.Tags], ModifyIndex: idx }));
         ch.checks = true;
       }
     }
@@ -460,7 +479,7 @@ export class CatalogTable implements CatalogReader {
       if (existing.ServiceID !== fields.ServiceID) this.touchCheckTarget(rec, existing, ch);
     }
     const check = deepFreeze({ ...next, CreateIndex: existing ? existing.CreateIndex : idx, ModifyIndex: idx }) as HealthCheck;
-    rec.checks.set(check.CheckID, check);
+    this.tx.mapSet(rec.checks, check.CheckID, check);
     if (check.Status === 'critical') this.losses.push({ node: rec.node.Node, checkId: check.CheckID });
     ch.checks = true;
     ch.nodeKeys.add(nodeKey);
@@ -472,12 +491,12 @@ export class CatalogTable implements CatalogReader {
     if (!svc) return;
     for (const c of [...rec.checks.values()]) {
       if (c.ServiceID === id) {
-        rec.checks.delete(c.CheckID);
+        this.deleteKeepingOrder(rec.checks, c.CheckID);
         ch.checks = true;
         this.losses.push({ node: rec.node.Node, checkId: c.CheckID });
       }
     }
-    rec.services.delete(id);
+    this.deleteKeepingOrder(rec.services, id);
     this.unindexInstance(svc.Service, nodeKey, id);
     ch.services = true;
     ch.nodeKeys.add(nodeKey);
@@ -485,7 +504,7 @@ export class CatalogTable implements CatalogReader {
   }
 
   private dropCheck(rec: NodeRecord, nodeKey: string, check: HealthCheck, ch: Changes): void {
-    rec.checks.delete(check.CheckID);
+    this.deleteKeepingOrder(rec.checks, check.CheckID);
     this.losses.push({ node: rec.node.Node, checkId: check.CheckID });
     ch.checks = true;
     ch.nodeKeys.add(nodeKey);
@@ -512,28 +531,56 @@ export class CatalogTable implements CatalogReader {
     ch.serviceNames.add(name);
   }
 
-  private indexInstance(service: string, nodeKey: string, id: string, rec: NodeRecord): void {
+  /** Indexes an instance by service name, journaled (fill() indexes a fresh table outside any transaction). */
+  private indexInstance(service: string, nodeKey: string, id: string, rec: NodeRecord, journal = true): void {
     const key = lower(service);
     let m = this.byService.get(key);
     if (!m) {
       m = new Map();
-      this.byService.set(key, m);
+      if (journal) this.tx.mapSet(this.byService, key, m);
+      else this.byService.set(key, m);
     }
-    m.set(`${nodeKey}\0${id}`, rec);
+    if (journal) this.tx.mapSet(m, `${nodeKey}\0${id}`, rec);
+    else m.set(`${nodeKey}\0${id}`, rec);
   }
 
   private unindexInstance(service: string, nodeKey: string, id: string): void {
     const key = lower(service);
     const m = this.byService.get(key);
     if (!m) return;
-    m.delete(`${nodeKey}\0${id}`);
-    if (m.size === 0) this.byService.delete(key);
+    this.tx.mapDelete(m, `${nodeKey}\0${id}`);
+    if (m.size === 0) this.tx.mapDelete(this.byService, key);
   }
 
   private unindexNodeId(node: CatalogNode, nodeKey: string): void {
     if (node.ID === '') return;
     const k = lower(node.ID);
-    if (this.byNodeId.get(k) === nodeKey) this.byNodeId.delete(k);
+    if (this.byNodeId.get(k) === nodeKey) this.tx.mapDelete(this.byNodeId, k);
+  }
+
+  /** Deletes `key` from a map whose order shows (snapshot images): an abort restores that order too. */
+  private deleteKeepingOrder<K, V>(map: Map<K, V>, key: K): void {
+    this.tx.keepOrder(map);
+    map.delete(key);
+  }
+
+  /** The node list changed: the sorted list is rebuilt on the next read (and after an abort). */
+  private dropSortedNodes(): void {
+    this.tx.record(this, UNDO_SORTED_NODES, undefined, undefined);
+    this.sortedNodes = undefined;
+  }
+
+  private setIndex(code: number, idx: number): void {
+    const old = code === UNDO_NODES_INDEX ? this.nodesIndex : code === UNDO_SERVICES_INDEX ? this.servicesIndex : code === UNDO_CHECKS_INDEX ? this.checksIndex : this.extinctionIndex;
+    this.tx.record(this, code, old, undefined);
+    this.placeIndex(code, idx);
+  }
+
+  private placeIndex(code: number, idx: number): void {
+    if (code === UNDO_NODES_INDEX) this.nodesIndex = idx;
+    else if (code === UNDO_SERVICES_INDEX) this.servicesIndex = idx;
+    else if (code === UNDO_CHECKS_INDEX) this.checksIndex = idx;
+    else this.extinctionIndex = idx;
   }
 
   private serviceIndexOf(key: string): number {
@@ -543,33 +590,73 @@ export class CatalogTable implements CatalogReader {
     return this.tableIndex();
   }
 
-  /** Moves the indexes of everything `ch` touched to `idx`, then wakes exactly its watchers. */
-  private commit(idx: number, ch: Changes): void {
+  /**
+   * Moves the indexes of everything `ch` touched to `idx` and marks those services' instance
+   * lists stale, then defers, until the transaction commits, waking exactly their watchers and
+   * telling the change listener.
+   */
+  private publish(idx: number, ch: Changes): void {
     if (!ch.any()) return;
     const keys: string[] = [];
     if (ch.nodes) {
-      this.nodesIndex = idx;
+      this.setIndex(UNDO_NODES_INDEX, idx);
       keys.push(TABLE_KEY.nodes);
     }
     if (ch.services) {
-      this.servicesIndex = idx;
+      this.setIndex(UNDO_SERVICES_INDEX, idx);
       keys.push(TABLE_KEY.services);
     }
     if (ch.checks) {
-      this.checksIndex = idx;
+      this.setIndex(UNDO_CHECKS_INDEX, idx);
       keys.push(TABLE_KEY.checks);
     }
     for (const key of ch.serviceKeys) {
-      if (this.byService.has(key)) this.serviceIndex.set(key, idx);
-      else if (this.serviceIndex.delete(key)) this.extinctionIndex = idx;
+      if (this.byService.has(key)) {
+        this.tx.mapSet(this.serviceIndex, key, idx);
+      } else if (this.serviceIndex.has(key)) {
+        this.deleteKeepingOrder(this.serviceIndex, key);
+        this.setIndex(UNDO_EXTINCTION_INDEX, idx);
+      }
+      // An abort drops the list: it may have been rebuilt from what the transaction wrote.
+      this.tx.record(this, UNDO_INSTANCE_LIST, key, undefined);
       const kept = this.instanceLists.get(key);
       if (kept && this.byService.has(key)) kept.stale = true;
       else if (kept) this.instanceLists.delete(key);
       keys.push(serviceWatchKey(key));
     }
     for (const key of ch.nodeKeys) keys.push(nodeWatchKey(key));
-    this.watches.notify(keys);
-    this.onChange([...ch.serviceNames].sort(byString));
+    this.tx.defer(this, keys, [...ch.serviceNames].sort(byString));
+  }
+
+  // ---- transaction ----
+
+  /** See Undoable: puts back a node record's node, an index, or drops a derived cache. */
+  undoRecord(code: number, a: unknown, b: unknown): void {
+    switch (code) {
+      case UNDO_REC_NODE:
+        (a as NodeRecord).node = b as CatalogNode;
+        return;
+      case UNDO_SORTED_NODES:
+        this.sortedNodes = undefined;
+        return;
+      case UNDO_INSTANCE_LIST:
+        this.instanceLists.delete(a as string);
+        return;
+      case UNDO_NODES_INDEX:
+      case UNDO_SERVICES_INDEX:
+      case UNDO_CHECKS_INDEX:
+      case UNDO_EXTINCTION_INDEX:
+        this.placeIndex(code, a as number);
+        return;
+      default:
+        throw new SextantError(ErrorCode.Internal, `unknown catalog undo record ${code}`);
+    }
+  }
+
+  /** See Deferred: at commit, wakes the watchers of `keys`, then tells the change listener the service names. */
+  runDeferred(keys: unknown, services: unknown): void {
+    this.watches.notify(keys as string[]);
+    this.onChange(services as string[]);
   }
 
   private watchAny(keys: readonly string[], fn: (reason: WakeReason) => void): WatchHandle {

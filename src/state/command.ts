@@ -22,7 +22,8 @@ export type {
 
 /**
  * The replicated commands: what a Raft log entry carries. Each type has a stable numeric tag
- * on the wire (CommandTag) and its own record version. Both lists are append-only: never
+ * on the wire (CommandTag) and its own record version, and one entry in the command registry
+ * (command-registry.ts: tag, version, codec and write rule). Both lists are append-only: never
  * renumber or reuse a tag, bump a type's version (keeping the old decoder) when its fields
  * change.
  */

@@ -3,6 +3,7 @@ import type { KvEntry } from '../../contracts/model/kv.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { KvRead, KvReader } from './kv-reader.js';
 import { SortedKeySet } from './sorted-key-set.js';
+import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
 
 /** Serialized form of the KV table inside a state snapshot (arrays, in key order). */
@@ -20,6 +21,11 @@ export interface KvTableSnapshot {
 /** The longest lock-delay applied (Consul structs.MaxLockDelay, 60 s), in ms. */
 export const MAX_LOCK_DELAY_MS = 60_000;
 
+/** Undo journal codes (see undoRecord). */
+const UNDO_ENTRY = 0;
+const UNDO_TOMBSTONE = 1;
+const UNDO_INDEX = 2;
+
 /**
  * The KV table of the replicated state, with Consul's semantics (agent/consul/state/kvs.go):
  * entries, tombstones of deleted keys (so prefix indexes never go backwards), a table index,
@@ -32,7 +38,7 @@ export const MAX_LOCK_DELAY_MS = 60_000;
  * or deletes exactly those, and the per-key lock-delay deadlines that invalidation starts
  * (wall-clock ms carried in the command, so every server decides alike).
  */
-export class KvTable implements KvReader {
+export class KvTable implements KvReader, Undoable, Deferred {
   private readonly entries = new Map<string, KvEntry>();
   private readonly entryKeys = new SortedKeySet();
   private readonly tombstones = new Map<string, number>();
@@ -45,10 +51,12 @@ export class KvTable implements KvReader {
   private readonly lockDelays = new Map<string, number>();
 
   /**
+   * @param tx the transaction every write runs in (the StateStore's).
    * @param onWatcherError told when a watcher callback throws (apply goes on).
-   * @param onChange told, after the watchers, of every write that changed keys (the kvChanged hook).
+   * @param onChange told, after the watchers, of every committed write that changed keys (the kvChanged hook).
    */
   constructor(
+    private readonly tx: StateTxn,
     onWatcherError?: (e: unknown) => void,
     private readonly onChange: (change: KvChange) => void = () => {},
   ) {
@@ -117,7 +125,7 @@ export class KvTable implements KvReader {
         this.remove(idx, key);
       } else {
         const e = this.entries.get(key)!;
-        this.store(key, Object.freeze({ ...e, modifyIndex: idx, session: '' }), e);
+        this.put(key, Object.freeze({ ...e, modifyIndex: idx, session: '' }), e);
       }
     }
     this.bump(idx);
@@ -157,12 +165,7 @@ export class KvTable implements KvReader {
 
   /** Drops tombstones with index ≤ `upTo`. Wakes nobody and bumps no index. Always true. */
   reapTombstones(upTo: number): boolean {
-    for (const [key, at] of this.tombstones) {
-      if (at <= upTo) {
-        this.tombstones.delete(key);
-        this.tombstoneKeys.delete(key);
-      }
-    }
+    for (const [key, at] of this.tombstones) if (at <= upTo) this.putTombstone(key, undefined);
     return true;
   }
 
@@ -286,16 +289,42 @@ export class KvTable implements KvReader {
     this.watches.wakeAll();
   }
 
-  // ---- internals ----
+  // ---- transaction ----
 
-  /** Wakes the watchers of `keys`, then tells the change listener (whose failure never breaks apply). */
-  private changed(idx: number, keys: string[]): void {
-    this.watches.notify(keys);
+  /** See Undoable: puts back the entry, tombstone or index one journal record replaced. */
+  undoRecord(code: number, a: unknown, b: unknown): void {
+    const key = a as string;
+    switch (code) {
+      case UNDO_ENTRY:
+        this.place(key, b as KvEntry | undefined, this.entries.get(key));
+        return;
+      case UNDO_TOMBSTONE:
+        this.placeTombstone(key, b as number | undefined);
+        return;
+      case UNDO_INDEX:
+        this.index = a as number;
+        return;
+      default:
+        throw new SextantError(ErrorCode.Internal, `unknown KV undo record ${code}`);
+    }
+  }
+
+  /** See Deferred: at commit, wakes the watchers of the change's keys, then tells the change listener. */
+  runDeferred(a: unknown): void {
+    const change = a as KvChange;
+    this.watches.notify(change.keys);
     try {
-      this.onChange({ index: idx, keys });
+      this.onChange(change);
     } catch {
       // Observers never break replication; the listener logs its own failures.
     }
+  }
+
+  // ---- internals ----
+
+  /** Defers, until the transaction commits, waking the watchers of `keys` and telling the change listener. */
+  private changed(idx: number, keys: string[]): void {
+    this.tx.defer(this, { index: idx, keys }, undefined);
   }
 
   /**
@@ -313,21 +342,49 @@ export class KvTable implements KvReader {
       lockIndex,
       session,
     });
-    this.store(key, entry, existing);
+    this.put(key, entry, existing);
     // A live entry's index is above its old tombstone's, so dropping the tombstone keeps every
     // prefix index where it was.
-    if (this.tombstones.delete(key)) this.tombstoneKeys.delete(key);
+    if (this.tombstones.has(key)) this.putTombstone(key, undefined);
     this.bump(idx);
     this.changed(idx, [key]);
   }
 
-  /** Puts `entry` in place of `existing`, keeping the key set and the session index in step. */
-  private store(key: string, entry: KvEntry, existing: KvEntry | undefined): void {
-    this.entries.set(key, entry);
-    if (!existing) this.entryKeys.add(key);
-    if (existing?.session === entry.session) return;
-    if (existing && existing.session !== '') this.unhold(existing.session, key);
-    if (entry.session !== '') this.hold(entry.session, key);
+  /** Puts `entry` (undefined: none) in place of `existing`, journaled. */
+  private put(key: string, entry: KvEntry | undefined, existing: KvEntry | undefined): void {
+    this.tx.record(this, UNDO_ENTRY, key, existing);
+    this.place(key, entry, existing);
+  }
+
+  /** Puts `entry` (undefined: none) in place of `existing`, keeping the key set and the session index in step. */
+  private place(key: string, entry: KvEntry | undefined, existing: KvEntry | undefined): void {
+    if (entry) {
+      this.entries.set(key, entry);
+      if (!existing) this.entryKeys.add(key);
+    } else if (existing) {
+      this.entries.delete(key);
+      this.entryKeys.delete(key);
+    }
+    const was = existing ? existing.session : '';
+    const now = entry ? entry.session : '';
+    if (was === now) return;
+    if (was !== '') this.unhold(was, key);
+    if (now !== '') this.hold(now, key);
+  }
+
+  /** Sets (undefined: drops) `key`'s tombstone, journaled. */
+  private putTombstone(key: string, at: number | undefined): void {
+    this.tx.record(this, UNDO_TOMBSTONE, key, this.tombstones.get(key));
+    this.placeTombstone(key, at);
+  }
+
+  private placeTombstone(key: string, at: number | undefined): void {
+    if (at === undefined) {
+      if (this.tombstones.delete(key)) this.tombstoneKeys.delete(key);
+      return;
+    }
+    if (!this.tombstones.has(key)) this.tombstoneKeys.add(key);
+    this.tombstones.set(key, at);
   }
 
   private hold(session: string, key: string): void {
@@ -351,6 +408,7 @@ export class KvTable implements KvReader {
     const until = this.lockDelays.get(key);
     if (until === undefined) return false;
     if (until > now) return true;
+    this.tx.keepOrder(this.lockDelays);
     this.lockDelays.delete(key);
     return false;
   }
@@ -361,6 +419,7 @@ export class KvTable implements KvReader {
    * keeping the map bounded by the invalidations of about one minute.
    */
   private setLockDelay(key: string, until: number): void {
+    this.tx.keepOrder(this.lockDelays);
     const horizon = until - MAX_LOCK_DELAY_MS;
     for (const [k, t] of this.lockDelays) {
       if (t > horizon) break;
@@ -373,16 +432,15 @@ export class KvTable implements KvReader {
   private remove(idx: number, key: string): boolean {
     const existing = this.entries.get(key);
     if (!existing) return false;
-    this.entries.delete(key);
-    if (existing.session !== '') this.unhold(existing.session, key);
-    this.entryKeys.delete(key);
-    if (!this.tombstones.has(key)) this.tombstoneKeys.add(key);
-    this.tombstones.set(key, idx);
+    this.put(key, undefined, existing);
+    this.putTombstone(key, idx);
     return true;
   }
 
   private bump(idx: number): void {
-    if (idx > this.index) this.index = idx;
+    if (idx <= this.index) return;
+    this.tx.record(this, UNDO_INDEX, this.index, undefined);
+    this.index = idx;
   }
 
   private prefixIndex(prefix: string, entriesMax: number): number {

@@ -6,7 +6,8 @@ import type { SessionCreateCommand, SessionFields } from './session-command.js';
  * Payload codec of session.create: one msgpack map with the normalized session fields plus
  * `ttlMs` and `now`. Decoding checks every field's type, so the state machine never sees a
  * malformed record; it throws COMMAND_INVALID naming the field. (The other session and lock
- * commands are flat records handled by command-codec.ts.)
+ * commands are flat records: see their entries in session-command-entries.ts and
+ * kv-command-entries.ts.)
  */
 
 /** The payload of a session.create record. */

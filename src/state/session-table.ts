@@ -3,6 +3,7 @@ import type { Session } from '../../contracts/model/session.js';
 import type { KvRead } from './kv-reader.js';
 import type { SessionFields } from './session-command.js';
 import type { SessionReader, StoredSession, TtlListener } from './session-reader.js';
+import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
 
 /** Serialized form of the sessions table inside a state snapshot. */
@@ -19,6 +20,9 @@ const nodeKey = (node: string): string => `n:${node.toLowerCase()}`;
 const checkKey = (node: string, checkId: string): string => `${node.toLowerCase()}\0${checkId}`;
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Undo journal code of the table index (the maps and sets are journaled by the transaction itself). */
+const UNDO_INDEX = 0;
+
 /**
  * The sessions table of the replicated state (Consul's agent/consul/state/session.go): sessions
  * by ID, by node and by the checks they are bound to, one table index, and watchers of a
@@ -27,7 +31,7 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * removing bump the index and wake watchers, a renew only moves the TTL deadline (replicated
  * so a restarted or new leader re-arms timers without extending them) and wakes nobody.
  */
-export class SessionTable implements SessionReader {
+export class SessionTable implements SessionReader, Undoable, Deferred {
   private readonly sessions = new Map<string, StoredSession>();
   private readonly byNode = new Map<string, Set<string>>();
   private readonly byCheck = new Map<string, Set<string>>();
@@ -35,8 +39,14 @@ export class SessionTable implements SessionReader {
   private readonly watches: WatchRegistry;
   private readonly ttlListeners = new Set<TtlListener>();
 
-  /** @param onListenerError told when a watcher or TTL listener throws (apply goes on). */
-  constructor(private readonly onListenerError: (e: unknown) => void = () => {}) {
+  /**
+   * @param tx the transaction every write runs in (the StateStore's).
+   * @param onListenerError told when a watcher or TTL listener throws (apply goes on).
+   */
+  constructor(
+    private readonly tx: StateTxn,
+    private readonly onListenerError: (e: unknown) => void = () => {},
+  ) {
     this.watches = new WatchRegistry(onListenerError);
   }
 
@@ -65,12 +75,15 @@ export class SessionTable implements SessionReader {
   remove(idx: number, id: string): StoredSession | undefined {
     const s = this.sessions.get(id);
     if (!s) return undefined;
+    const tx = this.tx;
+    // The sessions map's order is the TTL timers' arming order: an abort restores it.
+    tx.keepOrder(this.sessions);
     this.sessions.delete(id);
-    drop(this.byNode, nodeKey(s.view.Node), id);
-    for (const c of checkIdsOf(s.view)) drop(this.byCheck, checkKey(s.view.Node, c), id);
-    if (idx > this.index) this.index = idx;
-    this.watches.notify([TABLE_KEY, idKey(id), nodeKey(s.view.Node)]);
-    this.tellTtl(id, 0);
+    this.drop(this.byNode, nodeKey(s.view.Node), id);
+    for (const c of checkIdsOf(s.view)) this.drop(this.byCheck, checkKey(s.view.Node, c), id);
+    this.bump(idx);
+    tx.defer(this.watches, [TABLE_KEY, idKey(id), nodeKey(s.view.Node)], undefined);
+    tx.defer(this, id, 0);
     return s;
   }
 
@@ -82,8 +95,8 @@ export class SessionTable implements SessionReader {
       if (s.ttlMs > 0) {
         const expiresAt = now + 2 * s.ttlMs;
         if (expiresAt !== s.expiresAt) {
-          this.sessions.set(id, { ...s, expiresAt });
-          this.tellTtl(id, expiresAt);
+          this.tx.mapSet(this.sessions, id, { ...s, expiresAt });
+          this.tx.defer(this, id, expiresAt);
         }
       }
       return true;
@@ -191,25 +204,63 @@ export class SessionTable implements SessionReader {
     this.byNode.clear();
     this.byCheck.clear();
     this.index = rows.index;
-    for (const [view, ttlMs, expiresAt] of rows.sessions) this.indexSession(view, ttlMs, expiresAt);
+    for (const [view, ttlMs, expiresAt] of rows.sessions) {
+      this.sessions.set(view.ID, { view, ttlMs, expiresAt });
+      add(this.byNode, nodeKey(view.Node), view.ID);
+      for (const c of checkIdsOf(view)) add(this.byCheck, checkKey(view.Node, c), view.ID);
+    }
     this.watches.wakeAll();
     for (const id of before.keys()) if (!this.sessions.has(id)) this.tellTtl(id, 0);
     for (const [id, s] of this.sessions) if (before.get(id) !== s.expiresAt) this.tellTtl(id, s.expiresAt);
   }
 
+  // ---- transaction ----
+
+  /** See Undoable: puts back the table index. */
+  undoRecord(code: number, a: unknown): void {
+    if (code !== UNDO_INDEX) throw new SextantError(ErrorCode.Internal, `unknown sessions undo record ${code}`);
+    this.index = a as number;
+  }
+
+  /** See Deferred: at commit, tells the TTL listeners that session `a`'s deadline is now `b` (0: gone). */
+  runDeferred(a: unknown, b: unknown): void {
+    this.tellTtl(a as string, b as number);
+  }
+
   // ---- internals ----
 
   private insert(idx: number, view: Session, ttlMs: number, expiresAt: number): void {
-    this.indexSession(view, ttlMs, expiresAt);
-    if (idx > this.index) this.index = idx;
-    this.watches.notify([TABLE_KEY, idKey(view.ID), nodeKey(view.Node)]);
-    if (expiresAt > 0) this.tellTtl(view.ID, expiresAt);
+    const tx = this.tx;
+    tx.mapSet(this.sessions, view.ID, { view, ttlMs, expiresAt });
+    this.add(this.byNode, nodeKey(view.Node), view.ID);
+    for (const c of checkIdsOf(view)) this.add(this.byCheck, checkKey(view.Node, c), view.ID);
+    this.bump(idx);
+    tx.defer(this.watches, [TABLE_KEY, idKey(view.ID), nodeKey(view.Node)], undefined);
+    if (expiresAt > 0) tx.defer(this, view.ID, expiresAt);
   }
 
-  private indexSession(view: Session, ttlMs: number, expiresAt: number): void {
-    this.sessions.set(view.ID, { view, ttlMs, expiresAt });
-    add(this.byNode, nodeKey(view.Node), view.ID);
-    for (const c of checkIdsOf(view)) add(this.byCheck, checkKey(view.Node, c), view.ID);
+  private bump(idx: number): void {
+    if (idx <= this.index) return;
+    this.tx.record(this, UNDO_INDEX, this.index, undefined);
+    this.index = idx;
+  }
+
+  /** Adds `id` to the set at `k`, journaled. */
+  private add(m: Map<string, Set<string>>, k: string, id: string): void {
+    let set = m.get(k);
+    if (!set) {
+      set = new Set();
+      this.tx.mapSet(m, k, set);
+    }
+    this.tx.setAdd(set, id);
+  }
+
+  /** Removes `id` from the set at `k` (and the set once empty), journaled. */
+  private drop(m: Map<string, Set<string>>, k: string, id: string): void {
+    const set = m.get(k);
+    if (!set) return;
+    this.tx.setDelete(set, id);
+    if (set.size === 0) this.tx.mapDelete(m, k);
   }
 
   private tellTtl(id: string, expiresAt: number): void {
@@ -238,13 +289,6 @@ function add(m: Map<string, Set<string>>, k: string, id: string): void {
     m.set(k, set);
   }
   set.add(id);
-}
-
-function drop(m: Map<string, Set<string>>, k: string, id: string): void {
-  const set = m.get(k);
-  if (!set) return;
-  set.delete(id);
-  if (set.size === 0) m.delete(k);
 }
 
 function deepFreeze<T>(v: T): T {

@@ -2,18 +2,18 @@ import { decode } from '@msgpack/msgpack';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { AppliedEntry, StateMachine } from '../../contracts/ports/state-machine.js';
 import type { KvChange } from '../../contracts/hooks.js';
-import type { Command } from './command.js';
 import { decodeCommand } from './command-codec.js';
+import { entryFor } from './command-registry.js';
 import { encodeSliced } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
 import { KvTable } from './kv-table.js';
 import type { CatalogReader } from './catalog-reader.js';
-import { CatalogTable, type CatalogLoss } from './catalog-table.js';
-import type { KvLockResult, SessionCreateCommand, SessionWriteResult } from './session-command.js';
+import { CatalogTable } from './catalog-table.js';
 import type { SessionReader } from './session-reader.js';
-import { SessionTable, checkIdsOf } from './session-table.js';
-import { MAX_LOCK_DELAY_MS } from './kv-table.js';
-import { applyTxn, type TxnTables } from './txn-apply.js';
+import { SessionTable } from './session-table.js';
+import type { StateTables } from './state-tables.js';
+import { StateTxn } from './state-txn.js';
+import type { TxnReaders } from './txn-apply.js';
 
 /**
  * Snapshot envelope versions: v1 = KV only; v2 = KV + catalog; v3 = KV (with lock-delays) +
@@ -25,7 +25,7 @@ const SNAPSHOT_V3 = 3;
 
 /** Options of a StateStore. */
 export interface StateStoreOptions {
-  /** Told when a watcher callback throws during apply/restore (apply itself goes on). */
+  /** Told when a watcher callback or a change listener throws during apply/restore (apply itself goes on). */
   onWatcherError?: (e: unknown) => void;
   /** Told of every applied write that changed KV keys (drives the kvChanged hook). Must not throw. */
   onKvChange?: (change: KvChange) => void;
@@ -35,28 +35,25 @@ export interface StateStoreOptions {
 
 /**
  * The replicated state: the kernel's StateMachine. Holds the tables (KV, catalog and sessions;
- * ACL later), applies decoded commands deterministically at the entry's Raft index,
- * and serializes everything (tombstones and indexes included) into a versioned msgpack
+ * ACL later), applies decoded commands deterministically at the entry's Raft index — each
+ * through its command registry entry, inside one StateTxn over the tables — and serializes everything (tombstones and indexes included) into a versioned msgpack
  * snapshot. Readers use the read-only table views (`kv`) and park blocking queries on their
  * watches.
  */
-export class StateStore implements StateMachine {
+export class StateStore implements StateMachine, TxnReaders {
+  private readonly tx: StateTxn;
   private readonly kvTable: KvTable;
   private readonly catalogTable: CatalogTable;
   private readonly sessionTable: SessionTable;
-  private readonly txnTables: TxnTables;
+  private readonly tables: StateTables;
   private applied = 0;
 
   constructor(opts: StateStoreOptions = {}) {
-    this.kvTable = new KvTable(opts.onWatcherError, opts.onKvChange);
-    this.catalogTable = new CatalogTable(opts.onWatcherError, opts.onCatalogChange);
-    this.sessionTable = new SessionTable(opts.onWatcherError);
-    this.txnTables = {
-      kv: this.kvTable,
-      catalog: this.catalogTable,
-      sessions: this.sessionTable,
-      catalogWritten: (idx, now) => void this.afterCatalogWrite(idx, undefined, now),
-    };
+    this.tx = new StateTxn(opts.onWatcherError);
+    this.kvTable = new KvTable(this.tx, opts.onWatcherError, opts.onKvChange);
+    this.catalogTable = new CatalogTable(this.tx, opts.onWatcherError, opts.onCatalogChange);
+    this.sessionTable = new SessionTable(this.tx, opts.onWatcherError);
+    this.tables = { tx: this.tx, kv: this.kvTable, catalog: this.catalogTable, sessions: this.sessionTable };
   }
 
   /** The sessions table, read side. */
@@ -81,17 +78,40 @@ export class StateStore implements StateMachine {
 
   /**
    * Decodes and applies one committed command at `entry.index` and returns its result (KV
-   * commands: Consul's boolean). Throws COMMAND_INVALID for undecodable or unknown commands and
-   * INTERNAL when `entry.index` is not above lastApplied(); in both cases nothing changes.
+   * commands: Consul's boolean). The command's write rule (its registry entry) runs in one
+   * transaction over the tables, committed when it returns — watchers wake and hooks fire only
+   * then — or aborted, leaving nothing changed, if it throws (the error propagates; lastApplied
+   * stays). Throws COMMAND_INVALID for undecodable or unknown commands and INTERNAL when
+   * `entry.index` is not above lastApplied(); in both cases nothing changes.
    */
   apply(entry: AppliedEntry): unknown {
     if (!(Number.isSafeInteger(entry.index) && entry.index > this.applied)) {
       throw new SextantError(ErrorCode.Internal, `entry index ${entry.index} is not after the last applied index ${this.applied}`);
     }
     const cmd = decodeCommand(entry.data);
-    const result = this.dispatch(entry.index, cmd);
+    const tx = this.tx;
+    tx.begin();
+    let result: unknown;
+    try {
+      result = entryFor(cmd).apply(this.tables, entry.index, cmd);
+    } catch (e) {
+      tx.abort();
+      throw e;
+    }
     this.applied = entry.index;
+    tx.commit();
     return result;
+  }
+
+  /** See TxnReaders.readTransaction: `fn` runs on the live tables in a transaction that is always aborted. */
+  readTransaction<T>(fn: (t: StateTables, idx: number) => T): T {
+    const tx = this.tx;
+    tx.begin();
+    try {
+      return fn(this.tables, this.applied + 1);
+    } finally {
+      tx.abort();
+    }
   }
 
   /** The index of the last applied entry (0 initially, or the restored snapshot's index). */
@@ -133,8 +153,9 @@ export class StateStore implements StateMachine {
     // Validate the catalog and sessions parts before touching anything (older images lack them: empty).
     const withCatalog = img.v !== SNAPSHOT_V1;
     const withSessions = img.v === SNAPSHOT_V3;
-    new CatalogTable().load(withCatalog ? img.catalog : undefined);
-    new SessionTable().load(withSessions ? img.sessions : undefined);
+    const scratch = new StateTxn();
+    new CatalogTable(scratch).load(withCatalog ? img.catalog : undefined);
+    new SessionTable(scratch).load(withSessions ? img.sessions : undefined);
     this.kvTable.load(img.kv);
     this.catalogTable.load(withCatalog ? img.catalog : undefined);
     this.sessionTable.load(withSessions ? img.sessions : undefined);
@@ -146,96 +167,5 @@ export class StateStore implements StateMachine {
     this.kvTable.wakeWatchers();
     this.catalogTable.wakeWatchers();
     this.sessionTable.wakeWatchers();
-  }
-
-  private dispatch(idx: number, cmd: Command): unknown {
-    const kv = this.kvTable;
-    switch (cmd.type) {
-      case 'kv.set':
-        return kv.set(idx, cmd.key, cmd.value, cmd.flags);
-      case 'kv.cas':
-        return kv.cas(idx, cmd.key, cmd.value, cmd.flags, cmd.index);
-      case 'kv.delete':
-        return kv.delete(idx, cmd.key);
-      case 'kv.delete-cas':
-        return kv.deleteCas(idx, cmd.key, cmd.index);
-      case 'kv.delete-tree':
-        return kv.deleteTree(idx, cmd.prefix);
-      case 'kv.tombstone-reap':
-        return kv.reapTombstones(cmd.index);
-      case 'catalog.register':
-        return this.afterCatalogWrite(idx, this.catalogTable.register(idx, cmd), cmd.now);
-      case 'catalog.deregister':
-        return this.afterCatalogWrite(idx, this.catalogTable.deregister(idx, cmd), cmd.now);
-      case 'kv.lock':
-        return this.lock(idx, cmd.key, cmd.value, cmd.flags, cmd.session, cmd.now);
-      case 'kv.unlock':
-        if (cmd.session === '') return { error: 'missing session' } satisfies KvLockResult;
-        return kv.unlock(idx, cmd.key, cmd.value, cmd.flags, cmd.session);
-      case 'session.create':
-        return this.createSession(idx, cmd);
-      case 'session.destroy':
-        this.invalidate(idx, cmd.id, cmd.now);
-        return true;
-      case 'session.renew':
-        return this.sessionTable.renew(cmd.ids, cmd.now);
-      case 'session.expire': {
-        const s = this.sessionTable.get(cmd.id);
-        if (!s || s.expiresAt === 0 || s.expiresAt > cmd.now) return false;
-        this.invalidate(idx, cmd.id, cmd.now);
-        return true;
-      }
-      case 'txn':
-        return applyTxn(idx, cmd, this.txnTables);
-    }
-  }
-
-  /**
-   * Consul's KVS lock: refused (false) while the key's lock-delay runs past `now` — checked
-   * first, as Consul's leader does before committing — then an error value for a missing or
-   * unknown session, then kvsLockTxn.
-   */
-  private lock(idx: number, key: string, value: Uint8Array, flags: string, session: string, now: number): KvLockResult {
-    const kv = this.kvTable;
-    if (kv.lockDelayUntil(key) > now) return false;
-    if (session === '') return { error: 'missing session' };
-    if (!this.sessionTable.get(session)) return { error: `invalid session ${JSON.stringify(session)}` };
-    return kv.lock(idx, key, value, flags, session, now);
-  }
-
-  /** Consul's sessionCreateTxn: the node must exist, and every check exist on it and not be critical. */
-  private createSession(idx: number, cmd: SessionCreateCommand): SessionWriteResult {
-    const f = cmd.session;
-    if (this.sessionTable.get(f.ID)) return { ok: false, error: 'Session ID already exists' };
-    if (!this.catalogTable.node(f.Node).value) return { ok: false, error: 'Missing node registration' };
-    for (const checkId of checkIdsOf(f)) {
-      const check = this.catalogTable.check(f.Node, checkId);
-      if (!check) return { ok: false, error: `Missing check '${checkId}' registration` };
-      if (check.Status === 'critical') return { ok: false, error: `Check '${checkId}' is in critical state` };
-    }
-    this.sessionTable.create(idx, f, cmd.ttlMs, cmd.now);
-    return { ok: true };
-  }
-
-  /**
-   * Invalidates session `id` at `idx` (Consul's sessionDestroyTxn): removes it, then releases or
-   * deletes every key it held per its Behavior, starting on each the lock-delay
-   * min(LockDelay, 60 s) from `now` (the proposing leader's clock). Absent: nothing happens.
-   */
-  private invalidate(idx: number, id: string, now: number): void {
-    const s = this.sessionTable.remove(idx, id);
-    if (!s) return;
-    const delayMs = Math.min(s.view.LockDelay / 1e6, MAX_LOCK_DELAY_MS);
-    this.kvTable.releaseSession(idx, id, s.view.Behavior, delayMs > 0 && now > 0 ? now + delayMs : 0);
-  }
-
-  /** After a catalog write: invalidates the sessions bound to a node or check it took away (same index). */
-  private afterCatalogWrite(idx: number, result: unknown, now: number | undefined): unknown {
-    const losses: CatalogLoss[] = this.catalogTable.takeLosses();
-    for (const loss of losses) {
-      const ids = loss.checkId === undefined ? this.sessionTable.idsOnNode(loss.node) : this.sessionTable.idsOnCheck(loss.node, loss.checkId);
-      for (const id of ids) this.invalidate(idx, id, now ?? 0);
-    }
-    return result;
   }
 }

@@ -1,3 +1,5 @@
+import type { Deferred } from './state-txn.js';
+
 /**
  * Why a watcher was woken: `change` — something it watches was written; `reset` — the whole
  * state was replaced by a snapshot restore (indexes may have gone backwards).
@@ -24,7 +26,7 @@ interface Watcher {
  * so the cost of a write does not grow with the number of parked watchers. Nothing is left
  * behind once a watcher fires or is cancelled.
  */
-export class WatchRegistry {
+export class WatchRegistry implements Deferred {
   private readonly exact = new Map<string, Set<Watcher>>();
   private readonly prefixes = new Map<string, Set<Watcher>>();
   /** prefix length → number of distinct watched prefixes of that length. */
@@ -64,6 +66,11 @@ export class WatchRegistry {
       }
     }
     this.fire(woken, 'change');
+  }
+
+  /** See Deferred: a transaction's held-back notify(`keys`), run when it commits. */
+  runDeferred(keys: unknown): void {
+    this.notify(keys as Iterable<string>);
   }
 
   /** Wakes (and removes) every watcher with reason `reset`. */
