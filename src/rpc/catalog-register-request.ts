@@ -32,7 +32,7 @@ export function registerCommand(req: RegisterRequest, datacenter: string): Catal
   if (address === '' && !skipNodeUpdate) throw bad('Must provide address if SkipNodeUpdate is not set');
   const id = optString(r, 'ID', 'ID');
   if (id !== '' && !UUID_RE.test(id)) throw bad(`Bad node ID: ${JSON.stringify(id)} is not a UUID`);
-  checkDc(optString(r, 'Datacenter', 'Datacenter'), datacenter);
+  checkDatacenter(optString(r, 'Datacenter', 'Datacenter'), datacenter);
 
   const service = r['Service'] === undefined || r['Service'] === null ? null : serviceFields(r['Service']);
   const rawChecks: unknown[] = [];
@@ -65,7 +65,7 @@ export function deregisterCommand(req: DeregisterRequest, datacenter: string): C
   if (r === null || typeof r !== 'object') throw bad('Request decode failed: the body must be a JSON object');
   const node = optString(r, 'Node', 'Node');
   if (node === '') throw bad('Must provide node');
-  checkDc(optString(r, 'Datacenter', 'Datacenter'), datacenter);
+  checkDatacenter(optString(r, 'Datacenter', 'Datacenter'), datacenter);
   return { type: 'catalog.deregister', node, serviceId: optString(r, 'ServiceID', 'ServiceID'), checkId: optString(r, 'CheckID', 'CheckID') };
 }
 
@@ -158,11 +158,6 @@ function typeFromDefinition(def: Record<string, unknown>): string {
   if (has('tcp')) return 'tcp';
   if (has('grpc')) return 'grpc';
   return '';
-}
-
-/** The body's Datacenter routes the request (CatalogRpcClient puts it in the context); here it must be ours. */
-function checkDc(dc: string, ours: string): void {
-  checkDatacenter(dc, ours);
 }
 
 function bad(message: string): SextantError {

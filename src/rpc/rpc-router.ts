@@ -1,12 +1,12 @@
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import type { QueryOptions, RequestContext } from '../../contracts/model/query.js';
+import { StreamProtocol, type StreamTransport } from '../../contracts/ports/transport.js';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 import { checkDatacenter } from './datacenter-check.js';
 import { unknownMethod, type MethodTable } from './method-table.js';
 import { decodeRpcReply, decodeRpcRequest, encodeRpcError, encodeRpcReply, encodeRpcRequest } from './rpc-codec.js';
 import type { RpcArgs, RpcKind, RpcName, RpcReply } from './rpc-schema.js';
-import { RPC_PROTOCOL, type RpcStreams } from './rpc-streams.js';
 import type { ServerPool } from './server-pool.js';
 
 /** Consul's rpc_hold_timeout: how long a request waits for a leader (or a server) to appear. */
@@ -31,7 +31,7 @@ export interface RpcRouterDeps {
   /** This agent's datacenter (live: it follows reloads). */
   datacenter: () => string;
   /** The stream plane calls go out on (and, on a server, come in on). */
-  streams: RpcStreams;
+  streams: Pick<StreamTransport, 'handle' | 'request'>;
   clock: Clock;
   logger: Logger;
   /** rpc_hold_timeout in ms (default 7 s). */
@@ -81,7 +81,7 @@ export class RpcRouter {
 
   /** On a server: starts answering RPCs from other agents; returns the function that stops it. */
   listen(): () => void {
-    return this.deps.streams.handle(RPC_PROTOCOL, { onRequest: (_from, frame, signal) => this.serve(frame, signal) });
+    return this.deps.streams.handle(StreamProtocol.Rpc, { onRequest: (_from, frame, signal) => this.serve(frame, signal) });
   }
 
   private async route(name: RpcName, args: unknown, ctx: QueryOptions, hops: number): Promise<unknown> {
@@ -138,7 +138,7 @@ export class RpcRouter {
     const blocking = ctx.minIndex > 0 ? ctx.waitMs + ctx.waitMs / 16 : 0;
     const frame = encodeRpcRequest(name, args, ctx, hops + 1);
     const signal = ctx.signal;
-    const res = await this.deps.streams.request(addr, RPC_PROTOCOL, frame, { timeoutMs: blocking + REMOTE_SLACK_MS, ...(signal ? { signal } : {}) });
+    const res = await this.deps.streams.request(addr, StreamProtocol.Rpc, frame, { timeoutMs: blocking + REMOTE_SLACK_MS, ...(signal ? { signal } : {}) });
     return decodeRpcReply(res);
   }
 

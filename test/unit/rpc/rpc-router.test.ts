@@ -4,7 +4,7 @@ import type { QueryOptions } from '../../../contracts/model/query.js';
 import type { RaftPeer } from '../../../src/consensus/raft-api.js';
 import { MethodTable } from '../../../src/rpc/method-table.js';
 import { RpcRouter } from '../../../src/rpc/rpc-router.js';
-import type { RpcStreams } from '../../../src/rpc/rpc-streams.js';
+import type { StreamTransport } from '../../../contracts/ports/transport.js';
 import { ServerPool } from '../../../src/rpc/server-pool.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../../src/testing/seeded-random.js';
@@ -16,7 +16,7 @@ class Loopback {
   readonly sent: string[] = [];
   down = new Set<string>();
 
-  at(addr: string): RpcStreams {
+  at(addr: string): Pick<StreamTransport, 'handle' | 'request'> {
     return {
       handle: (_protocol, h) => {
         this.handlers.set(addr, h.onRequest!);
