@@ -3,7 +3,7 @@ import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.
 import type { Logger } from '../../contracts/platform.js';
 import { encodeFrame, type Frame, FrameKind, FRAME_HEADER_BYTES, MAX_HELLO_BYTES } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { formatHostPort } from './host-port.js';
+import { formatHostPort } from 'sextant/plugin-sdk';
 
 /** Where a connection hands what it receives. */
 export interface ConnectionDispatch {

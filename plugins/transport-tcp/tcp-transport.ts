@@ -3,7 +3,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { ProtocolHandlers, RequestOptions, StreamTransport } from '../../contracts/ports/transport.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame.js';
-import { formatHostPort, parseHostPort } from './host-port.js';
+import { formatHostPort, parseHostPort } from 'sextant/plugin-sdk';
 import { type ConnectionDispatch, TcpConnection } from './tcp-connection.js';
 import { registerProtocol } from '../../contracts/ports/stream-protocols.js';
 

@@ -10,6 +10,7 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   'log-store-sqlite',
   'log-store-memory',
   'transport-tcp',
+  'transport-udp',
   'check-script',
   'check-http',
   'check-tcp',

@@ -8,7 +8,7 @@
  *   SextantError and ErrorCode);
  * - Go-compatible texts and values: durations (parseGoDuration, formatGoDuration, durationMs,
  *   isGoDuration), goQuote (strconv.Quote), Go's net error texts, lossless JSON parsing;
- * - agent helpers: listenHosts, aggregated check status, isPlainObject, compileFilter (Consul's
+ * - agent helpers: listenHosts, host:port parsing and formatting (IPv6 brackets), aggregated check status, isPlainObject, compileFilter (Consul's
  *   `?filter=` expressions), ClosedGuard for stores;
  * - check-runner base pieces: the shared check fields (timeout, output_max_size), command fields,
  *   exit-code status, ProbeDeadline, the script-check policy, TailBuffer, Go's start-error text.
@@ -43,3 +43,4 @@ export { goStartErrorText } from './checks/go-start-error.js';
 export { ProbeDeadline } from './checks/probe-deadline.js';
 export { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE, scriptPolicyError, type ScriptCheckPolicy } from './checks/script-policy.js';
 export { TailBuffer } from './checks/tail-buffer.js';
+export { formatHostPort, parseHostPort, type HostPort } from './host-port.js';

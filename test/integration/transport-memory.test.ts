@@ -1,11 +1,13 @@
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryNetwork } from '../../plugins/transport-memory/memory-network.js';
 import { MemoryTransport } from '../../plugins/transport-memory/memory-transport.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { SystemRandom } from '../../src/platform/system-random.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
-import { describeStreamTransportConformance } from '../conformance/transport.conformance.js';
+import { describePacketTransportConformance, describeStreamTransportConformance } from '../conformance/transport.conformance.js';
+import { MemoryTransportLease } from '../../plugins/transport-memory/memory-transport-lease.js';
+import { StreamProtocol } from '../../contracts/ports/transport.js';
 
 describe('transport-memory', () => {
   // Real time: the network's zero-delay deliveries and the request timeouts run on real timers.
@@ -28,5 +30,71 @@ describe('transport-memory', () => {
     await a.start();
     await b.start();
     return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined, advance: (ms) => clock.advance(ms) };
+  });
+
+  describePacketTransportConformance('memory (system clock)', async () => {
+    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
+    const a = new MemoryTransport(net, 'node-a');
+    const b = new MemoryTransport(net, 'node-b');
+    await a.start();
+    await b.start();
+    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
+  });
+
+  describePacketTransportConformance('memory (manual clock, 0-3 ms delays)', async () => {
+    const clock = new ManualClock();
+    const net = new MemoryNetwork(clock, new SeededRandom(7), { minDelayMs: 0, maxDelayMs: 3 });
+    const a = new MemoryTransport(net, 'node-a');
+    const b = new MemoryTransport(net, 'node-b');
+    await a.start();
+    await b.start();
+    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined, advance: (ms) => clock.advance(ms) };
+  });
+
+  // What the plugin hands the kernel: one lease per port on the node's one transport.
+  describeStreamTransportConformance('memory plugin leases (streams)', async () => {
+    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
+    const a = new MemoryTransportLease(net, 'node-a');
+    const b = new MemoryTransportLease(net, 'node-b');
+    await a.start();
+    await b.start();
+    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
+  });
+  describePacketTransportConformance('memory plugin leases (packets)', async () => {
+    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
+    const a = new MemoryTransportLease(net, 'node-a');
+    const b = new MemoryTransportLease(net, 'node-b');
+    await a.start();
+    await b.start();
+    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
+  });
+
+  it('the stream and packet leases of one node share its address; the node leaves the network with the last lease', async () => {
+    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
+    const streams = new MemoryTransportLease(net, 'node-a');
+    const packets = new MemoryTransportLease(net, 'node-a');
+    const peer = new MemoryTransport(net, 'node-b');
+    await Promise.all([streams.start(), packets.start(), peer.start()]);
+    expect(streams.localAddress).toBe('node-a');
+    expect(packets.localAddress).toBe('node-a');
+    streams.handle(StreamProtocol.Rpc, { onRequest: async () => new TextEncoder().encode('pong') });
+    const gotPackets: string[] = [];
+    packets.onPacket((from) => gotPackets.push(from));
+
+    await streams.close();
+    // The packet lease still holds the node: packets arrive, the closed lease's RPC handler is gone.
+    peer.sendPacket('node-a', new Uint8Array([1]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(gotPackets).toEqual(['node-b']);
+    await expect(peer.request('node-a', StreamProtocol.Rpc, new Uint8Array([1]), { timeoutMs: 500 })).rejects.toThrow(/no handler for protocol 0/);
+    await expect(streams.request('node-b', StreamProtocol.Rpc, new Uint8Array([1]), { timeoutMs: 500 })).rejects.toThrow(/closed/);
+
+    await packets.close();
+    await expect(peer.request('node-a', StreamProtocol.Rpc, new Uint8Array([1]), { timeoutMs: 500 })).rejects.toThrow(/refused/);
+    // A later agent with the same name can attach again.
+    const again = new MemoryTransportLease(net, 'node-a');
+    await again.start();
+    await again.close();
+    await peer.close();
   });
 });

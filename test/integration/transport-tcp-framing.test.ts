@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import { encodeFrame, FrameKind, type Frame } from '../../plugins/transport-tcp/frame.js';
 import { FrameDecoder } from '../../plugins/transport-tcp/frame-decoder.js';
-import { formatHostPort, parseHostPort } from '../../plugins/transport-tcp/host-port.js';
+import { formatHostPort, parseHostPort } from '../../src/plugin-sdk/host-port.js';
 
 const kinds = [FrameKind.Hello, FrameKind.Message, FrameKind.Request, FrameKind.Response, FrameKind.ErrorResponse] as const;
 const arbFrame = fc.record({
