@@ -10,20 +10,12 @@ import type { RequestScope } from './request-scope.js';
  * datacenter is only carried here: the RPC layer's forward step checks it.
  */
 
-const contexts = new WeakMap<RequestScope, QueryOptions>();
-const writes = new WeakMap<RequestScope, RequestContext>();
-
 /**
  * Who asks and for which datacenter: `?dc`, and the token from `?token`, else `X-Consul-Token`,
  * else `Authorization: Bearer <token>` (Consul's parseTokenInternal). Never fails.
  */
 export function writeContext(scope: RequestScope): RequestContext {
-  let rc = writes.get(scope);
-  if (!rc) {
-    rc = { datacenter: scope.query.get('dc') ?? '', token: tokenOf(scope) };
-    writes.set(scope, rc);
-  }
-  return rc;
+  return (scope.writeContext ??= { datacenter: scope.query.get('dc') ?? '', token: tokenOf(scope) });
 }
 
 /**
@@ -33,8 +25,7 @@ export function writeContext(scope: RequestScope): RequestContext {
  * `Invalid max_stale value "…"`, conflicting consistency, `Invalid wait time`, `Invalid index`.
  */
 export function requestContext(scope: RequestScope): QueryOptions {
-  let opts = contexts.get(scope);
-  if (opts) return opts;
+  if (scope.readContext) return scope.readContext;
   const q = scope.query;
   const { config, random } = scope.deps;
   const maxStaleMs = parseMaxStale(q);
@@ -46,18 +37,21 @@ export function requestContext(scope: RequestScope): QueryOptions {
   }
   const waitMs = parseWaitMs(q);
   const minIndex = parseIndex(q);
-  opts = {
-    ...writeContext(scope),
+  const { datacenter, token } = writeContext(scope);
+  const opts: { -readonly [K in keyof QueryOptions]: QueryOptions[K] } = {
+    datacenter,
+    token,
     consistency,
     minIndex,
     waitMs: effectiveWaitMs(waitMs, config, random),
-    ...(maxStaleMs !== undefined ? { maxStaleMs } : {}),
-    ...(q.get('near') ? { near: q.get('near')! } : {}),
-    ...(q.get('filter') ? { filter: q.get('filter')! } : {}),
     signal: scope.signal,
   };
-  contexts.set(scope, opts);
-  return opts;
+  if (maxStaleMs !== undefined) opts.maxStaleMs = maxStaleMs;
+  const near = q.get('near');
+  if (near) opts.near = near;
+  const filter = q.get('filter');
+  if (filter) opts.filter = filter;
+  return (scope.readContext = opts);
 }
 
 /** `?max_stale` in ms; 400 `Invalid max_stale value "<v>"` when not a Go duration. */

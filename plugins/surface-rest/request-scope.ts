@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
+import type { QueryOptions, RequestContext } from '../../contracts/model/query.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { AgentService } from '../../contracts/services/agent-service.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
@@ -44,6 +45,10 @@ export interface RequestScope {
    */
   readonly signal: AbortSignal;
   readonly deps: RestSurfaceDeps;
+  /** The request's write context, once parsed (request-context.ts's memo; nobody else sets it). */
+  writeContext?: RequestContext;
+  /** The request's read context, once parsed (request-context.ts's memo; nobody else sets it). */
+  readContext?: QueryOptions;
 }
 
 /** A route handler: writes the answer to `scope.ctx` or throws a SextantError. */
