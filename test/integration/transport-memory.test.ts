@@ -5,69 +5,38 @@ import { SystemClock } from '../../src/platform/system-clock.js';
 import { SystemRandom } from '../../src/platform/system-random.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
-import { describePacketTransportConformance, describeStreamTransportConformance } from '../conformance/transport.conformance.js';
+import { describePacketTransportConformance, describeStreamTransportConformance, type TransportPair } from '../conformance/transport.conformance.js';
 import { MemoryTransportLease } from '../../plugins/transport-memory/memory-transport-lease.js';
 import { StreamProtocol } from '../../contracts/ports/transport.js';
 
+/** Two started endpoints `node-a` and `node-b` on a fresh network (a ManualClock one when `manual`, driven by the suite). */
+async function memoryPair<T extends MemoryTransport | MemoryTransportLease>(
+  make: (net: MemoryNetwork, name: string) => T,
+  manual?: { seed: number },
+): Promise<TransportPair<T>> {
+  const clock = manual ? new ManualClock() : new SystemClock();
+  const net = manual ? new MemoryNetwork(clock, new SeededRandom(manual.seed), { minDelayMs: 0, maxDelayMs: 3 }) : new MemoryNetwork(clock, new SystemRandom());
+  const a = make(net, 'node-a');
+  const b = make(net, 'node-b');
+  await a.start();
+  await b.start();
+  const advance = clock instanceof ManualClock ? { advance: (ms: number) => clock.advance(ms) } : {};
+  return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined, ...advance };
+}
+const plain = (net: MemoryNetwork, name: string): MemoryTransport => new MemoryTransport(net, name);
+const lease = (net: MemoryNetwork, name: string): MemoryTransportLease => new MemoryTransportLease(net, name);
+
 describe('transport-memory', () => {
   // Real time: the network's zero-delay deliveries and the request timeouts run on real timers.
-  describeStreamTransportConformance('memory (system clock)', async () => {
-    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
-    const a = new MemoryTransport(net, 'node-a');
-    const b = new MemoryTransport(net, 'node-b');
-    await a.start();
-    await b.start();
-    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
-  });
-
+  describeStreamTransportConformance('memory (system clock)', () => memoryPair(plain));
   // Simulation mode: nothing moves until the clock does, so the suite drives it (with a delay
   // range, so deliveries interleave).
-  describeStreamTransportConformance('memory (manual clock, 0-3 ms delays)', async () => {
-    const clock = new ManualClock();
-    const net = new MemoryNetwork(clock, new SeededRandom(42), { minDelayMs: 0, maxDelayMs: 3 });
-    const a = new MemoryTransport(net, 'node-a');
-    const b = new MemoryTransport(net, 'node-b');
-    await a.start();
-    await b.start();
-    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined, advance: (ms) => clock.advance(ms) };
-  });
-
-  describePacketTransportConformance('memory (system clock)', async () => {
-    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
-    const a = new MemoryTransport(net, 'node-a');
-    const b = new MemoryTransport(net, 'node-b');
-    await a.start();
-    await b.start();
-    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
-  });
-
-  describePacketTransportConformance('memory (manual clock, 0-3 ms delays)', async () => {
-    const clock = new ManualClock();
-    const net = new MemoryNetwork(clock, new SeededRandom(7), { minDelayMs: 0, maxDelayMs: 3 });
-    const a = new MemoryTransport(net, 'node-a');
-    const b = new MemoryTransport(net, 'node-b');
-    await a.start();
-    await b.start();
-    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined, advance: (ms) => clock.advance(ms) };
-  });
-
+  describeStreamTransportConformance('memory (manual clock, 0-3 ms delays)', () => memoryPair(plain, { seed: 42 }));
+  describePacketTransportConformance('memory (system clock)', () => memoryPair(plain));
+  describePacketTransportConformance('memory (manual clock, 0-3 ms delays)', () => memoryPair(plain, { seed: 7 }));
   // What the plugin hands the kernel: one lease per port on the node's one transport.
-  describeStreamTransportConformance('memory plugin leases (streams)', async () => {
-    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
-    const a = new MemoryTransportLease(net, 'node-a');
-    const b = new MemoryTransportLease(net, 'node-b');
-    await a.start();
-    await b.start();
-    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
-  });
-  describePacketTransportConformance('memory plugin leases (packets)', async () => {
-    const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
-    const a = new MemoryTransportLease(net, 'node-a');
-    const b = new MemoryTransportLease(net, 'node-b');
-    await a.start();
-    await b.start();
-    return { a, b, unreachable: 'node-nobody', cleanup: async () => undefined };
-  });
+  describeStreamTransportConformance('memory plugin leases (streams)', () => memoryPair(lease));
+  describePacketTransportConformance('memory plugin leases (packets)', () => memoryPair(lease));
 
   it('the stream and packet leases of one node share its address; the node leaves the network with the last lease', async () => {
     const net = new MemoryNetwork(new SystemClock(), new SystemRandom());
