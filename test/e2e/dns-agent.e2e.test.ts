@@ -115,7 +115,9 @@ describe('sextant agent DNS (real process, dig)', () => {
     clean(haproxy);
     expect(haproxy.flags).not.toContain('tc');
     expect(haproxy.size).toBeLessThanOrEqual(1232);
-    expect(haproxy.answer.length).toBeGreaterThanOrEqual(20);
+    // As many as fit: 20 in 1227–1232 bytes for a usual shuffle; when it happens to pick twenty
+    // two-digit `many-NN` nodes (~1.5% of shuffles) they need a few bytes more, so 19 is the floor.
+    expect(haproxy.answer.length).toBeGreaterThanOrEqual(19);
     expect(haproxy.additional.filter((r) => r.type === 'A').map((r) => r.name).sort()).toEqual(haproxy.answer.map((r) => r.data.split(' ')[3]).sort());
 
     for (const [name, type] of [['fat.service.consul', 'SRV'], ['fat.node.consul', 'A']]) {
