@@ -46,6 +46,8 @@ export const ErrorCode = {
   LockInUse: 'LOCK_IN_USE',
   /** Releasing a lock or semaphore this client does not hold. */
   LockNotHeld: 'LOCK_NOT_HELD',
+  /** A user event Consul refuses (HTTP 500, as Consul's EventFire): a tag filter without a service filter, a filter that does not compile, too large. */
+  EventRejected: 'EVENT_REJECTED',
   // Cluster and storage (HTTP 500)
   NoLeader: 'NO_LEADER',
   NotLeader: 'NOT_LEADER',

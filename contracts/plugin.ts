@@ -14,6 +14,7 @@ import type { CatalogApi, HealthApi } from './services/catalog-service.js';
 import type { LocalAgentApi } from './services/local-agent-service.js';
 import type { SessionApi } from './services/session-service.js';
 import type { TxnApi } from './services/txn-service.js';
+import type { EventService } from './services/event-service.js';
 
 /** The kernel API version plugins declare a semver range against. */
 export const KERNEL_API_VERSION = '1.0.0';
@@ -72,6 +73,8 @@ export interface KernelServices {
   readonly session: SessionApi;
   /** Transactions (/v1/txn): KV, node, service and check operations applied all-or-nothing. */
   readonly txn: TxnApi;
+  /** User events (/v1/event/*): fired into the pool through a server, the recent ones kept. */
+  readonly events: EventService;
   /** Every loaded check runner (the checkRunner port's providers), by kind. */
   readonly checkRunners: ReadonlyMap<string, CheckRunner>;
   readonly resolver: Resolver;

@@ -24,6 +24,16 @@ export interface MemberEvent {
   readonly members: readonly Member[];
 }
 
+/** A user event as serf delivers it (serf's UserEvent): Consul's are named `consul:event:<name>`. */
+export interface PoolUserEvent {
+  readonly name: string;
+  readonly payload: Uint8Array;
+  /** The event clock's Lamport time it was sent at. */
+  readonly ltime: number;
+  /** Whether serf may coalesce it with later ones of the same name (Consul fires with false). */
+  readonly coalesce: boolean;
+}
+
 export interface Membership {
   /**
    * This agent as a member of the pool, with its current tags. Available before `start` (then
@@ -48,6 +58,17 @@ export interface Membership {
    * `members()` after subscribing.
    */
   onEvent(listener: (e: MemberEvent) => void): () => void;
+  /**
+   * Broadcasts a user event to every member of the pool, this agent included (serf's
+   * UserEvent). Rejects with EVENT_REJECTED when name and payload together exceed the pool's user
+   * event size limit, SHUTDOWN once closed.
+   */
+  userEvent(name: string, payload: Uint8Array, coalesce: boolean): Promise<void>;
+  /**
+   * Calls `listener` for every user event delivered to this agent from now on (each once, in
+   * delivery order) until the returned function is called. A listener that throws is logged.
+   */
+  onUserEvent(listener: (e: PoolUserEvent) => void): () => void;
   /** Joins the pool (a `join` event for this agent). Rejects if the pool cannot be joined. Idempotent. */
   start(): Promise<void>;
   /** Leaves the pool gracefully (a `leave` event for this agent) and releases its resources. Idempotent. */

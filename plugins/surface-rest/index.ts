@@ -19,6 +19,7 @@ export default definePlugin({
         localAgent: s.localAgent,
         session: s.session,
         txn: s.txn,
+        events: s.events,
         logger: s.logger.child('http'),
         clock: s.clock,
         random: s.random,

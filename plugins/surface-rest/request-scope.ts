@@ -9,6 +9,7 @@ import type { LocalAgentApi } from '../../contracts/services/local-agent-service
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { EventService } from '../../contracts/services/event-service.js';
 
 /** What the REST surface is built from (RestSurface's constructor options). */
 export interface RestSurfaceDeps {
@@ -26,6 +27,8 @@ export interface RestSurfaceDeps {
   readonly session?: SessionApi;
   /** Transactions (/v1/txn); the route answers 500 when absent. */
   readonly txn?: TxnApi;
+  /** User events (/v1/event/*); the routes answer 500 when absent. */
+  readonly events?: EventService;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;

@@ -34,6 +34,7 @@ import {
 import { getHealthChecks, getHealthNode, getHealthService, getHealthState } from './health-handlers.js';
 import { getSessionInfo, getSessionList, getSessionNode, putSessionCreate, putSessionDestroy, putSessionRenew } from './session-handlers.js';
 import { putTxn } from './txn-handlers.js';
+import { getEventList, putEventFire } from './event-handlers.js';
 
 /** The HTTP methods a route may answer. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -99,4 +100,7 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/session/node/:node', methods: { GET: getSessionNode } },
   { path: '/v1/session/list', methods: { GET: getSessionList } },
   { path: '/v1/txn', methods: { PUT: putTxn } },
+  { path: '/v1/event/fire/', methods: { PUT: putEventFire } }, // empty name: 400 Missing name, as Consul
+  { path: '/v1/event/fire/:name', methods: { PUT: putEventFire } },
+  { path: '/v1/event/list', methods: { GET: getEventList } },
 ];

@@ -9,6 +9,7 @@ import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 /** The service contracts an assembly gives the rest of the agent: the same on a server and a client. */
@@ -19,6 +20,8 @@ export interface CoreServices {
   readonly session: SessionApi;
   readonly txn: TxnApi;
   readonly status: StatusService;
+  /** The Internal.* RPCs (user events go into the pool through a server). */
+  readonly internal: InternalRpcClient;
   readonly resolver: Resolver;
 }
 

@@ -24,6 +24,7 @@ import { createHooks } from './hooks.js';
 import { resolveNodeId } from './node-id.js';
 import { sextantVersion } from './package-root.js';
 import { memberTags } from '../membership/member-tags.js';
+import { UserEventLog } from '../events/user-event-log.js';
 import { serverAddresses, startMembership } from './start-membership.js';
 import { agentPluginRefs, mergeCheckFields } from './plugin-check-fields.js';
 import { pluginHooks } from './plugin-hooks.js';
@@ -197,6 +198,16 @@ export class Agent {
     await localState.start();
     this.onStop('local state', () => localState.stop());
     registerLazy(container, 'localAgent', () => localState);
+    const events = new UserEventLog({
+      membership,
+      fire: (name, payload, ctx) => core.services.internal.eventFire(name, payload, ctx),
+      target: () => ({ nodeName: this.current.nodeName, services: Object.values(localState.services()).map((s) => ({ name: s.Service, tags: s.Tags })) }),
+      clock: this.clock,
+      random: this.random,
+      logger: log.child('agent'),
+    });
+    this.onStop('user events', async () => events.close());
+    registerValue(container, 'events', events);
 
     await core.ready();
 

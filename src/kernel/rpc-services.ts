@@ -1,4 +1,5 @@
 import { CatalogRpcClient } from '../rpc/clients/catalog-rpc-client.js';
+import { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
 import { HealthRpcClient } from '../rpc/clients/health-rpc-client.js';
 import { KvRpcClient } from '../rpc/clients/kv-rpc-client.js';
 import type { RpcCaller } from '../rpc/clients/rpc-caller.js';
@@ -16,5 +17,6 @@ export function rpcServices(rpc: RpcCaller, nodeName: () => string): Omit<CoreSe
     session: new SessionRpcClient(rpc, nodeName),
     txn: new TxnRpcClient(rpc),
     status: new StatusRpcClient(rpc),
+    internal: new InternalRpcClient(rpc),
   };
 }

@@ -12,6 +12,7 @@ import { KvEndpoint } from '../rpc/kv-endpoint.js';
 import { RpcResolver } from '../rpc/rpc-resolver.js';
 import { answersLocally, RpcRouter } from '../rpc/rpc-router.js';
 import { serverMethods } from '../rpc/server-methods.js';
+import { InternalEndpoint } from '../rpc/internal-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
@@ -90,6 +91,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     session: new SessionEndpoint({ store, raft, clock, random, config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, ...queryTimes } }),
     txn: new TxnEndpoint({ store, raft, clock, config: { datacenter: config.datacenter } }),
     status: new RaftStatus(raft),
+    internal: new InternalEndpoint(env.membership),
   });
   const router = new RpcRouter({
     role: { kind: 'server', table, raft, ownAddress: () => transport.localAddress },

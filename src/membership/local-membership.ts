@@ -1,6 +1,7 @@
 import type { Logger } from '../../contracts/platform.js';
 import { MemberStatus } from '../../contracts/ports/membership.js';
-import type { MemberEvent, Membership } from '../../contracts/ports/membership.js';
+import type { MemberEvent, Membership, PoolUserEvent } from '../../contracts/ports/membership.js';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Member } from '../../contracts/services/agent-service.js';
 
 /** Gossip protocol numbers Sextant advertises (Consul's serf/memberlist protocol 2..5, current 2; delegate 2..5, current 4). */
@@ -16,6 +17,9 @@ export interface LocalMemberIdentity {
   port: number;
 }
 
+/** serf's default UserEventSizeLimit: name plus payload, in bytes. */
+export const USER_EVENT_SIZE_LIMIT = 512;
+
 /** What LocalMembership is built from. */
 export interface LocalMembershipDeps {
   /** The agent's identity, read on every call (it follows reloads). */
@@ -28,7 +32,7 @@ export interface LocalMembershipDeps {
 /**
  * The honest single-agent Membership: a pool of one, this agent. It is alive from `start` to
  * `close` (left afterwards), emits `join` for itself on start, `update` when its tags change and
- * `leave` on close. Gossip replaces it with the real pool; nothing here pretends to know of
+ * `leave` on close; a user event is delivered to this agent alone. Gossip replaces it with the real pool; nothing here pretends to know of
  * other agents.
  */
 export class LocalMembership implements Membership {
@@ -37,6 +41,9 @@ export class LocalMembership implements Membership {
   private started = false;
   private closed = false;
   private readonly listeners = new Set<(e: MemberEvent) => void>();
+  private readonly eventListeners = new Set<(e: PoolUserEvent) => void>();
+  /** serf's event clock (a Lamport clock): the time the next user event is sent at. */
+  private eventClock = 0;
 
   constructor(private readonly deps: LocalMembershipDeps) {
     this.tags = { ...deps.tags };
@@ -77,6 +84,31 @@ export class LocalMembership implements Membership {
     };
   }
 
+  /** Delivers the event to this agent's listeners on a later turn (as serf's event channel would), with serf's size check. */
+  async userEvent(name: string, payload: Uint8Array, coalesce: boolean): Promise<void> {
+    if (this.closed) throw new SextantError(ErrorCode.Shutdown, 'serf is shut down');
+    if (name.length + payload.byteLength > USER_EVENT_SIZE_LIMIT) {
+      throw new SextantError(ErrorCode.EventRejected, `user event exceeds configured limit of ${USER_EVENT_SIZE_LIMIT} bytes before encoding`);
+    }
+    const event: PoolUserEvent = { name, payload: payload.slice(), ltime: this.eventClock++, coalesce };
+    await Promise.resolve();
+    for (const listener of [...this.eventListeners]) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.deps.logger.error('a user event listener failed', { event: name, error: e });
+      }
+    }
+  }
+
+  onUserEvent(listener: (e: PoolUserEvent) => void): () => void {
+    const wrapped = (e: PoolUserEvent): void => listener(e);
+    this.eventListeners.add(wrapped);
+    return () => {
+      this.eventListeners.delete(wrapped);
+    };
+  }
+
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
@@ -90,6 +122,7 @@ export class LocalMembership implements Membership {
     this.status = MemberStatus.Left;
     if (this.started) this.emit('leave');
     this.listeners.clear();
+    this.eventListeners.clear();
   }
 
   private emit(type: MemberEvent['type']): void {

@@ -38,6 +38,7 @@ export interface RpcSchema {
   'Txn.Read': { args: { ops: TxnOp[] }; reply: TxnOutcome };
   'Status.Leader': { args: Record<string, never>; reply: string };
   'Status.Peers': { args: Record<string, never>; reply: string[] };
+  'Internal.EventFire': { args: { name: string; payload: Uint8Array }; reply: null };
 }
 
 /** A method's name. */
@@ -51,7 +52,7 @@ export type RpcReply<N extends RpcName> = RpcSchema[N]['reply'];
  * How the forward step routes a method (Consul's forward()):
  * - `write`: on the leader (a follower forwards it there);
  * - `read`: on the leader in the default and consistent modes, on any server when stale;
- * - `any`: on whichever server receives it (Status.*, Catalog.ListDatacenters).
+ * - `any`: on whichever server receives it (Status.*, Catalog.ListDatacenters, Internal.EventFire).
  * On a client agent every kind goes to a server.
  */
 export type RpcKind = 'write' | 'read' | 'any';

@@ -3,6 +3,7 @@ import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { InternalEndpoint } from './internal-endpoint.js';
 import { MethodTable } from './method-table.js';
 
 /** The server's endpoints, as the method table registers them. */
@@ -13,11 +14,12 @@ export interface ServerEndpoints {
   session: SessionApi;
   txn: TxnApi;
   status: StatusService;
+  internal: InternalEndpoint;
 }
 
 /**
  * Builds the server's method table: every endpoint method registered once under its Consul RPC
- * name (agent/consul/{kvs,catalog,health,session,txn,status}_endpoint.go) with its routing kind.
+ * name (agent/consul/{kvs,catalog,health,session,txn,status,internal}_endpoint.go) with its routing kind.
  */
 export function serverMethods(e: ServerEndpoints): MethodTable {
   const t = new MethodTable();
@@ -50,5 +52,7 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
 
   t.register('Status.Leader', 'any', (_a, ctx) => e.status.leader(ctx));
   t.register('Status.Peers', 'any', (_a, ctx) => e.status.peers(ctx));
+
+  t.register('Internal.EventFire', 'any', async (a) => (await e.internal.eventFire(a.name, a.payload), null));
   return t;
 }

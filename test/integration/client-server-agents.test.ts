@@ -177,5 +177,16 @@ describe('a client agent and a server agent', () => {
       expect(await c.kv.get(`txn/${role}/c`)).toBeUndefined();
       await c.kv.del({ key: `txn/${role}/`, recurse: true });
     });
+
+    it('events: a user event fired here goes through the server (Internal.EventFire) into its pool', async () => {
+      const c = consulOf(agents[role]());
+      const fired = (await c.event.fire(`ev-${role}`, 'p')) as unknown as { ID: string };
+      // Until gossip, the server's pool is the server alone: it is the one that keeps the event.
+      const seen = await until(
+        () => consulOf(server).event.list(`ev-${role}`) as unknown as Promise<{ ID: string }[]>,
+        (l) => l.length === 1,
+      );
+      expect(seen.map((e) => e.ID)).toEqual([fired.ID]);
+    });
   });
 });

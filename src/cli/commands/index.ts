@@ -8,6 +8,7 @@ import { kvGetCommand } from './kv-get.js';
 import { kvImportCommand } from './kv-import.js';
 import { kvPutCommand } from './kv-put.js';
 import { lockCommand } from './lock.js';
+import { eventCommand } from './event.js';
 import { maintCommand } from './maint.js';
 import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
@@ -32,6 +33,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   servicesRegisterCommand,
   servicesDeregisterCommand,
   lockCommand,
+  eventCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -40,4 +42,4 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { lockCommand };
+export { eventCommand, lockCommand };
