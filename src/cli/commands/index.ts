@@ -9,6 +9,7 @@ import { kvImportCommand } from './kv-import.js';
 import { kvPutCommand } from './kv-put.js';
 import { lockCommand } from './lock.js';
 import { eventCommand } from './event.js';
+import { keygenCommand } from './keygen.js';
 import { maintCommand } from './maint.js';
 import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
@@ -34,6 +35,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   servicesDeregisterCommand,
   lockCommand,
   eventCommand,
+  keygenCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -42,4 +44,4 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { eventCommand, lockCommand };
+export { eventCommand, keygenCommand, lockCommand };

@@ -13,6 +13,7 @@ import {
   membersCommand,
   reloadCommand,
   versionCommand,
+  keygenCommand,
 } from '../../../src/cli/commands/index.js';
 import { resolveHttpAddr } from '../../../src/cli/http-client.js';
 import { member } from '../surface-rest/fakes.js';
@@ -248,5 +249,16 @@ describe('http address resolution', () => {
     expect(HTTP_CLIENT_COMMANDS.map((c) => c.name)).toEqual(
       expect.arrayContaining(['kv get', 'kv put', 'kv delete', 'kv export', 'kv import', 'members', 'reload', 'version']),
     );
+  });
+});
+
+describe('keygen', () => {
+  it('prints a new base64 32-byte gossip key each time, without talking to an agent', async () => {
+    const a = await run(keygenCommand, [], { env: {} });
+    const b = await run(keygenCommand, [], { env: {} });
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    expect(Buffer.from(a.stdout.trim(), 'base64')).toHaveLength(32);
+    expect(b.stdout).not.toBe(a.stdout);
   });
 });
