@@ -1,14 +1,13 @@
 import type { RaftPeer } from '../consensus/raft-api.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import type { RaftServerOptions } from '../consensus/raft-server-options.js';
-import { MemoryNetwork, type MemoryNetworkOptions } from '../../plugins/transport-memory/memory-network.js';
+import type { MemoryNetworkOptions } from '../../plugins/transport-memory/memory-network.js';
 import { MemoryTransport } from '../../plugins/transport-memory/memory-transport.js';
 import { isSextantError } from '../../contracts/errors.js';
 import { ListStateMachine, listCommand } from './list-state-machine.js';
-import { ManualClock } from './manual-clock.js';
 import { RaftInvariantChecker } from './raft-invariant-checker.js';
 import { SeededRandom } from './seeded-random.js';
-import { SilentLogger } from './silent-logger.js';
+import { SimCluster } from './sim-cluster.js';
 import { SimStorage } from './sim-storage.js';
 
 /** Options of a simulated cluster. */
@@ -44,31 +43,24 @@ export interface SimWrite {
 }
 
 /**
- * A deterministic Raft cluster on one ManualClock and one seed: N RaftServers over a
+ * A deterministic Raft cluster on one ManualClock and one seed (a SimCluster): N RaftServers over a
  * MemoryNetwork and crashable SimStorage, with ListStateMachines. Every clock step is followed
  * by draining promise jobs and checking the safety invariants (RaftInvariantChecker); faults
  * (partition/heal, drop, delay, crash-restart losing un-fsynced writes) are injected by the
  * test or by `randomFaults`. The same seed replays the same run (see traceHash()).
  */
-export class RaftClusterSim {
-  readonly clock = new ManualClock(1_700_000_000_000);
-  readonly random: SeededRandom;
-  readonly network: MemoryNetwork;
+export class RaftClusterSim extends SimCluster {
   readonly checker = new RaftInvariantChecker();
   readonly nodes = new Map<string, SimNode>();
   readonly ids: string[];
   readonly writes: SimWrite[] = [];
-  readonly logger = new SilentLogger('sim');
   private readonly raft: RaftServerOptions;
   private readonly storageLatencyMs: number;
-  private hash = 0x811c9dc5;
   private lastDigest = '';
   private writeSeq = 0;
-  private steps = 0;
 
   constructor(readonly opts: RaftClusterSimOptions) {
-    this.random = new SeededRandom(opts.seed);
-    this.network = new MemoryNetwork(this.clock, this.random, { minDelayMs: 1, maxDelayMs: 5, ...opts.network });
+    super(opts.seed, opts.network);
     this.raft = { electionMs: 100, heartbeatMs: 20, snapshotThreshold: 8192, trailingLogs: 64, ...opts.raft };
     this.storageLatencyMs = opts.storageLatencyMs ?? 1;
     this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
@@ -83,23 +75,6 @@ export class RaftClusterSim {
   async start(): Promise<void> {
     const boots = this.ids.map((id) => this.boot(id, new SimStorage(this.clock, this.storageLatencyMs), 0));
     await this.await(Promise.all(boots));
-  }
-
-  /** Runs the simulation (timer by timer) until `p` settles, then returns its outcome. */
-  async await<T>(p: Promise<T>): Promise<T> {
-    let done = false;
-    p.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    await this.drain();
-    while (!done) {
-      if (!(await this.step())) {
-        this.clock.advance(1);
-        await this.drain();
-      }
-    }
-    return p;
   }
 
   private async boot(id: string, storage: SimStorage, incarnation: number): Promise<void> {
@@ -126,48 +101,6 @@ export class RaftClusterSim {
     server.onLeadershipChange((l) => this.trace(`${key} leader=${l}`));
     await server.start();
     node.alive = true;
-  }
-
-  /** Lets every pending promise job run (the simulated servers' I/O continuations). */
-  async drain(): Promise<void> {
-    for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
-  }
-
-  /** Fires the next timer, drains, checks invariants. Returns false when no timer is pending. */
-  async step(): Promise<boolean> {
-    const fired = this.clock.step();
-    await this.drain();
-    this.steps++;
-    this.check();
-    return fired;
-  }
-
-  /** Runs the simulation for `ms` of simulated time. */
-  async runFor(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      const due = this.clock.nextDue();
-      if (due === undefined || due > end) break;
-      await this.step();
-    }
-    this.clock.advance(Math.max(0, end - this.clock.now()));
-    await this.drain();
-  }
-
-  /** Runs until `pred` holds (checked after every step) or `maxMs` passes (the clock then stands
-   * at the end, as after runFor); returns whether it held. */
-  async runUntil(pred: () => boolean, maxMs: number): Promise<boolean> {
-    const end = this.clock.now() + maxMs;
-    if (pred()) return true;
-    for (;;) {
-      const due = this.clock.nextDue();
-      if (due === undefined || due > end) break;
-      await this.step();
-      if (pred()) return true;
-    }
-    this.clock.advance(Math.max(0, end - this.clock.now()));
-    await this.drain();
-    return pred();
   }
 
   /** The live leader with the highest term, if any (only among `among` when given). */
@@ -207,6 +140,16 @@ export class RaftClusterSim {
     return w;
   }
 
+  /** Whether server `id` runs. */
+  isAlive(id: string): boolean {
+    return this.nodes.get(id)!.alive;
+  }
+
+  /** The current leader's id, if any. */
+  leaderId(): string | undefined {
+    return this.leader()?.id;
+  }
+
   /** Kills a server: un-fsynced writes are lost, its transport goes away. */
   async crash(id: string): Promise<void> {
     const n = this.nodes.get(id)!;
@@ -228,60 +171,14 @@ export class RaftClusterSim {
     await this.await(this.boot(id, n.storage, n.incarnation + 1));
   }
 
-  /** Cuts the network into groups of ids. */
-  partition(...groups: string[][]): void {
-    this.trace(`partition ${groups.map((g) => g.join(',')).join('|')}`);
-    this.network.partition(...groups);
-  }
-
-  /** Isolates one server. */
-  isolate(id: string): void {
-    this.trace(`isolate ${id}`);
-    this.network.isolate(id);
-  }
-
-  /** Cuts the one-way link from → to: frames sent from `from` to `to` are lost, the way back still works. */
-  cutLink(from: string, to: string): void {
-    this.trace(`cut ${from}->${to}`);
-    this.network.cutLink(from, to);
-  }
-
-  /** Restores all links and removes drops. */
-  heal(): void {
-    this.trace('heal');
-    this.network.heal();
-    this.network.setDropRate(0);
-  }
-
   /**
    * Injects random faults for `ms` of simulated time while a client writes: every `everyMs`
    * one of partition / heal / crash (a minority at most) / restart / drop rate / delay change.
    */
   async randomFaults(ms: number, everyMs = 150): Promise<void> {
     const end = this.clock.now() + ms;
-    const minority = Math.floor((this.ids.length - 1) / 2);
     while (this.clock.now() < end) {
-      const r = this.random.int(10);
-      const down = this.ids.filter((id) => !this.nodes.get(id)!.alive);
-      if (r === 0) {
-        const shuffled = [...this.ids].sort(() => this.random.next() - 0.5);
-        const cut = 1 + this.random.int(this.ids.length - 1);
-        this.partition(shuffled.slice(0, cut), shuffled.slice(cut));
-      } else if (r === 1 || r === 2) {
-        this.heal();
-      } else if (r === 3 && down.length < minority + (this.random.int(4) === 0 ? 1 : 0)) {
-        const up = this.ids.filter((id) => this.nodes.get(id)!.alive);
-        await this.crash(up[this.random.int(up.length)]!);
-      } else if (r === 4 && down.length > 0) {
-        await this.restart(down[this.random.int(down.length)]!);
-      } else if (r === 5) {
-        this.network.setDropRate(this.random.int(3) * 0.1);
-      } else if (r === 6) {
-        this.network.setDelay(1, 1 + this.random.int(30));
-      } else if (r === 7) {
-        const leader = this.leader();
-        if (leader) this.isolate(leader.id);
-      }
+      await this.randomFault();
       const writes = this.random.int(4);
       for (let i = 0; i < writes; i++) this.propose();
       await this.runFor(everyMs);
@@ -307,7 +204,7 @@ export class RaftClusterSim {
   }
 
   /** Checks invariants now (also called after every step). */
-  check(): void {
+  override check(): void {
     for (const n of this.nodes.values()) {
       const f = n.server.failure();
       if (f && !n.crashing) {
@@ -373,11 +270,6 @@ export class RaftClusterSim {
     }
   }
 
-  /** A hash of the run's event trace (leader changes, faults, commit/applied progress with times). */
-  traceHash(): string {
-    return (this.hash >>> 0).toString(16).padStart(8, '0');
-  }
-
   /** Counts of acknowledged / failed / pending writes. */
   writeStats(): { ok: number; failed: number; pending: number } {
     const s = { ok: 0, failed: 0, pending: 0 };
@@ -385,13 +277,4 @@ export class RaftClusterSim {
     return s;
   }
 
-  private trace(line: string): void {
-    let h = this.hash;
-    for (let i = 0; i < line.length; i++) {
-      h ^= line.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    h ^= 10;
-    this.hash = Math.imul(h, 0x01000193) >>> 0;
-  }
 }

@@ -1,0 +1,258 @@
+import type { KvEntry } from '../../contracts/model/kv.js';
+import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
+import type { MemoryNetworkOptions } from '../../plugins/transport-memory/memory-network.js';
+import { MemoryTransport } from '../../plugins/transport-memory/memory-transport.js';
+import type { RaftPeer } from '../consensus/raft-api.js';
+import { RaftServer } from '../consensus/raft-server.js';
+import type { RaftServerOptions } from '../consensus/raft-server-options.js';
+import { KvEndpoint } from '../rpc/kv-endpoint.js';
+import { MethodTable } from '../rpc/method-table.js';
+import { RpcRouter } from '../rpc/rpc-router.js';
+import { StateStore } from '../state/state-store.js';
+import type { Operation } from './linearizability/history.js';
+import type { KvInput, KvOutput } from './linearizability/kv-model.js';
+import { SeededRandom } from './seeded-random.js';
+import { SimCluster } from './sim-cluster.js';
+import { SimStorage } from './sim-storage.js';
+
+/** Options of a simulated KV cluster. */
+export interface KvClusterSimOptions {
+  seed: number;
+  /** Number of servers (ids n1..nN), all bootstrapped as voters. */
+  nodes: number;
+  /** Raft tunables; defaults are scaled down for simulation (election 100 ms, heartbeat 20 ms). */
+  raft?: RaftServerOptions;
+  network?: MemoryNetworkOptions;
+}
+
+/** One simulated server: Raft, the real replicated state, the KV endpoint and the RPC router's forward step. */
+export interface KvSimNode {
+  readonly id: string;
+  readonly storage: SimStorage;
+  store: StateStore;
+  transport: MemoryTransport;
+  server: RaftServer;
+  router: RpcRouter;
+  incarnation: number;
+  alive: boolean;
+}
+
+const CONSISTENT: QueryOptions = Object.freeze({ minIndex: 0, waitMs: 0, consistency: 'consistent' });
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/**
+ * Whole servers in the deterministic simulation: each runs Raft over the memory network on
+ * crashable SimStorage, the real StateStore as its state machine, the real KvEndpoint, and the
+ * real RpcRouter (so followers forward to the leader exactly as in the agent). Clients call a
+ * random live server's router as the REST surface would and every call is recorded as a
+ * linearizability history (KVS.Get in `?consistent` mode, set, cas from the ModifyIndex the
+ * client last read, delete); a write that failed is an operation whose outcome is unknown.
+ */
+export class KvClusterSim extends SimCluster {
+  readonly nodes = new Map<string, KvSimNode>();
+  readonly ids: string[];
+  readonly history: Operation<KvInput, KvOutput>[] = [];
+  private readonly raft: RaftServerOptions;
+  private stopped = false;
+
+  constructor(readonly opts: KvClusterSimOptions) {
+    super(opts.seed, opts.network);
+    this.raft = { electionMs: 100, heartbeatMs: 20, snapshotThreshold: 64, trailingLogs: 16, ...opts.raft };
+    this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  }
+
+  /** Creates and starts every server. */
+  async start(): Promise<void> {
+    await this.await(Promise.all(this.ids.map((id) => this.boot(id, new SimStorage(this.clock, 1), 0))));
+  }
+
+  /** See SimCluster.isAlive. */
+  isAlive(id: string): boolean {
+    return this.nodes.get(id)!.alive;
+  }
+
+  /** See SimCluster.leaderId: the live leader with the highest term. */
+  leaderId(): string | undefined {
+    let best: KvSimNode | undefined;
+    for (const n of this.nodes.values()) {
+      if (n.alive && n.server.isLeader() && (!best || n.server.stats().term > best.server.stats().term)) best = n;
+    }
+    return best?.id;
+  }
+
+  /** Kills a server: un-fsynced writes are lost, its transport goes away, its in-flight calls fail. */
+  async crash(id: string): Promise<void> {
+    const n = this.nodes.get(id)!;
+    if (!n.alive) return;
+    this.trace(`crash ${id}`);
+    n.alive = false;
+    n.storage.crash();
+    await n.transport.close();
+    await n.server.stop();
+    await this.drain();
+  }
+
+  /** Restarts a crashed server from its durable storage with a fresh state store. */
+  async restart(id: string): Promise<void> {
+    const n = this.nodes.get(id)!;
+    if (n.alive) return;
+    this.trace(`restart ${id}`);
+    await this.await(this.boot(id, n.storage, n.incarnation + 1));
+  }
+
+  /**
+   * Runs `clients` concurrent clients on `keys` keys for `ms` of simulated time, each issuing
+   * one operation at a time (get 40%, set 25%, cas 25%, delete 10%) through a random live
+   * server, with a random think time of 0–20 ms; with `faults`, one random fault every `everyMs`.
+   */
+  async workload(spec: { clients: number; keys: number; ms: number; faults?: boolean; everyMs?: number }): Promise<void> {
+    const end = this.clock.now() + spec.ms;
+    const loops = Array.from({ length: spec.clients }, (_, c) => this.client(c, spec.keys, end));
+    if (spec.faults) {
+      while (this.clock.now() < end) {
+        await this.randomFault();
+        await this.runFor(spec.everyMs ?? 150);
+      }
+    } else {
+      await this.runFor(spec.ms);
+    }
+    await this.await(Promise.all(loops));
+  }
+
+  /** Heals everything, restarts crashed servers and runs until every server has applied what the leader committed. */
+  async settle(maxMs = 20_000): Promise<boolean> {
+    this.heal();
+    this.network.setDelay(1, 5);
+    for (const id of this.ids) if (!this.isAlive(id)) await this.restart(id);
+    return this.runUntil(() => {
+      const l = this.leaderId();
+      if (!l) return false;
+      const c = this.nodes.get(l)!.server.stats().commitIndex;
+      return [...this.nodes.values()].every((n) => n.alive && n.server.stats().appliedIndex === c);
+    }, maxMs);
+  }
+
+  /** Every live server's KV content (key → value) as text, for comparing replicas. */
+  replicas(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const n of this.nodes.values()) {
+      if (!n.alive) continue;
+      const entries = n.store.kv.list('').value.map((e: KvEntry) => `${e.key}=${dec.decode(e.value)}@${e.modifyIndex}`);
+      out.set(n.id, entries.join(' '));
+    }
+    return out;
+  }
+
+  /** Stops every server and the clients. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const n of this.nodes.values()) {
+      if (!n.alive) continue;
+      n.alive = false;
+      await n.transport.close();
+      await this.await(n.server.stop());
+    }
+  }
+
+  /** Nothing beyond what Raft checks itself (the history is checked at the end); progress goes into the trace. */
+  protected check(): void {
+    if (this.steps % 100 !== 0) return;
+    this.trace(`${this.clock.now()} ${[...this.nodes.values()].map((n) => `${n.id}:${n.alive ? n.server.stats().commitIndex : '-'}`).join(' ')}`);
+  }
+
+  private peers(): RaftPeer[] {
+    return this.ids.map((id) => ({ id, address: id, voter: true }));
+  }
+
+  private async boot(id: string, storage: SimStorage, incarnation: number): Promise<void> {
+    const store = new StateStore();
+    const transport = new MemoryTransport(this.network, id);
+    await transport.start();
+    const server = new RaftServer({
+      id,
+      address: id,
+      bootstrap: this.peers(),
+      storage,
+      stateMachine: store,
+      transport,
+      clock: this.clock,
+      random: new SeededRandom((this.opts.seed * 7919 + this.ids.indexOf(id) * 104729 + incarnation) >>> 0),
+      logger: this.logger.child(id),
+      options: this.raft,
+    });
+    const kv = new KvEndpoint({
+      store,
+      raft: server,
+      clock: this.clock,
+      random: this.random,
+      config: { kvMaxValueSize: 512 * 1024, defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 },
+    });
+    const table = new MethodTable();
+    table.register('KVS.Apply', 'write', (a) => kv.apply(a.op));
+    table.register('KVS.Get', 'read', (a, ctx) => kv.get(a.key, ctx));
+    const router = new RpcRouter({
+      role: { kind: 'server', table, raft: server, ownAddress: () => id },
+      datacenter: () => 'dc1',
+      streams: transport,
+      clock: this.clock,
+      logger: this.logger.child(`${id}.rpc`),
+      holdTimeoutMs: 2_000,
+    });
+    router.listen();
+    this.nodes.set(id, { id, storage, store, transport, server, router, incarnation, alive: false });
+    server.onLeadershipChange((l) => this.trace(`${id}#${incarnation} leader=${l}`));
+    await server.start();
+    this.nodes.get(id)!.alive = true;
+  }
+
+  /** One client: sequential operations until `end`, each recorded in the history. */
+  private async client(c: number, keys: number, end: number): Promise<void> {
+    const lastRead = new Map<string, { value: string | null; index: number }>();
+    for (let seq = 0; this.clock.now() < end && !this.stopped; seq++) {
+      const live = this.ids.filter((id) => this.isAlive(id));
+      if (live.length > 0) {
+        const router = this.nodes.get(live[this.random.int(live.length)]!)!.router;
+        const key = `k${this.random.int(keys)}`;
+        const r = this.random.int(20);
+        const value = `c${c}-${seq}`;
+        const call = this.clock.now();
+        if (r < 8) {
+          try {
+            const res = (await router.call('KVS.Get', { key }, CONSISTENT)) as QueryResult<KvEntry | null>;
+            const v = res.value ? dec.decode(res.value.value) : null;
+            lastRead.set(key, { value: v, index: res.value?.modifyIndex ?? 0 });
+            this.record(c, call, { op: 'get', key }, { value: v });
+          } catch {
+            // A read that failed had no effect: it is left out of the history.
+          }
+        } else {
+          const prior = lastRead.get(key) ?? { value: null, index: 0 };
+          const input: KvInput =
+            r < 13 ? { op: 'put', key, value } : r < 18 ? { op: 'cas', key, expect: prior.value, value } : { op: 'delete', key };
+          const op =
+            input.op === 'put'
+              ? { verb: 'set' as const, key, value: enc.encode(value), flags: '0' }
+              : input.op === 'cas'
+                ? { verb: 'cas' as const, key, value: enc.encode(value), flags: '0', index: prior.index }
+                : { verb: 'delete' as const, key };
+          try {
+            const ok = (await router.call('KVS.Apply', { op }, CONSISTENT)) as boolean;
+            this.record(c, call, input, { ok });
+          } catch {
+            this.history.push({ clientId: c, input, call, return: Infinity, output: undefined });
+          }
+        }
+      }
+      await this.sleep(this.random.int(21));
+    }
+  }
+
+  private record(clientId: number, call: number, input: KvInput, output: KvOutput): void {
+    this.history.push({ clientId, input, call, return: this.clock.now(), output });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+  }
+}
