@@ -1,5 +1,6 @@
 export * from './platform.js';
 export * from './errors.js';
+export * from './limits.js';
 export * from './hooks.js';
 export * from './plugin.js';
 export * from './runtime-config.js';

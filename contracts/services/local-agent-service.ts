@@ -48,6 +48,12 @@ export interface LocalAgentApi {
   serviceHealthById(id: string): AgentServiceHealth | undefined;
   /** Aggregated health of every local instance of a service name ([] when none). */
   serviceHealthByName(name: string): AgentServiceHealth[];
+  /**
+   * Consul's syncChanges: resolves once the local changes made before the call are synced to
+   * the catalog, so a client reads its own write right after the agent answered. Never
+   * rejects: a failed sync is logged and retried by anti-entropy, and the local change stands.
+   */
+  syncChanges(): Promise<void>;
 }
 
 /**

@@ -15,6 +15,10 @@ import { listenHosts } from 'sextant/plugin-sdk';
 
 /** RFC 7766 asks for at least a few seconds; Consul (miekg/dns) uses 8 s. */
 export const DEFAULT_TCP_IDLE_MS = 8_000;
+/** How long one DNS-over-TCP message may take to arrive, first byte to last (miekg/dns's 2 s read timeout). */
+export const DEFAULT_TCP_MESSAGE_DEADLINE_MS = 2_000;
+/** Concurrent DNS-over-TCP connections served; more are closed at once (each costs a socket and buffers). */
+export const DEFAULT_TCP_MAX_CONNECTIONS = 1_024;
 /** How many times an ephemeral port is tried before giving up (the UDP port must also be free for TCP). */
 const EPHEMERAL_ATTEMPTS = 20;
 
@@ -28,6 +32,10 @@ export interface DnsSurfaceDeps {
   logger: Logger;
   /** Idle TCP connections are closed after this long (default 8 s). */
   tcpIdleMs?: number;
+  /** A TCP connection whose message takes longer than this to arrive is closed (default 2 s). */
+  tcpMessageDeadlineMs?: number;
+  /** Connections beyond this many are closed on accept (default 1,024). */
+  tcpMaxConnections?: number;
 }
 
 interface Listener {
@@ -183,11 +191,17 @@ export class DnsSurface implements ApiSurface {
         socket.destroy();
         return;
       }
+      if (this.connections.size >= (this.deps.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS)) {
+        this.deps.logger.debug('too many DNS TCP connections, closing a new one', { max: this.deps.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS });
+        socket.destroy();
+        return;
+      }
       const conn = new TcpDnsConnection(
         socket,
         (msg) => this.responder.handle(msg, 'tcp'),
         this.deps.clock,
         this.deps.tcpIdleMs ?? DEFAULT_TCP_IDLE_MS,
+        this.deps.tcpMessageDeadlineMs ?? DEFAULT_TCP_MESSAGE_DEADLINE_MS,
         this.deps.logger,
         () => this.connections.delete(conn),
       );

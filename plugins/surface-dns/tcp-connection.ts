@@ -12,7 +12,10 @@ export const MAX_INFLIGHT_PER_CONNECTION = 32;
  * messages, pipelined — every complete frame is answered as soon as its answer is ready, each
  * with its own prefix, so answers may come back out of order (clients match them by ID). Reading
  * pauses while too many queries are in flight. The connection is closed after `idleMs` without
- * traffic and with nothing in flight (the Clock times it).
+ * traffic and with nothing in flight, and at once when a message takes longer than
+ * `messageDeadlineMs` to arrive from its first byte to its last (miekg/dns's read timeout, which
+ * Consul's DNS server runs with): a trickle of bytes cannot hold a connection open (the Clock
+ * times both).
  */
 export class TcpDnsConnection {
   private pending: Buffer | undefined;
@@ -22,12 +25,15 @@ export class TcpDnsConnection {
   private timer: TimerHandle | undefined;
   private closed = false;
   private ending = false;
+  /** When the message now partly received began arriving (undefined: between messages). */
+  private messageStart: number | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly handle: FrameHandler,
     private readonly clock: Clock,
     private readonly idleMs: number,
+    private readonly messageDeadlineMs: number,
     private readonly logger: Logger,
     private readonly onClose: () => void,
   ) {
@@ -59,7 +65,21 @@ export class TcpDnsConnection {
       buf = buf.subarray(2 + n);
       if (n > 0) this.dispatch(frame);
     }
-    if (buf.length > 0) this.pending = Buffer.from(buf);
+    if (buf.length > 0) {
+      this.pending = Buffer.from(buf);
+      if (this.messageStart === undefined) {
+        this.messageStart = this.lastActivity;
+        this.rearm();
+      }
+    } else {
+      this.messageStart = undefined;
+    }
+  }
+
+  /** Runs the timer again now, so a message deadline shorter than the idle wait is kept. */
+  private rearm(): void {
+    this.timer?.cancel();
+    this.arm(Math.max(1, Math.min(this.idleMs, this.messageDeadlineMs)));
   }
 
   private dispatch(frame: Uint8Array): void {
@@ -99,7 +119,13 @@ export class TcpDnsConnection {
 
   private onTimer(): void {
     if (this.closed) return;
-    const idle = this.clock.now() - this.lastActivity;
+    const now = this.clock.now();
+    if (this.messageStart !== undefined && now - this.messageStart >= this.messageDeadlineMs) {
+      this.logger.debug('DNS TCP message not complete in time, closing', { deadlineMs: this.messageDeadlineMs });
+      this.socket.destroy();
+      return;
+    }
+    const idle = now - this.lastActivity;
     if (this.ending) {
       this.socket.destroy();
       return;
@@ -112,7 +138,8 @@ export class TcpDnsConnection {
       this.arm(this.idleMs);
       return;
     }
-    this.arm(Math.max(1, this.idleMs - idle));
+    const untilDeadline = this.messageStart === undefined ? Infinity : this.messageDeadlineMs - (now - this.messageStart);
+    this.arm(Math.max(1, Math.min(this.idleMs - idle, untilDeadline)));
   }
 
   private cleanup(): void {

@@ -1,8 +1,8 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { isPlainObject } from 'sextant/plugin-sdk';
-import { filterMap, localAgentOf, readJsonBody } from './agent-local-common.js';
+import { answerSynced, filterMap, localAgentOf, readJsonBody } from './agent-local-common.js';
 import type { Handler } from './request-scope.js';
-import { sendEmpty, sendJson } from './respond.js';
+import { sendJson } from './respond.js';
 
 /**
  * /v1/agent/check* — the agent's own checks (Consul's agent_endpoint.go). Writes are PUT and
@@ -17,19 +17,19 @@ export const getAgentChecks: Handler = async (scope) => {
 /** PUT /v1/agent/check/register — a check definition in any key case. */
 export const putAgentCheckRegister: Handler = async (scope) => {
   await localAgentOf(scope).registerCheck(await readJsonBody(scope));
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };
 
 /** PUT /v1/agent/check/deregister/:id — 404 for an unknown id. */
 export const putAgentCheckDeregister: Handler = async (scope) => {
   await localAgentOf(scope).deregisterCheck(scope.params['id'] ?? '');
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };
 
 function ttlHandler(status: 'passing' | 'warning' | 'critical'): Handler {
   return async (scope) => {
     await localAgentOf(scope).updateTtl(scope.params['id'] ?? '', status, scope.query.get('note') ?? '');
-    sendEmpty(scope.ctx, 200);
+    await answerSynced(scope);
   };
 }
 
@@ -55,5 +55,5 @@ export const putAgentCheckUpdate: Handler = async (scope) => {
   }
   if (typeof output !== 'string') throw new SextantError(ErrorCode.BadRequest, 'Request decode failed: Output must be a string');
   await localAgentOf(scope).updateTtl(scope.params['id'] ?? '', status, output);
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };

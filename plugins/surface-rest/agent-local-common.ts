@@ -4,6 +4,7 @@ import { compileFilter } from 'sextant/plugin-sdk';
 import { decodeJsonBody } from './json-body.js';
 import { readBody } from './read-body.js';
 import type { RequestScope } from './request-scope.js';
+import { sendEmpty } from './respond.js';
 
 /** Helpers shared by the /v1/agent/service* and /v1/agent/check* handlers. */
 
@@ -16,6 +17,15 @@ export function localAgentOf(scope: RequestScope): LocalAgentApi {
   const a = scope.deps.localAgent;
   if (!a) throw new SextantError(ErrorCode.NotImplemented, 'agent-local services and checks are not available on this agent');
   return a;
+}
+
+/**
+ * Answers a write to the agent's services or checks: 200 with an empty body once the change is
+ * synced to the catalog (Consul's syncChanges), so `/v1/health` and `/v1/catalog` read it at once.
+ */
+export async function answerSynced(scope: RequestScope): Promise<void> {
+  await localAgentOf(scope).syncChanges();
+  sendEmpty(scope.ctx, 200);
 }
 
 /** The JSON body as sent (keys untouched: definitions fold key case themselves); undefined when empty. 400 on bad JSON. */

@@ -1,11 +1,11 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { hasLocalChanges, type AgentServiceHealth } from '../../contracts/services/local-agent-service.js';
 import { aggregatedHttpStatus } from 'sextant/plugin-sdk';
-import { filterMap, flagParam, goBoolParam, localAgentOf, readJsonBody, wantsText } from './agent-local-common.js';
+import { answerSynced, filterMap, flagParam, goBoolParam, localAgentOf, readJsonBody, wantsText } from './agent-local-common.js';
 import { waitForHashChange } from './hash-blocking.js';
 import { effectiveWaitMs, parseWaitMs } from './query-options.js';
 import type { Handler, RequestScope } from './request-scope.js';
-import { sendEmpty, sendJson, sendText } from './respond.js';
+import { sendJson, sendText } from './respond.js';
 
 /**
  * /v1/agent/service*, /v1/agent/maintenance and /v1/agent/health/service/* — the agent's own
@@ -48,13 +48,13 @@ export const getAgentService: Handler = async (scope) => {
 export const putAgentServiceRegister: Handler = async (scope) => {
   const body = await readJsonBody(scope);
   await localAgentOf(scope).registerService(body, { replaceExistingChecks: flagParam(scope.query, 'replace-existing-checks') });
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };
 
 /** PUT /v1/agent/service/deregister/:id — removes the service and its checks; 404 for an unknown id. */
 export const putAgentServiceDeregister: Handler = async (scope) => {
   await localAgentOf(scope).deregisterService(scope.params['id'] ?? '');
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };
 
 function enableParam(scope: RequestScope): boolean {
@@ -67,14 +67,14 @@ function enableParam(scope: RequestScope): boolean {
 export const putAgentServiceMaintenance: Handler = async (scope) => {
   const enable = enableParam(scope);
   await localAgentOf(scope).serviceMaintenance(scope.params['id'] ?? '', enable, scope.query.get('reason') ?? '');
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };
 
 /** PUT /v1/agent/maintenance?enable=true|false[&reason=…] — node maintenance. */
 export const putAgentMaintenance: Handler = async (scope) => {
   const enable = enableParam(scope);
   await localAgentOf(scope).nodeMaintenance(enable, scope.query.get('reason') ?? '');
-  sendEmpty(scope.ctx, 200);
+  await answerSynced(scope);
 };
 
 function sendHealth(scope: RequestScope, code: number, status: string, payload: unknown): void {

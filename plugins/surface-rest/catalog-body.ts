@@ -1,4 +1,5 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { jsonDepthProblem } from 'sextant/plugin-sdk';
 
 /**
  * Decodes catalog request bodies the way Go's encoding/json fills Consul's structs: a struct
@@ -93,6 +94,8 @@ export const DEREGISTER_SHAPE: Shape = {
 export function decodeCatalogBody(body: Uint8Array, shape: Shape): unknown {
   const text = Buffer.from(body).toString('utf8');
   if (text.trim() === '') return undefined;
+  const tooDeep = jsonDepthProblem(text);
+  if (tooDeep) throw new SextantError(ErrorCode.BadRequest, `Request decode failed: ${tooDeep}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,4 +1,5 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { jsonDepthProblem } from 'sextant/plugin-sdk';
 
 /**
  * Decodes a JSON request body the way Consul does (mapstructure with case-insensitive field
@@ -9,6 +10,8 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 export function decodeJsonBody(body: Uint8Array, fields: readonly string[]): unknown {
   const text = Buffer.from(body).toString('utf8');
   if (text.trim() === '') return undefined;
+  const tooDeep = jsonDepthProblem(text);
+  if (tooDeep) throw new SextantError(ErrorCode.BadRequest, `Request decode failed: ${tooDeep}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -26,6 +26,8 @@ export const KEEP_ALIVE_TIMEOUT_MS = 90_000;
 export const STOP_GRACE_MS = 2_000;
 
 /** Go's http.NotFound body. */
+/** Request line plus headers a client may send: Go net/http's DefaultMaxHeaderBytes (1 MB), so a 17 KB KV key is served, as by Consul; beyond it 431. */
+const MAX_HEADER_BYTES = 1 << 20;
 const NOT_FOUND_BODY = '404 page not found\n';
 
 /**
@@ -76,7 +78,7 @@ export class RestSurface implements ApiSurface {
     };
     try {
       for (const host of listenHosts(this.deps.config, 'http')) {
-        const server = createServer(onRequest);
+        const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, onRequest);
         server.requestTimeout = REQUEST_TIMEOUT_MS;
         server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
         server.on('connection', (socket) => this.admit(socket));

@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { TxnCheckOp, TxnKvOp, TxnNodeOp, TxnOp, TxnServiceOp } from '../../contracts/services/txn-service.js';
-import { parseJsonLossless } from 'sextant/plugin-sdk';
+import { jsonDepthProblem, parseJsonLossless } from 'sextant/plugin-sdk';
 import { decodeGoBase64 } from './go-base64.js';
 
 /**
@@ -116,6 +116,8 @@ type Obj = Record<string, unknown>;
 export function decodeTxnBody(body: Uint8Array): { count: number; ops: TxnOp[] } {
   const text = Buffer.from(body).toString('utf8');
   if (text.trim() === '') throw parseError('EOF');
+  const tooDeep = jsonDepthProblem(text);
+  if (tooDeep) throw parseError(tooDeep);
   let parsed: unknown;
   try {
     parsed = parseJsonLossless(text);

@@ -44,6 +44,8 @@ export interface AntiEntropyDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
+  /** Where the per-item lines go (`agent: Synced service: service=web`, as Consul's local state logs them); default `logger`. */
+  readonly itemLogger?: Logger;
   /** LAN members (scales the full-sync period); 1 until gossip reports more. */
   readonly clusterSize?: () => number;
   readonly fullSyncIntervalMs?: number;
@@ -104,6 +106,8 @@ export class AntiEntropy {
   private stopped = false;
   private readonly outputDue = new Set<string>();
   private readonly deferred = new Map<string, TimerHandle>();
+  /** Callers of syncChanges waiting for the next sync to finish. */
+  private readonly waiters: (() => void)[] = [];
   /** Number of catalog writes issued (register + deregister), for tests and metrics. */
   writes = 0;
 
@@ -128,6 +132,21 @@ export class AntiEntropy {
     for (const t of this.deferred.values()) t.cancel();
     this.deferred.clear();
     await this.loop;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /**
+   * Consul's syncChanges, which the agent's write endpoints run before they answer: resolves
+   * once a sync that started after this call has finished, so the catalog holds every local
+   * change made before it. Never rejects: a failed item is logged and retried later by
+   * anti-entropy, and the write that asked still stands.
+   */
+  syncChanges(): Promise<void> {
+    if (this.stopped || !this.unsubscribe) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.requestPartial();
+    });
   }
 
   /** Runs a full sync now (after one in flight) and resolves when it finished; rejects when it failed. */
@@ -169,15 +188,19 @@ export class AntiEntropy {
       const full = this.wantFull || this.remote === undefined;
       this.wantFull = false;
       this.wantPartial = false;
+      const waiting = this.waiters.splice(0);
       try {
         await this.sync(full);
         if (full) this.scheduleFull(this.fullIntervalMs());
       } catch (e) {
         this.remote = undefined;
-        this.deps.logger.error('failed to sync with the catalog, retrying', { error: e instanceof Error ? e.message : String(e), full });
+        this.deps.logger.error('failed to sync remote state, retrying', { error: e instanceof Error ? e.message : String(e), full });
         this.scheduleFull(this.deps.retryIntervalMs ?? RETRY_INTERVAL_MS);
+      } finally {
+        for (const wake of waiting) wake();
       }
     }
+    for (const wake of this.waiters.splice(0)) wake(); // stopped with callers still waiting
   }
 
   private fullIntervalMs(): number {
@@ -292,17 +315,35 @@ export class AntiEntropy {
       remote.node = want.node;
     }
 
+    // Each service and check below is written on its own: one the catalog refuses is logged and
+    // retried later (the sync then fails as a whole, so a retry is scheduled) while the others go through.
+    const failed: string[] = [];
+    const item = async (what: string, op: () => Promise<void>): Promise<boolean> => {
+      try {
+        await this.write(op);
+        return true;
+      } catch (e) {
+        failed.push(what);
+        this.deps.logger.warn(`failed to sync ${what}`, { error: e instanceof Error ? e.message : String(e) });
+        return false;
+      }
+    };
+    const dc = want.node.Datacenter;
+    const items = this.deps.itemLogger ?? this.deps.logger;
+
     // 2. Services the agent no longer has (their checks go with them).
     for (const id of [...remote.services.keys()]) {
       if (want.services.has(id) || id === CONSUL_SERVICE_ID) continue; // the consul service is the leader's
-      await this.write(() => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, ServiceID: id }));
+      if (!(await item(`service ${id}`, () => this.deps.catalog.deregister({ Node: nodeName, Datacenter: dc, ServiceID: id })))) continue;
+      items.info('Deregistered service', { service: id });
       remote.services.delete(id);
       for (const [cid, ch] of [...remote.checks]) if (ch.ServiceID === id) remote.checks.delete(cid);
     }
     // 3. Checks the agent no longer has.
     for (const id of [...remote.checks.keys()]) {
       if (want.checks.has(id) || id === SERF_HEALTH_ID) continue; // serfHealth is the leader's
-      await this.write(() => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, CheckID: id }));
+      if (!(await item(`check ${id}`, () => this.deps.catalog.deregister({ Node: nodeName, Datacenter: dc, CheckID: id })))) continue;
+      items.info('Deregistered check', { check: id });
       remote.checks.delete(id);
     }
     // 4. Services missing or different: written with all their checks.
@@ -311,11 +352,15 @@ export class AntiEntropy {
       const cur = remote.services.get(id);
       if (cur && sameService(svc, cur)) continue;
       const checks = [...want.checks.values()].filter((ch) => ch.ServiceID === id);
-      await this.write(() => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Service: svc, ...(checks.length > 0 ? { Checks: checks } : {}) }));
+      for (const ch of checks) written.add(ch.CheckID); // written with it, or failed with it
+      const ok = await item(`service ${id}`, () =>
+        this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Service: svc, ...(checks.length > 0 ? { Checks: checks } : {}) }),
+      );
+      if (!ok) continue;
+      items.info('Synced service', { service: id });
       remote.services.set(id, svc);
       for (const ch of checks) {
         remote.checks.set(ch.CheckID, ch);
-        written.add(ch.CheckID);
         this.synced(ch.CheckID);
       }
     }
@@ -323,10 +368,12 @@ export class AntiEntropy {
     for (const [id, ch] of want.checks) {
       if (written.has(id)) continue;
       if (!this.checkNeedsSync(id, ch, remote.checks.get(id))) continue;
-      await this.write(() => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Check: ch }));
+      if (!(await item(`check ${id}`, () => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Check: ch })))) continue;
+      items.info('Synced check', { check: id });
       remote.checks.set(id, ch);
       this.synced(id);
     }
+    if (failed.length > 0) throw new Error(`${failed.length} of this node's services and checks could not be synced (${failed.join(', ')})`);
   }
 
   private async write(op: () => Promise<void>): Promise<void> {

@@ -127,6 +127,8 @@ export class LocalState implements LocalAgentApi {
   /** Every change that persists runs here, so memory changes in the order the files do. */
   private readonly writes = new SerialQueue();
   private started = false;
+  /** What syncChanges runs (anti-entropy's, once attached). */
+  private syncer: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: LocalStateDeps) {
     this.supervisor = new CheckSupervisor({
@@ -136,6 +138,16 @@ export class LocalState implements LocalAgentApi {
       sink: (id, status, output) => this.setResult(id, status, output),
     });
     this.reaper = new CriticalReaper(deps.clock, () => this.reapCritical());
+  }
+
+  /** Attaches what syncs local changes to the catalog (anti-entropy's syncChanges); syncChanges resolves at once before. */
+  attachSync(sync: () => Promise<void>): void {
+    this.syncer = sync;
+  }
+
+  /** See LocalAgentApi.syncChanges. */
+  syncChanges(): Promise<void> {
+    return this.syncer ? this.syncer() : Promise.resolve();
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */

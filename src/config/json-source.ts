@@ -1,7 +1,10 @@
 /**
  * Strict JSON parsing that locates syntax errors by line and column (V8's JSON.parse messages
- * do not always carry a position). A leading UTF-8 BOM is ignored.
+ * do not always carry a position). A leading UTF-8 BOM is ignored; nesting deeper than
+ * MAX_JSON_DEPTH is an error too (at the bracket that goes too deep).
  */
+import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
+import { jsonTooDeepAt } from '../plugin-sdk/json-depth.js';
 
 /** Where and why a JSON text is malformed. */
 export interface JsonSyntaxError {
@@ -13,6 +16,8 @@ export interface JsonSyntaxError {
 /** Parses `text`; returns `{ value }` or `{ error }` with a 1-based line:column. */
 export function parseJsonText(text: string): { value: unknown; error?: undefined } | { value?: undefined; error: JsonSyntaxError } {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const tooDeep = jsonTooDeepAt(src);
+  if (tooDeep !== undefined) return { error: { ...lineColumn(src, tooDeep), message: `nesting deeper than ${MAX_JSON_DEPTH} levels` } };
   try {
     return { value: JSON.parse(src) as unknown };
   } catch {

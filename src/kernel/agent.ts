@@ -204,7 +204,7 @@ export class Agent {
       target: () => ({ nodeName: this.current.nodeName, services: Object.values(localState.services()).map((s) => ({ name: s.Service, tags: s.Tags })) }),
       clock: this.clock,
       random: this.random,
-      logger: log.child('agent'),
+      logger: log,
     });
     this.onStop('user events', async () => events.close());
     registerValue(container, 'events', events);
@@ -219,9 +219,11 @@ export class Agent {
       clock: this.clock,
       random: this.random,
       logger: log.child('anti_entropy'),
+      itemLogger: log,
       ...(config.checkUpdateIntervalMs !== undefined ? { checkUpdateIntervalMs: config.checkUpdateIntervalMs } : {}),
     });
     antiEntropy.start();
+    localState.attachSync(() => antiEntropy.syncChanges());
     this.onStop('anti-entropy', () => antiEntropy.stop());
     this.hooks.reload.tapPromise('local-state', async (next) => {
       await localState.applyConfig(next);

@@ -44,3 +44,4 @@ export { ProbeDeadline } from './checks/probe-deadline.js';
 export { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE, scriptPolicyError, type ScriptCheckPolicy } from './checks/script-policy.js';
 export { TailBuffer } from './checks/tail-buffer.js';
 export { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
+export { jsonDepthProblem, jsonTooDeepAt } from './json-depth.js';

@@ -14,11 +14,11 @@ afterEach(async () => {
   for (const s of surfaces.splice(0)) await s.stop();
 });
 
-function surface(config: RuntimeConfig, tcpIdleMs = 1000) {
+function surface(config: RuntimeConfig, tcpIdleMs = 1000, tcp: { tcpMessageDeadlineMs?: number; tcpMaxConnections?: number } = {}) {
   const h = dnsHarness();
   const hooks = createHooks();
   const logger = TextLogger.create({ level: 'error', sink: () => {}, clock: h.clock });
-  const s = new DnsSurface({ config, resolver: h.resolver, hooks, clock: h.clock, random: new SeededRandom(1), logger, tcpIdleMs });
+  const s = new DnsSurface({ config, resolver: h.resolver, hooks, clock: h.clock, random: new SeededRandom(1), logger, tcpIdleMs, ...tcp });
   surfaces.push(s);
   return { h, s, hooks };
 }
@@ -75,6 +75,53 @@ describe('DnsSurface', () => {
     h.clock.advance(600);
     await expect.poll(() => ended, { timeout: 2000 }).toBe(true);
     sock.destroy();
+  });
+
+  it('closes a TCP connection whose message trickles in for longer than the message deadline, however steady the trickle', async () => {
+    const { h, s } = surface(withPort(0), 8000, { tcpMessageDeadlineMs: 2000 });
+    await s.start();
+    const port = Number(s.addresses()[0]!.split(':')[1]);
+    const sock = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    let closed = false;
+    sock.on('close', () => (closed = true));
+    sock.on('error', () => {});
+    sock.write(Buffer.from([0, 40])); // a 40-byte message announced...
+    for (let i = 0; i < 9; i++) {
+      // ...and one byte every 250 ms: activity all the time, never a whole message.
+      await new Promise((r) => setTimeout(r, 20));
+      sock.write(Buffer.from([i]));
+      h.clock.advance(250);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => closed, { timeout: 2000 }).toBe(true);
+  });
+
+  it('serves at most tcpMaxConnections TCP connections at once; the next is closed on accept', async () => {
+    const { s } = surface(withPort(0), 8000, { tcpMaxConnections: 2 });
+    await s.start();
+    const port = Number(s.addresses()[0]!.split(':')[1]);
+    const open = async (): Promise<{ sock: ReturnType<typeof connect>; closed: () => boolean }> => {
+      const sock = connect(port, '127.0.0.1');
+      let closed = false;
+      sock.on('close', () => (closed = true));
+      sock.on('error', () => {});
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      return { sock, closed: () => closed };
+    };
+    const a = await open();
+    const b = await open();
+    const c = await open();
+    await expect.poll(() => c.closed(), { timeout: 2000 }).toBe(true);
+    expect(a.closed() || b.closed()).toBe(false);
+    a.sock.destroy();
+    await expect.poll(() => a.closed()).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    const d = await open();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(d.closed()).toBe(false);
+    b.sock.destroy();
+    d.sock.destroy();
   });
 
   it('takes new dns_config on reload', async () => {
