@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { hostname as osHostname, networkInterfaces as osNetworkInterfaces } from 'node:os';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -80,7 +80,7 @@ async function selectFiles(paths: readonly string[], format: string, warnings: s
     try {
       st = await stat(p);
     } catch (e) {
-      files.push({ problem: { code: ErrorCode.ConfigInvalid, source: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` } });
+      files.push({ problem: { code: ErrorCode.ConfigInvalid, source: p, message: await symlinkProblem(p, e as NodeJS.ErrnoException) } });
       continue;
     }
     if (!st.isDirectory()) {
@@ -93,14 +93,27 @@ async function selectFiles(paths: readonly string[], format: string, warnings: s
       let s;
       try {
         s = await stat(fp);
-      } catch {
-        continue; // dangling symlink
+      } catch (e) {
+        // A dangling symlink or a symlink loop in a config directory is an error, as in Consul
+        // (builder.go resolves every symlink with EvalSymlinks and fails on its error).
+        files.push({ problem: { code: ErrorCode.ConfigInvalid, source: fp, message: await symlinkProblem(fp, e as NodeJS.ErrnoException) } });
+        continue;
       }
       if (s.isDirectory()) continue;
       consider(fp, true);
     }
   }
   return files;
+}
+
+/** Why `path` cannot be read: a symlink loop, a dangling symlink (naming its target), or no such file. */
+async function symlinkProblem(path: string, e: NodeJS.ErrnoException): Promise<string> {
+  if (e.code === 'ELOOP') return 'cannot read: symlink loop (too many levels of symbolic links)';
+  if (e.code === 'ENOENT') {
+    const target = await readlink(path).catch(() => undefined);
+    return target === undefined ? 'cannot read: no such file or directory' : `cannot read: dangling symlink to ${target}: no such file or directory`;
+  }
+  return `cannot read: ${e.message}`;
 }
 
 /** Reads and parses one file; returns its JSON value, or undefined with a problem added. */
