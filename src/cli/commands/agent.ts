@@ -5,11 +5,14 @@ import type { AgentFlags } from '../agent-flags.js';
 import { Agent } from '../../kernel/agent.js';
 import { loadAgentConfig } from '../../kernel/load-agent-config.js';
 import { isSextantError } from '../../../contracts/errors.js';
+import { SystemClock } from '../../platform/system-clock.js';
+import { watchNpmParent } from '../npm-parent-watch.js';
 
 /**
  * `sextant agent`: loads the configuration, starts an agent, and runs it until SIGINT or
  * SIGTERM (clean shutdown, exit 0). SIGHUP reloads the configuration; a bad one is refused and
  * the running one kept. A second SIGINT/SIGTERM during shutdown exits at once with code 1.
+ * Started by an npm script, it also shuts down when npm goes away (see watchNpmParent).
  */
 export const agentCommand: Command = {
   name: 'agent',
@@ -69,6 +72,10 @@ export const agentCommand: Command = {
     process.on('SIGHUP', onHup);
     process.on('SIGINT', onStop);
     process.on('SIGTERM', onStop);
+    const unwatch = watchNpmParent(new SystemClock(), () => {
+      agent?.logger.warn('the npm process that started this agent exited; shutting down (to reload, run `sextant reload` or signal the agent: see -pid-file)');
+      onStop('SIGTERM');
+    });
     try {
       try {
         const { config, warnings } = await loadAgentConfig({ flags });
@@ -81,6 +88,7 @@ export const agentCommand: Command = {
       if (stopRequested) shutdown(stopRequested);
       return await done;
     } finally {
+      unwatch();
       process.off('SIGHUP', onHup);
       process.off('SIGINT', onStop);
       process.off('SIGTERM', onStop);
