@@ -287,15 +287,16 @@ export class Agent {
     }
     const prev = this.current;
     next = Object.freeze({ ...next, nodeId: prev.nodeId, ports: Object.freeze({ ...next.ports, server: prev.ports.server }) });
+    const restartOnly = nonReloadableChanges(prev, next);
     try {
       // A service or check the running agent cannot take (unknown kind, script checks disabled)
       // refuses the whole reload before anything changes.
       this.localState?.validateConfig(next);
     } catch (e) {
-      this.logger.error('reload refused, keeping the running configuration', { error: e });
-      throw e;
+      const refusal = explainScriptRefusal(e, restartOnly);
+      this.logger.error('reload refused, keeping the running configuration', { error: refusal });
+      throw refusal;
     }
-    const restartOnly = nonReloadableChanges(prev, next);
     if (restartOnly.length > 0) {
       this.logger.warn('these settings changed but take effect only after a restart', { keys: restartOnly.join(',') });
     }
@@ -320,4 +321,20 @@ export class Agent {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * A reload refused because script checks are disabled, while the new configuration enables
+ * them: the switches are read at start (as Consul's), so say that plainly, since `sextant
+ * validate` (which reads them from the files) accepts the same files.
+ */
+function explainScriptRefusal(e: unknown, restartOnly: readonly string[]): unknown {
+  const switches = restartOnly.filter((k) => k === 'enable_script_checks' || k === 'enable_local_script_checks');
+  if (!isSextantError(e) || switches.length === 0 || !e.message.includes('Scripts are disabled on this agent')) return e;
+  return new SextantError(
+    e.code,
+    `${e.message} (${switches.join(' and ')} ${switches.length > 1 ? 'are' : 'is'} set in the new configuration, but ${switches.length > 1 ? 'they take' : 'it takes'} effect at the next start: restart the agent to run script checks)`,
+    e.details,
+    { cause: e },
+  );
 }

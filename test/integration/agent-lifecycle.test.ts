@@ -163,6 +163,21 @@ describe('agent lifecycle', () => {
     expect(await put(http, 'still', 'alive')).toBe('true');
   });
 
+  it('a reload that turns script checks on and adds one is refused with why: the switch takes effect at the next start', async () => {
+    const dir = tempDir();
+    const conf = join(dir, 'conf.d');
+    await import('node:fs/promises').then((fs) => fs.mkdir(conf, { recursive: true }));
+    writeFileSync(join(conf, 'agent.json'), JSON.stringify({ node_name: 'scripts' }));
+    const { http } = await start(['-dev', '-config-dir', conf]);
+    writeFileSync(join(conf, 'scripts.json'), JSON.stringify({ enable_local_script_checks: true, service: { name: 's', check: { args: ['true'], interval: '10s' } } }));
+    const refused = await fetch(`${http}/v1/agent/reload`, { method: 'PUT' });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toMatch(/Scripts are disabled on this agent.*\(enable_local_script_checks is set in the new configuration, but it takes effect at the next start: restart the agent to run script checks\)/);
+    // A fresh start with the same files runs the check.
+    const { http: freshHttp } = await start(['-dev', '-config-dir', conf]);
+    expect(Object.keys((await (await fetch(`${freshHttp}/v1/agent/checks`)).json()) as object)).toEqual(['service:s']);
+  });
+
   it('creates missing parent directories of the data dir and pid file, and removes the pid file on stop', async () => {
     const dir = tempDir();
     const pidFile = join(dir, 'run', 'deep', 'sextant.pid');
