@@ -49,7 +49,9 @@ const SPECS: readonly FlagSpec[] = [
   { name: 'domain', kind: 'string', usage: 'Domain to use for DNS interface.' },
   { name: 'alt-domain', kind: 'string', usage: 'Alternate domain to use for DNS interface.' },
   { name: 'recursor', kind: 'list', usage: 'Address of an upstream DNS server. Can be specified multiple times.' },
+  { name: 'join', kind: 'list', usage: 'Address of an agent to join at start time. Can be specified multiple times.' },
   { name: 'retry-join', kind: 'list', usage: 'Address of an agent to join at start time with retries enabled. Can be specified multiple times.' },
+  { name: 'encrypt', kind: 'string', usage: 'Provides the gossip encryption key.' },
   { name: 'default-query-time', kind: 'duration', usage: 'the amount of time a blocking query will wait before Consul will force a response. This value can be overridden by the \'wait\' query parameter.' },
   { name: 'max-query-time', kind: 'duration', usage: 'the maximum amount of time a blocking query can wait before Consul will force a response. Consul applies jitter to the wait time. The jittered time will be capped to MaxQueryTime.' },
 ];
@@ -95,7 +97,9 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags {
   setIf('domain', 'domain');
   setIf('alt-domain', 'alt_domain');
   setIf('recursor', 'recursors');
+  setIf('join', 'start_join');
   setIf('retry-join', 'retry_join');
+  setIf('encrypt', 'encrypt');
   setIf('default-query-time', 'default_query_time', () => formatGoDuration(v['default-query-time'] as bigint));
   setIf('max-query-time', 'max_query_time', () => formatGoDuration(v['max-query-time'] as bigint));
   if (p.set.has('ui')) o.ui_config = { enabled: v.ui };
