@@ -81,7 +81,7 @@ describe('parseAgentFlags', () => {
 
   it("gives Go's flag errors", () => {
     expect(thrown(() => parseAgentFlags(['-http-port', 'abc'])).message).toBe('invalid value "abc" for flag -http-port: parse error');
-    expect(thrown(() => parseAgentFlags(['-join', 'x'])).message).toBe('flag provided but not defined: -join');
+    expect(thrown(() => parseAgentFlags(['-frobnicate', 'x'])).message).toBe('flag provided but not defined: -frobnicate');
     expect(thrown(() => parseAgentFlags(['-max-query-time', '10'])).message).toBe('invalid value "10" for flag -max-query-time: parse error');
     expect(thrown(() => parseAgentFlags(['-node-meta', 'nocolon'])).code).toBe('FLAG_INVALID');
   });
