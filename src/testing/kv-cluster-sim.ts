@@ -5,12 +5,15 @@ import { MemoryTransport } from '../../plugins/transport-memory/memory-transport
 import type { RaftPeer } from '../consensus/raft-api.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import type { RaftServerOptions } from '../consensus/raft-server-options.js';
+import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
+import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { MethodTable } from '../rpc/method-table.js';
 import { RpcRouter } from '../rpc/rpc-router.js';
 import { StateStore } from '../state/state-store.js';
 import type { Operation } from './linearizability/history.js';
 import type { KvInput, KvOutput } from './linearizability/kv-model.js';
+import type { LockInput, LockOutput } from './linearizability/lock-model.js';
 import { SeededRandom } from './seeded-random.js';
 import { SimCluster } from './sim-cluster.js';
 import { SimStorage } from './sim-storage.js';
@@ -53,6 +56,8 @@ export class KvClusterSim extends SimCluster {
   readonly nodes = new Map<string, KvSimNode>();
   readonly ids: string[];
   readonly history: Operation<KvInput, KvOutput>[] = [];
+  /** The lock workload's history (acquire/release with sessions). */
+  readonly lockHistory: Operation<LockInput, LockOutput>[] = [];
   private readonly raft: RaftServerOptions;
   private stopped = false;
 
@@ -106,9 +111,9 @@ export class KvClusterSim extends SimCluster {
    * one operation at a time (get 40%, set 25%, cas 25%, delete 10%) through a random live
    * server, with a random think time of 0–20 ms; with `faults`, one random fault every `everyMs`.
    */
-  async workload(spec: { clients: number; keys: number; ms: number; faults?: boolean; everyMs?: number }): Promise<void> {
+  async workload(spec: { clients: number; keys: number; ms: number; faults?: boolean; everyMs?: number; locks?: boolean }): Promise<void> {
     const end = this.clock.now() + spec.ms;
-    const loops = Array.from({ length: spec.clients }, (_, c) => this.client(c, spec.keys, end));
+    const loops = Array.from({ length: spec.clients }, (_, c) => (spec.locks ? this.lockClient(c, spec.keys, end) : this.client(c, spec.keys, end)));
     if (spec.faults) {
       while (this.clock.now() < end) {
         await this.randomFault();
@@ -188,9 +193,14 @@ export class KvClusterSim extends SimCluster {
       random: this.random,
       config: { kvMaxValueSize: 512 * 1024, defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 },
     });
+    const queryTimes = { defaultQueryTimeMs: 300_000, maxQueryTimeMs: 600_000 };
+    const catalog = new CatalogEndpoint({ store, raft: server, clock: this.clock, config: { datacenter: 'dc1', ...queryTimes } });
+    const sessions = new SessionEndpoint({ store, raft: server, clock: this.clock, random: this.random, config: { nodeName: id, sessionTtlMinMs: 10_000, ...queryTimes } });
     const table = new MethodTable();
     table.register('KVS.Apply', 'write', (a) => kv.apply(a.op));
     table.register('KVS.Get', 'read', (a, ctx) => kv.get(a.key, ctx));
+    table.register('Catalog.Register', 'write', async (a) => (await catalog.register(a.req), null));
+    table.register('Session.Apply', 'write', (a) => (a.op === 'create' ? sessions.create(a.req) : sessions.destroy(a.id)));
     const router = new RpcRouter({
       role: { kind: 'server', table, raft: server, ownAddress: () => id },
       datacenter: () => 'dc1',
@@ -210,9 +220,8 @@ export class KvClusterSim extends SimCluster {
   private async client(c: number, keys: number, end: number): Promise<void> {
     const lastRead = new Map<string, { value: string | null; index: number }>();
     for (let seq = 0; this.clock.now() < end && !this.stopped; seq++) {
-      const live = this.ids.filter((id) => this.isAlive(id));
-      if (live.length > 0) {
-        const router = this.nodes.get(live[this.random.int(live.length)]!)!.router;
+      const router = this.randomRouter();
+      if (router) {
         const key = `k${this.random.int(keys)}`;
         const r = this.random.int(20);
         const value = `c${c}-${seq}`;
@@ -246,6 +255,52 @@ export class KvClusterSim extends SimCluster {
       }
       await this.sleep(this.random.int(21));
     }
+  }
+
+  /**
+   * One lock client: registers its node and creates a session (retrying through faults), then
+   * acquires (60%) or releases (40%) one of `keys` lock keys with it until `end`; each call is
+   * recorded in `lockHistory` (a failed call as an operation whose outcome is unknown).
+   */
+  private async lockClient(c: number, keys: number, end: number): Promise<void> {
+    const node = `client-${c}`;
+    let session: string | undefined;
+    while (session === undefined && this.clock.now() < end && !this.stopped) {
+      const router = this.randomRouter();
+      if (router) {
+        try {
+          await router.call('Catalog.Register', { req: { Node: node, Address: `10.1.0.${c + 1}` } }, CONSISTENT);
+          session = (await router.call('Session.Apply', { op: 'create', req: { Node: node, LockDelay: 0, NodeChecks: [], Name: node } }, CONSISTENT)) as string;
+        } catch {
+          // retried: a session that may have been created unseen is simply never used
+        }
+      }
+      if (session === undefined) await this.sleep(10 + this.random.int(20));
+    }
+    for (let seq = 0; session !== undefined && this.clock.now() < end && !this.stopped; seq++) {
+      const router = this.randomRouter();
+      if (router) {
+        const key = `lock/${this.random.int(keys)}`;
+        const acquire = this.random.int(10) < 6;
+        const input: LockInput = { op: acquire ? 'acquire' : 'release', key, session };
+        const value = enc.encode(`${node}-${seq}`);
+        const op = acquire ? { verb: 'lock' as const, key, value, flags: '0', session } : { verb: 'unlock' as const, key, value, flags: '0', session };
+        const call = this.clock.now();
+        try {
+          const ok = (await router.call('KVS.Apply', { op }, CONSISTENT)) as boolean;
+          this.lockHistory.push({ clientId: c, input, call, return: this.clock.now(), output: { ok } });
+        } catch {
+          this.lockHistory.push({ clientId: c, input, call, return: Infinity, output: undefined });
+        }
+      }
+      await this.sleep(this.random.int(21));
+    }
+  }
+
+  /** The router of a random live server, or undefined when none runs. */
+  private randomRouter(): RpcRouter | undefined {
+    const live = this.ids.filter((id) => this.isAlive(id));
+    return live.length === 0 ? undefined : this.nodes.get(live[this.random.int(live.length)]!)!.router;
   }
 
   private record(clientId: number, call: number, input: KvInput, output: KvOutput): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KvClusterSim } from '../../src/testing/kv-cluster-sim.js';
 import { checkLinearizable } from '../../src/testing/linearizability/linearizability-checker.js';
 import { kvModel } from '../../src/testing/linearizability/kv-model.js';
+import { lockModel } from '../../src/testing/linearizability/lock-model.js';
 
 /**
  * Whole servers (Raft + the real state store + the KV endpoint + the RPC forward step) in the
@@ -13,21 +14,23 @@ import { kvModel } from '../../src/testing/linearizability/kv-model.js';
 
 const ONE = process.env.SEXTANT_SIM_SEED ? [Number(process.env.SEXTANT_SIM_SEED)] : undefined;
 const SEEDS = ONE ?? Array.from({ length: Number(process.env.SEXTANT_SIM_SEEDS ?? 200) }, (_, i) => 1000 + i);
+const LOCK_SEEDS = ONE ?? Array.from({ length: Number(process.env.SEXTANT_SIM_LOCK_SEEDS ?? 60) }, (_, i) => 5000 + i);
 
-async function run(seed: number, faults: boolean): Promise<{ ops: number; unknown: number; trace: string; violations: string[] }> {
+async function run(seed: number, faults: boolean, locks = false): Promise<{ ops: number; unknown: number; trace: string; violations: string[] }> {
   const sim = new KvClusterSim({ seed, nodes: 3 });
   await sim.start();
-  await sim.workload({ clients: 4, keys: 2, ms: 1_500, faults });
+  await sim.workload({ clients: 4, keys: 2, ms: 1_500, faults, locks });
   const settled = await sim.settle();
   const violations: string[] = [];
   if (!settled) violations.push('the cluster did not settle after healing');
   const replicas = new Set(sim.replicas().values());
   if (replicas.size !== 1) violations.push(`replicas differ: ${JSON.stringify([...sim.replicas()])}`);
-  const r = checkLinearizable(kvModel, sim.history);
+  const r = locks ? checkLinearizable(lockModel, sim.lockHistory) : checkLinearizable(kvModel, sim.history);
   if (r.result === 'illegal') violations.push(`not linearizable (key partition ${r.partition}):\n${r.explanation}`);
   if (r.result === 'unknown') violations.push('linearizability check gave up');
   await sim.stop();
-  return { ops: sim.history.length, unknown: sim.history.filter((o) => o.output === undefined).length, trace: sim.traceHash(), violations };
+  const history: readonly { output: unknown }[] = locks ? sim.lockHistory : sim.history;
+  return { ops: history.length, unknown: history.filter((o) => o.output === undefined).length, trace: sim.traceHash(), violations };
 }
 
 describe('KV cluster simulation checked for linearizability', () => {
@@ -50,5 +53,16 @@ describe('KV cluster simulation checked for linearizability', () => {
     }
     console.log(`kv cluster simulation: ${SEEDS.length} seeds, ${ops} operations checked, ${unknown} with unknown outcome`);
     expect(ops).toBeGreaterThan(SEEDS.length * 50);
+  }, 900_000);
+
+  it(`${LOCK_SEEDS.length} seeded runs of session locks (acquire/release) under the same faults hold one holder at a time`, async () => {
+    let ops = 0;
+    for (const seed of LOCK_SEEDS) {
+      const r = await run(seed, true, true);
+      expect(r.violations, `seed ${seed}`).toEqual([]);
+      ops += r.ops;
+    }
+    console.log(`lock simulation: ${LOCK_SEEDS.length} seeds, ${ops} lock operations checked`);
+    expect(ops).toBeGreaterThan(LOCK_SEEDS.length * 30);
   }, 900_000);
 });
