@@ -72,11 +72,6 @@ export class KvClusterSim extends SimCluster {
     await this.await(Promise.all(this.ids.map((id) => this.boot(id, new SimStorage(this.clock, 1), 0))));
   }
 
-  /** See SimCluster.isAlive. */
-  isAlive(id: string): boolean {
-    return this.nodes.get(id)!.alive;
-  }
-
   /** See SimCluster.leaderId: the live leader with the highest term. */
   leaderId(): string | undefined {
     let best: KvSimNode | undefined;
@@ -86,24 +81,9 @@ export class KvClusterSim extends SimCluster {
     return best?.id;
   }
 
-  /** Kills a server: un-fsynced writes are lost, its transport goes away, its in-flight calls fail. */
-  async crash(id: string): Promise<void> {
-    const n = this.nodes.get(id)!;
-    if (!n.alive) return;
-    this.trace(`crash ${id}`);
-    n.alive = false;
-    n.storage.crash();
-    await n.transport.close();
-    await n.server.stop();
-    await this.drain();
-  }
-
-  /** Restarts a crashed server from its durable storage with a fresh state store. */
-  async restart(id: string): Promise<void> {
-    const n = this.nodes.get(id)!;
-    if (n.alive) return;
-    this.trace(`restart ${id}`);
-    await this.await(this.boot(id, n.storage, n.incarnation + 1));
+  /** See SimCluster.server. */
+  protected server(id: string): KvSimNode {
+    return this.nodes.get(id)!;
   }
 
   /**
@@ -170,7 +150,7 @@ export class KvClusterSim extends SimCluster {
     return this.ids.map((id) => ({ id, address: id, voter: true }));
   }
 
-  private async boot(id: string, storage: SimStorage, incarnation: number): Promise<void> {
+  protected async boot(id: string, storage: SimStorage, incarnation: number): Promise<void> {
     const store = new StateStore();
     const transport = new MemoryTransport(this.network, id);
     await transport.start();

@@ -77,7 +77,7 @@ export class RaftClusterSim extends SimCluster {
     await this.await(Promise.all(boots));
   }
 
-  private async boot(id: string, storage: SimStorage, incarnation: number): Promise<void> {
+  protected async boot(id: string, storage: SimStorage, incarnation: number): Promise<void> {
     const sm = new ListStateMachine();
     const key = `${id}#${incarnation}`;
     sm.onApply = (index, value) => this.checker.observeApply(key, index, value);
@@ -140,35 +140,14 @@ export class RaftClusterSim extends SimCluster {
     return w;
   }
 
-  /** Whether server `id` runs. */
-  isAlive(id: string): boolean {
-    return this.nodes.get(id)!.alive;
-  }
-
   /** The current leader's id, if any. */
   leaderId(): string | undefined {
     return this.leader()?.id;
   }
 
-  /** Kills a server: un-fsynced writes are lost, its transport goes away. */
-  async crash(id: string): Promise<void> {
-    const n = this.nodes.get(id)!;
-    if (!n.alive) return;
-    this.trace(`crash ${id}`);
-    n.crashing = true;
-    n.alive = false;
-    n.storage.crash();
-    await n.transport.close();
-    await n.server.stop();
-    await this.drain();
-  }
-
-  /** Restarts a crashed server from its durable storage with a fresh state machine. */
-  async restart(id: string): Promise<void> {
-    const n = this.nodes.get(id)!;
-    if (n.alive) return;
-    this.trace(`restart ${id}`);
-    await this.await(this.boot(id, n.storage, n.incarnation + 1));
+  /** See SimCluster.server. */
+  protected server(id: string): SimNode {
+    return this.nodes.get(id)!;
   }
 
   /**

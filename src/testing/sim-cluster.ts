@@ -1,7 +1,22 @@
 import { MemoryNetwork, type MemoryNetworkOptions } from '../../plugins/transport-memory/memory-network.js';
+import type { MemoryTransport } from '../../plugins/transport-memory/memory-transport.js';
+import type { RaftServer } from '../consensus/raft-server.js';
+import type { SimStorage } from './sim-storage.js';
 import { ManualClock } from './manual-clock.js';
 import { SeededRandom } from './seeded-random.js';
 import { SilentLogger } from './silent-logger.js';
+
+/** What the ground needs of one simulated server to crash and restart it. */
+export interface SimServer {
+  readonly id: string;
+  readonly storage: SimStorage;
+  transport: MemoryTransport;
+  server: RaftServer;
+  incarnation: number;
+  alive: boolean;
+  /** Set while it is being (or was) stopped on purpose: a Raft failure then is no violation. */
+  crashing?: boolean;
+}
 
 /**
  * The deterministic ground of a simulated cluster: one ManualClock, one seed, one MemoryNetwork,
@@ -26,14 +41,38 @@ export abstract class SimCluster {
   abstract readonly ids: readonly string[];
   /** Checks the subclass's invariants after a step. */
   protected abstract check(): void;
-  /** Whether server `id` runs. */
-  abstract isAlive(id: string): boolean;
   /** The current leader's id, if any. */
   abstract leaderId(): string | undefined;
-  /** Kills server `id` (un-fsynced writes lost). */
-  abstract crash(id: string): Promise<void>;
-  /** Restarts crashed server `id` from its durable storage. */
-  abstract restart(id: string): Promise<void>;
+  /** Server `id`. */
+  protected abstract server(id: string): SimServer;
+  /** Starts incarnation `incarnation` of server `id` on `storage` (its durable state so far). */
+  protected abstract boot(id: string, storage: SimStorage, incarnation: number): Promise<void>;
+
+  /** Whether server `id` runs. */
+  isAlive(id: string): boolean {
+    return this.server(id).alive;
+  }
+
+  /** Kills a server: un-fsynced writes are lost, its transport goes away, its in-flight calls fail. */
+  async crash(id: string): Promise<void> {
+    const n = this.server(id);
+    if (!n.alive) return;
+    this.trace(`crash ${id}`);
+    n.crashing = true;
+    n.alive = false;
+    n.storage.crash();
+    await n.transport.close();
+    await n.server.stop();
+    await this.drain();
+  }
+
+  /** Restarts a crashed server from its durable storage with a fresh state machine. */
+  async restart(id: string): Promise<void> {
+    const n = this.server(id);
+    if (n.alive) return;
+    this.trace(`restart ${id}`);
+    await this.await(this.boot(id, n.storage, n.incarnation + 1));
+  }
 
   /**
    * One random fault: a partition into two groups, a heal, a crash (of a minority at most, now
