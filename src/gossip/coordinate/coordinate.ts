@@ -6,7 +6,9 @@ import { unitVectorAt, vecAdd, vecDiff, vecMagnitude, vecMul, ZERO_THRESHOLD } f
 /**
  * A coordinate as Consul and serf put it on the wire: msgpack in serf's ping acks and Consul's
  * Coordinate.Update RPC, JSON in `/v1/coordinate/*` answers. Field order is Go's struct order.
- * All values are seconds except Error, which is dimensionless.
+ * All values are seconds except Error, which is dimensionless. Go writes every field as a
+ * float64; encode with @msgpack/msgpack's `forceIntegerToFloat: true` to match it byte for byte
+ * (Go's decoder also accepts integers, so either decodes on the serf side).
  */
 export interface CoordinateJSON {
   Vec: number[];
