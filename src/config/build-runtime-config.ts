@@ -7,6 +7,7 @@ import type { ConfigProblem } from './config-problem.js';
 import { durationMs } from './go-duration.js';
 import { normalizeLogLevel } from './log-level.js';
 import { deepFreeze } from './deep-freeze.js';
+import { validateWatches } from '../watch/watch-config.js';
 import type { UserConfig } from './merge-config.js';
 
 /** A plugin named by a config file. */
@@ -86,7 +87,6 @@ function unsupportedSettings(c: UserConfig, problem: (m: string) => void, warn: 
   }
   if (str(c.encrypt) !== '') warn('encrypt: gossip encryption is not implemented by Sextant; the key is ignored');
   if (num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0) warn('tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served');
-  if (list(c.watches).length > 0) warn('watches: Sextant does not run watches; their handlers are never called');
   if (obj(c.connect).enabled === true) warn('connect.enabled = true: Connect (service mesh) is not implemented by Sextant');
 }
 
@@ -175,6 +175,9 @@ export function buildRuntimeConfig(
   const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
 
   unsupportedSettings(c, problem, (w) => warnings.push(w));
+  const watches = validateWatches(list(c.watches));
+  for (const m of watches.problems) problem(m);
+  warnings.push(...watches.warnings);
 
   if (problems.length > 0) return { problems };
 

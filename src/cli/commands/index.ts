@@ -14,6 +14,7 @@ import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
 import { reloadCommand } from './reload.js';
 import { versionCommand } from './version.js';
+import { watchCommand } from './watch.js';
 
 /** The HTTP-client commands (and `version`), for the CLI dispatcher's registry. */
 export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
@@ -32,6 +33,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   servicesRegisterCommand,
   servicesDeregisterCommand,
   lockCommand,
+  watchCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -40,4 +42,4 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { lockCommand };
+export { lockCommand, watchCommand };
