@@ -18,7 +18,6 @@ export interface AgentWatchesOptions {
 interface Running {
   readonly raw: unknown;
   readonly plan: WatchPlan;
-  readonly done: Promise<void>;
 }
 
 /**
@@ -58,12 +57,15 @@ export class AgentWatches {
     return this.running.length;
   }
 
-  /** Stops every watch and waits for their loops to end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every watch: reads in flight are aborted and no handler starts again. A handler
+   * already running is not awaited (a hung script must not hold the agent's shutdown).
+   */
+  stop(): Promise<void> {
     const all = this.running;
     this.running = [];
     for (const r of all) r.plan.stop();
-    await Promise.all(all.map((r) => r.done));
+    return Promise.resolve();
   }
 
   private start(raw: unknown): Running | undefined {
@@ -97,7 +99,8 @@ export class AgentWatches {
           : scriptWatchHandler({ ...(h.args ? { args: h.args } : { shell: h.shell ?? '' }), env: this.o.env, output: 'log', logger: log }),
     });
     log.info('starting watch', { type: def.spec.type });
-    return { raw, plan, done: plan.run() };
+    void plan.run();
+    return { raw, plan };
   }
 }
 

@@ -103,7 +103,6 @@ export function createWatchCommand(deps: WatchCommandDeps): Command {
         name: 'watch',
         sink: (line) => io.stderr.write(line.endsWith('\n') ? line : `${line}\n`),
       });
-      let exit = 0;
       const shell = v['shell'] !== false;
       const plan: WatchPlan = new WatchPlan({
         type: spec.type,
@@ -134,14 +133,11 @@ export function createWatchCommand(deps: WatchCommandDeps): Command {
       const unsubscribe = deps.signals.subscribe(() => plan.stop());
       try {
         await plan.run();
-      } catch (e) {
-        err(`Error querying Sextant agent: ${(e as Error).message}`);
-        exit = 1;
       } finally {
         unsubscribe();
         hold.release();
       }
-      return exit;
+      return 0;
     },
   });
 }
