@@ -7,6 +7,7 @@ import type { ConfigProblem } from './config-problem.js';
 import { durationMs } from './go-duration.js';
 import { normalizeLogLevel } from './log-level.js';
 import { deepFreeze } from './deep-freeze.js';
+import { validateWatches } from '../watch/watch-config.js';
 import type { UserConfig } from './merge-config.js';
 
 /** A plugin named by a config file. */
@@ -99,7 +100,6 @@ const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, dev: boolean) => boo
   // -dev turns the UI on by default (as Consul's dev mode): only an explicit request is warned about.
   [(c, dev) => c.ui === true || (obj(c.ui_config).enabled === true && !dev), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
   [(c) => num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0, 'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served'],
-  [(c) => list(c.watches).length > 0, 'watches: Sextant does not run watches; their handlers are never called'],
   [(c) => obj(c.connect).enabled === true, 'connect.enabled = true: Connect (service mesh) is not implemented by Sextant'],
 ];
 
@@ -188,6 +188,9 @@ export function buildRuntimeConfig(
   const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
 
   unsupportedSettings(c, ctx.dev, problem, (w) => warnings.push(w));
+  const watches = validateWatches(list(c.watches));
+  for (const m of watches.problems) problem(m);
+  warnings.push(...watches.warnings);
 
   if (problems.length > 0) return { problems };
 

@@ -12,6 +12,7 @@ import { LocalAgent } from '../agent/local-agent.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
 import { LocalState } from '../agent/local-state.js';
 import { nonReloadableChanges } from '../config/reload-changes.js';
+import { AgentWatches } from '../watch/agent-watches.js';
 import { GatedSink } from '../platform/gated-sink.js';
 import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
@@ -238,7 +239,22 @@ export class Agent {
       this.onStop(`surface ${surface.name}`, () => surface.stop());
     }
     await this.hooks.started.promise();
+    this.startWatches();
     this.banner(core.address);
+  }
+
+  /** The config's `watches`, against this agent's HTTP API; a reload diffs them (unchanged ones keep running). */
+  private startWatches(): void {
+    const watches = new AgentWatches({
+      clock: this.clock,
+      logger: this.logger.child('watch'),
+      httpAddr: () => this.surfaces.find((s) => s.name === 'http')?.addresses()[0],
+      env: process.env,
+    });
+    const of = (c: RuntimeConfig): unknown[] => (Array.isArray(c.extra['watches']) ? (c.extra['watches'] as unknown[]) : []);
+    watches.apply(of(this.current));
+    this.onStop('watches', () => watches.stop());
+    this.hooks.reload.tapPromise('watches', async (next) => watches.apply(of(next)));
   }
 
   private banner(serverAddr: string): void {

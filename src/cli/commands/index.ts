@@ -16,6 +16,7 @@ import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
 import { reloadCommand } from './reload.js';
 import { versionCommand } from './version.js';
+import { watchCommand } from './watch.js';
 
 /** The HTTP-client commands (and `version`), for the CLI dispatcher's registry. */
 export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
@@ -36,6 +37,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   lockCommand,
   eventCommand,
   keygenCommand,
+  watchCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -44,4 +46,4 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { eventCommand, keygenCommand, lockCommand };
+export { eventCommand, keygenCommand, lockCommand, watchCommand };

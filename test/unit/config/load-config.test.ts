@@ -350,7 +350,6 @@ describe('whole-config rules', () => {
     expect(warnings).toEqual([
       'encrypt (-encrypt): gossip encryption is not implemented by Sextant yet; the key is ignored',
       'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served',
-      'watches: Sextant does not run watches; their handlers are never called',
     ]);
   });
 
