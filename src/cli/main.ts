@@ -15,7 +15,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
  */
 export const NOT_YET_COMMANDS: readonly string[] = [
   'acl', 'config', 'connect', 'debug', 'exec', 'force-leave', 'info', 'intention', 'join', 'keyring', 'leave', 'login',
-  'logout', 'monitor', 'operator', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot', 'watch',
+  'logout', 'monitor', 'operator', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot',
 ];
 
 /** The command list for a prefix ('' for the top level, 'kv' for `sextant kv`), as mitchellh/cli prints it. */
