@@ -94,4 +94,50 @@ describe.skipIf(!existsSync(SERF))(`Sextant memberlist engine in a pool with the
       await until('sx1 marks serf1 dead', () => list.members().find((m) => m.name === 'serf1')?.state === NodeStateType.Dead, 15_000);
     }, 60_000);
   }
+
+  it('a crashed Sextant node (no leave) is marked failed by serf; a memberlist-level leave (dead about itself) is taken at once', async () => {
+    const serfPort = await freePort();
+    const rpc = `127.0.0.1:${await freePort()}`;
+    const proc: ChildProcess = spawn(SERF, ['agent', '-node', 'serf1', '-bind', `127.0.0.1:${serfPort}`, '-rpc-addr', rpc], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL')));
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await until('serf to start', () => out.includes('Serf agent running'));
+    const status = async (name: string): Promise<string | undefined> => {
+      const { stdout } = await run(SERF, ['members', '-rpc-addr', rpc, '-format', 'json']);
+      return (JSON.parse(stdout) as { members: Array<{ name: string; status: string }> }).members.find((m) => m.name === name)?.status;
+    };
+    const start = async (name: string): Promise<Memberlist> => {
+      const port = await freePort();
+      const logger = new SilentLogger(name);
+      const list = new Memberlist(
+        { name, vsn: Uint8Array.from([1, 5, 2, 2, 5, 4]) },
+        {
+          clock: new SystemClock(),
+          random: new SystemRandom(),
+          logger,
+          packets: new UdpTransport({ bindAddr: '127.0.0.1', port, logger }),
+          connections: new RawTcpConnectionTransport({ host: '127.0.0.1', port }),
+          delegate: { nodeMeta: () => serfTags({ role: 'sextant' }) },
+        },
+      );
+      await list.start();
+      cleanup.push(() => list.shutdown());
+      await list.join([`127.0.0.1:${serfPort}`]);
+      return list;
+    };
+    const crashing = await start('sx-crash');
+    const leaving = await start('sx-leave');
+    await until('serf sees both alive', async () => (await status('sx-crash')) === 'alive' && (await status('sx-leave')) === 'alive');
+    await crashing.shutdown();
+    await leaving.leave(3000);
+    await leaving.shutdown();
+    // Serf shows "left" only after its own leave intent (the serf layer, not memberlist); the
+    // memberlist leave alone makes serf's handleNodeLeave see an alive member go: "failed",
+    // without waiting for a suspicion timeout.
+    const leftAt = Date.now();
+    await until('serf marks sx-leave gone', async () => (await status('sx-leave')) === 'failed', 10_000);
+    expect(Date.now() - leftAt).toBeLessThan(3000);
+    await until('serf marks sx-crash failed', async () => (await status('sx-crash')) === 'failed', 20_000);
+  }, 60_000);
 });

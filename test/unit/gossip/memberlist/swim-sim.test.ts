@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NodeStateType } from '../../../../src/gossip/memberlist/messages.js';
+import { MemoryTransport } from '../../../../plugins/transport-memory/memory-transport.js';
+import { encodeMessage, MessageType, NodeStateType } from '../../../../src/gossip/memberlist/messages.js';
 import { suspicionTimeout } from '../../../../src/gossip/memberlist/timing.js';
 import { MemberlistSim } from '../../../../src/testing/memberlist-sim.js';
 
@@ -65,6 +66,26 @@ describe('SWIM engine on the simulated network', () => {
     const took = await runUntil(sim, () => others.every((o) => sim.stateOf(o, leaver.name) === NodeStateType.Left), 10_000);
     expect(took).toBeLessThan(10_000);
     await Promise.all(others.map((o) => o.list.shutdown()));
+  });
+
+  it('a live member refutes a suspicion about itself with a higher incarnation, and everyone keeps it alive', async () => {
+    const sim = await pool(5, 11);
+    await runUntil(sim, () => allSeeAlive(sim), 30_000);
+    const target = sim.members[1]!;
+    const before = target.list.members().find((m) => m.name === target.name)!.incarnation;
+    // A rogue peer (not in the pool) gossips "node-1 is suspect" to every member.
+    const rogue = new MemoryTransport(sim.network, '10.9.9.9:7946');
+    await rogue.start();
+    for (const m of sim.members) rogue.sendPacket(m.address, encodeMessage({ type: MessageType.Suspect, body: { incarnation: before, node: target.name, from: 'rogue' } }));
+    await sim.run(30_000);
+    const after = target.list.members().find((m) => m.name === target.name)!.incarnation;
+    expect(after).toBeGreaterThan(before);
+    for (const m of sim.members) {
+      expect(m.list.members().find((x) => x.name === target.name)).toMatchObject({ state: NodeStateType.Alive, incarnation: after });
+      expect(m.events.filter(([, , kind]) => kind === 'leave')).toEqual([]);
+    }
+    await rogue.close();
+    await Promise.all(sim.members.map((m) => m.list.shutdown()));
   });
 
   it('replays exactly from its seed', async () => {
