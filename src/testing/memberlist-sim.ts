@@ -37,8 +37,8 @@ export class MemberlistSim {
     this.network = new MemoryNetwork(this.clock, new SeededRandom(seed), netOpts);
   }
 
-  /** Starts member `i` (address 10.0.x.y:7946) without joining anyone. */
-  async add(): Promise<SimMember> {
+  /** Starts member `i` (address 10.0.x.y:7946) without joining anyone; `onUserMsg` receives its user messages. */
+  async add(onUserMsg?: (msg: Uint8Array) => void): Promise<SimMember> {
     const i = this.members.length;
     const name = `node-${i}`;
     const address = `10.0.${i >> 8}.${(i & 0xff) + 1}:7946`;
@@ -51,6 +51,7 @@ export class MemberlistSim {
         logger: new SilentLogger(name),
         packets: new MemoryTransport(this.network, address),
         connections: new MemoryConnectionTransport(this.network, address),
+        delegate: onUserMsg ? { notifyMsg: onUserMsg } : undefined,
         events: {
           onJoin: (m: Member) => events.push([this.clock.now(), m.name, 'join']),
           onLeave: (m: Member) => events.push([this.clock.now(), m.name, 'leave']),

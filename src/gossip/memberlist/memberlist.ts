@@ -190,6 +190,15 @@ export class Memberlist {
     this.sendMsg(address, encodeMessage({ type: MessageType.User, body: msg }));
   }
 
+  /** Sends a user message to a member over a stream (memberlist's SendReliable). Rejects with TRANSPORT_FAILED/TIMEOUT when it cannot be delivered. */
+  async sendUserReliable(address: string, msg: Uint8Array): Promise<void> {
+    const connections = this.deps.connections;
+    if (!connections) throw new SextantError(ErrorCode.TransportFailed, 'no connection transport');
+    const conn = await connections.dial(address, this.cfg.tcpTimeoutMs);
+    conn.write(this.seal({ type: MessageType.User, body: msg }));
+    conn.close();
+  }
+
   /** Re-reads the delegate's meta and broadcasts it with a new incarnation (memberlist's UpdateNode). */
   updateMeta(): void {
     const self = this.nodes.get(this.cfg.name);
@@ -355,6 +364,7 @@ export class Memberlist {
     for (let tries = 0; tries < this.probeOrder.length + 1; tries++) {
       if (this.probeIndex >= this.probeOrder.length) {
         this.probeIndex = 0;
+        this.reclaimDead();
         this.shuffleProbeOrder();
         if (this.probeOrder.length === 0) return undefined;
       }
@@ -365,6 +375,15 @@ export class Memberlist {
       return m;
     }
     return undefined;
+  }
+
+  /** memberlist's resetNodes: forgets dead and left nodes once gossipToTheDead has passed since their death. */
+  private reclaimDead(): void {
+    const now = this.deps.clock.now();
+    for (const [name, m] of this.nodes) {
+      if (name === this.cfg.name) continue;
+      if ((m.state === NodeStateType.Dead || m.state === NodeStateType.Left) && now - m.stateChange > this.cfg.gossipToTheDeadMs) this.nodes.delete(name);
+    }
   }
 
   private shuffleProbeOrder(): void {

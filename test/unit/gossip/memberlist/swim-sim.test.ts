@@ -40,6 +40,9 @@ describe('SWIM engine on the simulated network', () => {
       const bound = n * 1000 + 6 * suspicionTimeout(4, n, 1000) + 10_000;
       const took = await runUntil(sim, () => others.every((o) => sim.stateOf(o, victim.name) === NodeStateType.Dead), bound, 250);
       expect(took).toBeLessThanOrEqual(bound);
+      // memberlist forgets the dead node once gossip_to_the_dead (30s) has passed.
+      await sim.run(31_000 + n * 1000);
+      for (const o of others) expect(sim.stateOf(o, victim.name)).toBeUndefined();
       // Nobody alive was declared dead on the way.
       for (const o of others) expect(o.events.filter(([, name, kind]) => kind === 'leave' && name !== victim.name)).toEqual([]);
       await Promise.all(others.map((o) => o.list.shutdown()));
@@ -85,6 +88,19 @@ describe('SWIM engine on the simulated network', () => {
       expect(m.events.filter(([, , kind]) => kind === 'leave')).toEqual([]);
     }
     await rogue.close();
+    await Promise.all(sim.members.map((m) => m.list.shutdown()));
+  });
+
+  it('carries user messages by packet and by stream to the delegate', async () => {
+    const sim = new MemberlistSim(5, { minDelayMs: 1, maxDelayMs: 5 });
+    const got: string[] = [];
+    const a = await sim.add();
+    const b = await sim.add((msg) => got.push(Buffer.from(msg).toString()));
+    await sim.runUntilSettled(b.list.join([a.address]));
+    a.list.sendUser(b.address, Buffer.from('by packet'));
+    await sim.runUntilSettled(a.list.sendUserReliable(b.address, Buffer.from('by stream')));
+    await sim.run(1000);
+    expect(got.sort()).toEqual(['by packet', 'by stream']);
     await Promise.all(sim.members.map((m) => m.list.shutdown()));
   });
 
