@@ -37,14 +37,14 @@ export class MemberlistSim {
     this.network = new MemoryNetwork(this.clock, new SeededRandom(seed), netOpts);
   }
 
-  /** Starts member `i` (address 10.0.x.y:7946) without joining anyone; `onUserMsg` receives its user messages. */
-  async add(onUserMsg?: (msg: Uint8Array) => void): Promise<SimMember> {
+  /** Starts member `i` (address 10.0.x.y:7946) without joining anyone; `onUserMsg` receives its user messages; `vsn` overrides its protocol versions. */
+  async add(onUserMsg?: (msg: Uint8Array) => void, vsn?: Uint8Array): Promise<SimMember> {
     const i = this.members.length;
     const name = `node-${i}`;
     const address = `10.0.${i >> 8}.${(i & 0xff) + 1}:7946`;
     const events: SimMember['events'] = [];
     const list = new Memberlist(
-      { ...this.config, name },
+      { ...this.config, name, ...(vsn ? { vsn } : {}) },
       {
         clock: this.clock,
         random: new SeededRandom(this.seed * 1000 + i + 1),

@@ -17,6 +17,7 @@ import { addressOf, type Member, parseAddress } from './member.js';
 import { type Alive, type Dead, encodeMessage, type Message, MessageType, NodeStateType, type PushNodeState, type Suspect } from './messages.js';
 import { openPacket, sealPacket } from './packet-codec.js';
 import { encryptOverhead } from './security.js';
+import { verifyProtocol } from './protocol-version.js';
 import { encodeStreamMessage, sealStream, type StreamMessage, StreamMessageReader } from './stream-codec.js';
 import { Suspicion } from './suspicion.js';
 import { LAN_TIMINGS, suspicionTimeout } from './timing.js';
@@ -639,6 +640,7 @@ export class Memberlist {
     const reply = await this.streamExchange(address, this.localState(join), this.cfg.tcpTimeoutMs);
     if (reply.type === MessageType.Err) throw new SextantError(ErrorCode.TransportFailed, `remote error: ${reply.body.error}`);
     if (reply.type !== MessageType.PushPull) throw new SextantError(ErrorCode.TransportFailed, `received invalid msgType (${reply.type}), expected pushPullMsg (6)`);
+    verifyProtocol(reply.states, [...this.nodes.values()]);
     this.mergeState(reply.states);
     if (reply.userState) this.deps.delegate?.mergeRemoteState?.(reply.userState, join);
   }
@@ -708,6 +710,12 @@ export class Memberlist {
       switch (m.type) {
         case MessageType.PushPull:
           conn.write(this.seal(this.localState(m.header.join)));
+          try {
+            verifyProtocol(m.states, [...this.nodes.values()]);
+          } catch (e) {
+            this.deps.logger.warn('memberlist: failed push/pull merge', { from: conn.remoteAddress, error: (e as Error).message });
+            break;
+          }
           this.mergeState(m.states);
           if (m.userState) this.deps.delegate?.mergeRemoteState?.(m.userState, m.header.join);
           break;

@@ -104,6 +104,15 @@ describe('SWIM engine on the simulated network', () => {
     await Promise.all(sim.members.map((m) => m.list.shutdown()));
   });
 
+  it('refuses a join whose protocol versions do not fit the pool (memberlist verifyProtocol)', async () => {
+    const sim = new MemberlistSim(8, { minDelayMs: 1, maxDelayMs: 5 });
+    const a = await sim.add();
+    const b = await sim.add(undefined, Uint8Array.from([1, 5, 2, 2, 5, 4])); // speaks a delegate protocol 2..5, a none
+    await expect(sim.runUntilSettled(b.list.join([a.address]))).rejects.toThrow(/delegate protocol version \(0\) is incompatible: \[2, 0\]/);
+    expect(b.list.members().map((m) => m.name)).toEqual(['node-1']);
+    await Promise.all(sim.members.map((m) => m.list.shutdown()));
+  });
+
   it('replays exactly from its seed', async () => {
     const trace = async (): Promise<string> => {
       const sim = await pool(8, 99, 0.05);
