@@ -416,7 +416,14 @@ export class Memberlist {
         nacks++;
       },
     });
-    this.sendMsg(node.address, encodeMessage({ type: MessageType.Ping, body: { seqNo: seq, node: node.name } }));
+    const ping = encodeMessage({ type: MessageType.Ping, body: { seqNo: seq, node: node.name } });
+    if (node.state === NodeStateType.Suspect) {
+      // Lifeguard's buddy system: tell a suspect node it is suspected, so it can refute at once.
+      const suspect = encodeMessage({ type: MessageType.Suspect, body: { incarnation: node.incarnation, node: node.name, from: this.cfg.name } });
+      this.rawSend(node.address, makeCompoundMessage([ping, suspect]));
+    } else {
+      this.sendMsg(node.address, ping);
+    }
     const wait = (ms: number): Promise<void> =>
       new Promise((r) => {
         const t = clock.setTimeout(r, ms);
