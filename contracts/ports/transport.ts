@@ -87,3 +87,36 @@ export interface PacketTransport {
   /** Closes the socket; nothing is delivered afterwards. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * One raw, reliable byte-stream connection of the CONNECTION plane (memberlist's TCP streams:
+ * push/pull, the fallback ping, user messages). Unlike StreamTransport there is no framing
+ * and no protocol byte added: the bytes written are the bytes the peer reads, so a HashiCorp
+ * memberlist peer can be on the other end.
+ */
+export interface RawConnection {
+  /** The peer's address (`host:port`, or what the adapter understands). */
+  readonly remoteAddress: string;
+  /** Queues bytes for the peer. Never throws; after close or a broken connection the bytes are lost. */
+  write(chunk: Uint8Array): void;
+  /** Installs the handler of received bytes (one handler; chunks arrive in order). */
+  onData(handler: (chunk: Uint8Array) => void): void;
+  /** Installs the handler called once when the connection ends (either side closed it or it broke). */
+  onClose(handler: () => void): void;
+  /** Closes the connection (flushing queued bytes where the adapter can). Idempotent. */
+  close(): void;
+}
+
+/** The connection plane: raw TCP-like connections on the gossip port (memberlist's StreamCh / DialTimeout). */
+export interface ConnectionTransport {
+  /** The address peers dial. Valid after `start()` resolves. */
+  readonly localAddress: string;
+  /** Binds the listener; rejects with TRANSPORT_FAILED when the address is taken. */
+  start(): Promise<void>;
+  /** Installs THE handler of incoming connections; throws TRANSPORT_FAILED when one is installed. Returns the function that uninstalls it. */
+  listen(onConnection: (conn: RawConnection) => void): () => void;
+  /** Opens a connection to `to`; rejects with TRANSPORT_FAILED (refused/unreachable) or TIMEOUT after `timeoutMs`. */
+  dial(to: string, timeoutMs: number): Promise<RawConnection>;
+  /** Stops listening and closes open connections. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,158 @@
+/**
+ * LZW as Go's compress/lzw writes and reads it with order LSB and litWidth 8, memberlist's
+ * compression (util.go compressPayload / decompressBuffer): codes start 9 bits wide and grow
+ * to 12, 256 is the clear code, 257 end-of-data; the writer starts with a clear code (as Go ≥
+ * 1.17 does; older Go omitted it, the reader accepts both) and clears its table when it runs
+ * out of codes.
+ */
+import { ErrorCode, SextantError } from '../../../contracts/errors.js';
+
+const LIT_WIDTH = 8;
+const CLEAR = 1 << LIT_WIDTH;
+const EOF = CLEAR + 1;
+const MAX_WIDTH = 12;
+const MAX_CODE = (1 << MAX_WIDTH) - 1;
+
+/** Compresses `input` into Go compress/lzw LSB/8 format (the stream ends with the EOF code). */
+export function lzwCompress(input: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let bits = 0;
+  let nBits = 0;
+  let width = LIT_WIDTH + 1;
+  let hi = EOF;
+  let overflow = 1 << (LIT_WIDTH + 1);
+  let table = new Map<number, number>();
+  const write = (code: number): void => {
+    bits |= code << nBits;
+    nBits += width;
+    while (nBits >= 8) {
+      out.push(bits & 0xff);
+      bits >>>= 8;
+      nBits -= 8;
+    }
+  };
+  // Returns false when the table was reset (the new entry must not be recorded).
+  const incHi = (): boolean => {
+    hi++;
+    if (hi === overflow) {
+      width++;
+      overflow <<= 1;
+    }
+    if (hi === MAX_CODE) {
+      write(CLEAR);
+      width = LIT_WIDTH + 1;
+      hi = CLEAR + 1;
+      overflow = CLEAR << 1;
+      table = new Map();
+      return false;
+    }
+    return true;
+  };
+  write(CLEAR);
+  if (input.length > 0) {
+    let code = input[0]!;
+    for (let i = 1; i < input.length; i++) {
+      const lit = input[i]!;
+      const key = (code << 8) | lit;
+      const hit = table.get(key);
+      if (hit !== undefined) {
+        code = hit;
+        continue;
+      }
+      write(code);
+      code = lit;
+      if (incHi()) table.set(key, hi);
+    }
+    write(code);
+    incHi();
+  }
+  write(EOF);
+  if (nBits > 0) out.push(bits & 0xff);
+  return Uint8Array.from(out);
+}
+
+/** Decompresses Go compress/lzw LSB/8 data. Throws TRANSPORT_FAILED on an invalid code or data past the size limit. */
+export function lzwDecompress(input: Uint8Array, maxOutput = 20 * 1024 * 1024): Uint8Array {
+  const prefix = new Uint16Array(1 << MAX_WIDTH);
+  const suffix = new Uint8Array(1 << MAX_WIDTH);
+  const stack = new Uint8Array(1 << MAX_WIDTH);
+  let out = new Uint8Array(Math.max(64, input.length * 3));
+  let outLen = 0;
+  const push = (b: number): void => {
+    if (outLen === out.length) {
+      if (out.length >= maxOutput) throw new SextantError(ErrorCode.TooLarge, 'lzw: output over the size limit');
+      const next = new Uint8Array(Math.min(maxOutput, out.length * 2));
+      next.set(out);
+      out = next;
+    }
+    out[outLen++] = b;
+  };
+  let width = LIT_WIDTH + 1;
+  let hi = EOF;
+  let overflow = 1 << width;
+  let last = -1;
+  let bits = 0;
+  let nBits = 0;
+  let pos = 0;
+  for (;;) {
+    while (nBits < width) {
+      if (pos >= input.length) throw new SextantError(ErrorCode.TransportFailed, 'lzw: unexpected end of data', { reason: 'lzw' });
+      bits |= input[pos++]! << nBits;
+      nBits += 8;
+    }
+    const code = bits & ((1 << width) - 1);
+    bits >>>= width;
+    nBits -= width;
+    if (code === CLEAR) {
+      width = LIT_WIDTH + 1;
+      hi = EOF;
+      overflow = 1 << width;
+      last = -1;
+      continue;
+    }
+    if (code === EOF) break;
+    if (code < CLEAR) {
+      push(code);
+      if (last !== -1) {
+        suffix[hi] = code;
+        prefix[hi] = last;
+      }
+    } else if (code <= hi) {
+      // Expand `code` (or, in the KwKwK case code === hi, `last` followed by its own first byte).
+      let c = code;
+      let sp = stack.length;
+      if (code === hi) {
+        if (last === -1) throw new SextantError(ErrorCode.TransportFailed, 'lzw: invalid code', { reason: 'lzw' });
+        c = last;
+        // The byte after the expansion of last is its own first byte; filled below.
+        sp--;
+      }
+      const tail = sp;
+      while (c >= CLEAR) {
+        stack[--sp] = suffix[c]!;
+        c = prefix[c]!;
+      }
+      stack[--sp] = c;
+      if (code === hi) stack[tail] = c;
+      for (let i = sp; i < stack.length; i++) push(stack[i]!);
+      if (last !== -1) {
+        suffix[hi] = c;
+        prefix[hi] = last;
+      }
+    } else {
+      throw new SextantError(ErrorCode.TransportFailed, 'lzw: invalid code', { reason: 'lzw' });
+    }
+    last = code;
+    hi++;
+    if (hi >= overflow) {
+      if (width === MAX_WIDTH) {
+        last = -1;
+        hi--;
+      } else {
+        width++;
+        overflow <<= 1;
+      }
+    }
+  }
+  return out.slice(0, outLen);
+}
