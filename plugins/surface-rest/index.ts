@@ -19,6 +19,8 @@ export default definePlugin({
         localAgent: s.localAgent,
         session: s.session,
         txn: s.txn,
+        telemetry: s.telemetry,
+        metrics: s.metrics,
         logger: s.logger.child('http'),
         clock: s.clock,
         random: s.random,

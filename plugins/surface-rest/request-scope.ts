@@ -8,6 +8,8 @@ import type { LocalAgentApi } from '../../contracts/services/local-agent-service
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { TelemetryApi } from '../../contracts/services/telemetry-service.js';
+import type { Metrics } from '../../contracts/ports/metrics.js';
 
 /** What the REST surface is built from (RestSurface's constructor options). */
 export interface RestSurfaceDeps {
@@ -25,6 +27,10 @@ export interface RestSurfaceDeps {
   readonly session?: SessionApi;
   /** Transactions (/v1/txn); the route answers 500 when absent. */
   readonly txn?: TxnApi;
+  /** Log monitor and metrics views (/v1/agent/monitor, /v1/agent/metrics); their routes answer 500 when absent. */
+  readonly telemetry?: TelemetryApi;
+  /** Where the surface records `http.<METHOD>.<path>` request times; nothing is recorded when absent. */
+  readonly metrics?: Metrics;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;

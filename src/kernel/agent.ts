@@ -15,7 +15,11 @@ import { nonReloadableChanges } from '../config/reload-changes.js';
 import { GatedSink } from '../platform/gated-sink.js';
 import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
-import { TextLogger } from '../platform/text-logger.js';
+import { LogTaps, TextLogger } from '../platform/text-logger.js';
+import { AgentTelemetry } from '../telemetry/agent-telemetry.js';
+import { InmemMetrics } from '../telemetry/inmem-metrics.js';
+import { RuntimeMetrics } from '../telemetry/runtime-metrics.js';
+import { telemetrySettings } from '../telemetry/telemetry-config.js';
 import type { AssemblyEnv } from './agent-core.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
 import { startClient } from './client-assembly.js';
@@ -68,6 +72,7 @@ export class Agent {
     readonly logger: Logger,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly logTaps: LogTaps,
   ) {
     this.current = opts.config;
   }
@@ -96,8 +101,9 @@ export class Agent {
     const random = opts.random ?? new SystemRandom();
     // Like Consul: "Starting" first, the start-up logs held until the rest of the banner is out.
     const gate = new GatedSink(opts.logSink ?? ((line) => process.stderr.write(`${line}\n`)));
-    const logger = TextLogger.create({ level: opts.config.logLevel, json: opts.config.logJson, clock, sink: gate.sink });
-    const agent = new Agent(opts, createHooks(), logger, clock, random);
+    const taps = new LogTaps(); // /v1/agent/monitor listens here, at its own level
+    const logger = TextLogger.create({ level: opts.config.logLevel, json: opts.config.logJson, clock, sink: gate.sink, taps });
+    const agent = new Agent(opts, createHooks(), logger, clock, random, taps);
     process.stdout.write('==> Starting Sextant agent...\n');
     try {
       await agent.boot();
@@ -135,6 +141,9 @@ export class Agent {
     registerValue(container, 'clock', this.clock);
     registerValue(container, 'random', this.random);
     registerValue(container, 'hooks', pluginHooks(this.hooks)); // plugins and provider factories only tap
+    const metrics = new InmemMetrics({ clock: this.clock, ...telemetrySettings(config) });
+    registerValue(container, 'metrics', metrics);
+    registerValue(container, 'telemetry', new AgentTelemetry(this.logTaps, metrics));
     const services: KernelServices = container.cradle;
 
     // Plugins: first-party ones, then the config's, all through the same loader.
@@ -148,7 +157,7 @@ export class Agent {
     const onStop = (what: string, run: () => Promise<void>): void => this.onStop(what, run);
     const membership = await startMembership({ config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, onStop });
     const env: AssemblyEnv = {
-      config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop,
+      config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop, metrics,
     };
     const core = config.server ? await startServer(env) : await startClient(env, this.opts.servers ?? serverAddresses(membership, () => this.current.datacenter));
     if (core.role === 'server') {
@@ -199,6 +208,9 @@ export class Agent {
     registerLazy(container, 'localAgent', () => localState);
 
     await core.ready();
+    const runtimeMetrics = new RuntimeMetrics(metrics, this.clock, core.collectMetrics ? [() => core.collectMetrics?.()] : []);
+    runtimeMetrics.start();
+    this.onStop('runtime metrics', async () => runtimeMetrics.stop());
 
     const antiEntropy = new AntiEntropy({
       config: () => this.current,

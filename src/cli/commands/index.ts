@@ -13,6 +13,8 @@ import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
 import { reloadCommand } from './reload.js';
+import { infoCommand } from './info.js';
+import { monitorCommand } from './monitor.js';
 import { versionCommand } from './version.js';
 
 /** The HTTP-client commands (and `version`), for the CLI dispatcher's registry. */
@@ -32,6 +34,8 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   servicesRegisterCommand,
   servicesDeregisterCommand,
   lockCommand,
+  infoCommand,
+  monitorCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -41,3 +45,5 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
 export { lockCommand };
+
+export { infoCommand, monitorCommand };
