@@ -15,6 +15,8 @@ import type { LocalAgentApi } from './services/local-agent-service.js';
 import type { SessionApi } from './services/session-service.js';
 import type { TxnApi } from './services/txn-service.js';
 import type { EventService } from './services/event-service.js';
+import type { Metrics } from './ports/metrics.js';
+import type { TelemetryApi } from './services/telemetry-service.js';
 
 /** The kernel API version plugins declare a semver range against. */
 export const KERNEL_API_VERSION = '1.0.0';
@@ -78,6 +80,10 @@ export interface KernelServices {
   /** Every loaded check runner (the checkRunner port's providers), by kind. */
   readonly checkRunners: ReadonlyMap<string, CheckRunner>;
   readonly resolver: Resolver;
+  /** Where measurements go (Consul's metric names without `consul.`, e.g. `dns.domain_query`). */
+  readonly metrics: Metrics;
+  /** The agent's log monitor and metrics views (/v1/agent/monitor, /v1/agent/metrics). */
+  readonly telemetry: TelemetryApi;
 }
 
 export type ProviderFactory<P extends PortName> = (services: KernelServices) => PortTypes[P] | Promise<PortTypes[P]>;

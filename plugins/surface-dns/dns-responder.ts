@@ -3,6 +3,7 @@ import type { CatalogNode } from '../../contracts/model/catalog.js';
 import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { Resolver } from '../../contracts/ports/resolver.js';
+import type { Metrics } from '../../contracts/ports/metrics.js';
 import { chaseHostname } from './cname-chase.js';
 import { CLASSIC_UDP_SIZE, Flag, MAX_EDNS_UDP_SIZE, OPTION_ECS, Rcode, RRType } from './dns-constants.js';
 import { dnsInstances, type DnsInstance } from './dns-instance.js';
@@ -26,6 +27,8 @@ export interface DnsResponderDeps {
   shuffle: FastShuffle;
   recursors: RecursorClient;
   logger: Logger;
+  /** Where `dns.domain_query` times go (label `node`); nothing is recorded when absent. */
+  metrics?: { sink: Metrics; nodeName: string };
 }
 
 /** How a message arrived (decides its size rules). */
@@ -75,7 +78,9 @@ export class DnsResponder {
           this.nxdomain(r, s.domain, s);
         }
       } else {
+        const started = this.deps.clock.now();
         await this.domain(zone.lookup, zone.respDomain, q, r, s, transport);
+        this.deps.metrics?.sink.measureSince('dns.domain_query', started, { node: this.deps.metrics.nodeName });
       }
     } catch (e) {
       if (isSextantError(e, ErrorCode.NoPathToDatacenter)) {

@@ -1,3 +1,4 @@
+import type { Metrics } from '../../contracts/ports/metrics.js';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server } from 'node:net';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
@@ -30,6 +31,8 @@ export interface DnsSurfaceDeps {
   clock: Clock;
   random: Random;
   logger: Logger;
+  /** Where `dns.domain_query` times go; nothing is recorded when absent. */
+  metrics?: Metrics;
   /** Idle TCP connections are closed after this long (default 8 s). */
   tcpIdleMs?: number;
   /** A TCP connection whose message takes longer than this to arrive is closed (default 2 s). */
@@ -70,6 +73,7 @@ export class DnsSurface implements ApiSurface {
       shuffle,
       recursors: new RecursorClient(deps.clock, shuffle, deps.logger.child('recursor')),
       logger: deps.logger,
+      ...(deps.metrics ? { metrics: { sink: deps.metrics, nodeName: deps.config.nodeName } } : {}),
     });
   }
 

@@ -9,7 +9,7 @@ export default definePlugin({
   description: "Consul's DNS interface: services, nodes, addr, PTR, SOA/NS, recursors",
   register(ctx) {
     ctx.provide('apiSurface', 'dns', (s) =>
-      new DnsSurface({ config: s.config, resolver: s.resolver, hooks: s.hooks, clock: s.clock, random: s.random, logger: s.logger.child('dns') }),
+      new DnsSurface({ config: s.config, resolver: s.resolver, hooks: s.hooks, clock: s.clock, random: s.random, logger: s.logger.child('dns'), metrics: s.metrics }),
     );
   },
 });

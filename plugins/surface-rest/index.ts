@@ -20,6 +20,8 @@ export default definePlugin({
         session: s.session,
         txn: s.txn,
         events: s.events,
+        telemetry: s.telemetry,
+        metrics: s.metrics,
         logger: s.logger.child('http'),
         clock: s.clock,
         random: s.random,

@@ -10,6 +10,8 @@ import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { EventService } from '../../contracts/services/event-service.js';
+import type { TelemetryApi } from '../../contracts/services/telemetry-service.js';
+import type { Metrics } from '../../contracts/ports/metrics.js';
 
 /** What the REST surface is built from (RestSurface's constructor options). */
 export interface RestSurfaceDeps {
@@ -29,6 +31,10 @@ export interface RestSurfaceDeps {
   readonly txn?: TxnApi;
   /** User events (/v1/event/*); the routes answer 500 when absent. */
   readonly events?: EventService;
+  /** Log monitor and metrics views (/v1/agent/monitor, /v1/agent/metrics); their routes answer 500 when absent. */
+  readonly telemetry?: TelemetryApi;
+  /** Where the surface records `http.<METHOD>.<path>` request times; nothing is recorded when absent. */
+  readonly metrics?: Metrics;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: Random;

@@ -264,6 +264,12 @@ export class RestSurface implements ApiSurface {
       return sendEmpty(ctx, 200);
     }
     const handler = match.route.methods[ctx.method as HttpMethod];
+    const metrics = this.deps.metrics;
+    if (handler && metrics) { // Consul's handleFuncMetrics: consul.http.<METHOD>.<pattern parts, `_` for a parameter>
+      const started = this.deps.clock.now();
+      const name = `http.${ctx.method}.${metricPath(match.route.path)}`;
+      ctx.res.once('close', () => metrics.measureSince(name, started));
+    }
     if (!handler) {
       ctx.set('Allow', match.allow);
       throw new SextantError(ErrorCode.MethodNotAllowed, `method ${ctx.method} not allowed`);
@@ -277,6 +283,15 @@ export class RestSurface implements ApiSurface {
     };
     await handler(scope);
   }
+}
+
+/** A route path as Consul's metric key parts: `/v1/kv/*key` → `v1.kv._`, `/v1/agent/service/:id` → `v1.agent.service._`. */
+export function metricPath(path: string): string {
+  return path
+    .split('/')
+    .slice(1)
+    .map((p) => (p === '' || p.startsWith(':') || p.startsWith('*') ? '_' : p))
+    .join('.');
 }
 
 /** `host:port`, with IPv6 hosts in brackets. */

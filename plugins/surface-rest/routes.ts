@@ -1,6 +1,7 @@
 import { deleteKv, getKv, putKv } from './kv-handlers.js';
 import { getLeader, getPeers } from './status-handlers.js';
 import { getMembers, getSelf, putReload } from './agent-handlers.js';
+import { getMetrics, getMonitor } from './telemetry-handlers.js';
 import {
   getAgentHealthById,
   getAgentHealthByName,
@@ -55,6 +56,8 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/agent/self', methods: { GET: getSelf } },
   { path: '/v1/agent/members', methods: { GET: getMembers } },
   { path: '/v1/agent/reload', methods: { PUT: putReload } },
+  { path: '/v1/agent/monitor', methods: { GET: getMonitor } },
+  { path: '/v1/agent/metrics', methods: { GET: getMetrics } },
   { path: '/v1/agent/services', methods: { GET: getAgentServices } },
   { path: '/v1/agent/service/register', methods: { PUT: putAgentServiceRegister } },
   { path: '/v1/agent/service/deregister/:id', methods: { PUT: putAgentServiceDeregister } },

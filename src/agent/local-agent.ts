@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Membership } from '../../contracts/ports/membership.js';
 import type { AgentSelf, AgentService, Member } from '../../contracts/services/agent-service.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
@@ -75,6 +76,7 @@ export class LocalAgent implements AgentService {
       },
       build: { prerelease: '', revision: 'sextant', version: this.deps.version, version_metadata: '' },
       consul: {
+        acl: 'disabled',
         bootstrap: String(c.bootstrap),
         known_datacenters: '1',
         leader: String(raft ? raft['state'] === 'Leader' : false),
@@ -82,7 +84,35 @@ export class LocalAgent implements AgentService {
         server: String(c.server),
       },
       ...(raft ? { raft } : {}),
-      runtime: { arch: process.arch, os: process.platform, version: process.version },
+      runtime: {
+        arch: process.arch,
+        cpu_count: String(availableParallelism()),
+        goroutines: String(process.getActiveResourcesInfo().length), // Node's analogue: active handles and requests
+        max_procs: String(availableParallelism()),
+        os: process.platform,
+        version: process.version,
+      },
+      serf_lan: this.serfStats(),
+    };
+  }
+
+  /** serf's Stats() shape for the LAN pool, from the member list (queues and Lamport times are 0 until gossip reports them). */
+  private serfStats(): Record<string, string> {
+    const members = this.deps.membership.members();
+    const count = (status: number): string => String(members.filter((m) => m.Status === status).length);
+    return {
+      coordinate_resets: '0',
+      encrypted: 'false',
+      event_queue: '0',
+      event_time: '1',
+      failed: count(4),
+      health_score: '0',
+      intent_queue: '0',
+      left: count(3),
+      member_time: '1',
+      members: String(members.length),
+      query_queue: '0',
+      query_time: '1',
     };
   }
 

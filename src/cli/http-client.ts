@@ -140,9 +140,14 @@ export class HttpClient {
    * Sends one request; `path` is already escaped (e.g. `/v1/kv/a%20b`). Adds ?dc and, on GET,
    * ?stale from the options. Resolves with any status; rejects only when the agent cannot be
    * reached, with Go's wording (`Get "http://…": dial tcp 127.0.0.1:8500: connect: connection refused`).
-   * `signal` aborts the request (a long blocking read, say): it then rejects.
+   * `signal` aborts the request (a long blocking read, say): it then rejects. With `stream`, a
+   * 2xx answer's body is handed to it chunk by chunk as it arrives (and not kept in `body`).
    */
-  request(method: string, path: string, opts: { query?: QueryValues; body?: Uint8Array; signal?: AbortSignal } = {}): Promise<HttpResponse> {
+  request(
+    method: string,
+    path: string,
+    opts: { query?: QueryValues; body?: Uint8Array; signal?: AbortSignal; stream?: (chunk: Buffer) => void } = {},
+  ): Promise<HttpResponse> {
     const query: Record<string, string | number | bigint | boolean | undefined> = { ...opts.query };
     if (this.options.datacenter) query['dc'] = this.options.datacenter;
     if (this.options.stale && method === 'GET') query['stale'] = true;
@@ -160,7 +165,8 @@ export class HttpClient {
     return new Promise((resolve, reject) => {
       const req = send(reqOpts, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        const stream = opts.stream && (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? opts.stream : undefined;
+        res.on('data', (c: Buffer) => (stream ? stream(c) : chunks.push(c)));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       });

@@ -14,8 +14,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
  * "Unknown command" (a name goes from here when its command lands).
  */
 export const NOT_YET_COMMANDS: readonly string[] = [
-  'acl', 'config', 'connect', 'debug', 'exec', 'force-leave', 'info', 'intention', 'join', 'keyring', 'leave', 'login',
-  'logout', 'monitor', 'operator', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot',
+  'acl', 'config', 'connect', 'debug', 'exec', 'force-leave', 'intention', 'join', 'keyring', 'leave', 'login',
+  'logout', 'operator', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot',
 ];
 
 /** The command list for a prefix ('' for the top level, 'kv' for `sextant kv`), as mitchellh/cli prints it. */

@@ -3,6 +3,7 @@ import type { AgentHooks } from '../../contracts/hooks.js';
 import type { KernelServices } from '../../contracts/plugin.js';
 import type { Membership } from '../../contracts/ports/membership.js';
 import type { Resolver } from '../../contracts/ports/resolver.js';
+import type { Metrics } from '../../contracts/ports/metrics.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
@@ -39,6 +40,8 @@ export interface AgentCore {
   leaderAddress(): string;
   /** hashicorp/raft's stats for /v1/agent/self (servers only). */
   raftStats?(): Record<string, string>;
+  /** Periodic gauges the core reports (e.g. session_ttl.active, raft.leader.lastContact); called every second. */
+  collectMetrics?(): void;
   /** Resolves once the core may serve: a bootstrapping server has elected itself; a client at once. */
   ready(): Promise<void>;
 }
@@ -52,6 +55,8 @@ export interface AssemblyEnv {
   readonly clock: Clock;
   readonly random: Random;
   readonly hooks: AgentHooks;
+  /** Where the core records its measurements (Raft, RPC endpoints). */
+  readonly metrics: Metrics;
   readonly registry: ProviderRegistry;
   /** The agent's member pool (a server's leader reconciles the catalog with it). */
   readonly membership: Membership;

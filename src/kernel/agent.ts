@@ -16,7 +16,11 @@ import { AgentWatches } from '../watch/agent-watches.js';
 import { GatedSink } from '../platform/gated-sink.js';
 import { SystemClock } from '../platform/system-clock.js';
 import { SystemRandom } from '../platform/system-random.js';
-import { TextLogger } from '../platform/text-logger.js';
+import { LogTaps, TextLogger } from '../platform/text-logger.js';
+import { AgentTelemetry } from '../telemetry/agent-telemetry.js';
+import { InmemMetrics } from '../telemetry/inmem-metrics.js';
+import { RuntimeMetrics } from '../telemetry/runtime-metrics.js';
+import { telemetrySettings } from '../telemetry/telemetry-config.js';
 import type { AssemblyEnv } from './agent-core.js';
 import { createAgentContainer, registerLazy, registerValue } from './agent-container.js';
 import { startClient } from './client-assembly.js';
@@ -70,6 +74,7 @@ export class Agent {
     readonly logger: Logger,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly logTaps: LogTaps,
   ) {
     this.current = opts.config;
   }
@@ -98,8 +103,9 @@ export class Agent {
     const random = opts.random ?? new SystemRandom();
     // Like Consul: "Starting" first, the start-up logs held until the rest of the banner is out.
     const gate = new GatedSink(opts.logSink ?? ((line) => process.stderr.write(`${line}\n`)));
-    const logger = TextLogger.create({ level: opts.config.logLevel, json: opts.config.logJson, clock, sink: gate.sink });
-    const agent = new Agent(opts, createHooks(), logger, clock, random);
+    const taps = new LogTaps(); // /v1/agent/monitor listens here, at its own level
+    const logger = TextLogger.create({ level: opts.config.logLevel, json: opts.config.logJson, clock, sink: gate.sink, taps });
+    const agent = new Agent(opts, createHooks(), logger, clock, random, taps);
     process.stdout.write('==> Starting Sextant agent...\n');
     try {
       await agent.boot();
@@ -137,6 +143,9 @@ export class Agent {
     registerValue(container, 'clock', this.clock);
     registerValue(container, 'random', this.random);
     registerValue(container, 'hooks', pluginHooks(this.hooks)); // plugins and provider factories only tap
+    const metrics = new InmemMetrics({ clock: this.clock, ...telemetrySettings(config) });
+    registerValue(container, 'metrics', metrics);
+    registerValue(container, 'telemetry', new AgentTelemetry(this.logTaps, metrics));
     const services: KernelServices = container.cradle;
 
     // Plugins: first-party ones, then the config's, all through the same loader.
@@ -150,7 +159,7 @@ export class Agent {
     const onStop = (what: string, run: () => Promise<void>): void => this.onStop(what, run);
     const membership = await startMembership({ config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, onStop });
     const env: AssemblyEnv = {
-      config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop,
+      config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop, metrics,
     };
     const core = config.server ? await startServer(env) : await startClient(env, this.opts.servers ?? serverAddresses(membership, () => this.current.datacenter));
     if (core.role === 'server') {
@@ -211,6 +220,9 @@ export class Agent {
     registerValue(container, 'events', events);
 
     await core.ready();
+    const runtimeMetrics = new RuntimeMetrics(metrics, this.clock, core.collectMetrics ? [() => core.collectMetrics?.()] : []);
+    runtimeMetrics.start();
+    this.onStop('runtime metrics', async () => runtimeMetrics.stop());
 
     const antiEntropy = new AntiEntropy({
       config: () => this.current,

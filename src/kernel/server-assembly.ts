@@ -2,6 +2,8 @@ import { ADAPTER_KEYS } from '../../contracts/plugin.js';
 import type { RaftStorage } from '../../contracts/ports/log-store.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { raftStats } from '../agent/raft-stats.js';
+import { MeasuredRaft } from '../consensus/measured-raft.js';
+import { measureMethods } from '../rpc/measured-methods.js';
 import { RaftStatus } from '../agent/raft-status.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
@@ -31,7 +33,7 @@ const LEADERSHIP_WAIT_MS = 30_000;
  * as on a client.
  */
 export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
-  const { config, logger: log, clock, random, hooks, registry, kernel } = env;
+  const { config, logger: log, clock, random, hooks, registry, kernel, metrics } = env;
 
   const storageProvider = registry.select('logStore', config.adapters[ADAPTER_KEYS.logStore], config.dataDir ? 'sqlite' : 'memory');
   const storage: RaftStorage = await storageProvider.factory(kernel);
@@ -80,19 +82,21 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   });
   await raft.start();
   env.onStop('raft', () => raft.stop());
+  const measured = new MeasuredRaft(raft, metrics, clock); // raft.apply, raft.commitTime
 
   // The endpoints, registered once in the method table.
   const queryTimes = { defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs };
-  const catalogDeps = { store, raft, clock, config: { datacenter: config.datacenter, ...queryTimes } };
+  const catalogDeps = { store, raft: measured, clock, config: { datacenter: config.datacenter, ...queryTimes } };
   const table = serverMethods({
-    kv: new KvEndpoint({ store, raft, clock, random, config: { kvMaxValueSize: config.limits.kvMaxValueSize, ...queryTimes } }),
+    kv: new KvEndpoint({ store, raft: measured, clock, random, config: { kvMaxValueSize: config.limits.kvMaxValueSize, ...queryTimes } }),
     catalog: new CatalogEndpoint(catalogDeps),
     health: new HealthEndpoint(catalogDeps),
-    session: new SessionEndpoint({ store, raft, clock, random, config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, ...queryTimes } }),
-    txn: new TxnEndpoint({ store, raft, clock, config: { datacenter: config.datacenter } }),
+    session: new SessionEndpoint({ store, raft: measured, clock, random, config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, ...queryTimes } }),
+    txn: new TxnEndpoint({ store, raft: measured, clock, config: { datacenter: config.datacenter } }),
     status: new RaftStatus(raft),
     internal: new InternalEndpoint(env.membership),
   });
+  measureMethods(table, metrics, clock); // kvs.apply, txn.apply, catalog.register, …
   const router = new RpcRouter({
     role: { kind: 'server', table, raft, ownAddress: () => transport.localAddress },
     datacenter: () => config.datacenter,
@@ -105,9 +109,10 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
 
   const services = rpcServices(router, () => config.nodeName);
   // The leader-only jobs (session TTLs, tombstone GC, member reconciliation), stopped before Raft.
+  let sessionTtlsArmed = (): number => 0;
   startServerLeaderJobs({
     config: env.liveConfig, membership: env.membership, store, raft, catalog: services.catalog, health: services.health,
-    hooks, clock, logger: log, onStop: env.onStop,
+    hooks, clock, logger: log, onStop: env.onStop, onSessionTimers: (armed) => (sessionTtlsArmed = armed),
   });
   const local = new CatalogResolver(catalogDeps);
   const resolver = new ForwardingResolver(local, new RpcResolver(services), (opts, dc) => {
@@ -122,6 +127,10 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     address: transport.localAddress,
     leaderAddress: () => raft.leader()?.address ?? '',
     raftStats: () => raftStats(raft, config.nodeId),
+    collectMetrics: () => {
+      if (raft.isLeader()) metrics.setGauge('session_ttl.active', sessionTtlsArmed());
+      else if (raft.leader()) metrics.addSample('raft.leader.lastContact', raft.lastContactMs());
+    },
     ready: () => (config.bootstrap || config.dev ? awaitLeadership(raft, clock) : Promise.resolve()),
   };
 }

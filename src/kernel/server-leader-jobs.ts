@@ -25,6 +25,8 @@ export interface ServerLeaderJobsDeps {
   logger: Logger;
   /** Registers a teardown step (run in reverse registration order). */
   onStop: (what: string, run: () => Promise<void>) => void;
+  /** Receives the count of armed session TTL timers (for the session_ttl.active gauge). */
+  onSessionTimers?: (armed: () => number) => void;
 }
 
 /**
@@ -36,7 +38,9 @@ export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
   const { config, store, raft, clock, hooks, logger, membership } = deps;
   const leadership = new Leadership({ source: raft, logger: logger.child('leader'), hooks });
   // The leader's session TTL timers (armed from the replicated deadlines).
-  leadership.register(new SessionTtlTimers({ store, raft, clock, logger: logger.child('session') }));
+  const ttlTimers = new SessionTtlTimers({ store, raft, clock, logger: logger.child('session') });
+  leadership.register(ttlTimers);
+  deps.onSessionTimers?.(() => ttlTimers.armed()); // the session_ttl.active gauge
   // The leader's KV tombstone reaping (15 min TTL, 30 s windows), fed by applied deletes.
   const tombstoneGc = new TombstoneGc({ store, raft, clock, logger: logger.child('kv') });
   hooks.kvChanged.tap('tombstone-gc', (change) => tombstoneGc.observe(change));

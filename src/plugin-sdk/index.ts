@@ -21,6 +21,7 @@ export * from '../../contracts/index.js';
 export { ClosedGuard } from '../platform/closed-guard.js';
 export { parseGoDuration, formatGoDuration, durationMs, isGoDuration } from '../config/go-duration.js';
 export { listenHosts, type ListenerName } from '../config/listen-hosts.js';
+export { normalizeLogLevel } from '../config/log-level.js';
 export { parseJsonLossless } from '../cli/lossless-json.js';
 export { goQuote } from '../state/go-quote.js';
 export { aggregatedStatus, aggregatedHttpStatus } from '../agent/aggregated-status.js';

@@ -15,6 +15,8 @@ import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
 import { reloadCommand } from './reload.js';
+import { infoCommand } from './info.js';
+import { monitorCommand } from './monitor.js';
 import { versionCommand } from './version.js';
 import { watchCommand } from './watch.js';
 
@@ -38,6 +40,8 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   eventCommand,
   keygenCommand,
   watchCommand,
+  infoCommand,
+  monitorCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -46,4 +50,4 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { eventCommand, keygenCommand, lockCommand, watchCommand };
+export { eventCommand, infoCommand, keygenCommand, lockCommand, monitorCommand, watchCommand };
