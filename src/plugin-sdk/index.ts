@@ -43,3 +43,4 @@ export { goStartErrorText } from './checks/go-start-error.js';
 export { ProbeDeadline } from './checks/probe-deadline.js';
 export { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE, scriptPolicyError, type ScriptCheckPolicy } from './checks/script-policy.js';
 export { TailBuffer } from './checks/tail-buffer.js';
+export { parsePort, splitHostPort } from './checks/host-port.js';
