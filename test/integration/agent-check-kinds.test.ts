@@ -163,6 +163,17 @@ describe('durations as JSON numbers (nanoseconds) in API bodies', () => {
     expect(logs.some((l) => l.includes('check has interval below minimum') && l.includes('minimum_interval=1s'))).toBe(true);
   });
 
+  it('a catalog check\'s Definition durations given as numbers are stored as Go durations', async () => {
+    const { http } = await agent();
+    const r = await put(`${http}/v1/catalog/register`, {
+      Node: 'ext', Address: '10.0.0.9',
+      Check: { CheckID: 'ext-http', Name: 'ext-http', Status: 'passing', Definition: { HTTP: 'http://10.0.0.9/', Interval: 10_000_000_000, Timeout: '1m' } },
+    });
+    expect(r.status).toBe(200);
+    const [c] = (await (await fetch(`${http}/v1/health/node/ext`)).json()) as { Definition: Record<string, unknown> }[];
+    expect(c!.Definition).toMatchObject({ HTTP: 'http://10.0.0.9/', Interval: '10s', Timeout: '1m0s' });
+  });
+
   it('TTL and DeregisterCriticalServiceAfter as numbers in a service registration', async () => {
     const { http } = await agent();
     const r = await put(`${http}/v1/agent/service/register`, { Name: 's', Check: { TTL: 30_000_000_000, DeregisterCriticalServiceAfter: 120_000_000_000 } });
