@@ -1,9 +1,8 @@
-import { ChannelCredentials, credentials, Metadata, type Client, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client, Metadata, ServiceClientConstructor, ServiceError } from '@grpc/grpc-js';
 import type { Clock, Logger } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, CheckRunner } from '../../contracts/ports/check-runner.js';
 import { durationFieldNs, nsToMs, ProbeDeadline, validateDurationField } from 'sextant/plugin-sdk';
 import { goGrpcErrorText } from './grpc-status-text.js';
-import { healthClientConstructor } from './health-proto.js';
 
 /** Consul's default gRPC check timeout. */
 export const GRPC_DEFAULT_TIMEOUT_NS = 10_000_000_000n;
@@ -31,7 +30,8 @@ type HealthClient = Client & {
  */
 export class GrpcCheckRunner implements CheckRunner {
   readonly kind = 'grpc';
-  private clientCtor: ServiceClientConstructor | undefined;
+  /** grpc-js and the Health client, loaded on the first probe (importing grpc-js is slow: it is not paid at agent start). */
+  private grpc: Promise<{ lib: typeof import('@grpc/grpc-js'); Health: ServiceClientConstructor }> | undefined;
 
   constructor(private readonly opts: GrpcCheckRunnerOptions) {}
 
@@ -59,7 +59,9 @@ export class GrpcCheckRunner implements CheckRunner {
     const deadline = new ProbeDeadline(this.opts.clock, nsToMs(durationFieldNs(def, 'timeout', GRPC_DEFAULT_TIMEOUT_NS)), signal);
     let client: HealthClient | undefined;
     try {
-      this.clientCtor ??= healthClientConstructor();
+      this.grpc ??= Promise.all([import('@grpc/grpc-js'), import('./health-proto.js')]).then(([lib, proto]) => ({ lib, Health: proto.healthClientConstructor() }));
+      const { lib, Health } = await this.grpc;
+      const { credentials, Metadata } = lib;
       const serverName = typeof def.tls_server_name === 'string' && def.tls_server_name !== '' ? def.tls_server_name : undefined;
       const creds: ChannelCredentials =
         def.grpc_use_tls === true
@@ -69,7 +71,7 @@ export class GrpcCheckRunner implements CheckRunner {
             })
           : credentials.createInsecure();
       const options = serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {};
-      client = new this.clientCtor(server, creds, options) as unknown as HealthClient;
+      client = new Health(server, creds, options) as unknown as HealthClient;
       const c = client;
       const outcome = await new Promise<{ err: ServiceError | null; res?: HealthCheckResponse } | 'aborted'>((resolve) => {
         if (deadline.aborted) return resolve('aborted');

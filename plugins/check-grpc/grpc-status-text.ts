@@ -1,26 +1,17 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { goErrnoText } from 'sextant/plugin-sdk';
 
-/** grpc-go's names of the status codes (codes.Code.String()). */
-const GO_CODE_NAMES: Readonly<Record<number, string>> = {
-  [GrpcStatus.OK]: 'OK',
-  [GrpcStatus.CANCELLED]: 'Canceled',
-  [GrpcStatus.UNKNOWN]: 'Unknown',
-  [GrpcStatus.INVALID_ARGUMENT]: 'InvalidArgument',
-  [GrpcStatus.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
-  [GrpcStatus.NOT_FOUND]: 'NotFound',
-  [GrpcStatus.ALREADY_EXISTS]: 'AlreadyExists',
-  [GrpcStatus.PERMISSION_DENIED]: 'PermissionDenied',
-  [GrpcStatus.RESOURCE_EXHAUSTED]: 'ResourceExhausted',
-  [GrpcStatus.FAILED_PRECONDITION]: 'FailedPrecondition',
-  [GrpcStatus.ABORTED]: 'Aborted',
-  [GrpcStatus.OUT_OF_RANGE]: 'OutOfRange',
-  [GrpcStatus.UNIMPLEMENTED]: 'Unimplemented',
-  [GrpcStatus.INTERNAL]: 'Internal',
-  [GrpcStatus.UNAVAILABLE]: 'Unavailable',
-  [GrpcStatus.DATA_LOSS]: 'DataLoss',
-  [GrpcStatus.UNAUTHENTICATED]: 'Unauthenticated',
-};
+/**
+ * grpc-go's names of the status codes (codes.Code.String()), indexed by the code (the numbers
+ * are the gRPC protocol's, so grpc-js need not be loaded to read them).
+ */
+const GO_CODE_NAMES: readonly string[] = [
+  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists',
+  'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange',
+  'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
+];
+/** UNAVAILABLE. */
+const UNAVAILABLE = 14;
 
 /**
  * The text grpc-go's status error prints (`rpc error: code = NotFound desc = unknown service`),
@@ -34,7 +25,7 @@ export function goGrpcErrorText(err: ServiceError): string {
 }
 
 function describe(err: ServiceError): string {
-  if (err.code !== GrpcStatus.UNAVAILABLE) return err.details;
+  if (err.code !== UNAVAILABLE) return err.details;
   const m = /connect (E[A-Z]+) (\S+?)\.?(?:\s|$)/.exec(err.details);
   if (!m) return err.details;
   const errno = { code: m[1], message: m[1] } as NodeJS.ErrnoException;
