@@ -1,4 +1,5 @@
 import type { HealthStatus } from '../model/health.js';
+import type { LocalAgentApi, LocalAgentChanges } from '../services/local-agent-service.js';
 
 /**
  * CheckRunner port: runs one kind of health check (script, http, tcp, ttl, docker, or a
@@ -90,4 +91,40 @@ export interface PassiveCheckRunner extends CheckRunner {
 /** True when `runner` implements PassiveCheckRunner (its checks must not be probed). */
 export function isPassiveCheckRunner(runner: CheckRunner): runner is PassiveCheckRunner {
   return (runner as Partial<PassiveCheckRunner>).passive === true;
+}
+
+/** What a reactive check watches, and where it reports. */
+export interface ReactiveCheckContext {
+  /** This agent's own services and checks, with change notifications. */
+  readonly local: LocalAgentApi & LocalAgentChanges;
+  /**
+   * Sets the check's status and output at once (no success/failure thresholds, as Consul's
+   * alias checks update their status directly). Ignored after `signal` aborted.
+   */
+  report(result: CheckResult): void;
+  /** Aborts when the check stops (deregistered, replaced, agent stopping). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Optional capability of a CheckRunner whose checks are neither probed on an interval nor fed
+ * from outside, but follow other state as it changes (Consul's alias checks, which mirror the
+ * health of another service or node). The check supervisor asks `isReactiveCheckRunner(runner)`
+ * and, when true, never schedules `probe`: it calls `watch` once when the check starts and
+ * aborts `ctx.signal` when it stops. Such checks need no `interval` (one given is ignored).
+ */
+export interface ReactiveCheckRunner extends CheckRunner {
+  /** Marks the capability; always `true`. */
+  readonly reactive: true;
+  /**
+   * Starts following `def`: reports a first result as soon as it knows one, then again whenever
+   * it may have changed, until `ctx.signal` aborts. Returns at once; never throws (problems are
+   * reported as `critical` results).
+   */
+  watch(def: CheckDefinition, ctx: ReactiveCheckContext): void;
+}
+
+/** True when `runner` implements ReactiveCheckRunner (its checks are watched, not probed). */
+export function isReactiveCheckRunner(runner: CheckRunner): runner is ReactiveCheckRunner {
+  return (runner as Partial<ReactiveCheckRunner>).reactive === true;
 }

@@ -2,8 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
 import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
 import type { CheckDefinition, CheckOrigin, CheckResult, CheckRunner } from '../../contracts/ports/check-runner.js';
-import { durationFieldNs, goDialErrorText, goDialTimeoutText, goLookupErrorText, joinHostPort, nsToMs, ProbeDeadline, validateDurationField } from 'sextant/plugin-sdk';
-import { parsePort, splitHostPort } from './host-port.js';
+import { durationFieldNs, goDialErrorText, goDialTimeoutText, goLookupErrorText, joinHostPort, nsToMs, parsePort, ProbeDeadline, splitHostPort, validateDurationField } from 'sextant/plugin-sdk';
 
 /** Consul's default TCP check timeout. */
 export const TCP_DEFAULT_TIMEOUT_NS = 10_000_000_000n;

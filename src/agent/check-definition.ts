@@ -1,4 +1,4 @@
-import { isPassiveCheckRunner } from '../../contracts/ports/check-runner.js';
+import { isPassiveCheckRunner, isReactiveCheckRunner } from '../../contracts/ports/check-runner.js';
 import type { CheckDefinition, CheckOrigin, CheckRunner, PassiveCheckRunner } from '../../contracts/ports/check-runner.js';
 import { validateCheckFieldValues } from '../config/config-schema.js';
 import { formatGoDuration } from '../config/go-duration.js';
@@ -72,7 +72,7 @@ export interface CheckSpec {
   /** The runner again, when it is passive (TTL-like); undefined for probed (interval) checks. */
   readonly passive: PassiveCheckRunner | undefined;
   readonly origin: CheckOrigin;
-  /** Probe interval (≥ 1 s) for interval checks; 0 for passive ones. */
+  /** Probe interval (≥ 1 s) for interval checks; 0 for passive and reactive (alias) ones. */
   readonly intervalMs: number;
   /** Per-run timeout. */
   readonly timeoutMs: number;
@@ -151,6 +151,9 @@ function pickRunner(def: CheckDefinition, runners: ReadonlyMap<string, CheckRunn
   // prefer any kind over the generic script one.
   const passive = accepting.find((r) => isPassiveCheckRunner(r));
   if (passive) return passive;
+  // An alias field beside a probing kind's field: the alias runner refuses it, as Consul does.
+  const reactive = accepting.find((r) => isReactiveCheckRunner(r));
+  if (reactive) return reactive;
   const specific = accepting.filter((r) => r.kind !== 'script');
   return specific[0] ?? accepting[0];
 }
@@ -209,14 +212,14 @@ export function normalizeCheck(raw: unknown, ctx: CheckContext, placement: Check
   let intervalMs = interval?.ms ?? 0;
   let intervalText = interval?.text;
   if (interval && intervalMs > 0 && intervalMs < MIN_INTERVAL_MS) {
-    ctx.warn?.('check has interval below minimum of 1s', { check: id, interval: interval.text });
+    ctx.warn?.('check has interval below minimum', { check: id, minimum_interval: '1s' });
     intervalMs = MIN_INTERVAL_MS;
     intervalText = '1s';
   }
   let deregisterAfterMs = dereg?.ms ?? 0;
   let deregText = dereg?.text;
   if (dereg && deregisterAfterMs > 0 && deregisterAfterMs < MIN_DEREGISTER_AFTER_MS) {
-    ctx.warn?.('check has deregister interval below minimum of 1m0s', { check: id, deregister_critical_service_after: dereg.text });
+    ctx.warn?.('check has deregister interval below minimum', { check: id, minimum_interval: '1m0s' });
     deregisterAfterMs = MIN_DEREGISTER_AFTER_MS;
     deregText = '1m0s';
   }
@@ -238,9 +241,10 @@ export function normalizeCheck(raw: unknown, ctx: CheckContext, placement: Check
   const runner = pickRunner(frozen, ctx.runners);
   if (!runner) throw unknownKind(def, ctx.runners, prefix);
   const passive = isPassiveCheckRunner(runner) ? runner : undefined;
+  const reactive = isReactiveCheckRunner(runner);
   if (passive) {
     if (interval && intervalMs > 0) throw badDefinition(`${prefix}interval and ttl cannot both be specified`);
-  } else if (!(intervalMs > 0)) {
+  } else if (!reactive && !(intervalMs > 0)) {
     throw badDefinition(`${prefix}interval is required for ${runner.kind} checks (and must be > 0)`);
   }
   const reason = runner.validate(frozen, ctx.origin);
@@ -267,7 +271,7 @@ export function normalizeCheck(raw: unknown, ctx: CheckContext, placement: Check
     runner,
     passive,
     origin: ctx.origin,
-    intervalMs: passive ? 0 : intervalMs,
+    intervalMs: passive || reactive ? 0 : intervalMs,
     timeoutMs,
     shownInterval: shown(interval),
     shownTimeout: shown(timeout),

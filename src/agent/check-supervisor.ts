@@ -1,6 +1,7 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Clock, Logger, Random, TimerHandle } from '../../contracts/platform.js';
-import type { CheckResult } from '../../contracts/ports/check-runner.js';
+import { isReactiveCheckRunner, type CheckResult } from '../../contracts/ports/check-runner.js';
+import type { LocalAgentApi, LocalAgentChanges } from '../../contracts/services/local-agent-service.js';
 import { formatGoDuration } from '../config/go-duration.js';
 import type { CheckSpec, CheckStatus } from './check-definition.js';
 import { StatusThreshold } from './status-threshold.js';
@@ -12,6 +13,8 @@ interface Monitored {
   readonly spec: CheckSpec;
   readonly threshold: StatusThreshold;
   timer: TimerHandle | undefined;
+  /** Reactive checks: aborted when the check stops. */
+  watching: AbortController | undefined;
   /** The probe in flight (interval checks): never more than one per check. */
   running: { ac: AbortController; done: Promise<void> } | undefined;
   stopped: boolean;
@@ -37,6 +40,8 @@ export class CheckSupervisor {
       random: Random;
       logger: Logger;
       sink: CheckResultSink;
+      /** What reactive (alias) checks watch: the agent's own services and checks. */
+      local?: LocalAgentApi & LocalAgentChanges;
     },
   ) {}
 
@@ -56,12 +61,17 @@ export class CheckSupervisor {
       threshold: new StatusThreshold(spec.successBeforePassing, spec.failuresBeforeWarning, spec.failuresBeforeCritical),
       timer: undefined,
       running: undefined,
+      watching: undefined,
       stopped: false,
       lastOutput: opts.lastOutput ?? '',
     };
     this.checks.set(spec.id, m);
     if (spec.passive) {
       this.armTtl(m);
+      return;
+    }
+    if (isReactiveCheckRunner(spec.runner)) {
+      this.watch(m);
       return;
     }
     const interval = Math.max(1, Math.floor(spec.intervalMs));
@@ -78,6 +88,7 @@ export class CheckSupervisor {
     m.timer?.cancel();
     m.timer = undefined;
     m.running?.ac.abort(new SextantError(ErrorCode.Shutdown, 'check stopped'));
+    m.watching?.abort(new SextantError(ErrorCode.Shutdown, 'check stopped'));
   }
 
   /**
@@ -98,6 +109,28 @@ export class CheckSupervisor {
     const inflight = [...this.checks.values()].map((m) => m.running?.done).filter((p): p is Promise<void> => p !== undefined);
     for (const id of [...this.checks.keys()]) this.stop(id);
     await Promise.allSettled(inflight);
+  }
+
+  /** Starts a reactive check: its results go to the sink directly, without thresholds. */
+  private watch(m: Monitored): void {
+    const runner = m.spec.runner;
+    const local = this.deps.local;
+    if (!isReactiveCheckRunner(runner)) return;
+    if (!local) {
+      this.deps.sink(m.spec.id, 'critical', `${runner.kind} checks are not available here: no local agent state to watch`);
+      return;
+    }
+    const ac = new AbortController();
+    m.watching = ac;
+    const report = (r: CheckResult): void => {
+      if (ac.signal.aborted || m.stopped) return;
+      this.deps.sink(m.spec.id, r.status, r.output);
+    };
+    try {
+      runner.watch(m.spec.def, { local, report, signal: ac.signal });
+    } catch (e) {
+      report({ status: 'critical', output: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   private armTtl(m: Monitored): void {

@@ -81,5 +81,6 @@ export function optDuration(o: Record<string, unknown>, field: string, prefix: s
     throw badDefinition(`${prefix}${field} must be a duration string such as "10s"`);
   }
   if (ns < 0n) throw badDefinition(`${prefix}${field} must not be negative: ${JSON.stringify(typeof v === 'string' ? v : formatGoDuration(ns))}`);
-  return { text: typeof v === 'string' ? v : formatGoDuration(ns), ms: Number(ns / 1000n) / 1000 };
+  // Sub-millisecond values stay > 0 (a 1 ns interval is raised to the minimum, not taken as unset).
+  return { text: typeof v === 'string' ? v : formatGoDuration(ns), ms: Number(ns) / 1e6 };
 }

@@ -136,6 +136,7 @@ export class LocalState implements LocalAgentApi {
       random: deps.random,
       logger: deps.logger,
       sink: (id, status, output) => this.setResult(id, status, output),
+      local: this,
     });
     this.reaper = new CriticalReaper(deps.clock, () => this.reapCritical());
   }

@@ -16,6 +16,10 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   'check-tcp',
   'check-ttl',
   'check-docker',
+  'check-grpc',
+  'check-h2ping',
+  'check-udp',
+  'check-alias',
   'surface-rest',
   'surface-dns',
 ];

@@ -46,3 +46,4 @@ export { SCRIPTS_DISABLED_LOCAL, SCRIPTS_DISABLED_REMOTE, scriptPolicyError, typ
 export { TailBuffer } from './checks/tail-buffer.js';
 export { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
 export { jsonDepthProblem, jsonTooDeepAt } from './json-depth.js';
+export { parsePort, splitHostPort } from './checks/host-port.js';

@@ -8,6 +8,7 @@ import type {
   CatalogServiceFields,
 } from '../state/catalog-command.js';
 import { checkDatacenter } from './datacenter-check.js';
+import { decodeDefinitionDurations } from './definition-durations.js';
 
 /**
  * Turns a decoded PUT /v1/catalog/register or /deregister body into its replicated command, as
@@ -144,7 +145,7 @@ function checkFields(raw: unknown, node: string, where: string): CatalogCheckFie
   const exposed = optInt(c, 'ExposedPort', `${where}.ExposedPort`);
   if (exposed !== 0) out.ExposedPort = exposed;
   if (c['Definition'] !== undefined && c['Definition'] !== null) {
-    const def = jsonObject(c['Definition'], `${where}.Definition`);
+    const def = decodeDefinitionDurations(jsonObject(c['Definition'], `${where}.Definition`), `${where}.Definition`);
     out.Definition = def;
     if (out.Type === '') out.Type = typeFromDefinition(def);
   }

@@ -115,14 +115,34 @@ export function parseTtl(ttl: string, minMs: number): number {
 }
 
 /**
- * Consul's UUID index check on a session ID (go-memdb UUIDFieldIndex): throws SESSION_REJECTED
- * `failed session lookup: …` for an ID that is not a 36-character hex UUID.
+ * Consul's UUID index check on a session ID (go-memdb UUIDFieldIndex.parseString with the length
+ * enforced): throws SESSION_REJECTED `failed session lookup: …` with memdb's text when the ID is
+ * not 36 characters, has more than 4 hyphens, or is not (hyphens aside) an even-length hex
+ * string. memdb is looser than the UUID format: `'1' * 36` (18 hex bytes) or a UUID with its
+ * hyphens moved is a valid lookup that simply finds nothing (a 404 on renew, `[]` on info).
  */
 export function checkSessionId(id: string): void {
-  if (id.length !== 36) throw rejected('failed session lookup: UUID must be 36 characters');
-  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(id)) {
-    throw rejected(`failed session lookup: Invalid UUID: ${JSON.stringify(id)}`);
+  const length = Buffer.byteLength(id, 'utf8');
+  if (length !== 36) throw rejected('failed session lookup: UUID must be 36 characters');
+  const hyphens = id.split('-').length - 1;
+  if (hyphens > 4) throw rejected(`failed session lookup: UUID should have maximum of 4 "-"; got ${hyphens}`);
+  const sanitized = Buffer.from(id.replaceAll('-', ''), 'utf8');
+  if (sanitized.length % 2 !== 0) throw rejected('failed session lookup: Input (without hyphens) must be even length');
+  const bad = goHexInvalidByte(sanitized);
+  if (bad !== undefined) throw rejected(`failed session lookup: Invalid UUID: ${bad}`);
+}
+
+/** Go's encoding/hex error for the first non-hex byte of `b` (`encoding/hex: invalid byte: U+0078 'x'`), else undefined. */
+function goHexInvalidByte(b: Buffer): string | undefined {
+  for (const c of b) {
+    const isHex = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+    if (isHex) continue;
+    const cp = `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+    // Go prints the byte as a rune with %#U: `U+0078 'x'`, or just the code point when unprintable.
+    const printable = (c >= 0x20 && c < 0x7f) || (c >= 0xa1 && c !== 0xad);
+    return `encoding/hex: invalid byte: ${cp}${printable ? ` '${String.fromCodePoint(c)}'` : ''}`;
   }
+  return undefined;
 }
 
 function parseServiceChecks(v: unknown): SessionServiceCheck[] {

@@ -125,6 +125,27 @@ describe('sessions over HTTP', () => {
     expect([noSession.status, await noSession.text()]).toEqual([500, 'missing session']);
   });
 
+  it('ids of 36 characters that are not UUIDs answer as Consul\'s (go-memdb UUID index): no 500 for a hex id that finds nothing', async () => {
+    // python-consul's own suite: renew('1' * 36) must be NotFound, info('1' * 36) None.
+    const hex = '1'.repeat(36);
+    const renew = await put(`/v1/session/renew/${hex}`, '');
+    expect([renew.status, await renew.text()]).toEqual([404, `Session id '${hex}' not found`]);
+    const info = await fetch(`${http}/v1/session/info/${hex}`);
+    expect([info.status, await textOf(info)]).toEqual([200, '[]']);
+    expect(info.headers.get('x-consul-index')).toMatch(/^\d+$/);
+    const destroy = await put(`/v1/session/destroy/${hex}`, '');
+    expect([destroy.status, await textOf(destroy)]).toEqual([200, 'true']);
+    const node36 = await fetch(`${http}/v1/session/node/${hex}`);
+    expect([node36.status, await textOf(node36)]).toEqual([200, '[]']);
+    // Not hex: Consul's state store error, answered 500 with its text (as Consul does).
+    const notHex = 'z'.repeat(36);
+    for (const r of [await fetch(`${http}/v1/session/info/${notHex}`), await put(`/v1/session/renew/${notHex}`, ''), await put(`/v1/session/destroy/${notHex}`, '')]) {
+      expect([r.status, await r.text()]).toEqual([500, "failed session lookup: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'"]);
+    }
+    const short = await fetch(`${http}/v1/session/info/abc`);
+    expect([short.status, await short.text()]).toEqual([500, 'failed session lookup: UUID must be 36 characters']);
+  });
+
   it('a blocking list wakes when a session is created; a destroy releases the lock and starts the lock-delay', async () => {
     const first = await fetch(`${http}/v1/session/list`);
     const index = Number(first.headers.get('x-consul-index'));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Random } from '../../../contracts/platform.js';
+import type { ReactiveCheckContext, ReactiveCheckRunner } from '../../../contracts/ports/check-runner.js';
+import type { LocalAgentApi, LocalAgentChanges } from '../../../contracts/services/local-agent-service.js';
 import { normalizeCheck } from '../../../src/agent/check-definition.js';
 import { CheckSupervisor } from '../../../src/agent/check-supervisor.js';
 import { ProbeDeadline } from '../../../src/plugin-sdk/checks/probe-deadline.js';
@@ -186,5 +188,34 @@ describe('CheckSupervisor: TTL checks', () => {
     sup.start(spec({ TTL: '5s' }));
     clock.advance(5_000);
     expect(results).toEqual([{ id: 'c', status: 'critical', output: 'TTL expired', at: 5_000 }]);
+  });
+});
+
+describe('CheckSupervisor: reactive (alias) checks', () => {
+  it('calls watch once, needs no interval, passes reports to the sink without thresholds, and stops them on stop', () => {
+    const clock = new ManualClock();
+    const results: string[] = [];
+    let ctxSeen: ReactiveCheckContext | undefined;
+    const probes: string[] = [];
+    const runner: ReactiveCheckRunner = {
+      kind: 'mirror', reactive: true,
+      accepts: (d) => d['mirror'] !== undefined,
+      validate: () => undefined,
+      probe: async () => (probes.push('probe'), { status: 'critical', output: '' }),
+      watch: (_d, ctx) => { ctxSeen = ctx; ctx.report({ status: 'warning', output: 'first' }); },
+      close: async () => {},
+    };
+    const local = { onChange: () => () => {} } as unknown as LocalAgentApi & LocalAgentChanges;
+    const sup = new CheckSupervisor({ clock, random: fixedRandom(0), logger: new SilentLogger(), sink: (id, s, o) => results.push(`${id} ${s} ${o}`), local });
+    const spec = normalizeCheck({ Name: 'm', Mirror: 'x', FailuresBeforeCritical: 3 }, { runners: new Map([['mirror', runner]]), origin: 'api', checkFields: { mirror: { type: 'string' } } });
+    expect(spec.intervalMs).toBe(0);
+    sup.start(spec);
+    ctxSeen!.report({ status: 'critical', output: 'down' }); // no failures_before_critical hold-back
+    clock.advance(600_000);
+    expect(probes).toEqual([]);
+    sup.stop('m');
+    expect(ctxSeen!.signal.aborted).toBe(true);
+    ctxSeen!.report({ status: 'passing', output: 'late' });
+    expect(results).toEqual(['m warning first', 'm critical down']);
   });
 });

@@ -138,7 +138,14 @@ describe('check definitions', () => {
     expect(c.intervalMs).toBe(1_000);
     expect(c.def['interval']).toBe('1s');
     expect(c.deregisterAfterMs).toBe(60_000);
-    expect(warnings).toEqual(['check has interval below minimum of 1s', 'check has deregister interval below minimum of 1m0s']);
+    expect(warnings).toEqual(['check has interval below minimum', 'check has deregister interval below minimum']);
+  });
+
+  it('a 1 ns interval (a JSON number) is raised to 1s with Consul\'s warning and fields, not refused', () => {
+    const warnings: [string, Record<string, unknown>][] = [];
+    const c = normalizeCheck({ Name: 'h', HTTP: 'http://x', Interval: 1 }, { ...api, warn: (m, f) => warnings.push([m, f]) });
+    expect([c.intervalMs, c.def['interval'], c.shownInterval]).toEqual([1_000, '1s', '1ns']);
+    expect(warnings).toEqual([['check has interval below minimum', { check: 'h', minimum_interval: '1s' }]]);
   });
 
   it('accepts nanosecond numbers for durations (Go time.Duration JSON)', () => {

@@ -8,6 +8,11 @@ import checkHttp from '../../../plugins/check-http/index.js';
 import checkTcp from '../../../plugins/check-tcp/index.js';
 import checkTtl from '../../../plugins/check-ttl/index.js';
 import checkDocker from '../../../plugins/check-docker/index.js';
+import checkGrpc from '../../../plugins/check-grpc/index.js';
+import checkH2ping from '../../../plugins/check-h2ping/index.js';
+import checkUdp from '../../../plugins/check-udp/index.js';
+import checkAlias from '../../../plugins/check-alias/index.js';
+import { isReactiveCheckRunner } from '../../../contracts/ports/check-runner.js';
 import { SCRIPTS_DISABLED_REMOTE } from '../../../src/plugin-sdk/checks/script-policy.js';
 import { SystemClock } from '../../../src/platform/system-clock.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
@@ -48,7 +53,7 @@ async function build(manifest: PluginManifest, config: Partial<RuntimeConfig> = 
   return (await p!.factory(services({ enableScriptChecks: false, enableLocalScriptChecks: true, ...config }))) as CheckRunner;
 }
 
-const all = [checkScript, checkHttp, checkTcp, checkTtl, checkDocker];
+const all = [checkScript, checkHttp, checkTcp, checkTtl, checkDocker, checkGrpc, checkH2ping, checkUdp, checkAlias];
 let engine: FakeDockerEngine;
 const savedDockerHost = process.env.DOCKER_HOST;
 
@@ -73,7 +78,10 @@ describe('check runner plugins', () => {
       expect(runner.kind).toBe(provided[0]!.id);
       kinds[m.name] = runner.kind;
     }
-    expect(kinds).toEqual({ 'check-script': 'script', 'check-http': 'http', 'check-tcp': 'tcp', 'check-ttl': 'ttl', 'check-docker': 'docker' });
+    expect(kinds).toEqual({
+      'check-script': 'script', 'check-http': 'http', 'check-tcp': 'tcp', 'check-ttl': 'ttl', 'check-docker': 'docker',
+      'check-grpc': 'grpc', 'check-h2ping': 'h2ping', 'check-udp': 'udp', 'check-alias': 'alias',
+    });
   });
 
   it('exactly one runner accepts each kind of definition', async () => {
@@ -85,12 +93,18 @@ describe('check runner plugins', () => {
       ['tcp', { tcp: 'localhost:80', interval: '10s' }],
       ['ttl', { ttl: '30s' }],
       ['docker', { docker_container_id: 'abc', args: ['true'], interval: '10s' }],
+      ['grpc', { grpc: 'localhost:50051/web', interval: '10s' }],
+      ['h2ping', { h2ping: 'localhost:443', interval: '10s' }],
+      ['udp', { udp: 'localhost:53', interval: '10s' }],
+      ['alias', { alias_service: 'web' }],
+      ['alias', { alias_node: 'n1' }],
     ];
     for (const [kind, fields] of defs) {
       const d: CheckDefinition = { id: 'c', name: 'c', ...fields };
       expect(runners.filter((r) => r.accepts(d)).map((r) => r.kind)).toEqual([kind]);
     }
     expect(runners.filter(isPassiveCheckRunner).map((r) => r.kind)).toEqual(['ttl']);
+    expect(runners.filter(isReactiveCheckRunner).map((r) => r.kind)).toEqual(['alias']);
   });
 
   it('script and docker runners take the script-check switches from the agent config', async () => {

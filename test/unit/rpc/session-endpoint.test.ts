@@ -193,6 +193,24 @@ describe('SessionEndpoint reads, renew, destroy', () => {
     expect(await sessions.destroy('6c6a8b3e-0000-4000-8000-000000000000')).toBe(true);
   });
 
+  it('ids of 36 characters that are not UUIDs: memdb-valid ones find nothing, the rest are memdb\'s lookup errors', async () => {
+    const { sessions } = await withAgentNode();
+    await sessions.create({});
+    const hexOnly = '1'.repeat(36); // python-consul's "unknown session": 18 hex bytes, a valid memdb lookup
+    const movedHyphens = '6c6a8b3e0000-4000-8000-0000000000-00';
+    for (const id of [hexOnly, movedHyphens]) {
+      expect((await sessions.info(id, now)).value).toEqual([]);
+      expect(await sessions.renew(id)).toBeNull();
+      expect(await sessions.destroy(id)).toBe(true);
+    }
+    const messages = async (id: string): Promise<string[]> =>
+      Promise.all([sessions.info(id, now), sessions.renew(id), sessions.destroy(id)].map(async (p) => (await rejection(p)).message));
+    expect(await messages('x'.repeat(36))).toEqual(Array(3).fill("failed session lookup: Invalid UUID: encoding/hex: invalid byte: U+0078 'x'"));
+    expect(await messages('a-b-c-d-e-' + 'a'.repeat(26))).toEqual(Array(3).fill('failed session lookup: UUID should have maximum of 4 "-"; got 5'));
+    expect(await messages('a-' + 'a'.repeat(34))).toEqual(Array(3).fill('failed session lookup: Input (without hyphens) must be even length'));
+    expect(await messages('a'.repeat(35))).toEqual(Array(3).fill('failed session lookup: UUID must be 36 characters'));
+  });
+
   it('coalesces renews that arrive while one is in flight into one command', async () => {
     const { sessions, raft } = await withAgentNode();
     const ids = await Promise.all([1, 2, 3, 4].map(() => sessions.create({ TTL: '10s' })));
