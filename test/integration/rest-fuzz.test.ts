@@ -1,4 +1,5 @@
 import { Agent as HttpAgent, request } from 'node:http';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
@@ -214,4 +215,45 @@ describe('REST surface fuzz', () => {
     expect([...statuses.keys()].filter((s) => s < 300).length).toBeGreaterThan(0);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(REQUESTS / 100);
   }, 120_000);
+
+  it('answers malformed request lines and header blocks on raw sockets with a 4xx or a close, never a 5xx or a crash', async () => {
+    const token = fc.oneof(fc.constantFrom('GET', 'PUT', 'get', 'BREW', '', ' ', '\t', 'HTTP/1.1', 'HTTP/9.9', 'HTTP/1.1\r', '/v1/kv/a', '*', '%', '\0', '\r', '\n'), fc.string({ maxLength: 20 }));
+    const header = fc.oneof(
+      fc.tuple(fc.constantFrom('Host', 'Content-Length', 'Transfer-Encoding', 'X-Consul-Token', 'Connection', 'Expect', ''), fc.oneof(fc.constantFrom('-1', '99999999999999999999', 'chunked', 'chunked, gzip', '100-continue', 'close', 'a\rb', ''), fc.string({ maxLength: 20 }))).map(([k, v]) => `${k}: ${v}`),
+      fc.string({ maxLength: 40 }),
+    );
+    const raw = fc.oneof(
+      fc.tuple(token, token, token, fc.array(header, { maxLength: 5 }), fc.string({ maxLength: 40 })).map(([m, p, v, hs, b]) => `${m} ${p} ${v}\r\n${hs.join('\r\n')}\r\n\r\n${b}`),
+      fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
+    );
+    const sendRaw = (text: string): Promise<string> =>
+      new Promise((resolve) => {
+        const sock = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        const done = (): void => {
+          sock.destroy();
+          resolve(Buffer.concat(chunks).toString('latin1'));
+        };
+        sock.setTimeout(1_500, done); // an incomplete request is waited for: no answer is an answer
+        sock.on('data', (c: Buffer) => chunks.push(c));
+        sock.on('close', done);
+        sock.on('error', done);
+        sock.end(Buffer.from(text, 'latin1'));
+      });
+    const samples = fc.sample(raw, { numRuns: 600, seed: SEED });
+    const bad: string[] = [];
+    const seen = new Map<number, number>();
+    for (let i = 0; i < samples.length; i += 50) {
+      const answers = await Promise.all(samples.slice(i, i + 50).map(sendRaw));
+      answers.forEach((a, j) => {
+        const statuses = [...a.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
+        for (const st of statuses) seen.set(st, (seen.get(st) ?? 0) + 1);
+        if (statuses.some((st) => st >= 500) || /Maximum call stack/.test(a)) bad.push(`${JSON.stringify(samples[i + j]).slice(0, 200)} → ${a.slice(0, 200)}`);
+      });
+    }
+    expect({ seed: SEED, bad: bad.slice(0, 10) }).toEqual({ seed: SEED, bad: [] });
+    expect(seen.get(400) ?? 0, JSON.stringify(Object.fromEntries(seen))).toBeGreaterThan(samples.length / 4);
+    expect(logs.filter((l) => l.includes('Request error'))).toEqual([]);
+    expect(await send({ method: 'GET', path: '/v1/status/leader', body: undefined })).toMatchObject({ status: 200 });
+  }, 60_000);
 });
