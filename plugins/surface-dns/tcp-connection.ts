@@ -13,9 +13,9 @@ export const MAX_INFLIGHT_PER_CONNECTION = 32;
  * with its own prefix, so answers may come back out of order (clients match them by ID). Reading
  * pauses while too many queries are in flight. The connection is closed after `idleMs` without
  * traffic and with nothing in flight, and at once when a message takes longer than
- * `messageDeadlineMs` to arrive from its first byte to its last (miekg/dns's read timeout, which
- * Consul's DNS server runs with): a trickle of bytes cannot hold a connection open (the Clock
- * times both).
+ * `messageDeadlineMs` to arrive from its first byte to its last, or the first message not within
+ * `messageDeadlineMs` of the connect (miekg/dns's read timeout, which Consul's DNS server runs
+ * with): a trickle of bytes, or silence, cannot hold a connection open (the Clock times both).
  */
 export class TcpDnsConnection {
   private pending: Buffer | undefined;
@@ -25,7 +25,7 @@ export class TcpDnsConnection {
   private timer: TimerHandle | undefined;
   private closed = false;
   private ending = false;
-  /** When the message now partly received began arriving (undefined: between messages). */
+  /** When the message now partly received began arriving, or the connection opened until its first message is in (undefined: between messages). */
   private messageStart: number | undefined;
 
   constructor(
@@ -45,7 +45,11 @@ export class TcpDnsConnection {
       socket.destroy();
     });
     socket.on('close', () => this.cleanup());
-    this.arm(idleMs);
+    // The first message is due within the message deadline of the connect, as miekg/dns reads
+    // a new connection's first message with its read timeout (later ones wait up to idleMs to
+    // start): a connection that never says anything cannot hold one of the capped slots for long.
+    this.messageStart = this.lastActivity;
+    this.arm(Math.max(1, Math.min(idleMs, messageDeadlineMs)));
   }
 
   /** Closes the connection now. */

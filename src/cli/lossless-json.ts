@@ -1,9 +1,15 @@
+import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
+import { jsonTooDeepAt } from '../plugin-sdk/json-depth.js';
+
 /**
  * JSON.parse that keeps integers exact: an integer literal outside the safe range becomes a
  * bigint (Consul's uint64 Flags and indexes). Everything else parses as JSON.parse would.
- * Throws SyntaxError on malformed input.
+ * Throws SyntaxError on malformed input, and on nesting deeper than MAX_JSON_DEPTH (checked
+ * before parsing, since the parser recurses once per level).
  */
 export function parseJsonLossless(text: string): unknown {
+  const tooDeep = jsonTooDeepAt(text);
+  if (tooDeep !== undefined) throw new SyntaxError(`nesting deeper than ${MAX_JSON_DEPTH} levels at position ${tooDeep}`);
   let i = 0;
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at position ${i}`);

@@ -20,6 +20,8 @@ export interface PluginEntry {
 /** What besides the merged user config the runtime config is built from. */
 export interface BuildContext {
   readonly dev: boolean;
+  /** A file or flag set `ui` / `ui_config.enabled` to true (not just -dev's default). */
+  readonly uiAsked?: boolean;
   /** False for `sextant validate`, which checks files that need not name a data_dir. Default true. */
   readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
@@ -81,24 +83,24 @@ const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
  * Ignoring them silently would surprise: ACLs switched on would leave every request allowed, so
  * that is refused; the others are warnings.
  */
-function unsupportedSettings(c: UserConfig, dev: boolean, problem: (m: string) => void, warn: (m: string) => void): void {
+function unsupportedSettings(c: UserConfig, ctx: BuildContext, problem: (m: string) => void, warn: (m: string) => void): void {
   if (obj(c.acl).enabled === true) {
     problem('acl.enabled = true: ACLs are not implemented by Sextant, which would allow every request; remove acl.enabled or set it to false');
   }
-  for (const [accepted, why] of NOT_ACTED_ON_YET) if (accepted(c, dev)) warn(why);
+  for (const [accepted, why] of NOT_ACTED_ON_YET) if (accepted(c, ctx)) warn(why);
 }
 
 /**
  * Settings (and the agent flags that set them) accepted but not acted on yet, each with the
  * warning printed at start: a row goes when the feature lands.
  */
-const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, dev: boolean) => boolean, string])[] = [
+const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, ctx: BuildContext) => boolean, string])[] = [
   [(c) => str(c.encrypt) !== '', 'encrypt (-encrypt): gossip encryption is not implemented by Sextant yet; the key is ignored'],
   [(c) => list(c.start_join).length > 0, 'start_join (-join): the gossip pool is not implemented by Sextant yet; this agent joins no one'],
   [(c) => list(c.retry_join).length > 0, 'retry_join (-retry-join): the gossip pool is not implemented by Sextant yet; this agent joins no one'],
   [(c) => num(c.bootstrap_expect, 0) > 1, 'bootstrap_expect > 1 (-bootstrap-expect): servers cannot find each other until the gossip pool exists, so this server will wait for peers that never come; use -bootstrap or -dev for a single server'],
   // -dev turns the UI on by default (as Consul's dev mode): only an explicit request is warned about.
-  [(c, dev) => c.ui === true || (obj(c.ui_config).enabled === true && !dev), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
+  [(c, ctx) => (c.ui === true || obj(c.ui_config).enabled === true) && (!ctx.dev || ctx.uiAsked === true), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
   [(c) => num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0, 'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served'],
   [(c) => obj(c.connect).enabled === true, 'connect.enabled = true: Connect (service mesh) is not implemented by Sextant'],
 ];
@@ -187,7 +189,7 @@ export function buildRuntimeConfig(
   const maxQueryTimeMs = durationMs(str(c.max_query_time, '600s'));
   const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
 
-  unsupportedSettings(c, ctx.dev, problem, (w) => warnings.push(w));
+  unsupportedSettings(c, ctx, problem, (w) => warnings.push(w));
   const watches = validateWatches(list(c.watches));
   for (const m of watches.problems) problem(m);
   warnings.push(...watches.warnings);

@@ -230,6 +230,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   const serviceOrigins: ConfigOrigin[] = [];
   const checkOrigins: ConfigOrigin[] = [];
   const pluginConfigSources: Record<string, string[]> = {};
+  let uiAsked = asksForUi(flags.overrides);
   for (const f of await selectFiles(flags.configPaths, flags.configFormat, warnings)) {
     if (f.problem) {
       problems.push(f.problem);
@@ -238,6 +239,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     const read = await readConfigFile(f.path, problems, input.checkFields);
     if (!read) continue;
     const { frag } = read;
+    uiAsked ||= asksForUi(frag);
     // Lists append in load order, so the merged services/checks line up with these origins.
     serviceOrigins.push(...read.serviceOrigins);
     checkOrigins.push(...read.checkOrigins);
@@ -255,6 +257,7 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   merged = mergeUserConfig(merged, foldSingulars({ ...flags.overrides }));
   const built = buildRuntimeConfig(merged, {
     dev: flags.dev,
+    uiAsked,
     requireDataDir: !input.validateOnly,
     plugins,
     sources,
@@ -314,4 +317,10 @@ export async function validateConfigDirs(
 /** The flags `sextant validate PATH...` loads with (no overrides). */
 export function validateFlags(paths: readonly string[], opts: { configFormat?: string; dev?: boolean } = {}): ConfigFlags {
   return { dev: opts.dev ?? false, configPaths: paths, configFormat: opts.configFormat ?? '', overrides: {} };
+}
+
+/** Whether a file's (or the flags') config asks for the web UI: `ui` or `ui_config.enabled` true. */
+function asksForUi(u: UserConfig): boolean {
+  const uiConfig = u.ui_config;
+  return u.ui === true || (typeof uiConfig === 'object' && uiConfig !== null && (uiConfig as { enabled?: unknown }).enabled === true);
 }

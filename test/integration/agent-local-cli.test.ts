@@ -61,6 +61,9 @@ describe('sextant services register / deregister', () => {
       stdout: '',
       stderr: 'Error registering service "x": Unexpected response code: 400 (Invalid check: interval is required for http checks (and must be > 0))\n',
     });
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `{"service": {"name": "d", "meta": ${'['.repeat(100_000)}}}`);
+    expect(await run(servicesRegisterCommand, [deep])).toEqual({ code: 1, stdout: '', stderr: `Error loading ${deep}: nesting deeper than 64 levels\n` });
     expect((await run(servicesDeregisterCommand, ['-id', 'nope'])).stderr).toBe(
       'Error deregistering service "nope": Unexpected response code: 404 (Unknown service ID "nope". Ensure that the service ID is passed, not the service name.)\n',
     );

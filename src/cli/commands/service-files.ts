@@ -1,16 +1,21 @@
 import { readFile } from 'node:fs/promises';
+import { jsonDepthProblem } from '../../plugin-sdk/json-depth.js';
 
 /**
  * Reads service definitions from agent-config-style JSON files (Consul's ServicesFromFiles):
  * each file holds `service` (one object) and/or `services` (a list), keys in any case. Throws
- * an Error naming the file when it cannot be read, is not JSON, or holds no service.
+ * an Error naming the file when it cannot be read, is not JSON (or nests deeper than
+ * MAX_JSON_DEPTH), or holds no service.
  */
 export async function servicesFromFiles(files: readonly string[]): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (const file of files) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
+      const text = await readFile(file, 'utf8');
+      const tooDeep = jsonDepthProblem(text);
+      if (tooDeep) throw new Error(tooDeep);
+      parsed = JSON.parse(text);
     } catch (e) {
       throw new Error(`Error loading ${file}: ${(e as Error).message}`);
     }

@@ -197,6 +197,8 @@ describe('kv export / kv import', () => {
     expect(viaStdin.stdout).toBe('Imported: app/a\nImported: app/b\n');
     expect((await run(kvExportCommand, ['nothing/'])).stdout).toBe('[]\n');
     expect(await run(kvImportCommand, ['{bad'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^Cannot unmarshal data: /) });
+    // Nesting that would overflow the parser's stack is refused plainly, as everywhere else.
+    expect(await run(kvImportCommand, ['-', ], { stdin: '['.repeat(200_000) })).toMatchObject({ code: 1, stderr: 'Cannot unmarshal data: nesting deeper than 64 levels at position 64\n' });
     expect(await run(kvImportCommand, [])).toMatchObject({ code: 1, stderr: 'Error! Missing DATA argument\n' });
   });
 });

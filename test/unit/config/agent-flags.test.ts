@@ -81,7 +81,9 @@ describe('parseAgentFlags', () => {
 
   it("gives Go's flag errors", () => {
     expect(thrown(() => parseAgentFlags(['-http-port', 'abc'])).message).toBe('invalid value "abc" for flag -http-port: parse error');
-    expect(thrown(() => parseAgentFlags(['-frobnicate', 'x'])).message).toBe('flag provided but not defined: -frobnicate');
+    // -join is Consul's and accepted now (with a warning until gossip lands); a flag Consul never had is Go's error.
+    expect(parseAgentFlags(['-join', '10.0.0.1', '-encrypt', 'k']).overrides).toMatchObject({ start_join: ['10.0.0.1'], encrypt: 'k' });
+    expect(thrown(() => parseAgentFlags(['-joinx', 'x'])).message).toBe('flag provided but not defined: -joinx');
     expect(thrown(() => parseAgentFlags(['-max-query-time', '10'])).message).toBe('invalid value "10" for flag -max-query-time: parse error');
     expect(thrown(() => parseAgentFlags(['-node-meta', 'nocolon'])).code).toBe('FLAG_INVALID');
   });

@@ -340,6 +340,14 @@ describe('whole-config rules', () => {
     ]);
   });
 
+  it('-dev turns the UI on without a warning, but an explicit -ui (or ui_config in a file) under -dev warns', async () => {
+    const uiWarning = 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served';
+    expect((await loadConfig({ flags: flags({ dev: true }), hostname: 'h' })).warnings).not.toContain(uiWarning);
+    expect((await loadConfig({ flags: flags({ dev: true, overrides: { ui_config: { enabled: true } } }), hostname: 'h' })).warnings).toContain(uiWarning);
+    write('cfg/ui.json', { ui: true });
+    expect((await loadConfig({ flags: flags({ dev: true, configPaths: ['cfg'] }), hostname: 'h' })).warnings).toContain(uiWarning);
+  });
+
   it('refuses acl.enabled = true (nothing would be enforced) and warns about other settings it does not act on', async () => {
     write('cfg/acl.json', { acl: { enabled: true, default_policy: 'deny' } });
     expect((await loadError({ configPaths: ['cfg'], overrides: { data_dir: 'd' } })).message).toBe(

@@ -1,5 +1,6 @@
 import { createServer, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import dnsPacket from 'dns-packet';
 import { ErrorCode } from '../../../contracts/errors.js';
 import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
 import { createHooks } from '../../../src/kernel/hooks.js';
@@ -95,6 +96,39 @@ describe('DnsSurface', () => {
     }
     await new Promise((r) => setTimeout(r, 50));
     await expect.poll(() => closed, { timeout: 2000 }).toBe(true);
+  });
+
+  it('closes a new TCP connection that sends no whole message within the message deadline, and keeps one that did', async () => {
+    const { h, s } = surface(withPort(0), 8000, { tcpMessageDeadlineMs: 2000 });
+    await s.start();
+    const port = Number(s.addresses()[0]!.split(':')[1]);
+    const open = async (): Promise<{ sock: ReturnType<typeof connect>; closed: () => boolean; data: () => number }> => {
+      const sock = connect(port, '127.0.0.1');
+      let closed = false;
+      let data = 0;
+      sock.on('close', () => (closed = true));
+      sock.on('data', (d: Buffer) => (data += d.length));
+      sock.on('error', () => {});
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      return { sock, closed: () => closed, data: () => data };
+    };
+    const silent = await open();
+    const talker = await open();
+    const query = dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'consul.' }] });
+    const framed = Buffer.alloc(2 + query.length);
+    framed.writeUInt16BE(query.length, 0);
+    query.copy(framed, 2);
+    talker.sock.write(framed);
+    await expect.poll(() => talker.data(), { timeout: 2000 }).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 50));
+    h.clock.advance(1500);
+    await new Promise((r) => setTimeout(r, 50));
+    expect([silent.closed(), talker.closed()]).toEqual([false, false]);
+    h.clock.advance(600);
+    await expect.poll(() => silent.closed(), { timeout: 2000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(talker.closed()).toBe(false); // answered once: the idle wait (8 s) applies now
+    talker.sock.destroy();
   });
 
   it('serves at most tcpMaxConnections TCP connections at once; the next is closed on accept', async () => {
