@@ -6,7 +6,8 @@ import { sendEmpty, sendJson } from './respond.js';
 
 /**
  * /v1/agent/check* — the agent's own checks (Consul's agent_endpoint.go). Writes are PUT and
- * answer 200 with an empty body; pass/warn/fail/update feed TTL checks.
+ * answer 200 with an empty body once the change is in the catalog (Consul's syncChanges: a
+ * failed sync is logged by the agent and the write stands); pass/warn/fail/update feed TTL checks.
  */
 
 /** GET /v1/agent/checks — local checks by id (`?filter`). */
@@ -16,19 +17,25 @@ export const getAgentChecks: Handler = async (scope) => {
 
 /** PUT /v1/agent/check/register — a check definition in any key case. */
 export const putAgentCheckRegister: Handler = async (scope) => {
-  await localAgentOf(scope).registerCheck(await readJsonBody(scope));
+  const agent = localAgentOf(scope);
+  await agent.registerCheck(await readJsonBody(scope));
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };
 
 /** PUT /v1/agent/check/deregister/:id — 404 for an unknown id. */
 export const putAgentCheckDeregister: Handler = async (scope) => {
-  await localAgentOf(scope).deregisterCheck(scope.params['id'] ?? '');
+  const agent = localAgentOf(scope);
+  await agent.deregisterCheck(scope.params['id'] ?? '');
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };
 
 function ttlHandler(status: 'passing' | 'warning' | 'critical'): Handler {
   return async (scope) => {
-    await localAgentOf(scope).updateTtl(scope.params['id'] ?? '', status, scope.query.get('note') ?? '');
+    const agent = localAgentOf(scope);
+    await agent.updateTtl(scope.params['id'] ?? '', status, scope.query.get('note') ?? '');
+    await agent.syncChanges();
     sendEmpty(scope.ctx, 200);
   };
 }
@@ -54,6 +61,8 @@ export const putAgentCheckUpdate: Handler = async (scope) => {
     throw new SextantError(ErrorCode.BadRequest, `Invalid check status: '${typeof status === 'string' ? status : String(status ?? '')}'`);
   }
   if (typeof output !== 'string') throw new SextantError(ErrorCode.BadRequest, 'Request decode failed: Output must be a string');
-  await localAgentOf(scope).updateTtl(scope.params['id'] ?? '', status, output);
+  const agent = localAgentOf(scope);
+  await agent.updateTtl(scope.params['id'] ?? '', status, output);
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };

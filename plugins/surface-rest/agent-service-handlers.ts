@@ -10,7 +10,8 @@ import { sendEmpty, sendJson, sendText } from './respond.js';
 /**
  * /v1/agent/service*, /v1/agent/maintenance and /v1/agent/health/service/* — the agent's own
  * services (Consul's agent_endpoint.go). Writes are PUT (any other method: 405
- * `method GET not allowed`, as Consul ≥ 1.0) and answer 200 with an empty body.
+ * `method GET not allowed`, as Consul ≥ 1.0) and answer 200 with an empty body once the change
+ * is in the catalog (Consul's syncChanges: a failed sync is logged and the write stands).
  */
 
 /** GET /v1/agent/services — local services by id (`?filter`). */
@@ -47,13 +48,17 @@ export const getAgentService: Handler = async (scope) => {
 /** PUT /v1/agent/service/register — a service definition in any key case; `?replace-existing-checks`. */
 export const putAgentServiceRegister: Handler = async (scope) => {
   const body = await readJsonBody(scope);
-  await localAgentOf(scope).registerService(body, { replaceExistingChecks: flagParam(scope.query, 'replace-existing-checks') });
+  const agent = localAgentOf(scope);
+  await agent.registerService(body, { replaceExistingChecks: flagParam(scope.query, 'replace-existing-checks') });
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };
 
 /** PUT /v1/agent/service/deregister/:id — removes the service and its checks; 404 for an unknown id. */
 export const putAgentServiceDeregister: Handler = async (scope) => {
-  await localAgentOf(scope).deregisterService(scope.params['id'] ?? '');
+  const agent = localAgentOf(scope);
+  await agent.deregisterService(scope.params['id'] ?? '');
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };
 
@@ -66,14 +71,18 @@ function enableParam(scope: RequestScope): boolean {
 /** PUT /v1/agent/service/maintenance/:id?enable=true|false[&reason=…]. */
 export const putAgentServiceMaintenance: Handler = async (scope) => {
   const enable = enableParam(scope);
-  await localAgentOf(scope).serviceMaintenance(scope.params['id'] ?? '', enable, scope.query.get('reason') ?? '');
+  const agent = localAgentOf(scope);
+  await agent.serviceMaintenance(scope.params['id'] ?? '', enable, scope.query.get('reason') ?? '');
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };
 
 /** PUT /v1/agent/maintenance?enable=true|false[&reason=…] — node maintenance. */
 export const putAgentMaintenance: Handler = async (scope) => {
   const enable = enableParam(scope);
-  await localAgentOf(scope).nodeMaintenance(enable, scope.query.get('reason') ?? '');
+  const agent = localAgentOf(scope);
+  await agent.nodeMaintenance(enable, scope.query.get('reason') ?? '');
+  await agent.syncChanges();
   sendEmpty(scope.ctx, 200);
 };
 

@@ -71,6 +71,11 @@ export interface LocalStateDeps {
   readonly persistence?: LocalPersistence;
   /** Check-definition fields the loaded plugins add (merged PluginManifest.checkFields); see CheckContext. */
   readonly checkFields?: CheckFieldSchemas;
+  /**
+   * Pushes local changes to the catalog and resolves when done (anti-entropy's syncChanges;
+   * never rejects). Absent: syncChanges resolves at once (nothing syncs).
+   */
+  readonly syncChanges?: () => Promise<void>;
 }
 
 /** Notified after every change to local services or checks (status or output included). */
@@ -403,6 +408,10 @@ export class LocalState implements LocalAgentApi {
       .filter((s) => s.def.name === name)
       .map((s) => this.serviceHealthById(s.def.id)!)
       .sort((a, b) => (a.Service.ID < b.Service.ID ? -1 : a.Service.ID > b.Service.ID ? 1 : 0));
+  }
+
+  async syncChanges(): Promise<void> {
+    await this.deps.syncChanges?.();
   }
 
   /** The HTTP status Consul answers /v1/agent/health/service/* with for an aggregated status. */
