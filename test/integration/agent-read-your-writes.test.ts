@@ -35,8 +35,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'memory.json'), JSON.stringify({ plugins: [join(packageRoot(), 'plugins', 'transport-memory', 'index.ts')], adapters: { transport: 'memory' } }));
   server = await start(['-dev', '-node', 'srv']);
   client = await start(['-node', 'cli', '-data-dir', join(dir, 'client')], () => ['srv']);
-  // The machine loaded: a process spinning beside the agents.
-  burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  // The machine loaded: a process spinning beside the agents (it exits by itself when this
+  // process is gone, and after 2 minutes at most, so a crashed run leaves nothing spinning).
+  const spin = `const end = Date.now() + 120000; let next = 0;
+    for (;;) { const now = Date.now(); if (now > end) process.exit(0);
+      if (now > next) { next = now + 250; try { process.kill(${process.pid}, 0); } catch { process.exit(0); } } }`;
+  burner = spawn(process.execPath, ['-e', spin], { stdio: 'ignore' });
 });
 
 afterAll(async () => {
