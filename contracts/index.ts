@@ -4,6 +4,7 @@ export * from './limits.js';
 export * from './hooks.js';
 export * from './plugin.js';
 export * from './runtime-config.js';
+export * from './limits.js';
 export * from './ports/transport.js';
 export * from './ports/log-store.js';
 export * from './ports/state-machine.js';

@@ -49,9 +49,14 @@ export interface LocalAgentApi {
   /** Aggregated health of every local instance of a service name ([] when none). */
   serviceHealthByName(name: string): AgentServiceHealth[];
   /**
-   * Consul's syncChanges: resolves once the local changes made before the call are synced to
-   * the catalog, so a client reads its own write right after the agent answered. Never
-   * rejects: a failed sync is logged and retried by anti-entropy, and the local change stands.
+   * Consul's syncChanges: resolves once every change made to the local services and checks
+   * before the call has been written to the catalog (on a client agent: sent to a server by
+   * RPC and committed there), so a caller that awaits it after a write reads that write from
+   * /v1/catalog and /v1/health. Each service and check is synced on its own: one the catalog
+   * refuses is logged and retried later by anti-entropy while the others go through. Never
+   * rejects: a failed sync is logged and the local write still stands. Concurrent callers share
+   * syncs: a call waits at most for the sync in flight and the next one. Resolves at once when
+   * nothing syncs (no anti-entropy, or the agent is stopping).
    */
   syncChanges(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { CatalogNode, RegisterRequest } from '../../contracts/model/catalog.js';
 import type { Clock, Logger, Random, TimerHandle } from '../../contracts/platform.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
@@ -44,8 +45,11 @@ export interface AntiEntropyDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
-  /** Where the per-item lines go (`agent: Synced service: service=web`, as Consul's local state logs them); default `logger`. */
-  readonly itemLogger?: Logger;
+  /**
+   * Where the per-item lines go (`Synced service`, `Syncing check failed.`, …): Consul's local
+   * state logs them as `agent`, its sync loop as `agent.anti_entropy`. Defaults to `logger`.
+   */
+  readonly stateLogger?: Logger;
   /** LAN members (scales the full-sync period); 1 until gossip reports more. */
   readonly clusterSize?: () => number;
   readonly fullSyncIntervalMs?: number;
@@ -93,7 +97,10 @@ function sameNode(a: NodeInfo, b: NodeInfo): boolean {
  * nor deletes them (Consul's agent/local/state.go skips them). A service with
  * enable_tag_override takes the catalog's tags at each full sync (someone else may set them
  * through the catalog); a local re-registration with other tags is written as usual, as in
- * Consul.
+ * Consul. Each service and check is written on its own (Consul's SyncChanges): one the catalog
+ * refuses is logged (`Syncing service failed.`) and left out of sync, the others go through,
+ * and a full sync retries it 15-30 s later. syncChanges lets the agent's write endpoints answer
+ * only once their change is in the catalog.
  */
 export class AntiEntropy {
   private remote: RemoteView | undefined;
@@ -106,10 +113,11 @@ export class AntiEntropy {
   private stopped = false;
   private readonly outputDue = new Set<string>();
   private readonly deferred = new Map<string, TimerHandle>();
-  /** Callers of syncChanges waiting for the next sync to finish. */
-  private readonly waiters: (() => void)[] = [];
   /** Number of catalog writes issued (register + deregister), for tests and metrics. */
   writes = 0;
+  /** Sync passes started and finished by the loop; syncChanges waits for one that starts after its call. */
+  private passesStarted = 0;
+  private readonly passWaiters: { pass: number; resolve: () => void }[] = [];
 
   constructor(private readonly deps: AntiEntropyDeps) {}
 
@@ -132,32 +140,44 @@ export class AntiEntropy {
     for (const t of this.deferred.values()) t.cancel();
     this.deferred.clear();
     await this.loop;
-    for (const wake of this.waiters.splice(0)) wake();
+    this.releaseWaiters(Number.POSITIVE_INFINITY);
   }
 
   /**
-   * Consul's syncChanges, which the agent's write endpoints run before they answer: resolves
-   * once a sync that started after this call has finished, so the catalog holds every local
-   * change made before it. Never rejects: a failed item is logged and retried later by
-   * anti-entropy, and the write that asked still stands.
+   * Consul's syncChanges: resolves once a sync pass that started after this call has finished,
+   * so every local change made before the call has been written to the catalog (or its write
+   * failed: logged, and retried by a full sync later). Starts that pass at once rather than on a
+   * later turn. Callers arriving while a pass runs share the next one, so concurrent writers
+   * wait for at most the pass in flight and one more. Never rejects; resolves at once when not
+   * started or stopping.
    */
   syncChanges(): Promise<void> {
     if (this.stopped || !this.unsubscribe) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.requestPartial();
-    });
+    const pass = this.passesStarted + 1;
+    this.wantPartial = true;
+    const done = new Promise<void>((resolve) => this.passWaiters.push({ pass, resolve }));
+    if (!this.loop) {
+      this.kickTimer?.cancel();
+      this.kickTimer = undefined;
+      this.startLoop();
+    }
+    return done;
   }
-
-  /** Runs a full sync now (after one in flight) and resolves when it finished; rejects when it failed. */
+  /**
+   * Runs a full sync now (after one in flight) and resolves when it finished; rejects when the
+   * catalog could not be read or the node written, or (SextantError INTERNAL) when some service
+   * or check could not be written (each logged).
+   */
   async syncFull(): Promise<void> {
     await this.loop;
+    let failed: number;
     try {
-      await this.sync(true);
+      failed = await this.sync(true);
     } catch (e) {
       this.remote = undefined;
       throw e;
     }
+    if (failed > 0) throw new SextantError(ErrorCode.Internal, `failed to sync ${failed} services or checks with the catalog`);
   }
 
   /** Asks for a full sync soon (e.g. after a reload changed node_meta); returns at once. */
@@ -176,31 +196,51 @@ export class AntiEntropy {
     if (this.stopped || this.loop || this.kickTimer) return;
     this.kickTimer = this.deps.clock.setTimeout(() => {
       this.kickTimer = undefined;
-      this.loop = this.run().finally(() => {
-        this.loop = undefined;
-        if (this.wantFull || this.wantPartial) this.kick();
-      });
+      this.startLoop();
     }, 0);
+  }
+
+  private startLoop(): void {
+    this.loop = this.run().finally(() => {
+      this.loop = undefined;
+      // A syncChanges caller that came in as the loop was ending: its pass starts now.
+      if (this.passWaiters.length > 0) this.startLoop();
+      else if (this.wantFull || this.wantPartial) this.kick();
+    });
   }
 
   private async run(): Promise<void> {
     while (!this.stopped && (this.wantFull || this.wantPartial)) {
+      const pass = ++this.passesStarted;
       const full = this.wantFull || this.remote === undefined;
       this.wantFull = false;
       this.wantPartial = false;
-      const waiting = this.waiters.splice(0);
       try {
-        await this.sync(full);
-        if (full) this.scheduleFull(this.fullIntervalMs());
+        const failed = await this.sync(full);
+        if (failed > 0) {
+          this.deps.logger.error('failed to sync changes, retrying', { failed, full });
+          this.scheduleFull(this.deps.retryIntervalMs ?? RETRY_INTERVAL_MS);
+        } else if (full) {
+          this.scheduleFull(this.fullIntervalMs());
+        }
       } catch (e) {
         this.remote = undefined;
-        this.deps.logger.error('failed to sync remote state, retrying', { error: e instanceof Error ? e.message : String(e), full });
+        this.deps.logger.error('failed to sync with the catalog, retrying', { error: e instanceof Error ? e.message : String(e), full });
         this.scheduleFull(this.deps.retryIntervalMs ?? RETRY_INTERVAL_MS);
       } finally {
-        for (const wake of waiting) wake();
+        this.releaseWaiters(pass);
       }
     }
-    for (const wake of this.waiters.splice(0)) wake(); // stopped with callers still waiting
+  }
+
+  /** Resolves the syncChanges callers waiting for pass `done` or an earlier one. */
+  private releaseWaiters(done: number): void {
+    for (let i = this.passWaiters.length - 1; i >= 0; i--) {
+      const w = this.passWaiters[i]!;
+      if (w.pass > done) continue;
+      this.passWaiters.splice(i, 1);
+      w.resolve();
+    }
   }
 
   private fullIntervalMs(): number {
@@ -290,7 +330,13 @@ export class AntiEntropy {
     this.outputDue.delete(id);
   }
 
-  private async sync(full: boolean): Promise<void> {
+  /**
+   * One pass. Throws when the catalog cannot be read or the node cannot be written (nothing else
+   * is tried); otherwise writes each service and check on its own, as Consul's SyncChanges does,
+   * and returns how many writes failed (each logged; what failed stays out of sync in `remote`,
+   * so the next pass tries it again).
+   */
+  private async sync(full: boolean): Promise<number> {
     const c = this.deps.config();
     const nodeName = c.nodeName;
     if (full || !this.remote) {
@@ -308,72 +354,106 @@ export class AntiEntropy {
     const remote = this.remote;
     const want = this.desired();
     const base: RegisterRequest = { Node: nodeName, Address: want.node.Address, Datacenter: want.node.Datacenter };
-
-    // 1. The node itself (its serfHealth check is the leader's).
-    if (!remote.node || !sameNode(want.node, remote.node)) {
-      await this.write(() => this.deps.catalog.register({ ...base, ID: want.node.ID, TaggedAddresses: want.node.TaggedAddresses, NodeMeta: want.node.Meta }));
-      remote.node = want.node;
-    }
-
-    // Each service and check below is written on its own: one the catalog refuses is logged and
-    // retried later (the sync then fails as a whole, so a retry is scheduled) while the others go through.
-    const failed: string[] = [];
-    const item = async (what: string, op: () => Promise<void>): Promise<boolean> => {
+    const log = this.deps.stateLogger ?? this.deps.logger;
+    let failed = 0;
+    /** Runs one write; a failure is logged as Consul logs it and counted, and the pass goes on. */
+    const item = async (op: () => Promise<void>, ok: () => void, failure: string, fields: Record<string, string>, unknown?: string): Promise<boolean> => {
       try {
         await this.write(op);
-        return true;
       } catch (e) {
-        failed.push(what);
-        this.deps.logger.warn(`failed to sync ${what}`, { error: e instanceof Error ? e.message : String(e) });
-        return false;
+        const error = e instanceof Error ? e.message : String(e);
+        // Consul's deleteService/deleteCheck: the catalog not having it is what was wanted.
+        if (unknown === undefined || !error.includes(unknown)) {
+          log.warn(failure, { ...fields, error });
+          failed++;
+          return false;
+        }
       }
+      ok();
+      return true;
     };
-    const dc = want.node.Datacenter;
-    const items = this.deps.itemLogger ?? this.deps.logger;
+
+    // 1. The node itself (its serfHealth check is the leader's). Services and checks need it.
+    if (!remote.node || !sameNode(want.node, remote.node)) {
+      try {
+        await this.write(() => this.deps.catalog.register({ ...base, ID: want.node.ID, TaggedAddresses: want.node.TaggedAddresses, NodeMeta: want.node.Meta }));
+      } catch (e) {
+        log.warn('Syncing node info failed.', { error: e instanceof Error ? e.message : String(e) });
+        throw e;
+      }
+      remote.node = want.node;
+      log.info('Synced node info');
+    }
 
     // 2. Services the agent no longer has (their checks go with them).
     for (const id of [...remote.services.keys()]) {
       if (want.services.has(id) || id === CONSUL_SERVICE_ID) continue; // the consul service is the leader's
-      if (!(await item(`service ${id}`, () => this.deps.catalog.deregister({ Node: nodeName, Datacenter: dc, ServiceID: id })))) continue;
-      items.info('Deregistered service', { service: id });
-      remote.services.delete(id);
-      for (const [cid, ch] of [...remote.checks]) if (ch.ServiceID === id) remote.checks.delete(cid);
+      await item(
+        () => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, ServiceID: id }),
+        () => {
+          remote.services.delete(id);
+          for (const [cid, ch] of [...remote.checks]) if (ch.ServiceID === id) remote.checks.delete(cid);
+          log.info('Deregistered service', { service: id });
+        },
+        'Deregistering service failed.',
+        { service: id },
+        'Unknown service',
+      );
     }
     // 3. Checks the agent no longer has.
     for (const id of [...remote.checks.keys()]) {
       if (want.checks.has(id) || id === SERF_HEALTH_ID) continue; // serfHealth is the leader's
-      if (!(await item(`check ${id}`, () => this.deps.catalog.deregister({ Node: nodeName, Datacenter: dc, CheckID: id })))) continue;
-      items.info('Deregistered check', { check: id });
-      remote.checks.delete(id);
+      await item(
+        () => this.deps.catalog.deregister({ Node: nodeName, Datacenter: want.node.Datacenter, CheckID: id }),
+        () => {
+          remote.checks.delete(id);
+          log.info('Deregistered check', { check: id });
+        },
+        'Deregistering check failed.',
+        { check: id },
+        'Unknown check',
+      );
     }
     // 4. Services missing or different: written with all their checks.
     const written = new Set<string>();
+    const refused = new Set<string>();
     for (const [id, svc] of want.services) {
       const cur = remote.services.get(id);
       if (cur && sameService(svc, cur)) continue;
       const checks = [...want.checks.values()].filter((ch) => ch.ServiceID === id);
-      for (const ch of checks) written.add(ch.CheckID); // written with it, or failed with it
-      const ok = await item(`service ${id}`, () =>
-        this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Service: svc, ...(checks.length > 0 ? { Checks: checks } : {}) }),
+      const ok = await item(
+        () => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Service: svc, ...(checks.length > 0 ? { Checks: checks } : {}) }),
+        () => {
+          remote.services.set(id, svc);
+          for (const ch of checks) {
+            remote.checks.set(ch.CheckID, ch);
+            written.add(ch.CheckID);
+            this.synced(ch.CheckID);
+          }
+          log.info('Synced service', { service: id });
+        },
+        'Syncing service failed.',
+        { service: id },
       );
-      if (!ok) continue;
-      items.info('Synced service', { service: id });
-      remote.services.set(id, svc);
-      for (const ch of checks) {
-        remote.checks.set(ch.CheckID, ch);
-        this.synced(ch.CheckID);
-      }
+      if (!ok) refused.add(id);
     }
-    // 5. Checks missing or different (output-only changes deferred).
+    // 5. Checks missing or different (output-only changes deferred). The checks of a service
+    // whose write just failed wait for it (they would fail for the same reason).
     for (const [id, ch] of want.checks) {
-      if (written.has(id)) continue;
+      if (written.has(id) || refused.has(ch.ServiceID)) continue;
       if (!this.checkNeedsSync(id, ch, remote.checks.get(id))) continue;
-      if (!(await item(`check ${id}`, () => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Check: ch })))) continue;
-      items.info('Synced check', { check: id });
-      remote.checks.set(id, ch);
-      this.synced(id);
+      await item(
+        () => this.deps.catalog.register({ ...base, SkipNodeUpdate: true, Check: ch }),
+        () => {
+          remote.checks.set(id, ch);
+          this.synced(id);
+          log.info('Synced check', { check: id });
+        },
+        'Syncing check failed.',
+        { check: id },
+      );
     }
-    if (failed.length > 0) throw new Error(`${failed.length} of this node's services and checks could not be synced (${failed.join(', ')})`);
+    return failed;
   }
 
   private async write(op: () => Promise<void>): Promise<void> {

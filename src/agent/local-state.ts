@@ -71,6 +71,11 @@ export interface LocalStateDeps {
   readonly persistence?: LocalPersistence;
   /** Check-definition fields the loaded plugins add (merged PluginManifest.checkFields); see CheckContext. */
   readonly checkFields?: CheckFieldSchemas;
+  /**
+   * Pushes local changes to the catalog and resolves when done (anti-entropy's syncChanges;
+   * never rejects). Absent: syncChanges resolves at once (nothing syncs).
+   */
+  readonly syncChanges?: () => Promise<void>;
 }
 
 /** Notified after every change to local services or checks (status or output included). */
@@ -127,8 +132,6 @@ export class LocalState implements LocalAgentApi {
   /** Every change that persists runs here, so memory changes in the order the files do. */
   private readonly writes = new SerialQueue();
   private started = false;
-  /** What syncChanges runs (anti-entropy's, once attached). */
-  private syncer: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: LocalStateDeps) {
     this.supervisor = new CheckSupervisor({
@@ -139,16 +142,6 @@ export class LocalState implements LocalAgentApi {
       local: this,
     });
     this.reaper = new CriticalReaper(deps.clock, () => this.reapCritical());
-  }
-
-  /** Attaches what syncs local changes to the catalog (anti-entropy's syncChanges); syncChanges resolves at once before. */
-  attachSync(sync: () => Promise<void>): void {
-    this.syncer = sync;
-  }
-
-  /** See LocalAgentApi.syncChanges. */
-  syncChanges(): Promise<void> {
-    return this.syncer ? this.syncer() : Promise.resolve();
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -416,6 +409,10 @@ export class LocalState implements LocalAgentApi {
       .filter((s) => s.def.name === name)
       .map((s) => this.serviceHealthById(s.def.id)!)
       .sort((a, b) => (a.Service.ID < b.Service.ID ? -1 : a.Service.ID > b.Service.ID ? 1 : 0));
+  }
+
+  async syncChanges(): Promise<void> {
+    await this.deps.syncChanges?.();
   }
 
   /** The HTTP status Consul answers /v1/agent/health/service/* with for an aggregated status. */

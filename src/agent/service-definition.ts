@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { SextantError, isSextantError } from '../../contracts/errors.js';
+import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
+import { jsonDepth } from '../platform/json-depth.js';
 import { canonicalizeKeys, fieldIndex, isPlainObject } from './definition-keys.js';
 import { badDefinition, optBool, optInt, optString, optStringList, optStringMap } from './definition-values.js';
 import { normalizeCheck } from './check-definition.js';
@@ -68,6 +70,20 @@ function objectField(o: Record<string, unknown>, field: string): Record<string, 
   return v;
 }
 
+/**
+ * A free-form object the catalog keeps as sent (proxy, connect): refused when it nests deeper
+ * than MAX_JSON_DEPTH, the limit the catalog's register endpoint applies to the same value, so
+ * that an accepted definition never fails every later sync (msgpack refuses depth 100).
+ */
+function freeFormField(o: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
+  const v = objectField(o, field);
+  if (v && jsonDepth(v, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw badDefinition(`Invalid service: ${field}: nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  return v;
+}
+
+/** Addresses the catalog refuses for a service (Consul's Catalog.Register: ipaddr.IsAny). */
+const ANY_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']);
+
 function taggedAddresses(o: Record<string, unknown>): Record<string, TaggedServiceAddress> | undefined {
   const v = objectField(o, 'tagged_addresses');
   if (!v) return undefined;
@@ -119,7 +135,10 @@ function isEmptyCheck(v: unknown): boolean {
  * tags/meta to empty, an IP address adds Consul's `lan_ipv4`/`wan_ipv4` (or `_ipv6`) tagged
  * addresses; `check` and `checks` become CheckSpecs with ids `service:<id>` (one
  * check) or `service:<id>:<n>` (n from 1, several) and name `Service '<name>' check` when
- * not given. Throws BAD_REQUEST naming the field (`Missing service name`, …); a problem in an
+ * not given. What the catalog would refuse is refused here with the same limits (an address
+ * of 0.0.0.0/::, proxy or connect nested deeper than MAX_JSON_DEPTH), so that a registration
+ * the agent accepts can always be synced.
+ * Throws BAD_REQUEST naming the field (`Missing service name`, …); a problem in an
  * embedded check carries `details.pointer`, the check's JSON pointer in `raw` (`/checks/1`).
  */
 export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedService {
@@ -140,11 +159,13 @@ export function normalizeService(raw: unknown, ctx: CheckContext): NormalizedSer
     weights = { passing: optInt(c, 'passing', `${p}weights.`) ?? 1, warning: optInt(c, 'warning', `${p}weights.`) ?? 1 };
     if (weights.passing < 1) throw badDefinition(`${p}weights.passing must be greater than 0`);
   }
-  const proxy = objectField(o, 'proxy');
-  const connect = objectField(o, 'connect');
+  const proxy = freeFormField(o, 'proxy');
+  const connect = freeFormField(o, 'connect');
   const socketPath = optString(o, 'socket_path', p);
   const token = optString(o, 'token', p);
   const address = optString(o, 'address', p) ?? '';
+  // The catalog refuses it (every later sync would fail): refused here with the catalog's text.
+  if (ANY_ADDRESSES.has(address)) throw badDefinition('Invalid service address');
   const port = optInt(o, 'port', p, 65535) ?? 0;
   const tagged = withDefaultTaggedAddresses(taggedAddresses(o), address, port);
   const service: ServiceDefinition = {

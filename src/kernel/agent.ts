@@ -194,6 +194,8 @@ export class Agent {
     await createCheckRunners(registry, services, checkRunners);
     registerValue(container, 'checkRunners', checkRunners);
     const localLog = log.child('local');
+    // Built below, once the core is ready; the agent's write endpoints wait for its syncs.
+    let antiEntropy: AntiEntropy | undefined;
     const localState = new LocalState({
       config: () => this.current,
       runners: checkRunners,
@@ -203,6 +205,7 @@ export class Agent {
       hooks: this.hooks,
       persistence: config.dataDir ? new LocalPersistence(config.dataDir, { logger: localLog, random: this.random }) : undefined,
       checkFields,
+      syncChanges: () => antiEntropy?.syncChanges() ?? Promise.resolve(),
     });
     this.localState = localState;
     await localState.start();
@@ -224,7 +227,7 @@ export class Agent {
     runtimeMetrics.start();
     this.onStop('runtime metrics', async () => runtimeMetrics.stop());
 
-    const antiEntropy = new AntiEntropy({
+    const ae = new AntiEntropy({
       config: () => this.current,
       local: localState,
       catalog: services.catalog,
@@ -232,15 +235,15 @@ export class Agent {
       clock: this.clock,
       random: this.random,
       logger: log.child('anti_entropy'),
-      itemLogger: log,
+      stateLogger: log, // `agent: Synced service: service=web`, as Consul's local state logs it
       ...(config.checkUpdateIntervalMs !== undefined ? { checkUpdateIntervalMs: config.checkUpdateIntervalMs } : {}),
     });
-    antiEntropy.start();
-    localState.attachSync(() => antiEntropy.syncChanges());
-    this.onStop('anti-entropy', () => antiEntropy.stop());
+    antiEntropy = ae;
+    ae.start();
+    this.onStop('anti-entropy', () => ae.stop());
     this.hooks.reload.tapPromise('local-state', async (next) => {
       await localState.applyConfig(next);
-      antiEntropy.requestFullSync();
+      ae.requestFullSync();
     });
 
     await this.hooks.starting.promise();

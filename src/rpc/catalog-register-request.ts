@@ -1,4 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
+import { jsonDepth } from '../platform/json-depth.js';
 import type { DeregisterRequest, RegisterRequest, ServiceAddress } from '../../contracts/model/catalog.js';
 import type { HealthStatus } from '../../contracts/model/health.js';
 import type {
@@ -170,9 +172,14 @@ function obj(v: unknown, where: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** A JSON object kept as sent (Definition, Proxy, Connect): nested values must be JSON values. */
+/**
+ * A JSON object kept as sent (Definition, Proxy, Connect): nested values must be JSON values,
+ * nested at most MAX_JSON_DEPTH levels (the agent refuses the same at registration).
+ */
 function jsonObject(v: unknown, where: string): Record<string, unknown> {
-  return obj(v, where);
+  const o = obj(v, where);
+  if (jsonDepth(o, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw bad(`Request decode failed: ${where}: nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  return o;
 }
 
 function optString(o: Record<string, unknown>, k: string, where: string): string {

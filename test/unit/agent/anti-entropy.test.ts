@@ -263,7 +263,7 @@ describe('AntiEntropy', () => {
     ae.start();
     await settle();
     expect(catalog.ops).toEqual([]);
-    expect(logger.lines.some((l) => l.includes('failed to sync remote state') && l.includes('No cluster leader'))).toBe(true);
+    expect(logger.lines.some((l) => l.includes('failed to sync with the catalog') && l.includes('No cluster leader'))).toBe(true);
     catalog.failWith = undefined;
     await state.registerService({ Name: 'web' }, { replaceExistingChecks: false });
     const reads = catalog.reads;
@@ -281,61 +281,6 @@ describe('AntiEntropy', () => {
     clock.advance(15_001);
     await settle();
     expect(catalog.take()).toEqual([{ op: 'deregister', req: { Node: 'node-a', Datacenter: 'dc1', ServiceID: 'web' } }]);
-    await ae.stop();
-  });
-
-  it('syncChanges resolves once the change before it is in the catalog, and never rejects', async () => {
-    const { state, catalog, ae, settle } = await setup({ server: false });
-    ae.start();
-    await settle();
-    catalog.take();
-    await state.registerService({ Name: 'api', Port: 81 }, { replaceExistingChecks: false });
-    let done = false;
-    const synced = ae.syncChanges().then(() => (done = true));
-    expect(done).toBe(false);
-    await settle();
-    await synced;
-    expect(catalog.services.get('node-a')?.has('api')).toBe(true);
-    catalog.failWith = new Error('No cluster leader');
-    await state.deregisterService('api');
-    const failed = ae.syncChanges();
-    await settle();
-    await expect(failed).resolves.toBeUndefined(); // a failed sync is logged; the write stands
-    catalog.failWith = undefined;
-    await ae.stop();
-    await expect(ae.syncChanges()).resolves.toBeUndefined();
-  });
-
-  it('one service the catalog refuses does not stop the others: it is logged and retried, the rest are synced', async () => {
-    const { state, catalog, ae, settle, logger, clock } = await setup({ server: false });
-    const agentLog = new SilentLogger('agent');
-    const ae2 = new AntiEntropy({ config: () => testConfig({ nodeName: 'node-a', advertiseAddr: '10.0.0.5' }), local: state, catalog, health: catalog, clock, random: new SeededRandom(3), logger, itemLogger: agentLog });
-    catalog.refuseService = 'poisoned';
-    await state.registerService({ Name: 'poisoned' }, { replaceExistingChecks: false });
-    await state.registerService({ Name: 'web', Check: { TTL: '10s' } }, { replaceExistingChecks: false });
-    ae2.start();
-    await settle();
-    expect([...(catalog.services.get('node-a')?.keys() ?? [])]).toEqual(['web']);
-    expect(agentLog.lines).toContain('INFO agent: Synced service {"service":"web"}');
-    expect(logger.lines.some((l) => l.includes('failed to sync service poisoned') && l.includes('Too deep objects'))).toBe(true);
-    // Health changes of the others keep reaching the catalog.
-    await state.updateTtl('service:web', 'passing', 'ok');
-    const p1 = ae2.syncChanges();
-    await settle();
-    await p1;
-    expect(catalog.checks.get('node-a')?.get('service:web')?.Status).toBe('passing');
-    expect(agentLog.lines).toContain('INFO agent: Synced check {"check":"service:web"}');
-    // Once the catalog takes it, the retry brings it in.
-    catalog.refuseService = undefined;
-    clock.advance(30_001);
-    await settle();
-    expect(catalog.services.get('node-a')?.has('poisoned')).toBe(true);
-    await state.deregisterService('poisoned');
-    const p2 = ae2.syncChanges();
-    await settle();
-    await p2;
-    expect(agentLog.lines).toContain('INFO agent: Deregistered service {"service":"poisoned"}');
-    await ae2.stop();
     await ae.stop();
   });
 });

@@ -112,13 +112,10 @@ export class FakeCatalog implements Pick<CatalogApi, 'register' | 'deregister' |
   readonly checks = new Map<string, Map<string, HealthCheck>>();
   /** When set, every write rejects with it. */
   failWith: Error | undefined;
-  /** When set, a register whose service has this ID rejects (as the catalog refuses one poisoned registration). */
-  refuseService: string | undefined;
   reads = 0;
 
   async register(req: RegisterRequest): Promise<void> {
     if (this.failWith) throw this.failWith;
-    if (req.Service && req.Service.ID === this.refuseService) throw new Error('Too deep objects in depth 101');
     this.ops.push({ op: 'register', req: structuredClone(req) });
     const prev = this.nodes.get(req.Node);
     if (!prev || !req.SkipNodeUpdate) {
