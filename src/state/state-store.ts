@@ -120,8 +120,10 @@ export class StateStore implements StateMachine, TxnReaders {
   }
 
   /**
-   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state,
-   * encoded in slices (see StateMachine.snapshot: nothing is applied until it settles).
+   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state
+   * as it is at the call: the tables' rows are gathered synchronously (each table hands out
+   * fresh row arrays over records that are replaced, never mutated, on write), then encoded in
+   * slices over later turns while apply() goes on (see StateMachine.snapshot).
    */
   snapshot(): Promise<Uint8Array> {
     return encodeSliced({
