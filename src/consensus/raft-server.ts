@@ -350,6 +350,7 @@ export class RaftServer implements RaftApi {
       this.scheduled = false;
       if (this.stopped || this.running) return;
       this.compactPending();
+      this.maybeSnapshot();
       this.running = this.loop().finally(() => {
         this.running = undefined;
         if (!this.stopped && this.node?.hasReady()) this.kick();
