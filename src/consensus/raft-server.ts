@@ -94,6 +94,8 @@ export class RaftServer implements RaftApi {
   private snapshotTask: Promise<void> | undefined;
   /** A saved snapshot whose in-memory compaction waits for the loop to be between Ready cycles. */
   private pendingCompaction: { snapshot: Snapshot; compactTo: number } | undefined;
+  /** The storage part (save, compaction) of the snapshot in progress, while it runs. */
+  private snapshotIo: Promise<void> | undefined;
   private isLeaderNow = false;
   private termStartIndex = Infinity;
   private lastLeaderContact: number | undefined;
@@ -186,7 +188,9 @@ export class RaftServer implements RaftApi {
     this.unhandle = undefined;
     this.failAll(() => new SextantError(ErrorCode.Shutdown, 'raft server is shutting down'));
     await this.running;
-    await this.snapshotTask;
+    // A snapshot still being encoded is dropped (it never touches storage after stop); one being
+    // written is waited for, its compaction cut short.
+    await this.snapshotIo?.catch(() => undefined);
     if (this.isLeaderNow) this.setLeader(false);
   }
 
@@ -520,6 +524,25 @@ export class RaftServer implements RaftApi {
     const started = this.deps.clock.now();
     const data = await image;
     if (this.stopped) return;
+    const io = this.saveAndCompact(index, term, configuration, data);
+    this.snapshotIo = io;
+    try {
+      await io;
+    } finally {
+      this.snapshotIo = undefined;
+    }
+    if (this.stopped) return;
+    this.log.info('snapshot complete', {
+      index,
+      term,
+      bytes: data.length,
+      compactedTo: Math.max(0, index - this.timing.trailingLogs),
+      ms: Math.round(this.deps.clock.now() - started),
+    });
+  }
+
+  /** Saves the snapshot, hands its in-memory compaction to the loop and deletes the covered log prefix in chunks. */
+  private async saveAndCompact(index: number, term: number, configuration: Uint8Array, data: Uint8Array): Promise<void> {
     const snapshot: Snapshot = { meta: { lastIndex: index, lastTerm: term, configuration }, data };
     await this.deps.storage.snapshots.saveSnapshot(snapshot);
     if (this.stopped) return;
@@ -531,13 +554,6 @@ export class RaftServer implements RaftApi {
     for (let lo = await log.firstIndex(); lo >= 1 && lo <= compactTo && !this.stopped; lo += this.timing.compactionChunk) {
       await log.deleteRange(lo, Math.min(compactTo, lo + this.timing.compactionChunk - 1));
     }
-    this.log.info('snapshot complete', {
-      index,
-      term,
-      bytes: data.length,
-      compactedTo: Math.max(0, compactTo),
-      ms: Math.round(this.deps.clock.now() - started),
-    });
   }
 
   /** Drops the in-memory log prefix a saved snapshot covers (between Ready cycles only). */

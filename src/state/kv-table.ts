@@ -70,7 +70,7 @@ export function entryRow(e: KvEntry): KvTableSnapshot['entries'][number] {
  * `yieldTurn` between them) so that neither the apply path nor the event loop is held; releases
  * the view when done.
  */
-export async function buildSnapshot(view: KvFrozenView, yieldTurn: () => Promise<void>, rowsPerTurn = 8192): Promise<KvTableSnapshot> {
+export async function buildSnapshot(view: KvFrozenView, yieldTurn: () => Promise<void>, rowsPerTurn = 2048): Promise<KvTableSnapshot> {
   try {
     const entries: KvTableSnapshot['entries'] = [];
     const tombstones: KvTableSnapshot['tombstones'] = [];
