@@ -94,6 +94,8 @@ export class RaftServer implements RaftApi {
   private snapshotTask: Promise<void> | undefined;
   /** A saved snapshot whose in-memory compaction waits for the loop to be between Ready cycles. */
   private pendingCompaction: { snapshot: Snapshot; compactTo: number } | undefined;
+  /** When the snapshot threshold is next checked (with snapshotIntervalMs), in Clock ms. */
+  private nextSnapshotCheck: number | undefined;
   /** The storage part (save, compaction) of the snapshot in progress, while it runs. */
   private snapshotIo: Promise<void> | undefined;
   private isLeaderNow = false;
@@ -499,7 +501,15 @@ export class RaftServer implements RaftApi {
    * appended, committed and applied.
    */
   private maybeSnapshot(): void {
-    if (this.snapshotTask || this.stopped || this.applied - this.snapshotIndex < this.timing.snapshotThreshold) return;
+    if (this.snapshotTask || this.stopped) return;
+    const every = this.timing.snapshotIntervalMs;
+    if (every > 0) {
+      const now = this.deps.clock.now();
+      if (this.nextSnapshotCheck === undefined) this.nextSnapshotCheck = now + every + this.deps.random.int(every + 1);
+      if (now < this.nextSnapshotCheck) return;
+      this.nextSnapshotCheck = now + every + this.deps.random.int(every + 1);
+    }
+    if (this.applied - this.snapshotIndex < this.timing.snapshotThreshold) return;
     const node = this.node!;
     const index = this.applied;
     const term = node.termAt(index);

@@ -196,6 +196,20 @@ describe('RaftServer snapshots off the write path', () => {
     await again.server.stop();
   });
 
+  it('with snapshotIntervalMs, checks the threshold only once per interval (as raft_snapshot_interval)', async () => {
+    const clock = new ManualClock();
+    const storage = new GatedStorage(new SimStorage(clock, 0));
+    const dev = await devServer(clock, storage, { snapshotThreshold: 10, trailingLogs: 0, snapshotIntervalMs: 1000, electionMs: 100_000, heartbeatMs: 10_000 });
+    for (let i = 0; i < 30; i++) await dev.server.propose(listCommand(`v${i}`));
+    await flush();
+    expect(storage.saveStarted).toEqual([]);
+    clock.advance(2001);
+    await dev.server.propose(listCommand('late'));
+    await until(clock, () => storage.saveStarted.length > 0);
+    expect(storage.saveStarted).toHaveLength(1);
+    await pump(clock, dev.server.stop());
+  });
+
   it('takes no snapshot when the threshold is Infinity', async () => {
     const clock = new ManualClock();
     const storage = new GatedStorage(new SimStorage(clock, 0));
