@@ -132,7 +132,9 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
 /** Part 2: writes/s of 64 clients creating new keys with the store at 1,000, 100,000 and 500,000 keys. */
 export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECONDS ?? 10)): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-sizebench-'));
-  const agent = await agentWith(dir, {});
+  // BENCH_SIZE_THRESHOLD (e.g. 1000000000000) sets raft_snapshot_threshold, to tell snapshot cost from the rest.
+  const threshold = process.env.BENCH_SIZE_THRESHOLD;
+  const agent = await agentWith(dir, threshold ? { raft_snapshot_threshold: Number(threshold) } : {});
   try {
     const port = Number(new URL(agent.httpAddr).port);
     let have = 0;
