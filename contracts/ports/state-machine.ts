@@ -23,9 +23,10 @@ export interface StateMachine {
   /** The index of the last applied entry (0 initially, or the restored snapshot's index). */
   lastApplied(): number;
   /**
-   * Serializes the whole state as of lastApplied() at the call. The caller applies and restores
-   * nothing until it settles (the Raft loop awaits it), so the image is a consistent cut; a large
-   * state may be encoded over several event-loop turns so reads keep being served meanwhile.
+   * Serializes the whole state as of lastApplied() at the call: the view is frozen when
+   * snapshot() returns, and entries applied while the promise is pending must not show in the
+   * image (the Raft server keeps applying while a snapshot is encoded and saved). A large state
+   * may be encoded over several event-loop turns. restore() is not called while one is pending.
    */
   snapshot(): Promise<Uint8Array>;
   /** Replaces the whole state with a snapshot covering entries up to `lastIndex`. Wakes every

@@ -10,12 +10,13 @@ import type { SqliteStorageContext } from './sqlite-storage-context.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 /** Version of the database schema, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS stable (k TEXT PRIMARY KEY, v BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY AUTOINCREMENT, last_index INTEGER NOT NULL, last_term INTEGER NOT NULL, configuration BLOB NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY AUTOINCREMENT, last_index INTEGER NOT NULL, last_term INTEGER NOT NULL, configuration BLOB NOT NULL, data BLOB NOT NULL, chunk_set INTEGER);
+CREATE TABLE IF NOT EXISTS snapshot_chunk (set_id INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (set_id, seq));
 `;
 
 /** How {@link SqliteRaftStorage.open} opens the database. */
@@ -92,6 +93,9 @@ export class SqliteRaftStorage implements RaftStorage {
           throw new SextantError(ErrorCode.StorageCorrupt, `${path}: schema version ${v} is newer than this Sextant understands (${SCHEMA_VERSION})`);
         }
         await w.exec(SCHEMA);
+        // Schema 1 → 2: snapshots may be stored in chunks (snapshot.chunk_set → snapshot_chunk rows).
+        const cols = await w.all<{ name: string }>('PRAGMA table_info(snapshot)');
+        if (!cols.some((c) => c.name === 'chunk_set')) await w.run('ALTER TABLE snapshot ADD COLUMN chunk_set INTEGER');
         if (v < SCHEMA_VERSION) await w.run(`PRAGMA user_version=${SCHEMA_VERSION}`);
         await w.run('COMMIT');
       } catch (err) {

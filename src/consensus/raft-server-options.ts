@@ -8,8 +8,16 @@ export interface RaftServerOptions {
   heartbeatMs?: number;
   /** Consul's performance.raft_multiplier: scales electionMs and heartbeatMs. Default 1. */
   multiplier?: number;
-  /** Take a snapshot once this many entries were applied since the last one. Default 8192. */
+  /** Take a snapshot once this many entries were applied since the last one. Default 8192.
+   * `Infinity` disables snapshots (the log is then never compacted). */
   snapshotThreshold?: number;
+  /** Consul's raft_snapshot_interval (hashicorp SnapshotInterval): the threshold is checked only
+   * this often, at a random time between this and twice this since the last check, so a busy
+   * server snapshots at most about once per interval instead of every `snapshotThreshold`
+   * entries. Default 0: checked after every applied batch. */
+  snapshotIntervalMs?: number;
+  /** Log entries deleted per storage call when compacting behind a snapshot. Default 1024. */
+  compactionChunk?: number;
   /** Entries kept in the log behind a snapshot for slow followers. Default 10240. */
   trailingLogs?: number;
   /** Most entries per AppendEntries message. Default 64. */
@@ -31,6 +39,8 @@ export interface ResolvedRaftTiming {
   heartbeatTicks: number;
   snapshotThreshold: number;
   trailingLogs: number;
+  snapshotIntervalMs: number;
+  compactionChunk: number;
   maxAppendEntries: number;
   maxInflight: number;
 }
@@ -47,6 +57,8 @@ export function resolveRaftTiming(o: RaftServerOptions = {}): ResolvedRaftTiming
     heartbeatTicks: Math.max(1, Math.round(heartbeatMs / tickMs)),
     snapshotThreshold: Math.max(1, o.snapshotThreshold ?? 8192),
     trailingLogs: Math.max(0, o.trailingLogs ?? 10240),
+    snapshotIntervalMs: Math.max(0, o.snapshotIntervalMs ?? 0),
+    compactionChunk: Math.max(1, Math.floor(o.compactionChunk ?? 1024)),
     maxAppendEntries: Math.max(1, o.maxAppendEntries ?? 64),
     maxInflight: Math.max(1, o.maxInflight ?? 64),
   };

@@ -90,6 +90,14 @@ export class RaftServer implements RaftApi {
   private running: Promise<void> | undefined;
   private applied = 0;
   private snapshotIndex = 0;
+  /** The snapshot being encoded, saved and compacted behind, if any (one at a time). */
+  private snapshotTask: Promise<void> | undefined;
+  /** A saved snapshot whose in-memory compaction waits for the loop to be between Ready cycles. */
+  private pendingCompaction: { snapshot: Snapshot; compactTo: number } | undefined;
+  /** When the snapshot threshold is next checked (with snapshotIntervalMs), in Clock ms. */
+  private nextSnapshotCheck: number | undefined;
+  /** The storage part (save, compaction) of the snapshot in progress, while it runs. */
+  private snapshotIo: Promise<void> | undefined;
   private isLeaderNow = false;
   private termStartIndex = Infinity;
   private lastLeaderContact: number | undefined;
@@ -182,6 +190,9 @@ export class RaftServer implements RaftApi {
     this.unhandle = undefined;
     this.failAll(() => new SextantError(ErrorCode.Shutdown, 'raft server is shutting down'));
     await this.running;
+    // A snapshot still being encoded is dropped (it never touches storage after stop); one being
+    // written is waited for, its compaction cut short.
+    await this.snapshotIo?.catch(() => undefined);
     if (this.isLeaderNow) this.setLeader(false);
   }
 
@@ -344,6 +355,8 @@ export class RaftServer implements RaftApi {
     queueMicrotask(() => {
       this.scheduled = false;
       if (this.stopped || this.running) return;
+      this.compactPending();
+      this.maybeSnapshot();
       this.running = this.loop().finally(() => {
         this.running = undefined;
         if (!this.stopped && this.node?.hasReady()) this.kick();
@@ -361,7 +374,8 @@ export class RaftServer implements RaftApi {
         this.sendAll(rd.messages);
         this.applyReady(rd);
         node.advance(rd);
-        await this.maybeSnapshot();
+        this.compactPending();
+        this.maybeSnapshot();
       }
     } catch (e) {
       this.die(e);
@@ -371,6 +385,9 @@ export class RaftServer implements RaftApi {
   private async persist(rd: Ready): Promise<void> {
     const { log, stable, snapshots } = this.deps.storage;
     if (rd.snapshot) {
+      // An installed snapshot must not race with (and be overtaken by) a local one being saved.
+      await this.snapshotTask;
+      this.pendingCompaction = undefined;
       await snapshots.saveSnapshot(rd.snapshot);
       await log.deleteRange(1, Infinity);
     }
@@ -476,25 +493,85 @@ export class RaftServer implements RaftApi {
     }
   }
 
-  private async maybeSnapshot(): Promise<void> {
+  /**
+   * Starts a snapshot in the background once `snapshotThreshold` entries were applied since the
+   * last one (and none is in progress). Only the capture runs here, on the apply path: the state
+   * machine freezes its view at the applied index (StateMachine.snapshot captures at the call),
+   * and the encoding, the save and the log compaction then run while entries keep being
+   * appended, committed and applied.
+   */
+  private maybeSnapshot(): void {
+    if (this.snapshotTask || this.stopped) return;
+    const every = this.timing.snapshotIntervalMs;
+    if (every > 0) {
+      const now = this.deps.clock.now();
+      if (this.nextSnapshotCheck === undefined) this.nextSnapshotCheck = now + every + this.deps.random.int(every + 1);
+      if (now < this.nextSnapshotCheck) return;
+      this.nextSnapshotCheck = now + every + this.deps.random.int(every + 1);
+    }
     if (this.applied - this.snapshotIndex < this.timing.snapshotThreshold) return;
     const node = this.node!;
     const index = this.applied;
     const term = node.termAt(index);
     if (term === undefined) return;
-    // Awaited inside the loop: nothing is applied until the image is complete (a consistent cut),
-    // while the event loop keeps serving reads between the encoder's slices.
-    const data = await this.deps.stateMachine.snapshot();
-    const snapshot: Snapshot = {
-      meta: { lastIndex: index, lastTerm: term, configuration: encodeConfiguration(node.configurationAt(index)) },
-      data,
-    };
+    const configuration = encodeConfiguration(node.configurationAt(index));
+    const image = this.deps.stateMachine.snapshot();
+    this.snapshotTask = this.writeSnapshot(index, term, configuration, image)
+      .catch((e: unknown) => this.die(e))
+      .finally(() => {
+        this.snapshotTask = undefined;
+        this.kick();
+      });
+  }
+
+  /**
+   * The background part of a snapshot: waits for the encoded image, saves it, hands the
+   * in-memory compaction to the loop (applied between Ready cycles), then deletes the log
+   * prefix up to `index - trailingLogs` a chunk at a time. Only entries covered by the snapshot
+   * just saved are ever deleted.
+   */
+  private async writeSnapshot(index: number, term: number, configuration: Uint8Array, image: Promise<Uint8Array>): Promise<void> {
+    const started = this.deps.clock.now();
+    const data = await image;
+    if (this.stopped) return;
+    const io = this.saveAndCompact(index, term, configuration, data);
+    this.snapshotIo = io;
+    try {
+      await io;
+    } finally {
+      this.snapshotIo = undefined;
+    }
+    if (this.stopped) return;
+    this.log.info('snapshot complete', {
+      index,
+      term,
+      bytes: data.length,
+      compactedTo: Math.max(0, index - this.timing.trailingLogs),
+      ms: Math.round(this.deps.clock.now() - started),
+    });
+  }
+
+  /** Saves the snapshot, hands its in-memory compaction to the loop and deletes the covered log prefix in chunks. */
+  private async saveAndCompact(index: number, term: number, configuration: Uint8Array, data: Uint8Array): Promise<void> {
+    const snapshot: Snapshot = { meta: { lastIndex: index, lastTerm: term, configuration }, data };
     await this.deps.storage.snapshots.saveSnapshot(snapshot);
-    this.snapshotIndex = index;
-    const compactTo = index - this.timing.trailingLogs;
-    node.compact(snapshot, compactTo);
-    if (compactTo >= 1) await this.deps.storage.log.deleteRange(1, compactTo);
-    this.log.info('snapshot complete', { index, term, compactedTo: Math.max(0, compactTo) });
+    if (this.stopped) return;
+    this.snapshotIndex = Math.max(this.snapshotIndex, index);
+    const compactTo = Math.min(index, index - this.timing.trailingLogs);
+    this.pendingCompaction = { snapshot, compactTo };
+    this.kick();
+    const log = this.deps.storage.log;
+    for (let lo = await log.firstIndex(); lo >= 1 && lo <= compactTo && !this.stopped; lo += this.timing.compactionChunk) {
+      await log.deleteRange(lo, Math.min(compactTo, lo + this.timing.compactionChunk - 1));
+    }
+  }
+
+  /** Drops the in-memory log prefix a saved snapshot covers (between Ready cycles only). */
+  private compactPending(): void {
+    const p = this.pendingCompaction;
+    if (!p || !this.node) return;
+    this.pendingCompaction = undefined;
+    this.node.compact(p.snapshot, p.compactTo);
   }
 
   // ---------------------------------------------------------------- helpers

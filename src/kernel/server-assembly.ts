@@ -77,6 +77,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     options: {
       multiplier: config.raft.multiplier,
       snapshotThreshold: config.raft.snapshotThreshold,
+      snapshotIntervalMs: config.raft.snapshotIntervalMs,
       trailingLogs: config.raft.trailingLogs,
     },
   });

@@ -38,6 +38,63 @@ const UNDO_INDEX = 2;
  * or deletes exactly those, and the per-key lock-delay deadlines that invalidation starts
  * (wall-clock ms carried in the command, so every server decides alike).
  */
+/** Values a frozen view needs that writes after the freeze replaced: key → value before the first such write. */
+interface CopyOnWrite {
+  entries: Map<string, KvEntry | undefined>;
+  tombstones: Map<string, number | undefined>;
+}
+
+/** A point-in-time view of a KvTable (see KvTable.freeze). */
+export interface KvFrozenView {
+  index: number;
+  lockDelays: [string, number][];
+  /** Live keys in order, in chunks. */
+  entryKeys: string[][];
+  /** Tombstoned keys in order, in chunks. */
+  tombstoneKeys: string[][];
+  /** The entry of `key` at the freeze. */
+  entry(key: string): KvEntry | undefined;
+  /** The tombstone index of `key` at the freeze. */
+  tombstone(key: string): number | undefined;
+  /** Stops saving old values for this view. */
+  release(): void;
+}
+
+/** A snapshot row of an entry. */
+export function entryRow(e: KvEntry): KvTableSnapshot['entries'][number] {
+  return [e.key, e.value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
+}
+
+/**
+ * The KvTableSnapshot of a frozen view, built a few thousand rows per turn (awaiting
+ * `yieldTurn` between them) so that neither the apply path nor the event loop is held; releases
+ * the view when done.
+ */
+export async function buildSnapshot(view: KvFrozenView, yieldTurn: () => Promise<void>, rowsPerTurn = 2048): Promise<KvTableSnapshot> {
+  try {
+    const entries: KvTableSnapshot['entries'] = [];
+    const tombstones: KvTableSnapshot['tombstones'] = [];
+    let n = 0;
+    for (const chunk of view.entryKeys) {
+      for (const key of chunk) entries.push(entryRow(view.entry(key)!));
+      if ((n += chunk.length) >= rowsPerTurn) {
+        n = 0;
+        await yieldTurn();
+      }
+    }
+    for (const chunk of view.tombstoneKeys) {
+      for (const key of chunk) tombstones.push([key, view.tombstone(key)!]);
+      if ((n += chunk.length) >= rowsPerTurn) {
+        n = 0;
+        await yieldTurn();
+      }
+    }
+    return { index: view.index, entries, tombstones, lockDelays: view.lockDelays };
+  } finally {
+    view.release();
+  }
+}
+
 export class KvTable implements KvReader, Undoable, Deferred {
   private readonly entries = new Map<string, KvEntry>();
   private readonly entryKeys = new SortedKeySet();
@@ -49,6 +106,8 @@ export class KvTable implements KvReader, Undoable, Deferred {
   private readonly held = new Map<string, Set<string>>();
   /** key → lock-delay deadline (ms), in the order they were set. */
   private readonly lockDelays = new Map<string, number>();
+  /** Old values saved for the frozen views still building a snapshot (see freeze). */
+  private readonly cows = new Set<CopyOnWrite>();
 
   /**
    * @param tx the transaction every write runs in (the StateStore's).
@@ -253,14 +312,37 @@ export class KvTable implements KvReader, Undoable, Deferred {
 
   /** The table's whole content, in key order (deterministic). */
   toSnapshot(): KvTableSnapshot {
-    const entries: KvTableSnapshot['entries'] = [];
-    for (const key of this.entryKeys.withPrefix('')) {
-      const e = this.entries.get(key)!;
-      entries.push([e.key, e.value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session]);
+    const view = this.freeze();
+    try {
+      const entries: KvTableSnapshot['entries'] = [];
+      const tombstones: KvTableSnapshot['tombstones'] = [];
+      for (const chunk of view.entryKeys) for (const key of chunk) entries.push(entryRow(view.entry(key)!));
+      for (const chunk of view.tombstoneKeys) for (const key of chunk) tombstones.push([key, view.tombstone(key)!]);
+      return { index: view.index, entries, tombstones, lockDelays: view.lockDelays };
+    } finally {
+      view.release();
     }
-    const tombstones: KvTableSnapshot['tombstones'] = [];
-    for (const key of this.tombstoneKeys.withPrefix('')) tombstones.push([key, this.tombstones.get(key)!]);
-    return { index: this.index, entries, tombstones, lockDelays: [...this.lockDelays] };
+  }
+
+  /**
+   * The table's content as it is now, without copying it: the key order is copied (a pointer
+   * per key) and, until `release()`, every write first saves the value it replaces (copy on
+   * write), so the view reads what the table held at the call while apply goes on. Build the
+   * rows from it over later turns (see buildSnapshot), then release it. Not valid across load().
+   */
+  freeze(): KvFrozenView {
+    const cow: CopyOnWrite = { entries: new Map(), tombstones: new Map() };
+    this.cows.add(cow);
+    const live = this;
+    return {
+      index: this.index,
+      lockDelays: [...this.lockDelays],
+      entryKeys: this.entryKeys.copyChunks(),
+      tombstoneKeys: this.tombstoneKeys.copyChunks(),
+      entry: (key) => (cow.entries.has(key) ? cow.entries.get(key) : live.entries.get(key)),
+      tombstone: (key) => (cow.tombstones.has(key) ? cow.tombstones.get(key) : live.tombstones.get(key)),
+      release: () => void this.cows.delete(cow),
+    };
   }
 
   /**
@@ -358,6 +440,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
 
   /** Puts `entry` (undefined: none) in place of `existing`, keeping the key set and the session index in step. */
   private place(key: string, entry: KvEntry | undefined, existing: KvEntry | undefined): void {
+    for (const cow of this.cows) if (!cow.entries.has(key)) cow.entries.set(key, existing);
     if (entry) {
       this.entries.set(key, entry);
       if (!existing) this.entryKeys.add(key);
@@ -379,6 +462,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
   }
 
   private placeTombstone(key: string, at: number | undefined): void {
+    for (const cow of this.cows) if (!cow.tombstones.has(key)) cow.tombstones.set(key, this.tombstones.get(key));
     if (at === undefined) {
       if (this.tombstones.delete(key)) this.tombstoneKeys.delete(key);
       return;

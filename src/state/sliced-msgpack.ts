@@ -1,7 +1,7 @@
 import { Encoder } from '@msgpack/msgpack';
 
 /** How many encoded bytes one slice produces before the encoder lets the event loop run. */
-const SLICE_BYTES = 256 * 1024;
+const SLICE_BYTES = 64 * 1024;
 
 /** Containers this shallow are always written member by member (the image's envelope and tables). */
 const OPEN_DEPTH = 2;
@@ -10,16 +10,56 @@ const OPEN_DEPTH = 2;
 const WIDE_ARRAY = 64;
 
 /** Hands the turn back to the event loop (pending I/O and timers run) and resumes after. */
-function nextTurn(): Promise<void> {
+export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Output is gathered in blocks of this size (one allocation per block, not one per row). */
+const BLOCK_BYTES = 1024 * 1024;
+
+/** A growing byte buffer made of large blocks, joined once at the end. */
+class BlockWriter {
+  private readonly blocks: Uint8Array[] = [];
+  private cur = new Uint8Array(BLOCK_BYTES);
+  private pos = 0;
+  total = 0;
+
+  write(bytes: Uint8Array): void {
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.pos === this.cur.length) {
+        this.blocks.push(this.cur);
+        this.cur = new Uint8Array(BLOCK_BYTES);
+        this.pos = 0;
+      }
+      const n = Math.min(bytes.length - at, this.cur.length - this.pos);
+      this.cur.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this.pos);
+      this.pos += n;
+      at += n;
+    }
+    this.total += bytes.length;
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.total);
+    let at = 0;
+    for (const b of this.blocks) {
+      out.set(b, at);
+      at += b.length;
+    }
+    out.set(this.cur.subarray(0, this.pos), at);
+    return out;
+  }
 }
 
 /**
  * msgpack of `value`, byte for byte what `encode(value)` of @msgpack/msgpack writes, produced a
  * slice at a time: the envelope's objects and every long array are written member by member
- * (each row of a table encoded whole), and after each `sliceBytes` of output the encoder awaits
- * `yieldTurn`, so a large state image (tens of MB for a big catalog) does not hold the event
- * loop for the whole encode. The value must not change until the promise settles.
+ * (each row of a table encoded whole, into the encoder's shared buffer and copied straight into
+ * large output blocks, so no per-row allocation), and after each `sliceBytes` of output the
+ * encoder awaits `yieldTurn`, so a large state image (tens of MB for a big catalog) does not
+ * hold the event loop for the whole encode. The value must not change until the promise
+ * settles (StateStore hands it a snapshot of the tables' rows, so apply may go on).
  */
 export async function encodeSliced(
   value: unknown,
@@ -28,32 +68,41 @@ export async function encodeSliced(
   const sliceBytes = opts.sliceBytes ?? SLICE_BYTES;
   const yieldTurn = opts.yieldTurn ?? nextTurn;
   const encoder = new Encoder();
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const out = new BlockWriter();
   let sinceYield = 0;
 
   const push = (bytes: Uint8Array): void => {
-    parts.push(bytes);
-    total += bytes.length;
+    out.write(bytes);
     sinceYield += bytes.length;
   };
-  // A generator so that only a full slice costs an await: it yields when one is full.
+  // A generator so that only a full slice costs an await: it yields when one is full. Rows of a
+  // wide array are written in a plain loop (no generator per row).
   function* put(v: unknown, depth: number): Generator<void, void, undefined> {
     if (Array.isArray(v) && (depth < OPEN_DEPTH || v.length > WIDE_ARRAY)) {
       push(header(v.length, 0x90, 0xdc, 0xdd));
-      for (const item of v) yield* put(item, depth + 1);
+      for (const item of v) {
+        if (isOpen(item, depth + 1)) {
+          yield* put(item, depth + 1);
+          continue;
+        }
+        push(encoder.encodeSharedRef(item));
+        if (sinceYield >= sliceBytes) {
+          sinceYield = 0;
+          yield;
+        }
+      }
       return;
     }
     if (depth < OPEN_DEPTH && isPlainObject(v)) {
       const keys = Object.keys(v);
       push(header(keys.length, 0x80, 0xde, 0xdf));
       for (const k of keys) {
-        push(encoder.encode(k));
+        push(encoder.encodeSharedRef(k));
         yield* put(v[k], depth + 1);
       }
       return;
     }
-    push(encoder.encode(v));
+    push(encoder.encodeSharedRef(v));
     if (sinceYield >= sliceBytes) {
       sinceYield = 0;
       yield;
@@ -61,13 +110,13 @@ export async function encodeSliced(
   }
 
   for (const _ of put(value, 0)) await yieldTurn();
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return out.finish();
+}
+
+/** Whether `v` at `depth` is written member by member (see put). */
+function isOpen(v: unknown, depth: number): boolean {
+  if (Array.isArray(v)) return depth < OPEN_DEPTH || v.length > WIDE_ARRAY;
+  return depth < OPEN_DEPTH && isPlainObject(v);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

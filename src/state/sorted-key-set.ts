@@ -54,6 +54,11 @@ export class SortedKeySet {
     this.count = 0;
   }
 
+  /** Every key in order, as a list of arrays that later changes to the set do not touch (cheap: one pointer copy per key). */
+  copyChunks(): string[][] {
+    return this.chunks.map((c) => c.slice());
+  }
+
   /** Keys that start with `prefix` (a pure string prefix; '' yields every key), in order. */
   *withPrefix(prefix: string): IterableIterator<string> {
     let ci = this.chunkFor(prefix);

@@ -4,9 +4,9 @@ import type { AppliedEntry, StateMachine } from '../../contracts/ports/state-mac
 import type { KvChange } from '../../contracts/hooks.js';
 import { decodeCommand } from './command-codec.js';
 import { entryFor } from './command-registry.js';
-import { encodeSliced } from './sliced-msgpack.js';
+import { encodeSliced, nextTurn } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
-import { KvTable } from './kv-table.js';
+import { KvTable, buildSnapshot } from './kv-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
 import type { SessionReader } from './session-reader.js';
@@ -120,17 +120,19 @@ export class StateStore implements StateMachine, TxnReaders {
   }
 
   /**
-   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state,
-   * encoded in slices (see StateMachine.snapshot: nothing is applied until it settles).
+   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state
+   * as it is at the call: the tables' rows are gathered synchronously (each table hands out
+   * fresh row arrays over records that are replaced, never mutated, on write), then encoded in
+   * slices over later turns while apply() goes on (see StateMachine.snapshot).
    */
   snapshot(): Promise<Uint8Array> {
-    return encodeSliced({
-      v: SNAPSHOT_V3,
-      lastApplied: this.applied,
-      kv: this.kvTable.toSnapshot(),
-      catalog: this.catalogTable.toSnapshot(),
-      sessions: this.sessionTable.toSnapshot(),
-    });
+    // Taken now, on the caller's turn: the KV table (the big one) only freezes a view (its key
+    // order, with copy-on-write of what later writes replace); the smaller tables copy their rows.
+    const kv = this.kvTable.freeze();
+    const head = { v: SNAPSHOT_V3, lastApplied: this.applied };
+    const catalog = this.catalogTable.toSnapshot();
+    const sessions = this.sessionTable.toSnapshot();
+    return (async () => encodeSliced({ ...head, kv: await buildSnapshot(kv, nextTurn), catalog, sessions }))();
   }
 
   /**

@@ -4,7 +4,8 @@
  * writes/s at 64 clients, sequential write latency, reads/s at 64 clients, and the wake-up
  * latency and memory of 10,000 parked blocking queries, and the raw node:http floor the read
  * target is half of. When Debian's etcd is installed it runs the same write load against a
- * single etcd member and prints the ratio.
+ * single etcd member and prints the ratio. Last, writes/s of new keys with the store at 1,000,
+ * 100,000 and 500,000 keys (snapshot-bench.ts writesBySize; BENCH_SIZES=0 skips it).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { freePort } from '../support/free-port.js';
 import { closedLoop } from './load-generator.js';
 import type { LoadResult } from './load-generator.js';
 import { WRK, requestScript, wrk } from './wrk.js';
+import { writesBySize } from './snapshot-bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const VALUE = Buffer.alloc(256, 'v');
@@ -247,6 +249,8 @@ async function main(): Promise<void> {
     await agent.stop();
     const etcd = await etcdWrites();
     if (etcd) console.log(`ratio sextant/etcd writes: ${(writes.perSecond / etcd).toFixed(2)}`);
+    // Writes/s as the store grows (1k, 100k, 500k keys) on a fresh agent; BENCH_SIZES=0 skips it.
+    if (process.env.BENCH_SIZES !== '0') await writesBySize();
   } finally {
     if (agent.proc.exitCode === null) await agent.kill9();
     rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,8 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** The slowest request's latency. */
+  maxMs: number;
 }
 
 /** Sends one request and resolves with the status code once the body is fully read. */
@@ -80,5 +82,6 @@ export async function closedLoop(opts: {
     perSecond: latencies.length / seconds,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
+    maxMs: latencies.length > 0 ? latencies[latencies.length - 1]! : 0,
   };
 }

@@ -43,6 +43,7 @@ export function wrk(url: string, opts: { connections: number; seconds: number; l
         perSecond: rps,
         p50Ms: parseMs(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
         p99Ms: parseMs(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+        maxMs: parseMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(stdout)?.[1] ?? ''),
       });
     });
   });

@@ -41,7 +41,7 @@ describe('kill -9', () => {
 
   it(`loses no acknowledged write over ${ROUNDS} kills`, async () => {
     const raftConf = join(dir, 'raft.json');
-    writeFileSync(raftConf, JSON.stringify({ raft_snapshot_threshold: 200, raft_trailing_logs: 50 }));
+    writeFileSync(raftConf, JSON.stringify({ raft_snapshot_threshold: 200, raft_snapshot_interval: "100ms", raft_trailing_logs: 50 }));
     const args = ['-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'warn', '-config-file', raftConf];
     const acked = new Map<string, number>();
     let seq = 0;

@@ -117,7 +117,7 @@ describe('agent lifecycle', () => {
 
   it('restores snapshot plus log tail after a restart, with the log compacted', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'raft.json'), JSON.stringify({ raft_snapshot_threshold: 50, raft_trailing_logs: 10 }));
+    writeFileSync(join(dir, 'raft.json'), JSON.stringify({ raft_snapshot_threshold: 50, raft_snapshot_interval: "100ms", raft_trailing_logs: 10 }));
     const args = ['-dev', '-data-dir', join(dir, 'data'), '-config-file', join(dir, 'raft.json')];
     const first = await start(args);
     for (let i = 0; i < 180; i++) expect(await put(first.http, `snap/${String(i).padStart(3, '0')}`, `v${i}`)).toBe('true');

@@ -1,0 +1,162 @@
+/**
+ * Snapshot and store-size benchmark (`npm run bench:snapshot`), on a real dev server with
+ * -data-dir (SQLite, fsync on), 256-byte values, wrk (or the node closed loop) at 64 clients:
+ *
+ * 1. Write latency across snapshots: the store is filled with 100,000 keys, then 64 clients
+ *    overwrite random keys for BENCH_SNAPSHOT_SECONDS (default 30) with raft_snapshot_threshold
+ *    8192 and raft_snapshot_interval 5s (several snapshots of the 100,000-key store fall in the
+ *    window), and again on a fresh
+ *    agent with snapshots disabled (threshold 10^12). Prints p50/p99/max of each and the ratio.
+ *    Target: p99 with snapshots ≤ 1.5 × p99 without; max ≤ 100 ms.
+ * 2. Write throughput by store size (`writesBySize`, also run by `npm run bench:kv`): writes/s of
+ *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys
+ *    (default snapshot settings: threshold 16384, interval 30s).
+ *    Target: the last within 20% of the first.
+ *
+ * BENCH_PARTS=latency or BENCH_PARTS=size runs one part only.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startAgent, type AgentProcess } from '../support/agent-process.js';
+import { closedLoop, type LoadResult } from './load-generator.js';
+import { WRK, requestScript, wrk } from './wrk.js';
+
+const VALUE_B64 = Buffer.alloc(256, 'v').toString('base64');
+const TXN_OPS = 64;
+
+/** Starts a dev agent with `config` merged in; the caller removes `dir`. */
+async function agentWith(dir: string, config: Record<string, unknown>): Promise<AgentProcess> {
+  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ limits: { http_max_conns_per_client: 20000 }, ...config }));
+  return startAgent(
+    ['-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'info', '-config-file', join(dir, 'bench.json')],
+    { timeoutMs: 60_000 },
+  );
+}
+
+function put(agent: http.Agent, port: number, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const r = http.request({ agent, host: '127.0.0.1', port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+/** Creates keys `${prefix}${from}` … `${prefix}${to - 1}` with /v1/txn batches of 64 sets, 8 in flight. */
+async function fill(port: number, prefix: string, from: number, to: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) {
+      const lo = next;
+      const hi = Math.min(to, lo + TXN_OPS);
+      next = hi;
+      const ops = [];
+      for (let i = lo; i < hi; i++) ops.push({ KV: { Verb: 'set', Key: `${prefix}${i}`, Value: VALUE_B64 } });
+      const status = await put(agent, port, '/v1/txn', JSON.stringify(ops));
+      if (status !== 200) throw new Error(`txn fill answered ${status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  agent.destroy();
+}
+
+/** 64 clients writing for `seconds`: overwriting random keys of `prefix`0…`keys`-1, or (keys 0) creating new random keys. */
+function writeLoad(url: string, port: number, prefix: string, keys: number, seconds: number): Promise<LoadResult> {
+  const space = keys > 0 ? keys : 1_000_000_000;
+  if (WRK) {
+    return wrk(`${url}/`, {
+      connections: 64,
+      seconds,
+      lua: requestScript('PUT', `"/v1/kv/${prefix}" .. math.random(0, ${space - 1})`, 'string.rep("v", 256)', `math.randomseed(os.time() + os.clock() * 1e6)`),
+    });
+  }
+  return closedLoop({
+    host: '127.0.0.1',
+    port,
+    concurrency: 64,
+    seconds,
+    request: () => ({ method: 'PUT', path: `/v1/kv/${prefix}${Math.floor(Math.random() * space)}`, body: Buffer.alloc(256, 'v') }),
+  });
+}
+
+/** The snapshots an agent logged (`snapshot complete`), with their duration when given. */
+function snapshotsLogged(agent: AgentProcess): string[] {
+  return agent.output().split('\n').filter((l) => l.includes('snapshot complete'));
+}
+
+function fmt(r: LoadResult): string {
+  return `${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(2)} ms, errors ${r.errors}`;
+}
+
+/** Part 1: write latency at 64 clients over a window with snapshots of a 100,000-key store, and without. */
+export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_SNAPSHOT_SECONDS ?? 30)): Promise<void> {
+  const keys = 100_000;
+  const results: { label: string; r: LoadResult; snaps: string[] }[] = [];
+  for (const [label, threshold] of [
+    ['snapshots (threshold 8192, checked every 5-10 s)', 8192],
+    ['snapshots disabled', 1_000_000_000_000],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-snapbench-'));
+    const agent = await agentWith(dir, { raft_snapshot_threshold: threshold, raft_snapshot_interval: '5s', raft_trailing_logs: 10240 });
+    try {
+      const port = Number(new URL(agent.httpAddr).port);
+      await fill(port, 'k/', 0, keys);
+      const before = snapshotsLogged(agent).length;
+      const r = await writeLoad(agent.httpAddr, port, 'k/', keys, seconds);
+      const snaps = snapshotsLogged(agent).slice(before);
+      results.push({ label, r, snaps });
+      console.log(`writes over ${keys} keys, 64 clients, ${seconds} s, ${label}: ${fmt(r)}; ${snaps.length} snapshots in the window`);
+      for (const s of snaps) {
+        const m = /index=(\d+).*bytes=(\d+).*ms=(\d+)/.exec(s);
+        if (m) console.log(`  snapshot at index ${m[1]}: ${(Number(m[2]) / 1e6).toFixed(1)} MB, ${m[3]} ms from start to compacted`);
+      }
+      await agent.stop();
+    } finally {
+      if (agent.proc.exitCode === null) await agent.kill9();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const [on, off] = results as [(typeof results)[0], (typeof results)[0]];
+  console.log(
+    `snapshot effect: p99 ${on.r.p99Ms.toFixed(2)} vs ${off.r.p99Ms.toFixed(2)} ms (${(on.r.p99Ms / off.r.p99Ms).toFixed(2)}×, target ≤ 1.5×); ` +
+      `max ${on.r.maxMs.toFixed(2)} vs ${off.r.maxMs.toFixed(2)} ms (target ≤ 100 ms)`,
+  );
+}
+
+/** Part 2: writes/s of 64 clients creating new keys with the store at 1,000, 100,000 and 500,000 keys. */
+export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECONDS ?? 10)): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-sizebench-'));
+  // BENCH_SIZE_THRESHOLD (e.g. 1000000000000) sets raft_snapshot_threshold, to tell snapshot cost from the rest.
+  const threshold = process.env.BENCH_SIZE_THRESHOLD;
+  const agent = await agentWith(dir, threshold ? { raft_snapshot_threshold: Number(threshold) } : {});
+  try {
+    const port = Number(new URL(agent.httpAddr).port);
+    let have = 0;
+    const rates: number[] = [];
+    for (const size of [1_000, 100_000, 500_000]) {
+      await fill(port, 'fill/', have, size);
+      have = size;
+      const r = await writeLoad(agent.httpAddr, port, `new${size}/`, 0, seconds);
+      rates.push(r.perSecond);
+      console.log(`writes of new keys, 64 clients, store at ${size} keys: ${fmt(r)}`);
+    }
+    console.log(`throughput at 500,000 keys is ${((100 * rates[2]!) / rates[0]!).toFixed(0)}% of that at 1,000 (target ≥ 80%)`);
+    await agent.stop();
+  } finally {
+    if (agent.proc.exitCode === null) await agent.kill9();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const parts = process.env.BENCH_PARTS ?? 'latency,size';
+  console.log(`load generator: ${WRK ? 'wrk (Debian), 64 connections' : 'node closed loop, 64 clients'}`);
+  if (parts.includes('latency')) await latencyAcrossSnapshots();
+  if (parts.includes('size')) await writesBySize();
+}
