@@ -122,6 +122,10 @@ describe('agent lifecycle', () => {
     const first = await start(args);
     for (let i = 0; i < 180; i++) expect(await put(first.http, `snap/${String(i).padStart(3, '0')}`, `v${i}`)).toBe('true');
     const before = await (await fetch(`${first.http}/v1/kv/snap/?recurse`)).json();
+    // Snapshots are checked once per raft_snapshot_interval (as hashicorp/raft does): wait for the one covering the writes.
+    const lastSnapshot = async (): Promise<number> =>
+      Number(((await (await fetch(`${first.http}/v1/agent/self`)).json()) as { Stats: { raft: Record<string, string> } }).Stats.raft['last_snapshot_index']);
+    await expect.poll(lastSnapshot, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(150);
     await first.agent.stop();
     running.splice(running.indexOf(first.agent), 1);
     expect(first.logs.some((l) => l.includes('snapshot complete'))).toBe(true);
