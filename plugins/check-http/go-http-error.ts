@@ -1,12 +1,4 @@
-import { goDialErrorText, goErrnoText, goLookupErrorText, joinHostPort, type ProbeDeadline } from 'sextant/plugin-sdk';
-
-const UNKNOWN_AUTHORITY = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-]);
+import { goCertificateErrorText, goDialErrorText, goErrnoText, goLookupErrorText, joinHostPort, type ProbeDeadline } from 'sextant/plugin-sdk';
 
 /**
  * The inner text of Go's *url.Error for a failed HTTP check request (the caller prefixes
@@ -20,9 +12,8 @@ export function goHttpErrorText(err: NodeJS.ErrnoException & { hostname?: string
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return goLookupErrorText(err.hostname ?? '');
   if (err.syscall === 'connect' && err.address !== undefined)
     return goDialErrorText('tcp', joinHostPort(err.address, err.port ?? 0), err);
-  if (UNKNOWN_AUTHORITY.has(code)) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${(err as { reason?: string }).reason ?? err.message}`;
+  const cert = goCertificateErrorText(err);
+  if (cert !== undefined) return cert;
   if (code === 'ECONNRESET' && err.message === 'socket hang up') return 'EOF';
   // An https:// check against a plain-HTTP server: OpenSSL sees an HTTP reply as a bad record.
   if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(err.message)) return 'http: server gave HTTP response to HTTPS client';

@@ -28,6 +28,7 @@ export { aggregatedStatus, aggregatedHttpStatus } from '../agent/aggregated-stat
 export { isPlainObject } from '../agent/definition-keys.js';
 export { compileFilter, applyFilter, type FilterPredicate } from '../filter/compile-filter.js';
 
+export { goCertificateErrorText } from './go-tls-error.js';
 export { goDialErrorText, goDialTimeoutText, goErrnoText, goLookupErrorText, joinHostPort } from './go-net-error.js';
 export {
   DEFAULT_OUTPUT_MAX_SIZE,
