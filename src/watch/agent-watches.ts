@@ -24,7 +24,7 @@ interface Running {
  * The config's `watches`, run by the agent against its own HTTP API. apply() diffs the new list
  * against the running one by definition, as reload does for checks: an entry equal to a running
  * one keeps running (it is not restarted and does not fire again), a removed one stops, a new one
- * starts (and fires on its first result). Event watches are skipped with a warning (no gossip yet).
+ * starts (and fires on its first result).
  */
 export class AgentWatches {
   private running: Running[] = [];
@@ -77,10 +77,6 @@ export class AgentWatches {
       log.error('Failed to parse watch', { error: (e as Error).message });
       return undefined;
     }
-    if (def.spec.type === 'event') {
-      log.warn('event watches need gossip user events, which Sextant does not implement yet; this watch does not run');
-      return undefined;
-    }
     const addr = this.o.httpAddr();
     if (addr === undefined) {
       log.error('Failed to run watch', { error: 'watch plans require an HTTP or HTTPS endpoint' });
@@ -91,6 +87,7 @@ export class AgentWatches {
     const plan = new WatchPlan({
       type: def.spec.type,
       fetch: httpWatchFetch(client, def.spec),
+      orderedIndex: def.spec.type !== 'event',
       clock: this.o.clock,
       logger: log,
       handler:

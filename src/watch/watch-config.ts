@@ -92,7 +92,6 @@ export function validateWatches(list: readonly unknown[]): { problems: string[];
     }
     try {
       const d = parseWatchDefinition(w as Record<string, unknown>);
-      if (d.spec.type === 'event') warnings.push(`watches[${i}]: event watches need gossip user events, which Sextant does not implement yet; this watch does not run`);
       if (d.deprecatedHandler) {
         warnings.push(`watches[${i}]: The 'handler' field in watches has been deprecated and replaced with the 'args' field. See https://www.consul.io/docs/agent/watches.html`);
       }

@@ -1,5 +1,6 @@
 import type { HttpClient } from '../cli/http-client.js';
 import { UnexpectedResponseError } from '../cli/http-client.js';
+import { eventsSince } from './event-watch.js';
 import type { WatchFetch } from './watch-plan.js';
 import type { WatchSpec } from './watch-types.js';
 import { watchRequest, watchResult } from './watch-types.js';
@@ -11,7 +12,8 @@ function encodeQuery(pairs: readonly (readonly [string, string | true])[]): stri
 /**
  * The WatchFetch of a spec against an agent's HTTP API: the endpoint Consul's api client calls,
  * with `?index=` once an index is held (a blocking read; the agent's default wait), the answer's
- * X-Consul-Index, and the body shaped by watchResult. A KV 404 is a null result; any other
+ * X-Consul-Index, and the body shaped by watchResult (an event watch's list pruned to the events
+ * after the one `index` names, see eventsSince). A KV 404 is a null result; any other
  * non-2xx rejects with UnexpectedResponseError. `client` must carry no datacenter or stale
  * option of its own (the spec's are sent).
  */
@@ -26,6 +28,7 @@ export function httpWatchFetch(client: HttpClient, spec: WatchSpec): WatchFetch 
     if (res.status === 404 && req.notFoundIsEmpty) return { index: idx, result: null };
     if (res.status < 200 || res.status >= 300) throw new UnexpectedResponseError(res.status, res.body.toString('utf8'));
     const body: unknown = res.body.length === 0 ? null : JSON.parse(res.body.toString('utf8'));
-    return { index: idx, result: watchResult(spec, body) };
+    const result = watchResult(spec, body);
+    return { index: idx, result: spec.type === 'event' ? eventsSince(result, index) : result };
   };
 }

@@ -4,7 +4,10 @@ import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
 /**
  * The loop of Consul's api/watch Plan (plan.go): a blocking read with the last X-Consul-Index,
  * the handler called on the first result and whenever the index moved AND the result changed;
- * an index that went backwards resets to 0 (a fresh, non-blocking read: WaitIndexVal.Next);
+ * an index that went backwards resets to 0 (a fresh, non-blocking read), except for watches whose
+ * index is not ordered (event watches: a hash of the newest event's ID), which keep the new index
+ * as Consul's does (WaitIndexVal.Next resets only on an equal index, which the loop has already
+ * skipped, so Consul never resets an event watch);
  * a failed read backs off 5 s × failures² (at most 180 s) and forgets the index, so the next
  * good answer fires the handler again, as Consul's does. The handler is awaited before the next
  * read; a handler that throws is logged and the watch goes on.
@@ -35,14 +38,22 @@ export interface WatchPlanOptions {
   readonly retryBaseMs?: number;
   /** Backoff cap (Consul's maxBackoffTime, 180 s). */
   readonly retryMaxMs?: number;
+  /**
+   * Whether the index is ordered (Raft indexes, the default: a lower one resets to 0). False for
+   * event watches, whose index is a hash: a lower one is blocked on as is.
+   */
+  readonly orderedIndex?: boolean;
 }
 
 export const WATCH_RETRY_BASE_MS = 5_000;
 export const WATCH_RETRY_MAX_MS = 180_000;
 
-/** WaitIndexVal.Next: the index to block on after seeing `next` when `previous` was held. */
-export function nextWaitIndex(previous: bigint | undefined, next: bigint): bigint {
-  if (previous === undefined) return next;
+/**
+ * The index to block on after seeing `next` when `previous` was held: `next`, or 0n when it went
+ * backwards and the index is `ordered` (the default). An unordered index (event watches) is kept.
+ */
+export function nextWaitIndex(previous: bigint | undefined, next: bigint, ordered = true): bigint {
+  if (previous === undefined || !ordered) return next;
   return previous > next ? 0n : next;
 }
 
@@ -100,7 +111,7 @@ export class WatchPlan {
       failures = 0;
       if (this.lastIndex !== undefined && this.lastIndex === answer.index) continue;
       const old = this.lastIndex;
-      this.lastIndex = nextWaitIndex(old, answer.index);
+      this.lastIndex = nextWaitIndex(old, answer.index, this.opts.orderedIndex ?? true);
       if (old !== undefined && isDeepStrictEqual(this.lastResult, answer.result)) continue;
       this.lastResult = answer.result;
       try {

@@ -2,8 +2,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 
 /**
  * The watch types of Consul's api/watch package (funcs.go) and the parameters each takes, parsed
- * with Consul's errors. `event` parses but cannot run until gossip exists (user events travel on
- * it); connect_* and agent_service are not offered.
+ * with Consul's errors. connect_* and agent_service are not offered.
  */
 
 export const WATCH_TYPES = ['key', 'keyprefix', 'services', 'nodes', 'service', 'checks', 'event'] as const;
@@ -32,10 +31,6 @@ export interface WatchRequest {
   /** KV watches: a 404 is "no key" (null, Go's nil pair or slice), not an error. */
   readonly notFoundIsEmpty: boolean;
 }
-
-/** The message user events get until the gossip layer lands. */
-export const EVENT_WATCH_UNSUPPORTED =
-  'event watches need gossip user events, which Sextant does not implement yet (a later issue); use key, keyprefix, services, nodes, service or checks';
 
 function bad(message: string): SextantError {
   return new SextantError(ErrorCode.ConfigInvalid, message);
@@ -157,7 +152,8 @@ export function watchRequest(spec: WatchSpec): WatchRequest {
       }
       return { path: `/v1/health/checks/${encodeURIComponent(spec.service ?? '')}`, query: common, notFoundIsEmpty: false };
     case 'event':
-      throw new SextantError(ErrorCode.ConfigInvalid, EVENT_WATCH_UNSUPPORTED);
+      // Consul's event.List: the agent's recent events, `?name=` when one is given (stale does not apply).
+      return { path: '/v1/event/list', query: [...common, ...(spec.name ? [['name', spec.name] as const] : [])], notFoundIsEmpty: false };
   }
 }
 

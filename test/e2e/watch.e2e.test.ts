@@ -28,6 +28,7 @@ describe('sextant watch and config watches against a real agent', () => {
   const conf = join(dir, 'conf.d');
   const scriptOut = join(dir, 'script.out');
   const addedOut = join(dir, 'added.out');
+  const eventCfgOut = join(dir, 'event-config.out');
   const posts: { method: string; headers: IncomingHttpHeaders; body: string }[] = [];
   let server: Server;
   let agent: AgentProcess;
@@ -55,6 +56,7 @@ describe('sextant watch and config watches against a real agent', () => {
     mkdirSync(conf);
     writeFileSync(join(conf, 'agent.json'), JSON.stringify({ node_name: 'watch-node', log_level: 'info' }));
     writeFileSync(join(conf, 'watch-script.json'), JSON.stringify({ watches: [{ type: 'key', key: 'cfg/k', args: ['sh', '-c', `cat >> '${scriptOut}'`] }] }));
+    writeFileSync(join(conf, 'watch-event.json'), JSON.stringify({ watches: [{ type: 'event', name: 'deploy', args: ['sh', '-c', `cat >> '${eventCfgOut}'`] }] }));
     writeFileSync(
       join(conf, 'watch-http.json'),
       JSON.stringify({
@@ -84,9 +86,47 @@ describe('sextant watch and config watches against a real agent', () => {
 
     expect(await runCli(['watch', '-type=key'], env)).toMatchObject({ code: 1, stderr: 'Must specify a single key to watch\n' });
     expect((await runCli(['watch'], env)).stderr).toMatch(/^Watch type must be specified\n/);
-    const ev = await runCli(['watch', '-type=event'], env);
-    expect(ev.code).toBe(1);
-    expect(ev.stderr).toMatch(/event watches need gossip/);
+    expect(await runCli(['watch', '-type=event', '-name=deploy'], env)).toMatchObject({ code: 0, stdout: '[]\n' }); // no event yet
+  });
+
+  it('an event watch hands the child the current list, then only each newly fired event of its name', async () => {
+    const out = join(dir, 'events.out');
+    const p = spawn(process.execPath, [BIN, 'watch', '-type=event', '-name=deploy', `cat >> '${out}'`], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+    try {
+      await until(() => lines(out).length === 1);
+      expect(JSON.parse(lines(out)[0]!)).toEqual([]);
+      const first = (await (await fetch(`${agent.httpAddr}/v1/event/fire/deploy`, { method: 'PUT', body: 'one' })).json()) as { ID: string };
+      await until(() => lines(out).length === 2);
+      expect((await fetch(`${agent.httpAddr}/v1/event/fire/other`, { method: 'PUT' })).status).toBe(200); // another name: no run
+      const cli = await runCli(['event', '-name', 'deploy', 'two'], env);
+      expect(cli.code).toBe(0);
+      const second = /Event ID: (\S+)/.exec(cli.stdout)![1]!;
+      await until(() => lines(out).length === 3);
+      await sleep(300);
+      const batches = lines(out).map((l) => JSON.parse(l) as Record<string, unknown>[]);
+      expect(batches.map((b) => b.map((e) => [e['ID'], e['Name'], e['Payload']]))).toEqual([[], [[first.ID, 'deploy', 'b25l']], [[second, 'deploy', 'dHdv']]]);
+      expect(Object.keys(batches[1]![0]!)).toEqual(['ID', 'Name', 'Payload', 'NodeFilter', 'ServiceFilter', 'TagFilter', 'Version', 'LTime']);
+
+      // Without a child: the whole current list, once, in Go's indented JSON.
+      const once = await runCli(['watch', '-type=event', '-name=deploy'], env);
+      expect(once.code).toBe(0);
+      expect((JSON.parse(once.stdout) as { ID: string }[]).map((e) => e.ID)).toEqual([first.ID, second]);
+      expect(once.stdout).toContain('\n        "Payload": "b25l",\n');
+    } finally {
+      p.kill('SIGTERM');
+    }
+    expect(await new Promise((r) => p.on('exit', (code) => r(code)))).toBe(0);
+  });
+
+  it('a config event watch fires on its first list and then on each new event, with that event only', async () => {
+    await until(() => lines(eventCfgOut).length >= 1);
+    expect(JSON.parse(lines(eventCfgOut)[0]!)).toEqual([]);
+    const fired = (await (await fetch(`${agent.httpAddr}/v1/event/fire/deploy`, { method: 'PUT', body: 'three' })).json()) as { ID: string };
+    await until(() => lines(eventCfgOut).some((l) => l.includes(fired.ID)));
+    const batches = lines(eventCfgOut).slice(1).map((l) => (JSON.parse(l) as { ID: string; Payload: string }[]).map((e) => e.ID));
+    expect(batches.every((b) => b.length === 1)).toBe(true);
+    expect(new Set(batches.flat()).size).toBe(batches.length);
+    expect(batches[batches.length - 1]).toEqual([fired.ID]);
   });
 
   it('with a handler runs it through the shell with the JSON on stdin on the first result and every change; a failing handler does not end it', async () => {

@@ -3,7 +3,7 @@ import { SystemClock } from '../../platform/system-clock.js';
 import { TextLogger } from '../../platform/text-logger.js';
 import { httpWatchFetch } from '../../watch/watch-http-fetch.js';
 import { WatchPlan } from '../../watch/watch-plan.js';
-import { EVENT_WATCH_UNSUPPORTED, goJson, parseWatchParams } from '../../watch/watch-types.js';
+import { goJson, parseWatchParams } from '../../watch/watch-types.js';
 import type { Command } from '../command.js';
 import { parseGoBool } from '../flag-parser.js';
 import { HttpClient, requireOk } from '../http-client.js';
@@ -85,10 +85,6 @@ export function createWatchCommand(deps: WatchCommandDeps): Command {
         err((e as Error).message);
         return 1;
       }
-      if (spec.type === 'event') {
-        err(`Error: ${EVENT_WATCH_UNSUPPORTED}`);
-        return 1;
-      }
       // The spec carries dc and stale itself; the token stays on the client.
       const api = new HttpClient({ addr: client.options.addr, ...(client.options.token ? { token: client.options.token } : {}) });
       try {
@@ -107,6 +103,7 @@ export function createWatchCommand(deps: WatchCommandDeps): Command {
       const plan: WatchPlan = new WatchPlan({
         type: spec.type,
         fetch: httpWatchFetch(api, spec),
+        orderedIndex: spec.type !== 'event',
         clock: deps.clock,
         logger,
         ...(deps.retryBaseMs !== undefined ? { retryBaseMs: deps.retryBaseMs } : {}),
