@@ -6,6 +6,7 @@ import type { Command } from '../../src/cli/command.js';
 import { maintCommand, servicesDeregisterCommand, servicesRegisterCommand } from '../../src/cli/commands/index.js';
 import { startLocalApi } from '../unit/agent/rest-harness.js';
 import type { LocalApiHarness } from '../unit/agent/rest-harness.js';
+import { runCommand } from '../support/run-command.js';
 
 let h: LocalApiHarness;
 const dir = mkdtempSync(join(tmpdir(), 'sextant-services-cli-'));
@@ -17,16 +18,8 @@ afterEach(async () => {
   await h.stop();
 });
 
-async function run(cmd: Command, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await cmd.run(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { SEXTANT_HTTP_ADDR: h.base, CONSUL_HTTP_ADDR: h.base },
-  });
-  return { code, stdout, stderr };
+function run(cmd: Command, args: string[]) {
+  return runCommand(cmd, args, { SEXTANT_HTTP_ADDR: h.base, CONSUL_HTTP_ADDR: h.base });
 }
 
 describe('sextant services register / deregister', () => {

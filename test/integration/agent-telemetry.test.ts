@@ -8,6 +8,7 @@ import type { Command } from '../../src/cli/command.js';
 import { infoCommand, monitorCommand } from '../../src/cli/commands/index.js';
 import type { Agent } from '../../src/kernel/agent.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
+import { runCommand } from '../support/run-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sextant-telemetry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,16 +139,8 @@ describe('/v1/agent/metrics', () => {
   });
 });
 
-async function run(cmd: Command, args: string[], http: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await cmd.run(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { SEXTANT_HTTP_ADDR: http },
-  });
-  return { code, stdout, stderr };
+function run(cmd: Command, args: string[], http: string) {
+  return runCommand(cmd, args, { SEXTANT_HTTP_ADDR: http });
 }
 
 describe('sextant info', () => {

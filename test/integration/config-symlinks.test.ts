@@ -6,6 +6,7 @@ import { parseAgentFlags } from '../../src/cli/agent-flags.js';
 import { validateCommand } from '../../src/cli/commands/validate.js';
 import { loadAgentConfig } from '../../src/kernel/load-agent-config.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
+import { runCommand } from '../support/run-command.js';
 
 /** A config directory holding a dangling symlink or a symlink loop: an error naming it at start, on reload and in validate, as in Consul. */
 
@@ -28,14 +29,8 @@ async function loadError(dir: string): Promise<string | undefined> {
 }
 
 async function validate(dir: string): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await validateCommand.run([dir], {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (out += t) },
-    stdin: (async function* () {})(),
-    env: {},
-  });
-  return { code, out };
+  const r = await runCommand(validateCommand, [dir], {});
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe('symlinks in a config directory', () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvPutCommand } from '../../src/cli/commands/index.js';
 import type { Agent } from '../../src/kernel/agent.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
+import { runCommand } from '../support/run-command.js';
 
 /**
  * Sessions and KV locks over HTTP on a real in-process agent (dev mode: Raft, state machine,
@@ -228,17 +229,7 @@ describe('sessions over HTTP', () => {
 
   it('sextant kv put -acquire / -release -session', async () => {
     const id = await create({});
-    const run = async (args: string[]) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await kvPutCommand.run(args, {
-        stdout: { write: (t: string) => (stdout += t) },
-        stderr: { write: (t: string) => (stderr += t) },
-        stdin: (async function* () {})(),
-        env: { SEXTANT_HTTP_ADDR: http, CONSUL_HTTP_ADDR: http },
-      });
-      return { code, stdout, stderr };
-    };
+    const run = (args: string[]) => runCommand(kvPutCommand, args, { SEXTANT_HTTP_ADDR: http, CONSUL_HTTP_ADDR: http });
     expect(await run(['-acquire', `-session=${id}`, 'cli/lock', 'mine'])).toEqual({ code: 0, stdout: 'Success! Lock acquired on: cli/lock\n', stderr: '' });
     const other = await create({});
     expect(await run(['-acquire', `-session=${other}`, 'cli/lock', 'theirs'])).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not acquire lock\n' });

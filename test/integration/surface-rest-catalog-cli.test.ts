@@ -10,21 +10,14 @@ import { StateStore } from '../../src/state/state-store.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { FakeRaft } from '../unit/rpc/fake-raft.js';
 import { FakeAgent, FakeKv, FakeStatus, testConfig } from '../unit/surface-rest/fakes.js';
+import { runCommand } from '../support/run-command.js';
 
 let surface: RestSurface;
 let base = '';
 let catalog: CatalogEndpoint;
 
-async function run(cmd: Command, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await cmd.run(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { SEXTANT_HTTP_ADDR: base },
-  });
-  return { code, stdout, stderr };
+function run(cmd: Command, args: string[]) {
+  return runCommand(cmd, args, { SEXTANT_HTTP_ADDR: base });
 }
 
 beforeEach(async () => {

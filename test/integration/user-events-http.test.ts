@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCommand } from '../../src/cli/commands/index.js';
 import type { Agent } from '../../src/kernel/agent.js';
 import { startInProcessAgent } from '../support/in-process-agent.js';
+import { runCommand } from '../support/run-command.js';
 
 /**
  * User events through the HTTP API (/v1/event/fire, /v1/event/list), the `consul` npm client
@@ -46,16 +47,8 @@ async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean): Promise<
   }
 }
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await eventCommand.run(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {})(),
-    env: { SEXTANT_HTTP_ADDR: http },
-  });
-  return { code, stdout, stderr };
+function run(args: string[]): ReturnType<typeof runCommand> {
+  return runCommand(eventCommand, args, { SEXTANT_HTTP_ADDR: http });
 }
 
 describe('user events over HTTP', () => {

@@ -19,22 +19,13 @@ import { resolveHttpAddr } from '../../../src/cli/http-client.js';
 import { member } from '../surface-rest/fakes.js';
 import { startSurface } from '../surface-rest/harness.js';
 import type { SurfaceHarness } from '../surface-rest/harness.js';
+import { runCommand } from '../../support/run-command.js';
 
 let h: SurfaceHarness;
 const dir = mkdtempSync(join(tmpdir(), 'sextant-cli-'));
 
-async function run(cmd: Command, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await cmd.run(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin: (async function* () {
-      if (opts.stdin !== undefined) yield Buffer.from(opts.stdin);
-    })(),
-    env: opts.env ?? { SEXTANT_HTTP_ADDR: h.base },
-  });
-  return { code, stdout, stderr };
+function run(cmd: Command, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
+  return runCommand(cmd, args, opts.env ?? { SEXTANT_HTTP_ADDR: h.base }, opts.stdin);
 }
 
 beforeEach(async () => {
