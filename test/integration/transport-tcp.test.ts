@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import type { KernelServices, PluginContext, PortName, ProviderFactory } from '../../contracts/plugin.js';
 import plugin from '../../plugins/transport-tcp/index.js';
@@ -8,6 +8,7 @@ import { SystemClock } from '../../src/platform/system-clock.js';
 import { TextLogger } from '../../src/platform/text-logger.js';
 import { describeStreamTransportConformance } from '../conformance/transport.conformance.js';
 import { TEST_PROTOCOL, handlersOf } from '../support/protocol-handlers.js';
+import { closeAfterEach, until } from '../support/socket-test-helpers.js';
 
 const clock = new SystemClock();
 const logger = TextLogger.create({ level: 'error', sink: () => undefined, clock });
@@ -29,13 +30,6 @@ async function deadAddress(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-async function until(pred: () => boolean, limitMs = 5000): Promise<void> {
-  for (let t = 0; !pred(); t += 10) {
-    if (t > limitMs) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
-
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(
     () => undefined,
@@ -52,14 +46,7 @@ describeStreamTransportConformance('tcp (loopback, ephemeral ports)', async () =
 });
 
 describe('transport-tcp specifics', () => {
-  const toClose: { close(): unknown }[] = [];
-  afterEach(async () => {
-    for (const c of toClose.splice(0).reverse()) await c.close();
-  });
-  const track = <T extends { close(): unknown }>(t: T): T => {
-    toClose.push(t);
-    return t;
-  };
+  const track = closeAfterEach();
 
   it('binds an ephemeral port for port 0 and reports advertiseAddr:realPort', async () => {
     const t = track(tcp({ advertiseAddr: '127.0.0.2' }));
@@ -169,7 +156,7 @@ describe('transport-tcp specifics', () => {
       sockets.push(s);
     });
     await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
-    toClose.push({ close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); stuck.close(() => r()); }) });
+    track({ close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); stuck.close(() => r()); }) });
     const addr = `127.0.0.1:${(stuck.address() as AddressInfo).port}`;
     const a = track(tcp({ maxBufferedBytes: 1024 * 1024 }));
     await a.start();

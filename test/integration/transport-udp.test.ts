@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import type { KernelServices, PluginContext, PortName, ProviderFactory } from '../../contracts/plugin.js';
 import plugin from '../../plugins/transport-udp/index.js';
@@ -7,11 +7,11 @@ import { MAX_UDP4_PACKET_BYTES, MAX_UDP6_PACKET_BYTES, UdpTransport, type UdpTra
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { TextLogger } from '../../src/platform/text-logger.js';
 import { describePacketTransportConformance } from '../conformance/transport.conformance.js';
+import { closeAfterEach, until } from '../support/socket-test-helpers.js';
 
 const clock = new SystemClock();
 const logger = TextLogger.create({ level: 'error', sink: () => undefined, clock });
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function udp(opts: Partial<UdpTransportOptions> = {}): UdpTransport {
   return new UdpTransport({ bindAddr: '127.0.0.1', port: 0, logger, ...opts });
@@ -26,13 +26,6 @@ async function deadAddress(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-async function until(pred: () => boolean, limitMs = 5000): Promise<void> {
-  for (let t = 0; !pred(); t += 10) {
-    if (t > limitMs) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
-
 describePacketTransportConformance('udp (loopback, ephemeral ports)', async () => {
   const a = udp();
   const b = udp();
@@ -42,14 +35,7 @@ describePacketTransportConformance('udp (loopback, ephemeral ports)', async () =
 });
 
 describe('transport-udp specifics', () => {
-  const toClose: { close(): unknown }[] = [];
-  afterEach(async () => {
-    for (const c of toClose.splice(0).reverse()) await c.close();
-  });
-  const track = <T extends { close(): unknown }>(t: T): T => {
-    toClose.push(t);
-    return t;
-  };
+  const track = closeAfterEach();
 
   it('binds an ephemeral port for port 0 and reports advertiseAddr:realPort; IPv4 packets up to 65 507 bytes', async () => {
     const t = track(udp({ advertiseAddr: '127.0.0.2' }));
