@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { SextantError, isSextantError } from '../../contracts/errors.js';
 import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
-import { jsonDepth } from '../platform/json-depth.js';
+import { jsonDepth } from '../plugin-sdk/json-depth.js';
 import { canonicalizeKeys, fieldIndex, isPlainObject } from './definition-keys.js';
 import { badDefinition, optBool, optInt, optString, optStringList, optStringMap } from './definition-values.js';
 import { normalizeCheck } from './check-definition.js';

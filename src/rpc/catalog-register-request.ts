@@ -1,6 +1,6 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { MAX_JSON_DEPTH } from '../../contracts/limits.js';
-import { jsonDepth } from '../platform/json-depth.js';
+import { jsonDepth } from '../plugin-sdk/json-depth.js';
 import type { DeregisterRequest, RegisterRequest, ServiceAddress } from '../../contracts/model/catalog.js';
 import type { HealthStatus } from '../../contracts/model/health.js';
 import type {

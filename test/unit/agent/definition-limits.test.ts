@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../../contracts/limits.js';
 import { normalizeService } from '../../../src/agent/service-definition.js';
-import { jsonDepth } from '../../../src/platform/json-depth.js';
+import { jsonDepth } from '../../../src/plugin-sdk/json-depth.js';
 import { registerCommand } from '../../../src/rpc/catalog-register-request.js';
 import { encodeRpcReply, encodeRpcRequest } from '../../../src/rpc/rpc-codec.js';
 import { fakeRunners } from './fakes.js';
