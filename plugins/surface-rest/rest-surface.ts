@@ -12,7 +12,7 @@ import type { HttpMethod } from './routes.js';
 import { RouteTable } from './route-table.js';
 import type { RequestScope, RestSurfaceDeps } from './request-scope.js';
 import { sendEmpty, sendText } from './respond.js';
-import { listenHosts } from 'sextant/plugin-sdk';
+import { formatHostPort, listenHosts } from 'sextant/plugin-sdk';
 
 /**
  * Node's requestTimeout bounds how long *receiving* a request (headers + body) may take, not how
@@ -44,6 +44,8 @@ export class RestSurface implements ApiSurface {
   readonly name = 'http';
   private readonly app: Koa;
   private readonly routes = new RouteTable(ROUTES);
+  /** `http.<METHOD>.<path>` metric names by method and route pattern (a handful: computed once each, not per request). */
+  private readonly metricNames = new Map<string, string>();
   private servers: Server[] = [];
   private bound: string[] = [];
   /** One abort controller per client connection that sent a request: aborted when it closes or on stop. */
@@ -267,7 +269,9 @@ export class RestSurface implements ApiSurface {
     const metrics = this.deps.metrics;
     if (handler && metrics) { // Consul's handleFuncMetrics: consul.http.<METHOD>.<pattern parts, `_` for a parameter>
       const started = this.deps.clock.now();
-      const name = `http.${ctx.method}.${metricPath(match.route.path)}`;
+      const key = `${ctx.method} ${match.route.path}`;
+      let name = this.metricNames.get(key);
+      if (name === undefined) this.metricNames.set(key, (name = `http.${ctx.method}.${metricPath(match.route.path)}`));
       ctx.res.once('close', () => metrics.measureSince(name, started));
     }
     if (!handler) {
@@ -292,9 +296,4 @@ export function metricPath(path: string): string {
     .slice(1)
     .map((p) => (p === '' || p.startsWith(':') || p.startsWith('*') ? '_' : p))
     .join('.');
-}
-
-/** `host:port`, with IPv6 hosts in brackets. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
