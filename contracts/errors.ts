@@ -54,6 +54,8 @@ export const ErrorCode = {
   NoPathToDatacenter: 'NO_PATH_TO_DATACENTER',
   /** A client agent knows no server to send a request to (Consul's `No known Consul servers`). */
   NoServers: 'NO_SERVERS',
+  /** No address of a gossip join could be contacted (Consul's `Failed to join ...`). */
+  JoinFailed: 'JOIN_FAILED',
   LeadershipLost: 'LEADERSHIP_LOST',
   Shutdown: 'SHUTDOWN',
   Timeout: 'TIMEOUT',

@@ -1,3 +1,5 @@
+import type { NetworkCoordinate } from '../model/coordinate.js';
+import type { KeyringOperation, KeyringResult } from '../model/keyring.js';
 import type { Member } from '../services/agent-service.js';
 
 /**
@@ -69,6 +71,38 @@ export interface Membership {
    * delivery order) until the returned function is called. A listener that throws is logged.
    */
   onUserEvent(listener: (e: PoolUserEvent) => void): () => void;
+  /**
+   * Joins the pool through the agents at `addresses` (`host` or `host:port`; the default port is
+   * the serf LAN port). Resolves with how many of them were contacted; rejects with JOIN_FAILED
+   * (the message says which addresses failed and why) when none was. `replay`: whether user
+   * events sent before the join are delivered (Consul joins with false).
+   */
+  join(addresses: readonly string[], replay: boolean): Promise<number>;
+  /**
+   * Leaves the pool gracefully (serf's Leave): the pool is told this agent is leaving and, once
+   * the intent has spread (or the leave propagation time has passed), sees it as `left`. After a
+   * leave the membership can only be closed. Idempotent.
+   */
+  leave(): Promise<void>;
+  /**
+   * Forces a failed (or, with `prune`, a left) member out of the pool (serf's
+   * RemoveFailedNode/RemoveFailedNodePrune): it is marked left at once and, with `prune`,
+   * forgotten (reaped) instead of kept until the tombstone timeout. Rejects with NOT_FOUND when
+   * no member has that name.
+   */
+  forceLeave(node: string, prune: boolean): Promise<void>;
+  /**
+   * Carries out a keyring operation across the pool (serf's KeyManager queries) and resolves
+   * with every member's answer. `key` (base64) is required for install, use and remove. Rejects
+   * with BAD_REQUEST for a key that is not base64 of 16, 24 or 32 bytes, and with
+   * NOT_IMPLEMENTED when the pool is not encrypted (Consul: "keyring is not enabled").
+   */
+  keyring(operation: KeyringOperation, key?: string): Promise<KeyringResult>;
+  /**
+   * This agent's network coordinate (serf's GetCoordinate), or undefined when coordinates are
+   * disabled or the membership computes none. A fresh copy.
+   */
+  coordinate(): NetworkCoordinate | undefined;
   /** Joins the pool (a `join` event for this agent). Rejects if the pool cannot be joined. Idempotent. */
   start(): Promise<void>;
   /** Leaves the pool gracefully (a `leave` event for this agent) and releases its resources. Idempotent. */

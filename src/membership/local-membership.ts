@@ -1,6 +1,8 @@
 import type { Logger } from '../../contracts/platform.js';
 import { MemberStatus } from '../../contracts/ports/membership.js';
 import type { MemberEvent, Membership, PoolUserEvent } from '../../contracts/ports/membership.js';
+import type { NetworkCoordinate } from '../../contracts/model/coordinate.js';
+import type { KeyringOperation, KeyringResult } from '../../contracts/model/keyring.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { Member } from '../../contracts/services/agent-service.js';
 
@@ -109,6 +111,33 @@ export class LocalMembership implements Membership {
     };
   }
 
+  /** A pool of one joins no one: every address is refused with the reason. */
+  async join(addresses: readonly string[]): Promise<number> {
+    throw new SextantError(ErrorCode.JoinFailed, `Failed to join ${addresses.join(', ')}: this agent runs without a gossip pool`);
+  }
+
+  /** Leaving a pool of one: this agent shows `left`. */
+  async leave(): Promise<void> {
+    if (this.closed || this.status === MemberStatus.Left) return;
+    this.status = MemberStatus.Left;
+    if (this.started) this.emit('leave');
+  }
+
+  /** No other member exists to force out. */
+  async forceLeave(node: string): Promise<void> {
+    throw new SextantError(ErrorCode.NotFound, `agent: No node found with name '${node}'`);
+  }
+
+  /** A pool of one has no gossip encryption, so no keyring. */
+  async keyring(_operation: KeyringOperation): Promise<KeyringResult> {
+    throw new SextantError(ErrorCode.NotImplemented, 'keyring is not enabled: this agent runs without a gossip pool');
+  }
+
+  /** No probes, no coordinate. */
+  coordinate(): NetworkCoordinate | undefined {
+    return undefined;
+  }
+
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
@@ -119,8 +148,9 @@ export class LocalMembership implements Membership {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const wasLeft = this.status === MemberStatus.Left;
     this.status = MemberStatus.Left;
-    if (this.started) this.emit('leave');
+    if (this.started && !wasLeft) this.emit('leave');
     this.listeners.clear();
     this.eventListeners.clear();
   }
