@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { MemberStatus } from '../../../../contracts/ports/membership.js';
+import { Keyring } from '../../../../src/gossip/memberlist/keyring.js';
+import type { SerfEvent } from '../../../../src/gossip/serf/serf.js';
+import { SerfSim, type SerfSimNode } from '../../../../src/testing/serf-sim.js';
+
+async function pool(n: number, seed: number, tags?: (i: number) => Record<string, string>, keyring?: (i: number) => Keyring): Promise<SerfSim> {
+  const sim = new SerfSim(seed);
+  for (let i = 0; i < n; i++) await sim.add({ tags: tags?.(i), keyring: keyring?.(i) });
+  for (const node of sim.nodes.slice(1)) await sim.settle(node.serf.join([sim.nodes[0]!.address], false));
+  const ok = await sim.until(() => sim.nodes.every((v) => sim.nodes.every((m) => sim.statusOf(v, m.name) === MemberStatus.Alive)), 30_000);
+  expect(ok).toBeLessThan(30_000);
+  return sim;
+}
+
+function memberEvents(node: SerfSimNode, about: string): string[] {
+  return node.events.filter((e): e is Extract<SerfEvent, { kind: 'member' }> => e.kind === 'member' && e.members.some((m) => m.name === about)).map((e) => e.type);
+}
+
+async function shutdownAll(sim: SerfSim): Promise<void> {
+  await Promise.all(sim.nodes.map((n) => n.serf.shutdown()));
+}
+
+describe('serf on the simulated network', () => {
+  it('joins: every node sees every other alive with its tags and a join event; the join intent sets the status Lamport time', async () => {
+    const sim = await pool(5, 1, (i) => ({ role: i === 0 ? 'consul' : 'node', dc: 'dc1' }));
+    for (const v of sim.nodes) {
+      const ms = v.serf.members();
+      expect(ms.map((m) => m.name)).toEqual(['node-0', 'node-1', 'node-2', 'node-3', 'node-4']);
+      expect(ms.find((m) => m.name === 'node-0')?.tags).toEqual({ role: 'consul', dc: 'dc1' });
+      expect(ms.find((m) => m.name === 'node-3')).toMatchObject({ addr: '10.1.0.4', port: 7946, protocolMax: 5, delegateMin: 2, delegateMax: 5, delegateCur: 4 });
+      for (const m of sim.nodes) expect(memberEvents(v, m.name)).toEqual(['join']);
+    }
+    await shutdownAll(sim);
+  });
+
+  it('a graceful leave is seen as left (leave event, not failed) by everyone; the left member stays as a tombstone, then is reaped', async () => {
+    const sim = new SerfSim(2);
+    for (let i = 0; i < 4; i++) await sim.add({ config: { tombstoneTimeoutMs: 3600_000 } });
+    for (const node of sim.nodes.slice(1)) await sim.settle(node.serf.join([sim.nodes[0]!.address], false));
+    await sim.until(() => sim.nodes.every((v) => v.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 4));
+    const leaver = sim.nodes[2]!;
+    await sim.settle(leaver.serf.leave());
+    await leaver.serf.shutdown();
+    const others = sim.nodes.filter((n) => n !== leaver);
+    expect(await sim.until(() => others.every((o) => sim.statusOf(o, leaver.name) === MemberStatus.Left), 10_000)).toBeLessThan(10_000);
+    await sim.run(60_000);
+    for (const o of others) {
+      expect(sim.statusOf(o, leaver.name)).toBe(MemberStatus.Left);
+      expect(memberEvents(o, leaver.name)).toEqual(['join', 'leave']);
+    }
+    // Tombstone timeout 1h here (serf's default is 24h); reaping runs every 15s.
+    await sim.run(3600_000);
+    for (const o of others) {
+      expect(sim.statusOf(o, leaver.name)).toBeUndefined();
+      expect(memberEvents(o, leaver.name)).toEqual(['join', 'leave', 'reap']);
+    }
+    await shutdownAll(sim);
+  }, 120_000);
+
+  it('a crashed member is failed, and comes back alive through a reconnect; one that stays down is reaped after reconnect_timeout', async () => {
+    const sim = new SerfSim(3);
+    for (let i = 0; i < 3; i++) await sim.add({ config: { reconnectIntervalMs: 5000, reconnectTimeoutMs: 8 * 3600_000 } });
+    for (const n of sim.nodes.slice(1)) await sim.settle(n.serf.join([sim.nodes[0]!.address], false));
+    await sim.until(() => sim.nodes.every((v) => v.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 3));
+    // node-2 is cut off (both directions), so it looks dead to the others.
+    const victim = sim.nodes[2]!;
+    sim.network.partition([sim.nodes[0]!.address, sim.nodes[1]!.address], [victim.address]);
+    const others = sim.nodes.slice(0, 2);
+    expect(await sim.until(() => others.every((o) => sim.statusOf(o, victim.name) === MemberStatus.Failed), 60_000)).toBeLessThan(60_000);
+    for (const o of others) expect(memberEvents(o, victim.name)).toEqual(['join', 'failed']);
+    // Healed: the periodic reconnect (every 5s with probability failed/alive) brings it back.
+    sim.network.heal();
+    expect(await sim.until(() => others.every((o) => sim.statusOf(o, victim.name) === MemberStatus.Alive), 120_000)).toBeLessThan(120_000);
+    for (const o of others) expect(memberEvents(o, victim.name)).toEqual(['join', 'failed', 'join']);
+    // Now it crashes for good: failed, then reaped after the 8h reconnect timeout (not before).
+    await victim.serf.shutdown();
+    expect(await sim.until(() => others.every((o) => sim.statusOf(o, victim.name) === MemberStatus.Failed), 60_000)).toBeLessThan(60_000);
+    await sim.run(7 * 3600_000);
+    for (const o of others) expect(sim.statusOf(o, victim.name)).toBe(MemberStatus.Failed);
+    await sim.run(3600_000 + 60_000);
+    for (const o of others) {
+      expect(sim.statusOf(o, victim.name)).toBeUndefined();
+      expect(memberEvents(o, victim.name).at(-1)).toBe('reap');
+    }
+    await Promise.all(others.map((o) => o.serf.shutdown()));
+  }, 120_000);
+});
