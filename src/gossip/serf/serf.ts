@@ -327,16 +327,23 @@ export class Serf {
   async join(addresses: readonly string[], ignoreOld: boolean): Promise<number> {
     if (this.state !== 'alive') throw new SextantError(ErrorCode.Shutdown, "Serf can't Join after Leave or Shutdown");
     const ownPort = parseAddress(this.localAddress()).port;
-    const targets = addresses.map((a) => (/:\d+$/.test(a) && !/^[^[]*:.*:/.test(a) ? a : /^\[.*\]:\d+$/.test(a) ? a : `${a}:${ownPort}`));
     if (ignoreOld) this.eventJoinIgnore = true;
     let num = 0;
+    const errors: string[] = [];
     try {
-      num = await this.memberlist.join(targets);
-    } catch (e) {
-      throw new SextantError(ErrorCode.JoinFailed, (e as Error).message.replace(/^failed to join/, 'Failed to join'));
+      // memberlist's Join: each address in turn, counting those that answered a push/pull.
+      for (const a of addresses) {
+        const target = withDefaultPort(a, ownPort);
+        try {
+          num += await this.memberlist.join([target]);
+        } catch (e) {
+          errors.push(`Failed to join ${target}: ${(e as Error).message.replace(/^failed to join: [^:]*:\d+: /, '')}`);
+        }
+      }
     } finally {
       if (ignoreOld) this.eventJoinIgnore = false;
     }
+    if (num === 0 && errors.length > 0) throw new SextantError(ErrorCode.JoinFailed, errors.join('; '));
     if (num > 0) this.broadcastJoin(this.clock.time());
     return num;
   }
@@ -1091,6 +1098,15 @@ export class Serf {
     this.coordCache.set(node.name, coord);
     this.coordCache.set(this.config.nodeName, client.getCoordinate());
   }
+}
+
+/** `addr` with `port` added when it has none (`host`, `ip`, `[v6]` or a bare IPv6 address). */
+export function withDefaultPort(addr: string, port: number): string {
+  if (addr.startsWith('[')) return /\]:\d+$/.test(addr) ? addr : `${addr}:${port}`;
+  const colons = addr.split(':').length - 1;
+  if (colons === 1) return addr;
+  if (colons === 0) return `${addr}:${port}`;
+  return `[${addr}]:${port}`;
 }
 
 function copyMember(m: SerfMember): SerfMember {
