@@ -177,4 +177,33 @@ describe.skipIf(!existsSync(SERF))(`the Sextant serf layer in a pool with the re
     expect((await serfMembers(a)).filter((m) => m.status === 'alive').map((m) => m.name).sort()).toEqual(['serf1', 'serf2', 'sx1']);
     expect(a.output() + b.output()).not.toMatch(/\[ERR\]/);
   }, 90_000);
+
+  it("serf agents' leave is seen as left, a kill -9 as failed (member events as serf emits them)", async () => {
+    const a = await startSerfAgent('serf1');
+    const b = await startSerfAgent('serf2');
+    const c = await startSerfAgent('serf3');
+    const sx = await startSextant('sx1', {});
+    expect(await sx.serf.join([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`, `127.0.0.1:${c.port}`], false)).toBe(3);
+    await until('sx1 sees the three agents alive', () => sx.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 4);
+    await serfCli(b, ['leave']);
+    await until('sx1 sees serf2 left', () => sx.serf.members().find((m) => m.name === 'serf2')?.status === MemberStatus.Left, 10_000);
+    c.proc.kill('SIGKILL');
+    await until('sx1 sees serf3 failed', () => sx.serf.members().find((m) => m.name === 'serf3')?.status === MemberStatus.Failed, 20_000);
+    const kinds = (name: string): string[] => sx.events.flatMap((e) => (e.kind === 'member' && e.members.some((m) => m.name === name) ? [e.type] : []));
+    expect(kinds('serf2')).toEqual(['join', 'leave']);
+    expect(kinds('serf3')).toEqual(['join', 'failed']);
+    expect(kinds('serf1')).toEqual(['join']);
+  }, 60_000);
+
+  it('a Sextant node that takes the name of a serf agent loses the _serf_conflict vote (decoded from serf) and shuts down', async () => {
+    const a = await startSerfAgent('serf1');
+    const b = await startSerfAgent('serf2');
+    await serfCli(b, ['join', `127.0.0.1:${a.port}`]);
+    const dup = await startSextant('serf2', {});
+    await dup.serf.join([`127.0.0.1:${a.port}`], false).catch(() => 0);
+    await until('the impostor quits', () => dup.logger.lines.some((l) => l.includes('minority in name conflict resolution, quitting [0 / 1]')), 15_000);
+    await expect(dup.serf.userEvent('x', new Uint8Array(0), false)).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    const members = await serfMembers(a);
+    expect(members.find((m) => m.name === 'serf2')?.status).toBe('alive');
+  }, 60_000);
 });
