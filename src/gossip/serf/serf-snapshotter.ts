@@ -259,9 +259,13 @@ export class FileSerfSnapshot implements SerfSnapshot {
     return this.closed;
   }
 
-  /** Resolves once every file operation queued so far has finished (tests, and callers that want the lines on disk). */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Resolves once no file operation is pending (tests; callers wanting lines on disk call close). Lines not yet due for writing stay buffered. */
+  async idle(): Promise<void> {
+    // A step may queue another (a compaction after a write error): wait until none is left.
+    for (let c = this.chain; ; c = this.chain) {
+      await c;
+      if (c === this.chain) return;
+    }
   }
 
   private tick(): void {
@@ -333,6 +337,8 @@ export class FileSerfSnapshot implements SerfSnapshot {
   private writeFailed(e: unknown): void {
     this.deps.logger.error('serf: Failed to update snapshot', { path: this.path, error: errText(e) });
     const now = this.deps.clock.now();
+    // Once closing, the file is closed next: a compaction would reopen it for nobody.
+    if (this.closed) return;
     if (now - this.lastAttemptedCompaction > SNAPSHOT_ERROR_RECOVERY_INTERVAL_MS && !this.compacting) {
       this.lastAttemptedCompaction = now;
       this.deps.logger.info('serf: Attempting compaction to recover from error...');

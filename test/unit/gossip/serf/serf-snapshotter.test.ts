@@ -269,6 +269,24 @@ describe('serf snapshotter: recording', () => {
     expect(again.recovered()).toMatchObject({ lastClock: 42, lastEventClock: 12, lastQueryClock: 7, leftBefore: false });
   });
 
+  it('a compaction after a leave keeps the leave, so a restart still knows it left', async () => {
+    const path = join(dir, 'local.snapshot');
+    const s = await openSnap(path, false, { minCompactSize: 100 });
+    s.memberAlive('a', '10.0.0.1:8301');
+    s.leave();
+    for (let t = 2; t < 40; t++) {
+      s.updateClock(t);
+      clock.advance(500); // each tick records the moved clock, until the file passes 100 bytes
+      await s.idle();
+    }
+    await s.close();
+    const lines = (await text(path)).split('\n').filter((l) => l !== '');
+    expect(lines.length).toBeLessThan(20); // compacted
+    expect(lines[0]).toBe('leave');
+    const again = await openSnap(path);
+    expect(again.recovered()).toMatchObject({ aliveNodes: [], leftBefore: true, lastClock: 38 });
+  });
+
   it('a write error is logged, never thrown; lines stay in the old file and a later compaction recovers', async () => {
     const path = join(dir, 'local.snapshot');
     const s = await openSnap(path, false, { minCompactSize: 200 });
