@@ -57,6 +57,8 @@ export const ErrorCode = {
   /** No address of a gossip join could be contacted (Consul's `Failed to join ...`). */
   JoinFailed: 'JOIN_FAILED',
   LeadershipLost: 'LEADERSHIP_LOST',
+  /** Raft bootstrap refused: this server already has Raft state (hashicorp/raft's ErrCantBootstrap). */
+  CantBootstrap: 'CANT_BOOTSTRAP',
   Shutdown: 'SHUTDOWN',
   Timeout: 'TIMEOUT',
   StorageFailed: 'STORAGE_FAILED',

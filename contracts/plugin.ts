@@ -9,6 +9,7 @@ import type { Resolver } from './ports/resolver.js';
 import type { ApiSurface } from './ports/api-surface.js';
 import type { KvService } from './services/kv-service.js';
 import type { StatusService } from './services/status-service.js';
+import type { OperatorService } from './services/operator-service.js';
 import type { AgentService } from './services/agent-service.js';
 import type { CatalogApi, HealthApi } from './services/catalog-service.js';
 import type { LocalAgentApi } from './services/local-agent-service.js';
@@ -70,6 +71,8 @@ export interface KernelServices {
   readonly hooks: PluginHooks;
   readonly kv: KvService;
   readonly status: StatusService;
+  /** The Raft operator endpoints (/v1/operator/raft/*), answered by the leader. */
+  readonly operator: OperatorService;
   readonly agent: AgentService;
   readonly catalog: CatalogApi;
   readonly health: HealthApi;

@@ -36,6 +36,15 @@ export class MeasuredRaft implements RaftApi {
   configuration(): RaftPeer[] {
     return this.raft.configuration();
   }
+  addVoter(id: string, address: string): Promise<void> {
+    return this.raft.addVoter(id, address);
+  }
+  addNonvoter(id: string, address: string): Promise<void> {
+    return this.raft.addNonvoter(id, address);
+  }
+  removeServer(id: string): Promise<void> {
+    return this.raft.removeServer(id);
+  }
   onLeadershipChange(fn: (isLeader: boolean) => void): () => void {
     return this.raft.onLeadershipChange(fn);
   }

@@ -35,6 +35,23 @@ export interface RaftApi {
   lastContactMs(): number;
   /** The latest cluster configuration (voters and non-voters). */
   configuration(): RaftPeer[];
+  /**
+   * hashicorp/raft's AddVoter: makes `id` (at `address`) a voter — added, or promoted when it is
+   * already a non-voter. One single-server change at a time; resolves once the new configuration
+   * is applied. Rejects NOT_LEADER / NO_LEADER, BAD_REQUEST while another change is in progress
+   * or before the leader committed an entry of its term, SHUTDOWN.
+   */
+  addVoter(id: string, address: string): Promise<void>;
+  /**
+   * hashicorp/raft's AddNonvoter: adds `id` as a non-voter that receives the log without voting
+   * (an existing voter stays a voter, its address updated). Same errors as addVoter.
+   */
+  addNonvoter(id: string, address: string): Promise<void>;
+  /**
+   * hashicorp/raft's RemoveServer: removes `id` (voter or not) from the configuration. Rejects
+   * NOT_FOUND when it is not in it, otherwise as addVoter.
+   */
+  removeServer(id: string): Promise<void>;
   /** Subscribes to leadership changes of this server; returns an unsubscribe function. */
   onLeadershipChange(fn: (isLeader: boolean) => void): () => void;
   /** Restores persisted state (snapshot + log tail, hard state) and starts ticking. */

@@ -108,6 +108,8 @@ export class RaftServer implements RaftApi {
   private readonly learnedAddresses = new Map<string, string>();
   private readonly listeners = new Set<(isLeader: boolean) => void>();
   private readSeq = 0;
+  /** True while bootstrapCluster swaps the core: frames and the loop wait. */
+  private bootstrapping = false;
 
   /** Creates a stopped server; call start(). */
   constructor(deps: RaftServerDeps) {
@@ -154,22 +156,7 @@ export class RaftServer implements RaftApi {
     const lastLogIndex = entries.length > 0 ? entries[entries.length - 1]!.index : (snap?.meta.lastIndex ?? 0);
     this.applied = Math.min(sm.lastApplied(), lastLogIndex);
     if (snap) this.applied = Math.max(this.applied, snap.meta.lastIndex);
-    const o = this.deps.options ?? {};
-    this.node = new RaftNode({
-      id: this.id,
-      electionTicks: this.timing.electionTicks,
-      heartbeatTicks: this.timing.heartbeatTicks,
-      random: this.deps.random,
-      preVote: o.preVote ?? true,
-      checkQuorum: o.checkQuorum ?? true,
-      maxAppendEntries: this.timing.maxAppendEntries,
-      maxInflight: this.timing.maxInflight,
-      hardState: hard,
-      ...(snap ? { snapshot: snap } : {}),
-      entries,
-      applied: this.applied,
-      ...(o.unsafe ? { unsafe: o.unsafe } : {}),
-    });
+    this.node = this.createNode(hard, snap, entries);
     this.unhandle = this.deps.transport.handle(StreamProtocol.Raft, { onMessage: (from, frame) => this.handleFrame(from, frame) });
     this.ticker = this.deps.clock.setInterval(() => this.onTick(), this.timing.tickMs);
     if (this.node.isSingleVoter()) this.node.campaign();
@@ -290,6 +277,73 @@ export class RaftServer implements RaftApi {
     return p;
   }
 
+  /**
+   * hashicorp/raft's BootstrapCluster on a running server: writes `servers` as the first
+   * configuration (index 1, term 1) and restarts the core from it. Refuses with CANT_BOOTSTRAP when
+   * this server already has Raft state (a log, a term or a snapshot), so a bootstrap never
+   * overwrites a cluster it belongs to; SHUTDOWN when not running.
+   */
+  async bootstrapCluster(servers: RaftPeer[]): Promise<void> {
+    if (this.stopped || !this.node) throw this.notRunning();
+    if (servers.length === 0) throw new SextantError(ErrorCode.BadRequest, 'a bootstrap configuration needs at least one server');
+    this.bootstrapping = true;
+    try {
+      await this.running;
+      if (this.stopped) throw this.notRunning();
+      if (this.hasState()) throw new SextantError(ErrorCode.CantBootstrap, 'bootstrap only works on new clusters: this server already has raft state');
+      const entry: LogEntry = { index: 1, term: 1, type: LogEntryType.Configuration, data: encodeConfiguration({ servers }) };
+      await this.deps.storage.log.storeLogs([entry]);
+      const hard = { currentTerm: 1, votedFor: '' };
+      await this.deps.storage.stable.setHardState(hard);
+      this.node = this.createNode(hard, undefined, [entry]);
+      this.log.info('bootstrapped raft configuration', { servers: servers.map((x) => x.id).join(',') });
+      if (this.node.isSingleVoter()) this.node.campaign();
+    } finally {
+      this.bootstrapping = false;
+    }
+    this.kick();
+  }
+
+  /** True when this server has any Raft state: a term, a log entry or a snapshot. */
+  hasState(): boolean {
+    const n = this.node;
+    if (!n) return false;
+    return n.currentTerm() > 0 || n.lastIndex() > 0 || n.snapshot() !== undefined;
+  }
+
+  /** See RaftApi.addVoter. */
+  addVoter(id: string, address: string): Promise<void> {
+    return this.changeServer((servers) => [...servers.filter((s) => s.id !== id), { id, address, voter: true }]);
+  }
+
+  /** See RaftApi.addNonvoter. */
+  addNonvoter(id: string, address: string): Promise<void> {
+    return this.changeServer((servers) => {
+      const existing = servers.find((s) => s.id === id);
+      return [...servers.filter((s) => s.id !== id), { id, address, voter: existing?.voter ?? false }];
+    });
+  }
+
+  /** See RaftApi.removeServer. */
+  removeServer(id: string): Promise<void> {
+    return this.changeServer((servers) => {
+      if (!servers.some((s) => s.id === id)) throw new SextantError(ErrorCode.NotFound, `no raft server with id ${id} in the configuration`);
+      return servers.filter((s) => s.id !== id);
+    });
+  }
+
+  private changeServer(next: (servers: RaftPeer[]) => RaftPeer[]): Promise<void> {
+    if (this.stopped || !this.node) return Promise.reject(this.notRunning());
+    if (!this.isLeader()) return Promise.reject(this.notLeaderError());
+    let servers: RaftPeer[];
+    try {
+      servers = next(this.configuration());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    return this.changeConfiguration(servers);
+  }
+
   /** Internal state for tests and status endpoints (/v1/agent/self Stats.raft). */
   stats(): RaftServerStats {
     const n = this.node;
@@ -319,7 +373,7 @@ export class RaftServer implements RaftApi {
    * Frames that are not Raft frames, malformed, or addressed to another id are dropped. */
   handleFrame(from: string, frame: Uint8Array): void {
     const node = this.node;
-    if (!node || this.stopped || frame[0] !== RAFT_FRAME_TAG) return;
+    if (!node || this.stopped || this.bootstrapping || frame[0] !== RAFT_FRAME_TAG) return;
     let m: RaftMessage;
     try {
       m = decodeRaftMessage(frame);
@@ -344,17 +398,17 @@ export class RaftServer implements RaftApi {
   // ---------------------------------------------------------------- the loop
 
   private onTick(): void {
-    if (this.stopped || !this.node) return;
+    if (this.stopped || !this.node || this.bootstrapping) return;
     this.node.tick();
     this.kick();
   }
 
   private kick(): void {
-    if (this.stopped || this.scheduled || this.running) return;
+    if (this.stopped || this.scheduled || this.running || this.bootstrapping) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      if (this.stopped || this.running) return;
+      if (this.stopped || this.running || this.bootstrapping) return;
       this.compactPending();
       this.maybeSnapshot();
       this.running = this.loop().finally(() => {
@@ -608,6 +662,25 @@ export class RaftServer implements RaftApi {
 
   private notRunning(): SextantError {
     return new SextantError(ErrorCode.Shutdown, this.fatal ? `raft server stopped: ${this.fatal.message}` : 'raft server is not running');
+  }
+
+  private createNode(hard: { currentTerm: number; votedFor: string }, snap: Snapshot | undefined, entries: LogEntry[]): RaftNode {
+    const o = this.deps.options ?? {};
+    return new RaftNode({
+      id: this.id,
+      electionTicks: this.timing.electionTicks,
+      heartbeatTicks: this.timing.heartbeatTicks,
+      random: this.deps.random,
+      preVote: o.preVote ?? true,
+      checkQuorum: o.checkQuorum ?? true,
+      maxAppendEntries: this.timing.maxAppendEntries,
+      maxInflight: this.timing.maxInflight,
+      hardState: hard,
+      ...(snap ? { snapshot: snap } : {}),
+      entries,
+      applied: this.applied,
+      ...(o.unsafe ? { unsafe: o.unsafe } : {}),
+    });
   }
 
   private peer(id: string): RaftPeer {

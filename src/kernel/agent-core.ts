@@ -8,6 +8,7 @@ import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
+import type { OperatorService } from '../../contracts/services/operator-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
@@ -21,6 +22,8 @@ export interface CoreServices {
   readonly session: SessionApi;
   readonly txn: TxnApi;
   readonly status: StatusService;
+  /** The Operator.Raft* RPCs (/v1/operator/raft/*). */
+  readonly operator: OperatorService;
   /** The Internal.* RPCs (user events go into the pool through a server). */
   readonly internal: InternalRpcClient;
   readonly resolver: Resolver;

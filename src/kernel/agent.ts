@@ -171,8 +171,9 @@ export class Agent {
       this.current = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, server: serverPort }) });
       membership.setTags(memberTags(this.current, sextantVersion())); // the `port` tag: the bound server port
     }
-    const { kv, catalog, health, session, txn, status, resolver } = core.services;
+    const { kv, catalog, health, session, txn, status, operator, resolver } = core.services;
     registerValue(container, 'status', status);
+    registerValue(container, 'operator', operator);
     registerValue(container, 'kv', kv);
     registerValue(container, 'catalog', catalog);
     registerValue(container, 'health', health);

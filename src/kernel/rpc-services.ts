@@ -3,6 +3,7 @@ import { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
 import { HealthRpcClient } from '../rpc/clients/health-rpc-client.js';
 import { KvRpcClient } from '../rpc/clients/kv-rpc-client.js';
 import type { RpcCaller } from '../rpc/clients/rpc-caller.js';
+import { OperatorRpcClient } from '../rpc/clients/operator-rpc-client.js';
 import { SessionRpcClient } from '../rpc/clients/session-rpc-client.js';
 import { StatusRpcClient } from '../rpc/clients/status-rpc-client.js';
 import { TxnRpcClient } from '../rpc/clients/txn-rpc-client.js';
@@ -18,5 +19,6 @@ export function rpcServices(rpc: RpcCaller, nodeName: () => string): Omit<CoreSe
     txn: new TxnRpcClient(rpc),
     status: new StatusRpcClient(rpc),
     internal: new InternalRpcClient(rpc),
+    operator: new OperatorRpcClient(rpc),
   };
 }

@@ -15,15 +15,21 @@ import { RpcResolver } from '../rpc/rpc-resolver.js';
 import { answersLocally, RpcRouter } from '../rpc/rpc-router.js';
 import { serverMethods } from '../rpc/server-methods.js';
 import { InternalEndpoint } from '../rpc/internal-endpoint.js';
+import { OperatorEndpoint } from '../rpc/operator-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
 import type { AgentCore, AssemblyEnv } from './agent-core.js';
 import { rpcServices } from './rpc-services.js';
 import { startServerLeaderJobs } from './server-leader-jobs.js';
+import { BootstrapExpect } from './bootstrap-expect.js';
+import { StreamProtocol } from '../../contracts/ports/transport.js';
+import { decodeRpcReply, encodeRpcRequest } from '../rpc/rpc-codec.js';
 
 /** How long a fresh bootstrapping server may take to elect itself before start gives up. */
 const LEADERSHIP_WAIT_MS = 30_000;
+/** How long bootstrap_expect waits for another server's Status.Peers answer. */
+const PEERS_QUERY_TIMEOUT_MS = 5_000;
 
 /**
  * The server assembly: the Raft storage and stream transport from their adapters, the
@@ -95,6 +101,14 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     session: new SessionEndpoint({ store, raft: measured, clock, random, config: { nodeName: config.nodeName, sessionTtlMinMs: config.sessionTtlMinMs, ...queryTimes } }),
     txn: new TxnEndpoint({ store, raft: measured, clock, config: { datacenter: config.datacenter } }),
     status: new RaftStatus(raft),
+    operator: new OperatorEndpoint({
+      raft,
+      membership: env.membership,
+      indexes: () => {
+        const st = raft.stats();
+        return { configurationIndex: st.configurationIndex, lastIndex: st.lastIndex, matchIndex: (id) => raft.core()?.matchIndex(id), selfId: config.nodeId };
+      },
+    }),
     internal: new InternalEndpoint(env.membership),
   });
   measureMethods(table, metrics, clock); // kvs.apply, txn.apply, catalog.register, …
@@ -115,6 +129,28 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     config: env.liveConfig, membership: env.membership, store, raft, catalog: services.catalog, health: services.health,
     hooks, clock, logger: log, onStop: env.onStop, onSessionTimers: (armed) => (sessionTtlsArmed = armed),
   });
+  // bootstrap_expect: bootstrap Raft once the pool shows the expected servers (Consul's maybeBootstrap).
+  if (config.bootstrapExpect > 0 && !config.bootstrap && !config.dev) {
+    const expect = new BootstrapExpect({
+      expect: config.bootstrapExpect,
+      datacenter: config.datacenter,
+      membership: env.membership,
+      hasRaftState: () => raft.hasState(),
+      peersOf: async (address) => {
+        if (address === transport.localAddress) return raft.configuration().filter((p) => p.voter).map((p) => p.address);
+        const frame = encodeRpcRequest('Status.Peers', {}, { minIndex: 0, waitMs: 0, consistency: 'stale' }, 1);
+        return decodeRpcReply(await transport.request(address, StreamProtocol.Rpc, frame, { timeoutMs: PEERS_QUERY_TIMEOUT_MS })) as string[];
+      },
+      bootstrap: (servers) => raft.bootstrapCluster(servers),
+      clock,
+      logger: log.child('server'),
+    });
+    expect.start();
+    env.onStop('bootstrap expect', async () => {
+      expect.stop();
+      await expect.idle();
+    });
+  }
   const local = new CatalogResolver(catalogDeps);
   const resolver = new ForwardingResolver(local, new RpcResolver(services), (opts, dc) => {
     const ours = dc === undefined || dc === '' || dc.toLowerCase() === config.datacenter.toLowerCase();

@@ -5,6 +5,7 @@ import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 import { MemberReconciler } from '../rpc/member-reconciler.js';
+import { RaftServerReconciler } from '../rpc/raft-server-reconciler.js';
 import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
 import { TombstoneGc } from '../rpc/tombstone-gc.js';
 import type { StateStore } from '../state/state-store.js';
@@ -17,7 +18,7 @@ export interface ServerLeaderJobsDeps {
   /** The pool the member reconciliation makes the catalog follow. */
   membership: Membership;
   store: StateStore;
-  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange'>;
+  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange' | 'configuration' | 'addVoter' | 'removeServer'>;
   catalog: CatalogApi;
   health: HealthApi;
   hooks: AgentHooks;
@@ -31,8 +32,9 @@ export interface ServerLeaderJobsDeps {
 
 /**
  * Builds and starts a server's leader-only jobs: one Leadership step following Raft with, in
- * order, the session TTL timers, the KV tombstone GC (fed by the kvChanged hook) and the member
- * reconciliation (the catalog follows `membership`). Teardown revokes the jobs.
+ * order, the session TTL timers, the KV tombstone GC (fed by the kvChanged hook), the member
+ * reconciliation (the catalog follows `membership`) and the Raft server reconciliation (the Raft
+ * configuration follows the pool's servers). Teardown revokes the jobs.
  */
 export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
   const { config, store, raft, clock, hooks, logger, membership } = deps;
@@ -51,6 +53,14 @@ export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
     catalog: deps.catalog,
     health: deps.health,
     local: () => ({ datacenter: config().datacenter, nodeName: config().nodeName }),
+    clock,
+    logger: logger.child('leader'),
+  }));
+  // The Raft configuration follows the pool's servers: alive ones added, left and reaped ones removed.
+  leadership.register(new RaftServerReconciler({
+    membership,
+    raft,
+    local: () => ({ datacenter: config().datacenter, id: config().nodeId }),
     clock,
     logger: logger.child('leader'),
   }));

@@ -3,6 +3,7 @@ import type { HealthCheck } from '../../contracts/model/health.js';
 import type { KvEntry } from '../../contracts/model/kv.js';
 import type { QueryResult } from '../../contracts/model/query.js';
 import type { Session, SessionCreateRequest } from '../../contracts/model/session.js';
+import type { RaftConfigurationReply } from '../../contracts/services/operator-service.js';
 import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
 import type { KvOp } from '../../contracts/services/kv-service.js';
 import type { TxnOp, TxnOutcome } from '../../contracts/services/txn-service.js';
@@ -39,6 +40,9 @@ export interface RpcSchema {
   'Status.Leader': { args: Record<string, never>; reply: string };
   'Status.Peers': { args: Record<string, never>; reply: string[] };
   'Internal.EventFire': { args: { name: string; payload: Uint8Array }; reply: null };
+  'Operator.RaftGetConfiguration': { args: Record<string, never>; reply: RaftConfigurationReply };
+  'Operator.RaftRemovePeerByID': { args: { id: string }; reply: null };
+  'Operator.RaftRemovePeerByAddress': { args: { address: string }; reply: null };
 }
 
 /** A method's name. */

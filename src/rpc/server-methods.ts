@@ -1,6 +1,7 @@
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
+import type { OperatorService } from '../../contracts/services/operator-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { InternalEndpoint } from './internal-endpoint.js';
@@ -14,6 +15,7 @@ export interface ServerEndpoints {
   session: SessionApi;
   txn: TxnApi;
   status: StatusService;
+  operator: OperatorService;
   internal: InternalEndpoint;
 }
 
@@ -52,6 +54,10 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
 
   t.register('Status.Leader', 'any', (_a, ctx) => e.status.leader(ctx));
   t.register('Status.Peers', 'any', (_a, ctx) => e.status.peers(ctx));
+
+  t.register('Operator.RaftGetConfiguration', 'read', (_a, ctx) => e.operator.raftConfiguration(ctx));
+  t.register('Operator.RaftRemovePeerByID', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ id: a.id }, ctx), null));
+  t.register('Operator.RaftRemovePeerByAddress', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ address: a.address }, ctx), null));
 
   t.register('Internal.EventFire', 'any', async (a) => (await e.internal.eventFire(a.name, a.payload), null));
   return t;

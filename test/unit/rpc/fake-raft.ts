@@ -46,6 +46,18 @@ export class FakeRaft implements RaftApi {
     return this.leaderPeer ? [this.leaderPeer] : [];
   }
 
+  async addVoter(): Promise<void> {
+    throw new SextantError(ErrorCode.NotImplemented, 'the fake raft has one server');
+  }
+
+  async addNonvoter(): Promise<void> {
+    throw new SextantError(ErrorCode.NotImplemented, 'the fake raft has one server');
+  }
+
+  async removeServer(): Promise<void> {
+    throw new SextantError(ErrorCode.NotImplemented, 'the fake raft has one server');
+  }
+
   onLeadershipChange(): () => void {
     return () => {};
   }

@@ -23,6 +23,9 @@ class LeaderRaft implements RaftApi {
   private readonly listeners = new Set<(l: boolean) => void>();
   private readonly peer: RaftPeer = { id: 'n1', address: '127.0.0.1:8300', voter: true };
   constructor(private readonly sm: StateMachine) {}
+  async addVoter(): Promise<void> {}
+  async addNonvoter(): Promise<void> {}
+  async removeServer(): Promise<void> {}
   async propose(data: Uint8Array): Promise<unknown> {
     this.proposals++;
     if (!this.leading) throw new SextantError(ErrorCode.NotLeader, 'not the leader');

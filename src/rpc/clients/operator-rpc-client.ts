@@ -1,0 +1,19 @@
+import type { RequestContext } from '../../../contracts/model/query.js';
+import type { OperatorService, RaftConfigurationReply, RaftPeerSelector } from '../../../contracts/services/operator-service.js';
+import type { RpcCaller } from './rpc-caller.js';
+
+/** OperatorService as the surfaces see it on every agent: the Operator RPCs, answered by the leader (any server when stale). */
+export class OperatorRpcClient implements OperatorService {
+  constructor(private readonly rpc: RpcCaller) {}
+
+  /** Operator.RaftGetConfiguration. */
+  raftConfiguration(ctx?: RequestContext): Promise<RaftConfigurationReply> {
+    return this.rpc.call('Operator.RaftGetConfiguration', {}, ctx);
+  }
+
+  /** Operator.RaftRemovePeerByID or Operator.RaftRemovePeerByAddress. */
+  async raftRemovePeer(peer: RaftPeerSelector, ctx?: RequestContext): Promise<void> {
+    if ('id' in peer) await this.rpc.call('Operator.RaftRemovePeerByID', { id: peer.id }, ctx);
+    else await this.rpc.call('Operator.RaftRemovePeerByAddress', { address: peer.address }, ctx);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
+import { MemberStatus, type Membership } from '../../contracts/ports/membership.js';
+import type { Member } from '../../contracts/services/agent-service.js';
+import type { RaftApi } from '../consensus/raft-api.js';
+import type { LeaderJob } from '../kernel/leadership.js';
+import { serverParts } from '../membership/server-parts.js';
+
+/** How soon a failed or refused configuration change is tried again. */
+export const SERVER_RECONCILE_RETRY_MS = 1_000;
+/** The full pass that catches anything an event missed (Consul's reconcile_interval). */
+export const SERVER_RECONCILE_INTERVAL_MS = 60_000;
+
+/** What RaftServerReconciler is built from. */
+export interface RaftServerReconcilerDeps {
+  membership: Pick<Membership, 'members' | 'onEvent'>;
+  raft: Pick<RaftApi, 'configuration' | 'addVoter' | 'removeServer' | 'isLeader'>;
+  /** This server's datacenter and Raft id (live). */
+  local: () => { datacenter: string; id: string };
+  clock: Clock;
+  logger: Logger;
+  intervalMs?: number;
+}
+
+/** One configuration change the pool calls for. */
+type Change = { kind: 'add'; id: string; address: string; name: string } | { kind: 'remove'; id: string; name: string };
+
+/**
+ * The leader's Raft membership duties (Consul's leader.go joinConsulServer / removeConsulServer
+ * from handleAliveMember / handleLeftMember / handleReapMember): while this server leads, the
+ * Raft configuration follows the servers of its datacenter in the LAN pool:
+ *
+ * - an alive server (role=consul, same dc, a `port` tag) that is not in the configuration is
+ *   added as a VOTER right away (Sextant has no autopilot yet: no non-voter stage and no
+ *   server_stabilization_time); one whose address changed has it updated (not this server's own);
+ * - a server that left gracefully (status left) or was reaped is removed ("removing server by
+ *   ID"); never this server itself; a failed server stays (autopilot's cleanup_dead_servers is
+ *   not implemented).
+ *
+ * One change at a time (single-server changes): passes run on every member event, at establish
+ * and every interval; a refused change (another in progress, no commit in the term yet) is
+ * retried after SERVER_RECONCILE_RETRY_MS.
+ */
+export class RaftServerReconciler implements LeaderJob {
+  readonly name = 'raft server reconciliation';
+  private leading = false;
+  private offEvents: (() => void) | undefined;
+  private timer: TimerHandle | undefined;
+  private retry: TimerHandle | undefined;
+  private loop: Promise<void> | undefined;
+  private again = false;
+  /** Members reaped from the pool (gone from members()) that may still be in the configuration. */
+  private readonly reaped = new Map<string, Member>();
+  /** Configuration changes made, for tests. */
+  changes = 0;
+
+  constructor(private readonly deps: RaftServerReconcilerDeps) {}
+
+  /** This server leads: follows the pool and reconciles now and every interval. */
+  establish(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.offEvents = this.deps.membership.onEvent((e) => {
+      if (e.type === 'reap') for (const m of e.members) this.reaped.set(m.Name, m);
+      this.kick();
+    });
+    this.timer = this.deps.clock.setInterval(() => this.kick(), this.deps.intervalMs ?? SERVER_RECONCILE_INTERVAL_MS);
+    this.kick();
+  }
+
+  /** Leadership ended: stops following and waits for the pass in flight. Idempotent. */
+  async revoke(): Promise<void> {
+    this.leading = false;
+    this.offEvents?.();
+    this.offEvents = undefined;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.retry?.cancel();
+    this.retry = undefined;
+    this.reaped.clear();
+    await this.loop;
+  }
+
+  /** Resolves once no pass is running or queued. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  /** The changes the pool calls for against the current configuration (first one is applied next). */
+  pending(): Change[] {
+    const { datacenter, id: self } = this.deps.local();
+    const config = this.deps.raft.configuration();
+    const byId = new Map(config.map((s) => [s.id, s]));
+    const out: Change[] = [];
+    const seen = new Set<string>();
+    for (const m of this.deps.membership.members()) {
+      const p = serverParts(m);
+      if (!p || p.datacenter !== datacenter) continue;
+      seen.add(m.Name);
+      const inConfig = byId.get(p.id);
+      if (m.Status === MemberStatus.Alive) {
+        if (!inConfig || (inConfig.address !== p.address && p.id !== self)) out.push({ kind: 'add', id: p.id, address: p.address, name: m.Name });
+      } else if (m.Status === MemberStatus.Left && inConfig && p.id !== self) {
+        out.push({ kind: 'remove', id: p.id, name: m.Name });
+      }
+    }
+    for (const [name, m] of this.reaped) {
+      if (seen.has(name)) continue;
+      const p = serverParts(m);
+      if (p && p.datacenter === datacenter && p.id !== self && byId.has(p.id)) out.push({ kind: 'remove', id: p.id, name });
+      else this.reaped.delete(name);
+    }
+    return out;
+  }
+
+  private kick(): void {
+    if (!this.leading) return;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
+    this.loop = this.run().finally(() => {
+      this.loop = undefined;
+      if (this.again && this.leading) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (!this.leading || !this.deps.raft.isLeader()) return;
+      const next = this.pending()[0];
+      if (!next) return;
+      try {
+        if (next.kind === 'add') {
+          this.deps.logger.info('adding server to raft configuration', { server: next.name, id: next.id, address: next.address });
+          await this.deps.raft.addVoter(next.id, next.address);
+        } else {
+          this.deps.logger.info('removing server by ID', { server: next.name, id: next.id });
+          await this.deps.raft.removeServer(next.id);
+          this.reaped.delete(next.name);
+        }
+        this.changes++;
+      } catch (e) {
+        this.deps.logger.warn('failed to change the raft configuration, will retry', { server: next.name, change: next.kind, error: e instanceof Error ? e.message : String(e) });
+        this.scheduleRetry();
+        return;
+      }
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry || !this.leading) return;
+    this.retry = this.deps.clock.setTimeout(() => {
+      this.retry = undefined;
+      this.kick();
+    }, SERVER_RECONCILE_RETRY_MS);
+  }
+}
