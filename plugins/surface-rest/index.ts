@@ -13,6 +13,7 @@ export default definePlugin({
         config: s.config,
         kv: s.kv,
         status: s.status,
+        operator: s.operator,
         agent: s.agent,
         catalog: s.catalog,
         health: s.health,

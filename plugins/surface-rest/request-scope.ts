@@ -8,6 +8,7 @@ import type { KvService } from '../../contracts/services/kv-service.js';
 import type { LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
+import type { OperatorService } from '../../contracts/services/operator-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { EventService } from '../../contracts/services/event-service.js';
 import type { TelemetryApi } from '../../contracts/services/telemetry-service.js';
@@ -18,6 +19,8 @@ export interface RestSurfaceDeps {
   readonly config: RuntimeConfig;
   readonly kv: KvService;
   readonly status: StatusService;
+  /** The Raft operator endpoints (/v1/operator/raft/*); their routes answer 500 when absent. */
+  readonly operator?: OperatorService;
   readonly agent: AgentService;
   /** The replicated catalog (/v1/catalog/*); its routes answer 500 when absent. */
   readonly catalog?: CatalogApi;

@@ -1,5 +1,6 @@
 import { deleteKv, getKv, putKv } from './kv-handlers.js';
 import { getLeader, getPeers } from './status-handlers.js';
+import { deleteRaftPeer, getRaftConfiguration } from './operator-handlers.js';
 import { getMembers, getSelf, putReload } from './agent-handlers.js';
 import { getMetrics, getMonitor } from './telemetry-handlers.js';
 import {
@@ -53,6 +54,8 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/kv/*key', methods: { GET: getKv, PUT: putKv, DELETE: deleteKv } },
   { path: '/v1/status/leader', methods: { GET: getLeader } },
   { path: '/v1/status/peers', methods: { GET: getPeers } },
+  { path: '/v1/operator/raft/configuration', methods: { GET: getRaftConfiguration } },
+  { path: '/v1/operator/raft/peer', methods: { DELETE: deleteRaftPeer } },
   { path: '/v1/agent/self', methods: { GET: getSelf } },
   { path: '/v1/agent/members', methods: { GET: getMembers } },
   { path: '/v1/agent/reload', methods: { PUT: putReload } },

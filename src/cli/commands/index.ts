@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { operatorRaftListPeersCommand, operatorRaftRemovePeerCommand } from './operator-raft.js';
 import { catalogDatacentersCommand } from './catalog-datacenters.js';
 import { catalogNodesCommand } from './catalog-nodes.js';
 import { catalogServicesCommand } from './catalog-services.js';
@@ -42,6 +43,8 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   watchCommand,
   infoCommand,
   monitorCommand,
+  operatorRaftListPeersCommand,
+  operatorRaftRemovePeerCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
