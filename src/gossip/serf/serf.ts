@@ -68,6 +68,10 @@ const BROADCAST_TIMEOUT_MS = 5000;
 const RECENT_INTENT_TIMEOUT_MS = 5 * 60_000;
 /** How often the member clock is recorded in the snapshot (serf's clockUpdateInterval). */
 const CLOCK_UPDATE_INTERVAL_MS = 500;
+/** serf's QueueCheckInterval and QueueDepthWarning; the queue limit is Consul's MinQueueDepth (4096) or 2 × members if more. */
+const QUEUE_CHECK_INTERVAL_MS = 30_000;
+const QUEUE_DEPTH_WARNING = 128;
+const MIN_QUEUE_DEPTH = 4096;
 
 /** Serf's settings; serf's defaults (Consul's where it differs: leave propagate delay 3s). */
 export interface SerfConfig {
@@ -296,6 +300,7 @@ export class Serf {
     await this.memberlist.start();
     this.timers.push(clock.setInterval(() => this.reap(), this.cfg.reapIntervalMs));
     this.timers.push(clock.setInterval(() => this.reconnect(), this.cfg.reconnectIntervalMs));
+    this.timers.push(clock.setInterval(() => this.checkQueueDepth(), QUEUE_CHECK_INTERVAL_MS));
     if (this.deps.snapshot) {
       this.timers.push(clock.setInterval(() => this.snapshotClock(), CLOCK_UPDATE_INTERVAL_MS));
       const prev = (snap?.aliveNodes ?? []).filter((p) => p.name !== this.config.nodeName);
@@ -384,6 +389,7 @@ export class Serf {
     for (const t of this.timers.splice(0)) t.cancel();
     for (const q of this.queryResponses.values()) q.close();
     this.queryResponses.clear();
+    this.snapshotClock();
     await this.memberlist.shutdown();
     await this.deps.snapshot?.close();
   }
@@ -444,6 +450,25 @@ export class Serf {
   /** The last coordinate seen for `name` (ours included), undefined when unknown or disabled. */
   getCachedCoordinate(name: string): Coordinate | undefined {
     return this.coordCache.get(name)?.clone();
+  }
+
+  /** serf's Stats(): counts, clocks, queue depths, encryption and coordinate resets, as `consul info` shows them under serf_lan. */
+  stats(): Record<string, string> {
+    const out: Record<string, string> = {
+      members: String(this.members_.size),
+      failed: String(this.failedMembers.length),
+      left: String(this.leftMembers.length),
+      health_score: String(this.memberlist.healthScore()),
+      member_time: String(this.clock.time()),
+      event_time: String(this.eventClock.time()),
+      query_time: String(this.queryClock.time()),
+      intent_queue: String(this.broadcasts.numQueued()),
+      event_queue: String(this.eventBroadcasts.numQueued()),
+      query_queue: String(this.queryBroadcasts.numQueued()),
+      encrypted: String(this.encryptionEnabled()),
+    };
+    if (this.coordClient) out.coordinate_resets = String(this.coordClient.stats().resets);
+    return out;
   }
 
   /** memberlist's count of alive and suspect members. */
@@ -595,6 +620,18 @@ export class Serf {
     } catch (e) {
       this.deps.logger.error('serf: Failed to decode tags', { error: (e as Error).message });
       return {};
+    }
+  }
+
+  private checkQueueDepth(): void {
+    const max = Math.max(MIN_QUEUE_DEPTH, 2 * this.members_.size);
+    for (const [name, q] of [['Intent', this.broadcasts], ['Event', this.eventBroadcasts], ['Query', this.queryBroadcasts]] as const) {
+      const n = q.numQueued();
+      if (n >= QUEUE_DEPTH_WARNING) this.deps.logger.warn(`serf: ${name} queue depth: ${n}`);
+      if (n > max) {
+        this.deps.logger.warn(`serf: ${name} queue depth (${n}) exceeds limit (${max}), dropping messages!`);
+        q.prune(max);
+      }
     }
   }
 
