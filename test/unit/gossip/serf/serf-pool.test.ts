@@ -85,4 +85,48 @@ describe('serf on the simulated network', () => {
     }
     await Promise.all(others.map((o) => o.serf.shutdown()));
   }, 120_000);
+
+  it('lifecycle: localMember before start, a throwing listener is logged and the others still run, leave is idempotent and ends joining', async () => {
+    const sim = new SerfSim(4);
+    const a = await sim.add({ tags: { role: 'node' } });
+    const b = await sim.add();
+    const seen: string[] = [];
+    a.serf.onEvent(() => {
+      throw new Error('listener bug');
+    });
+    const off = a.serf.onEvent((e) => seen.push(e.kind === 'member' ? `${e.type}:${e.members[0]!.name}` : e.kind));
+    await sim.settle(b.serf.join([a.address], false));
+    await sim.until(() => a.serf.members().length === 2);
+    expect(seen).toEqual(['join:node-1']);
+    expect(a.logger.lines.some((l) => l.includes('serf: an event listener threw'))).toBe(true);
+    off();
+    expect(a.serf.localMember()).toMatchObject({ name: 'node-0', addr: '10.1.0.1', port: 7946, tags: { role: 'node' }, status: MemberStatus.Alive });
+    const l1 = b.serf.leave();
+    const l2 = b.serf.leave();
+    await sim.settle(Promise.all([l1, l2]));
+    expect(b.serf.localMember().status).toBe(MemberStatus.Left);
+    await expect(b.serf.join([a.address], false)).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await sim.settle(b.serf.leave());
+    expect(await sim.until(() => sim.statusOf(a, 'node-1') === MemberStatus.Left, 10_000)).toBeLessThan(10_000);
+    await shutdownAll(sim);
+  });
+
+  it('a leave intent about a live member is refuted by its join intent: everyone sees it alive again, with no leave event', async () => {
+    const sim = new SerfSim(5);
+    for (let i = 0; i < 4; i++) await sim.add();
+    for (const node of sim.nodes.slice(1)) await sim.settle(node.serf.join([sim.nodes[0]!.address], false));
+    await sim.until(() => sim.nodes.every((v) => v.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 4));
+    const target = sim.nodes[3]!;
+    const before = target.serf.clocks().member;
+    await sim.settle(sim.nodes[0]!.serf.removeFailedNode(target.name, false));
+    expect(await sim.until(() => sim.nodes.every((v) => sim.statusOf(v, target.name) === MemberStatus.Alive), 10_000)).toBeLessThan(10_000);
+    await sim.run(30_000);
+    for (const v of sim.nodes) {
+      expect(sim.statusOf(v, target.name)).toBe(MemberStatus.Alive);
+      expect(memberEvents(v, target.name)).toEqual(['join']);
+    }
+    expect(target.serf.clocks().member).toBeGreaterThan(before);
+    expect(target.logger.lines.some((l) => l.includes('serf: Refuting an older leave intent'))).toBe(true);
+    await shutdownAll(sim);
+  });
 });
