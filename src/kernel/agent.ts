@@ -157,7 +157,11 @@ export class Agent {
 
     // The role's core: a server (Raft, state, endpoints, leader jobs) or a client (RPC to servers).
     const onStop = (what: string, run: () => Promise<void>): void => this.onStop(what, run);
-    const membership = await startMembership({ config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, onStop });
+    const { membership, serfLanPort } = await startMembership({
+      config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, clock: this.clock, random: this.random, registry, kernel: services, onStop,
+    });
+    config = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, serfLan: serfLanPort }) });
+    this.current = config;
     const env: AssemblyEnv = {
       config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop, metrics,
     };
