@@ -523,7 +523,7 @@ export class Serf {
   /** Starts a query and returns its collector (serf's Query). */
   startQuery(name: string, payload: Uint8Array, params: QueryParams = {}): QueryResponse {
     if (this.state === 'shutdown') throw new SextantError(ErrorCode.Shutdown, 'serf is shut down');
-    const timeoutMs = params.timeoutMs && params.timeoutMs > 0 ? params.timeoutMs : this.defaultQueryTimeoutMs();
+    const timeoutMs = params.timeoutMs && params.timeoutMs > 0 ? Math.ceil(params.timeoutMs) : this.defaultQueryTimeoutMs();
     const filters: Uint8Array[] = [];
     if (params.filterNodes && params.filterNodes.length > 0) filters.push(encodeFilter({ nodes: params.filterNodes }));
     for (const [tag, expr] of Object.entries(params.filterTags ?? {})) filters.push(encodeFilter({ tag, expr }));
@@ -536,7 +536,7 @@ export class Serf {
       sourceNode: this.config.nodeName,
       filters: filters.length > 0 ? filters : null,
       flags: params.requestAck ? QUERY_FLAG_ACK : 0,
-      relayFactor: params.relayFactor ?? 0,
+      relayFactor: Math.min(255, Math.max(0, Math.floor(params.relayFactor ?? 0))),
       timeoutNs: timeoutMs * 1e6,
       name,
       payload,
