@@ -635,11 +635,12 @@ export class Serf {
     }
   }
 
+  /** Tells the snapshot the member clock's current time (it records time - 1, the last time seen, as serf's snapshotter does). */
   private snapshotClock(): void {
-    const lastSeen = this.clock.time() - 1;
-    if (lastSeen > this.lastSnapshotClock) {
-      this.lastSnapshotClock = lastSeen;
-      this.deps.snapshot?.updateClock(lastSeen);
+    const now = this.clock.time();
+    if (now > this.lastSnapshotClock) {
+      this.lastSnapshotClock = now;
+      this.deps.snapshot?.updateClock(now);
     }
   }
 
