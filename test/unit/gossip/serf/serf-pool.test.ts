@@ -129,4 +129,32 @@ describe('serf on the simulated network', () => {
     expect(target.logger.lines.some((l) => l.includes('serf: Refuting an older leave intent'))).toBe(true);
     await shutdownAll(sim);
   });
+
+  it('20 members with 5% packet loss: user events reach everyone exactly once, a leave is seen as left and a crash as failed by all', async () => {
+    const sim = new SerfSim(6);
+    for (let i = 0; i < 20; i++) await sim.add();
+    for (const node of sim.nodes.slice(1)) await sim.settle(node.serf.join([sim.nodes[0]!.address], false));
+    sim.network.setDropRate(0.05);
+    expect(await sim.until(() => sim.nodes.every((v) => v.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 20), 60_000)).toBeLessThan(60_000);
+    for (let i = 0; i < 10; i++) await sim.nodes[i * 2]!.serf.userEvent(`ev-${i}`, Buffer.from(String(i)), false);
+    await sim.run(60_000);
+    for (const v of sim.nodes) {
+      const names = v.events.flatMap((e) => (e.kind === 'user' ? [e.name] : []));
+      expect(names.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `ev-${i}`).sort());
+    }
+    const leaver = sim.nodes[5]!;
+    const crasher = sim.nodes[7]!;
+    await sim.settle(leaver.serf.leave());
+    await leaver.serf.shutdown();
+    await crasher.serf.shutdown();
+    const rest = sim.nodes.filter((n) => n !== leaver && n !== crasher);
+    expect(
+      await sim.until(() => rest.every((o) => sim.statusOf(o, leaver.name) === MemberStatus.Left && sim.statusOf(o, crasher.name) === MemberStatus.Failed), 120_000, 500),
+    ).toBeLessThan(120_000);
+    for (const o of rest) {
+      expect(memberEvents(o, leaver.name)).toEqual(['join', 'leave']);
+      expect(memberEvents(o, crasher.name)).toEqual(['join', 'failed']);
+    }
+    await Promise.all(rest.map((n) => n.serf.shutdown()));
+  }, 120_000);
 });
