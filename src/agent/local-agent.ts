@@ -116,7 +116,7 @@ export class LocalAgent implements AgentService {
     const count = (status: number): string => String(members.filter((m) => m.Status === status).length);
     return {
       coordinate_resets: '0',
-      encrypted: 'false',
+      encrypted: String(this.deps.config().encrypt !== ''),
       event_queue: '0',
       event_time: '1',
       failed: count(4),
