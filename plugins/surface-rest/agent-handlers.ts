@@ -9,9 +9,9 @@ export const getSelf: Handler = async (scope) => {
   sendJson(scope, scope.deps.agent.self());
 };
 
-/** GET /v1/agent/members — the LAN pool, or the WAN pool with ?wan. */
+/** GET /v1/agent/members — the LAN pool, or the WAN pool with a non-empty ?wan (Consul reads `Get("wan") != ""`). */
 export const getMembers: Handler = async (scope) => {
-  sendJson(scope, scope.deps.agent.members(scope.query.has('wan')));
+  sendJson(scope, scope.deps.agent.members((scope.query.get('wan') ?? '') !== ''));
 };
 
 /** PUT /v1/agent/reload — re-reads the config; 200 with an empty body, or 500 with why it was refused. */

@@ -130,8 +130,9 @@ export class LocalAgent implements AgentService {
     };
   }
 
-  members(_wan: boolean): Member[] {
-    return this.deps.membership.members();
+  /** The LAN pool; the WAN pool is empty (Consul's client has none; Sextant's servers have none yet). */
+  members(wan: boolean): Member[] {
+    return wan ? [] : this.deps.membership.members();
   }
 
   reload(): Promise<void> {

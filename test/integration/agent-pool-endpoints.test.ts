@@ -88,3 +88,13 @@ describe('agent pool endpoints (in-process agent)', () => {
     expect(text).toMatch(/Retry join failed: .*agent: max join LAN retry exhausted, exiting/);
   });
 });
+
+describe('GET /v1/agent/members (in-process agent)', () => {
+  it('lists the LAN pool; ?wan=1 the WAN pool, which Sextant does not have (empty); a bare ?wan is the LAN pool', async () => {
+    const { http, agent } = await start();
+    const lan = (await (await fetch(`${http}/v1/agent/members`)).json()) as { Name: string }[];
+    expect(lan.map((m) => m.Name)).toEqual([agent.config.nodeName]);
+    expect(await (await fetch(`${http}/v1/agent/members?wan=1`)).json()).toEqual([]);
+    expect(((await (await fetch(`${http}/v1/agent/members?wan`)).json()) as unknown[]).length).toBe(1);
+  });
+});
