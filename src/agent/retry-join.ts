@@ -1,4 +1,5 @@
 import type { Clock, Logger, TimerHandle } from '../../contracts/platform.js';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { formatGoDuration } from '../config/go-duration.js';
 
 /** What a RetryJoiner is built from (Consul's retryJoiner, agent/retry_join.go). */
@@ -26,7 +27,7 @@ const DISCOVERY_METHODS: readonly string[] = [];
  * `retry_interval` (on the Clock) and tries again, up to `retry_max` more times (0: forever),
  * with Consul's log lines ("Retry join is supported for the following discovery methods",
  * "Joining cluster...", "Join cluster completed. Synced with initial agents", "Join cluster
- * failed, will retry"). `run` rejects with `agent: max join <cluster> retry exhausted, exiting`
+ * failed, will retry"). `run` rejects with JOIN_FAILED `agent: max join <cluster> retry exhausted, exiting`
  * when the attempts run out (Consul then exits with status 1).
  */
 export class RetryJoiner {
@@ -60,12 +61,12 @@ export class RetryJoiner {
           error = e;
         }
       } else {
-        error = new Error('No servers to join');
+        error = new SextantError(ErrorCode.JoinFailed, 'No servers to join');
       }
       if (this.stopped) return;
       attempt++;
       if (opts.maxAttempts > 0 && attempt > opts.maxAttempts) {
-        throw new Error(`agent: max join ${opts.cluster} retry exhausted, exiting`);
+        throw new SextantError(ErrorCode.JoinFailed, `agent: max join ${opts.cluster} retry exhausted, exiting`);
       }
       opts.logger.warn('Join cluster failed, will retry', { ...fields, retry_interval: goDuration(opts.intervalMs), error });
       await this.sleep(opts.intervalMs);

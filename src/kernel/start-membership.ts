@@ -95,7 +95,7 @@ export async function startMembership(deps: MembershipDeps): Promise<StartedMemb
     },
     { clock: deps.clock, random: deps.random, logger: log, packets: transports.packets, connections: transports.connections, ...(snapshot ? { snapshot } : {}) },
   );
-  const membership = new GossipMembership({ serf, defaultPort: () => transports.port, encrypted: () => keyring !== undefined, logger: log });
+  const membership = new GossipMembership({ serf, encrypted: () => keyring !== undefined, logger: log });
   const offHooks = wireMemberHooks(membership, hooks, log);
   hooks.reload.tap('membership', (next) => membership.setTags(memberTags(next, deps.version)));
   deps.onStop('membership', async () => {

@@ -5,14 +5,11 @@ import type { Logger } from '../../contracts/platform.js';
 import type { MemberEvent, Membership, PoolUserEvent } from '../../contracts/ports/membership.js';
 import type { Member } from '../../contracts/services/agent-service.js';
 import type { Serf, SerfEvent, SerfMember } from '../gossip/serf/serf.js';
-import { formatJoinAddress } from './join-address.js';
 
 /** What GossipMembership is built from. */
 export interface GossipMembershipDeps {
   /** The agent's serf (LAN pool); started, left and shut down by this membership. */
   serf: Serf;
-  /** This agent's serf LAN port: the port of a join address that names none. */
-  defaultPort: () => number;
   /** Whether the pool is encrypted (a keyring exists). */
   encrypted: () => boolean;
   logger: Logger;
@@ -35,13 +32,9 @@ function toMember(m: SerfMember): Member {
   };
 }
 
-/** The keys of a base64 gossip key: 16, 24 or 32 bytes (AES-128/192/256), as Consul checks them. */
-function checkKey(key: string | undefined, operation: KeyringOperation): string {
+/** The key an install, use or remove names (serf's key manager checks its encoding and size). */
+function requireKey(key: string | undefined, operation: KeyringOperation): string {
   if (key === undefined || key === '') throw new SextantError(ErrorCode.BadRequest, `Missing key for ${operation}`);
-  const bytes = Buffer.from(key, 'base64');
-  if (bytes.toString('base64') !== key.replace(/\s+$/, '') || ![16, 24, 32].includes(bytes.byteLength)) {
-    throw new SextantError(ErrorCode.BadRequest, `Invalid key: the key must be base64 of 16, 24 or 32 bytes (got ${JSON.stringify(key)})`);
-  }
   return key;
 }
 
@@ -106,11 +99,10 @@ export class GossipMembership implements Membership {
 
   async join(addresses: readonly string[], replay: boolean): Promise<number> {
     if (this.closed) throw new SextantError(ErrorCode.Shutdown, 'serf is shut down');
-    const port = this.deps.defaultPort();
     return this.deps.serf.join(
-      addresses.map((a) => formatJoinAddress(a, port)),
+      addresses.map((a) => a.trim()),
       !replay,
-    );
+    ); // serf adds its own port to an address without one
   }
 
   async leave(): Promise<void> {
@@ -133,11 +125,11 @@ export class GossipMembership implements Membership {
       case 'list':
         return km.listKeys();
       case 'install':
-        return km.installKey(checkKey(key, operation));
+        return km.installKey(requireKey(key, operation));
       case 'use':
-        return km.useKey(checkKey(key, operation));
+        return km.useKey(requireKey(key, operation));
       case 'remove':
-        return km.removeKey(checkKey(key, operation));
+        return km.removeKey(requireKey(key, operation));
     }
   }
 

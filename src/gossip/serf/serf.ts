@@ -68,6 +68,10 @@ const BROADCAST_TIMEOUT_MS = 5000;
 const RECENT_INTENT_TIMEOUT_MS = 5 * 60_000;
 /** How often the member clock is recorded in the snapshot (serf's clockUpdateInterval). */
 const CLOCK_UPDATE_INTERVAL_MS = 500;
+/** serf's QueueCheckInterval and QueueDepthWarning; the queue limit is Consul's MinQueueDepth (4096) or 2 × members if more. */
+const QUEUE_CHECK_INTERVAL_MS = 30_000;
+const QUEUE_DEPTH_WARNING = 128;
+const MIN_QUEUE_DEPTH = 4096;
 
 /** Serf's settings; serf's defaults (Consul's where it differs: leave propagate delay 3s). */
 export interface SerfConfig {
@@ -296,6 +300,7 @@ export class Serf {
     await this.memberlist.start();
     this.timers.push(clock.setInterval(() => this.reap(), this.cfg.reapIntervalMs));
     this.timers.push(clock.setInterval(() => this.reconnect(), this.cfg.reconnectIntervalMs));
+    this.timers.push(clock.setInterval(() => this.checkQueueDepth(), QUEUE_CHECK_INTERVAL_MS));
     if (this.deps.snapshot) {
       this.timers.push(clock.setInterval(() => this.snapshotClock(), CLOCK_UPDATE_INTERVAL_MS));
       const prev = (snap?.aliveNodes ?? []).filter((p) => p.name !== this.config.nodeName);
@@ -384,6 +389,7 @@ export class Serf {
     for (const t of this.timers.splice(0)) t.cancel();
     for (const q of this.queryResponses.values()) q.close();
     this.queryResponses.clear();
+    this.snapshotClock();
     await this.memberlist.shutdown();
     await this.deps.snapshot?.close();
   }
@@ -446,6 +452,25 @@ export class Serf {
     return this.coordCache.get(name)?.clone();
   }
 
+  /** serf's Stats(): counts, clocks, queue depths, encryption and coordinate resets, as `consul info` shows them under serf_lan. */
+  stats(): Record<string, string> {
+    const out: Record<string, string> = {
+      members: String(this.members_.size),
+      failed: String(this.failedMembers.length),
+      left: String(this.leftMembers.length),
+      health_score: String(this.memberlist.healthScore()),
+      member_time: String(this.clock.time()),
+      event_time: String(this.eventClock.time()),
+      query_time: String(this.queryClock.time()),
+      intent_queue: String(this.broadcasts.numQueued()),
+      event_queue: String(this.eventBroadcasts.numQueued()),
+      query_queue: String(this.queryBroadcasts.numQueued()),
+      encrypted: String(this.encryptionEnabled()),
+    };
+    if (this.coordClient) out.coordinate_resets = String(this.coordClient.stats().resets);
+    return out;
+  }
+
   /** memberlist's count of alive and suspect members. */
   numMembers(): number {
     return this.memberlist.numMembers();
@@ -498,7 +523,7 @@ export class Serf {
   /** Starts a query and returns its collector (serf's Query). */
   startQuery(name: string, payload: Uint8Array, params: QueryParams = {}): QueryResponse {
     if (this.state === 'shutdown') throw new SextantError(ErrorCode.Shutdown, 'serf is shut down');
-    const timeoutMs = params.timeoutMs && params.timeoutMs > 0 ? params.timeoutMs : this.defaultQueryTimeoutMs();
+    const timeoutMs = params.timeoutMs && params.timeoutMs > 0 ? Math.ceil(params.timeoutMs) : this.defaultQueryTimeoutMs();
     const filters: Uint8Array[] = [];
     if (params.filterNodes && params.filterNodes.length > 0) filters.push(encodeFilter({ nodes: params.filterNodes }));
     for (const [tag, expr] of Object.entries(params.filterTags ?? {})) filters.push(encodeFilter({ tag, expr }));
@@ -511,7 +536,7 @@ export class Serf {
       sourceNode: this.config.nodeName,
       filters: filters.length > 0 ? filters : null,
       flags: params.requestAck ? QUERY_FLAG_ACK : 0,
-      relayFactor: params.relayFactor ?? 0,
+      relayFactor: Math.min(255, Math.max(0, Math.floor(params.relayFactor ?? 0))),
       timeoutNs: timeoutMs * 1e6,
       name,
       payload,
@@ -598,11 +623,24 @@ export class Serf {
     }
   }
 
+  private checkQueueDepth(): void {
+    const max = Math.max(MIN_QUEUE_DEPTH, 2 * this.members_.size);
+    for (const [name, q] of [['Intent', this.broadcasts], ['Event', this.eventBroadcasts], ['Query', this.queryBroadcasts]] as const) {
+      const n = q.numQueued();
+      if (n >= QUEUE_DEPTH_WARNING) this.deps.logger.warn(`serf: ${name} queue depth: ${n}`);
+      if (n > max) {
+        this.deps.logger.warn(`serf: ${name} queue depth (${n}) exceeds limit (${max}), dropping messages!`);
+        q.prune(max);
+      }
+    }
+  }
+
+  /** Tells the snapshot the member clock's current time (it records time - 1, the last time seen, as serf's snapshotter does). */
   private snapshotClock(): void {
-    const lastSeen = this.clock.time() - 1;
-    if (lastSeen > this.lastSnapshotClock) {
-      this.lastSnapshotClock = lastSeen;
-      this.deps.snapshot?.updateClock(lastSeen);
+    const now = this.clock.time();
+    if (now > this.lastSnapshotClock) {
+      this.lastSnapshotClock = now;
+      this.deps.snapshot?.updateClock(now);
     }
   }
 

@@ -118,12 +118,14 @@ describe.skipIf(!existsSync(SERF))(`the Sextant serf layer in a pool with the re
     sx.serf.onEvent((e) => {
       if (e.kind === 'query' && e.name === 'ask') void e.respond(Buffer.from(`answer-to-${Buffer.from(e.payload).toString()}`));
     });
-    const qout = await serfCli(a, ['query', '-timeout', '3s', 'ask', 'life']);
+    const qout = await serfCli(a, ['query', '-timeout', '3s', '-relay-factor', '1', 'ask', 'life']);
     expect(qout).toContain("Response from 'sx1': answer-to-life");
     expect(qout).toMatch(/Total Acks:\s+2/);
     // us → serf: the serf agent acks our query (it answers only through event handlers).
-    const res = await sx.serf.query('ping-all', Buffer.from('x'), { requestAck: true, timeoutMs: 2000 });
+    const res = await sx.serf.query('ping-all', Buffer.from('x'), { requestAck: true, relayFactor: 1, timeoutMs: 2000 });
     expect(res.acks.sort()).toEqual(['serf1', 'sx1']);
+    // serf relayed its ack through us too (relay factor 1), and we forwarded it (counted once above).
+    expect(sx.logger.lines.some((l) => l.includes('serf: Relaying response to addr: 127.0.0.1:'))).toBe(true);
 
     // Coordinates travel in acks both ways without decode errors.
     await until('sx1 has a coordinate for serf1', () => sx.serf.getCachedCoordinate('serf1') !== undefined, 10_000);

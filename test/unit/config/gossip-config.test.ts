@@ -5,6 +5,8 @@ import { loadRuntimeConfig } from '../../../src/config/load-config.js';
 import type { ConfigFlags } from '../../../src/config/load-config.js';
 import { parseAgentFlags } from '../../../src/cli/agent-flags.js';
 import { nonReloadableChanges } from '../../../src/config/reload-changes.js';
+import { validateCommand } from '../../../src/cli/commands/validate.js';
+import { runCommand } from '../../support/run-command.js';
 
 const sandbox = useConfigSandbox('sextant-gossip-config-');
 const write = sandbox.write;
@@ -152,5 +154,32 @@ describe('gossip pool settings: validation with Consul texts', () => {
     expect((await loadFailure(flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }))).message).toContain('/gossip_lan/probe_interval');
     write('cfg/bad.json', { disable_coordinates: 'yes' });
     expect((await loadFailure(flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }))).message).toContain('/disable_coordinates');
+  });
+});
+
+describe('sextant validate', () => {
+  it('accepts every gossip pool setting, and refuses a bad key with Consul\'s text', async () => {
+    write('cfg/pool.json', {
+      start_join: ['10.0.0.1'],
+      retry_join: ['10.0.0.2'],
+      retry_interval: '10s',
+      retry_max: 3,
+      rejoin_after_leave: true,
+      leave_on_terminate: true,
+      skip_leave_on_interrupt: false,
+      encrypt: KEY32,
+      encrypt_verify_incoming: true,
+      encrypt_verify_outgoing: true,
+      disable_keyring_file: true,
+      serf_lan: '127.0.0.1',
+      gossip_lan: { gossip_interval: '200ms', gossip_nodes: 3, probe_interval: '1s', probe_timeout: '500ms', retransmit_mult: 4, suspicion_mult: 4 },
+      reconnect_timeout: '72h',
+      disable_coordinates: false,
+    });
+    expect(await runCommand(validateCommand, ['cfg'], {})).toEqual({ code: 0, stdout: 'Configuration is valid!\n', stderr: '' });
+    write('cfg/zz-key.json', { encrypt: 'this is not a valid key' });
+    const bad = await runCommand(validateCommand, ['cfg'], {});
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('encrypt has invalid key: illegal base64 data at input byte 4');
   });
 });

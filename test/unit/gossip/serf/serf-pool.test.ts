@@ -85,4 +85,76 @@ describe('serf on the simulated network', () => {
     }
     await Promise.all(others.map((o) => o.serf.shutdown()));
   }, 120_000);
+
+  it('lifecycle: localMember before start, a throwing listener is logged and the others still run, leave is idempotent and ends joining', async () => {
+    const sim = new SerfSim(4);
+    const a = await sim.add({ tags: { role: 'node' } });
+    const b = await sim.add();
+    const seen: string[] = [];
+    a.serf.onEvent(() => {
+      throw new Error('listener bug');
+    });
+    const off = a.serf.onEvent((e) => seen.push(e.kind === 'member' ? `${e.type}:${e.members[0]!.name}` : e.kind));
+    await sim.settle(b.serf.join([a.address], false));
+    await sim.until(() => a.serf.members().length === 2);
+    expect(seen).toEqual(['join:node-1']);
+    expect(a.logger.lines.some((l) => l.includes('serf: an event listener threw'))).toBe(true);
+    off();
+    expect(a.serf.localMember()).toMatchObject({ name: 'node-0', addr: '10.1.0.1', port: 7946, tags: { role: 'node' }, status: MemberStatus.Alive });
+    const l1 = b.serf.leave();
+    const l2 = b.serf.leave();
+    await sim.settle(Promise.all([l1, l2]));
+    expect(b.serf.localMember().status).toBe(MemberStatus.Left);
+    await expect(b.serf.join([a.address], false)).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await sim.settle(b.serf.leave());
+    expect(await sim.until(() => sim.statusOf(a, 'node-1') === MemberStatus.Left, 10_000)).toBeLessThan(10_000);
+    await shutdownAll(sim);
+  });
+
+  it('a leave intent about a live member is refuted by its join intent: everyone sees it alive again, with no leave event', async () => {
+    const sim = new SerfSim(5);
+    for (let i = 0; i < 4; i++) await sim.add();
+    for (const node of sim.nodes.slice(1)) await sim.settle(node.serf.join([sim.nodes[0]!.address], false));
+    await sim.until(() => sim.nodes.every((v) => v.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 4));
+    const target = sim.nodes[3]!;
+    const before = target.serf.clocks().member;
+    await sim.settle(sim.nodes[0]!.serf.removeFailedNode(target.name, false));
+    expect(await sim.until(() => sim.nodes.every((v) => sim.statusOf(v, target.name) === MemberStatus.Alive), 10_000)).toBeLessThan(10_000);
+    await sim.run(30_000);
+    for (const v of sim.nodes) {
+      expect(sim.statusOf(v, target.name)).toBe(MemberStatus.Alive);
+      expect(memberEvents(v, target.name)).toEqual(['join']);
+    }
+    expect(target.serf.clocks().member).toBeGreaterThan(before);
+    expect(target.logger.lines.some((l) => l.includes('serf: Refuting an older leave intent'))).toBe(true);
+    await shutdownAll(sim);
+  });
+
+  it('20 members with 5% packet loss: user events reach everyone exactly once, a leave is seen as left and a crash as failed by all', async () => {
+    const sim = new SerfSim(6);
+    for (let i = 0; i < 20; i++) await sim.add();
+    for (const node of sim.nodes.slice(1)) await sim.settle(node.serf.join([sim.nodes[0]!.address], false));
+    sim.network.setDropRate(0.05);
+    expect(await sim.until(() => sim.nodes.every((v) => v.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 20), 60_000)).toBeLessThan(60_000);
+    for (let i = 0; i < 10; i++) await sim.nodes[i * 2]!.serf.userEvent(`ev-${i}`, Buffer.from(String(i)), false);
+    await sim.run(60_000);
+    for (const v of sim.nodes) {
+      const names = v.events.flatMap((e) => (e.kind === 'user' ? [e.name] : []));
+      expect(names.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `ev-${i}`).sort());
+    }
+    const leaver = sim.nodes[5]!;
+    const crasher = sim.nodes[7]!;
+    await sim.settle(leaver.serf.leave());
+    await leaver.serf.shutdown();
+    await crasher.serf.shutdown();
+    const rest = sim.nodes.filter((n) => n !== leaver && n !== crasher);
+    expect(
+      await sim.until(() => rest.every((o) => sim.statusOf(o, leaver.name) === MemberStatus.Left && sim.statusOf(o, crasher.name) === MemberStatus.Failed), 120_000, 500),
+    ).toBeLessThan(120_000);
+    for (const o of rest) {
+      expect(memberEvents(o, leaver.name)).toEqual(['join', 'leave']);
+      expect(memberEvents(o, crasher.name)).toEqual(['join', 'failed']);
+    }
+    await Promise.all(rest.map((n) => n.serf.shutdown()));
+  }, 120_000);
 });
