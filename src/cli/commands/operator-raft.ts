@@ -23,17 +23,17 @@ export function raftPeersTable(reply: RaftConfigurationReply): string {
   return columnize(lines);
 }
 
-/** `sextant operator raft list-peers [-stale]` — Consul's command. */
+/** `sextant operator raft list-peers [-stale]` — Consul's command (-stale is the common HTTP flag). */
 export const operatorRaftListPeersCommand: Command = defineHttpCommand({
   name: 'operator raft list-peers',
   synopsis: 'Display the current Raft peer configuration',
   usage: '[options]',
   description: `  Displays the current Raft peer configuration.`,
-  flags: [{ name: 'stale', kind: 'bool', usage: 'Enables stale query mode; by default the leader answers.' }],
-  async run({ flags, client, out, err }) {
+  flags: [],
+  async run({ client, out, err }) {
     let reply: RaftConfigurationReply;
     try {
-      const res = requireOk(await client.request('GET', '/v1/operator/raft/configuration', { query: { stale: flags.values['stale'] === true ? '' : undefined } }));
+      const res = requireOk(await client.request('GET', '/v1/operator/raft/configuration'));
       reply = JSON.parse(res.body.toString('utf8')) as RaftConfigurationReply;
     } catch (e) {
       err(`Error getting peers: Failed to retrieve raft configuration: ${(e as Error).message}`);
