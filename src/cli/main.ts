@@ -11,13 +11,20 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
 
 /**
  * Consul's top-level commands Sextant does not have yet: they answer that plainly instead of
- * "Unknown command" (a name goes from here when its command lands). `operator` stays: only
- * `operator raft list-peers|remove-peer` exist; its other subcommands answer "not implemented". `watch`, `monitor` and
+ * "Unknown command" (a name goes from here when its command lands). `watch`, `monitor` and
  * `info` are left off: they land with issue 12.
  */
 export const NOT_YET_COMMANDS: readonly string[] = [
   'acl', 'config', 'connect', 'debug', 'exec', 'intention', 'login',
-  'logout', 'operator', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot',
+  'logout', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot',
+];
+
+/**
+ * Consul's subcommands of commands Sextant has in part (`operator raft list-peers|remove-peer`
+ * exist): they answer "not implemented" too, not "Unknown command".
+ */
+export const NOT_YET_SUBCOMMANDS: readonly string[] = [
+  'operator area', 'operator autopilot', 'operator raft transfer-leader', 'operator segment', 'operator usage', 'operator utilization',
 ];
 
 /** The command list for a prefix ('' for the top level, 'kv' for `sextant kv`), as mitchellh/cli prints it. */
@@ -47,6 +54,11 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
   }
   if (argv[0] && NOT_YET_COMMANDS.includes(argv[0]) && !COMMANDS.has(argv[0])) {
     println(io.stderr, `sextant ${argv[0]}: not implemented yet in Sextant (Consul has it; \`sextant -help\` lists what Sextant runs)`);
+    return 1;
+  }
+  const sub = NOT_YET_SUBCOMMANDS.find((n) => argv.slice(0, n.split(' ').length).join(' ') === n);
+  if (sub) {
+    println(io.stderr, `sextant ${sub}: not implemented yet in Sextant (Consul has it; \`sextant -help\` lists what Sextant runs)`);
     return 1;
   }
   const prefix = argv[0] && [...COMMANDS.keys()].some((k) => k.startsWith(`${argv[0]} `)) ? argv[0] : '';

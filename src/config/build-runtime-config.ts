@@ -101,7 +101,6 @@ function unsupportedSettings(c: UserConfig, ctx: BuildContext, problem: (m: stri
  * warning printed at start: a row goes when the feature lands.
  */
 const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, ctx: BuildContext) => boolean, string])[] = [
-  [(c) => num(c.bootstrap_expect, 0) > 1, 'bootstrap_expect > 1 (-bootstrap-expect): servers cannot find each other until the gossip pool exists, so this server will wait for peers that never come; use -bootstrap or -dev for a single server'],
   // -dev turns the UI on by default (as Consul's dev mode): only an explicit request is warned about.
   [(c, ctx) => (c.ui === true || obj(c.ui_config).enabled === true) && (!ctx.dev || ctx.uiAsked === true), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
   [(c) => num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0, 'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served'],

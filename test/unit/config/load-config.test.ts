@@ -329,11 +329,10 @@ describe('whole-config rules', () => {
     expect((await loadError({ dev: true, overrides: { bootstrap: false, bootstrap_expect: 3 } })).message).toBe("'bootstrap_expect > 0' not allowed in dev mode");
   });
 
-  it('warns at start about cluster flags and the UI it accepts but does not act on yet (-bootstrap-expect > 1, -ui), not about -join / -retry-join, which it acts on', async () => {
+  it('warns at start about the UI it accepts but does not act on yet (-ui), not about -bootstrap-expect / -join / -retry-join, which it acts on', async () => {
     write('cfg/cluster.json', { start_join: ['10.0.0.1'], retry_join: ['10.0.0.2'], bootstrap_expect: 3, server: true, ui_config: { enabled: true } });
     const { warnings } = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
     expect(warnings.filter((w) => /not implemented by Sextant yet|cannot find each other/.test(w))).toEqual([
-      'bootstrap_expect > 1 (-bootstrap-expect): servers cannot find each other until the gossip pool exists, so this server will wait for peers that never come; use -bootstrap or -dev for a single server',
       'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served',
     ]);
   });
