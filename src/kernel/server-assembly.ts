@@ -128,6 +128,10 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   startServerLeaderJobs({
     config: env.liveConfig, membership: env.membership, store, raft, catalog: services.catalog, health: services.health,
     hooks, clock, logger: log, onStop: env.onStop, onSessionTimers: (armed) => (sessionTtlsArmed = armed),
+    trailingLogs: (id) => {
+      const match = raft.core()?.matchIndex(id);
+      return match === undefined ? undefined : Math.max(0, raft.stats().lastIndex - match);
+    },
   });
   // bootstrap_expect: bootstrap Raft once the pool shows the expected servers (Consul's maybeBootstrap).
   if (config.bootstrapExpect > 0 && !config.bootstrap && !config.dev) {

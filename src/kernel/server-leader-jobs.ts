@@ -18,7 +18,9 @@ export interface ServerLeaderJobsDeps {
   /** The pool the member reconciliation makes the catalog follow. */
   membership: Membership;
   store: StateStore;
-  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange' | 'configuration' | 'addVoter' | 'removeServer'>;
+  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange' | 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer'>;
+  /** How far a server trails the leader's log, when the leader knows it (autopilot's health for promotion). */
+  trailingLogs?: (id: string) => number | undefined;
   catalog: CatalogApi;
   health: HealthApi;
   hooks: AgentHooks;
@@ -34,7 +36,7 @@ export interface ServerLeaderJobsDeps {
  * Builds and starts a server's leader-only jobs: one Leadership step following Raft with, in
  * order, the session TTL timers, the KV tombstone GC (fed by the kvChanged hook), the member
  * reconciliation (the catalog follows `membership`) and the Raft server reconciliation (the Raft
- * configuration follows the pool's servers). Teardown revokes the jobs.
+ * configuration follows the pool's servers; new ones promoted to voters after stabilization). Teardown revokes the jobs.
  */
 export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
   const { config, store, raft, clock, hooks, logger, membership } = deps;
@@ -60,6 +62,7 @@ export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
   leadership.register(new RaftServerReconciler({
     membership,
     raft,
+    ...(deps.trailingLogs ? { trailingLogs: deps.trailingLogs } : {}),
     local: () => ({ datacenter: config().datacenter, id: config().nodeId }),
     clock,
     logger: logger.child('leader'),

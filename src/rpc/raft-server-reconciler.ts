@@ -9,11 +9,19 @@ import { serverParts } from '../membership/server-parts.js';
 export const SERVER_RECONCILE_RETRY_MS = 1_000;
 /** The full pass that catches anything an event missed (Consul's reconcile_interval). */
 export const SERVER_RECONCILE_INTERVAL_MS = 60_000;
+/** Autopilot's server_stabilization_time: how long a new server stays a non-voter while healthy before it votes. */
+export const SERVER_STABILIZATION_MS = 10_000;
+/** Autopilot's max_trailing_logs: a server further behind the leader than this is not healthy (not promoted). */
+export const MAX_TRAILING_LOGS = 250;
 
 /** What RaftServerReconciler is built from. */
 export interface RaftServerReconcilerDeps {
   membership: Pick<Membership, 'members' | 'onEvent'>;
-  raft: Pick<RaftApi, 'configuration' | 'addVoter' | 'removeServer' | 'isLeader'>;
+  raft: Pick<RaftApi, 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer' | 'isLeader'>;
+  /** How far `id` trails the leader's log (entries), when the leader knows it. */
+  trailingLogs?: (id: string) => number | undefined;
+  /** server_stabilization_time in ms (default SERVER_STABILIZATION_MS). */
+  stabilizationMs?: number;
   /** This server's datacenter and Raft id (live). */
   local: () => { datacenter: string; id: string };
   clock: Clock;
@@ -22,7 +30,9 @@ export interface RaftServerReconcilerDeps {
 }
 
 /** One configuration change the pool calls for. */
-type Change = { kind: 'add'; id: string; address: string; name: string } | { kind: 'remove'; id: string; name: string };
+type Change =
+  | { kind: 'add' | 'update' | 'promote'; id: string; address: string; name: string }
+  | { kind: 'remove'; id: string; name: string };
 
 /**
  * The leader's Raft membership duties (Consul's leader.go joinConsulServer / removeConsulServer
@@ -30,8 +40,10 @@ type Change = { kind: 'add'; id: string; address: string; name: string } | { kin
  * Raft configuration follows the servers of its datacenter in the LAN pool:
  *
  * - an alive server (role=consul, same dc, a `port` tag) that is not in the configuration is
- *   added as a VOTER right away (Sextant has no autopilot yet: no non-voter stage and no
- *   server_stabilization_time); one whose address changed has it updated (not this server's own);
+ *   added as a NON-VOTER; once it has stayed alive and within MAX_TRAILING_LOGS of the leader for
+ *   server_stabilization_time (10 s, measured by this leader) it is promoted to voter, as
+ *   autopilot does (a server tagged `nonvoter=1` never is); one whose address changed has it
+ *   updated (not this server's own);
  * - a server that left gracefully (status left) or was reaped is removed ("removing server by
  *   ID"); never this server itself; a failed server stays (autopilot's cleanup_dead_servers is
  *   not implemented).
@@ -48,6 +60,9 @@ export class RaftServerReconciler implements LeaderJob {
   private retry: TimerHandle | undefined;
   private loop: Promise<void> | undefined;
   private again = false;
+  /** When this leader first saw each non-voter healthy (for the stabilization time). */
+  private readonly healthySince = new Map<string, number>();
+  private wake: TimerHandle | undefined;
   /** Members reaped from the pool (gone from members()) that may still be in the configuration. */
   private readonly reaped = new Map<string, Member>();
   /** Configuration changes made, for tests. */
@@ -76,7 +91,10 @@ export class RaftServerReconciler implements LeaderJob {
     this.timer = undefined;
     this.retry?.cancel();
     this.retry = undefined;
+    this.wake?.cancel();
+    this.wake = undefined;
     this.reaped.clear();
+    this.healthySince.clear();
     await this.loop;
   }
 
@@ -98,7 +116,9 @@ export class RaftServerReconciler implements LeaderJob {
       seen.add(m.Name);
       const inConfig = byId.get(p.id);
       if (m.Status === MemberStatus.Alive) {
-        if (!inConfig || (inConfig.address !== p.address && p.id !== self)) out.push({ kind: 'add', id: p.id, address: p.address, name: m.Name });
+        if (!inConfig) out.push({ kind: 'add', id: p.id, address: p.address, name: m.Name });
+        else if (inConfig.address !== p.address && p.id !== self) out.push({ kind: 'update', id: p.id, address: p.address, name: m.Name });
+        else if (!inConfig.voter && !p.nonVoter && this.stable(p.id)) out.push({ kind: 'promote', id: p.id, address: inConfig.address, name: m.Name });
       } else if (m.Status === MemberStatus.Left && inConfig && p.id !== self) {
         out.push({ kind: 'remove', id: p.id, name: m.Name });
       }
@@ -110,6 +130,31 @@ export class RaftServerReconciler implements LeaderJob {
       else this.reaped.delete(name);
     }
     return out;
+  }
+
+  /** True once non-voter `id` has been healthy (caught up) for the stabilization time; arms a wake-up otherwise. */
+  private stable(id: string): boolean {
+    const now = this.deps.clock.now();
+    const trailing = this.deps.trailingLogs?.(id);
+    if (trailing === undefined || trailing > MAX_TRAILING_LOGS) {
+      this.healthySince.delete(id);
+      this.wakeIn(1_000);
+      return false;
+    }
+    const since = this.healthySince.get(id) ?? now;
+    this.healthySince.set(id, since);
+    const left = since + (this.deps.stabilizationMs ?? SERVER_STABILIZATION_MS) - now;
+    if (left <= 0) return true;
+    this.wakeIn(left);
+    return false;
+  }
+
+  private wakeIn(ms: number): void {
+    if (this.wake || !this.leading) return;
+    this.wake = this.deps.clock.setTimeout(() => {
+      this.wake = undefined;
+      this.kick();
+    }, ms);
   }
 
   private kick(): void {
@@ -134,7 +179,14 @@ export class RaftServerReconciler implements LeaderJob {
       if (!next) return;
       try {
         if (next.kind === 'add') {
-          this.deps.logger.info('adding server to raft configuration', { server: next.name, id: next.id, address: next.address });
+          this.deps.logger.info('adding server as a non-voter', { server: next.name, id: next.id, address: next.address });
+          await this.deps.raft.addNonvoter(next.id, next.address);
+        } else if (next.kind === 'update') {
+          this.deps.logger.info('updating server address in raft configuration', { server: next.name, id: next.id, address: next.address });
+          await this.deps.raft.addNonvoter(next.id, next.address); // keeps its suffrage
+        } else if (next.kind === 'promote') {
+          this.deps.logger.info('Promoting server', { server: next.name, id: next.id, address: next.address });
+          this.healthySince.delete(next.id);
           await this.deps.raft.addVoter(next.id, next.address);
         } else {
           this.deps.logger.info('removing server by ID', { server: next.name, id: next.id });

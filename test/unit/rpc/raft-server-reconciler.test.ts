@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SextantError } from '../../../contracts/errors.js';
 import type { RaftPeer } from '../../../src/consensus/raft-api.js';
-import { RaftServerReconciler, SERVER_RECONCILE_RETRY_MS } from '../../../src/rpc/raft-server-reconciler.js';
+import { MAX_TRAILING_LOGS, RaftServerReconciler, SERVER_RECONCILE_RETRY_MS, SERVER_STABILIZATION_MS } from '../../../src/rpc/raft-server-reconciler.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { FakePool, poolMember, serverMemberTags } from '../../support/fake-pool.js';
@@ -28,6 +28,12 @@ class ConfigRaft {
     this.servers = [...this.servers.filter((s) => s.id !== id), { id, address, voter: true }];
     this.inFlight = false;
   }
+  async addNonvoter(id: string, address: string): Promise<void> {
+    this.check(`addNonvoter ${id} ${address}`);
+    const voter = this.servers.find((s) => s.id === id)?.voter ?? false;
+    this.servers = [...this.servers.filter((s) => s.id !== id), { id, address, voter }];
+    this.inFlight = false;
+  }
   async removeServer(id: string): Promise<void> {
     this.check(`removeServer ${id}`);
     this.servers = this.servers.filter((s) => s.id !== id);
@@ -50,13 +56,15 @@ function setup() {
   const pool = new FakePool();
   pool.list = [poolMember('s1', '127.0.14.1', ALIVE, serverMemberTags('id-1', 4001))];
   const raft = new ConfigRaft();
-  const r = new RaftServerReconciler({ membership: pool, raft, local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger });
+  /** How far each server trails the leader (unknown: not replicating yet). */
+  const trailing = new Map<string, number>();
+  const r = new RaftServerReconciler({ membership: pool, raft, trailingLogs: (id) => trailing.get(id), local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger });
   const ids = () => raft.servers.map((s) => `${s.id}@${s.address}${s.voter ? '' : ' (nonvoter)'}`).sort();
-  return { clock, logger, pool, raft, r, ids };
+  return { clock, logger, pool, raft, r, ids, trailing };
 }
 
 describe('RaftServerReconciler (the leader makes the Raft configuration follow the pool)', () => {
-  it('adds alive servers of its datacenter as voters, one change at a time; clients and other datacenters are not added', async () => {
+  it('adds alive servers of its datacenter as non-voters, one change at a time, and promotes them after server_stabilization_time while caught up; clients and other datacenters are not added', async () => {
     const h = setup();
     h.pool.list.push(
       poolMember('s2', '127.0.14.2', ALIVE, serverMemberTags('id-2', 4002)),
@@ -66,8 +74,35 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
     );
     h.r.establish();
     await h.r.idle();
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002 (nonvoter)', 'id-3@127.0.14.3:4003 (nonvoter)']);
+    expect(h.raft.calls).toEqual(['addNonvoter id-2 127.0.14.2:4002', 'addNonvoter id-3 127.0.14.3:4003']);
+    // id-2 catches up, id-3 trails too far: only id-2 is promoted, once stable for the whole time.
+    h.trailing.set('id-2', 3);
+    h.trailing.set('id-3', MAX_TRAILING_LOGS + 1);
+    h.clock.advance(1_000);
+    await h.r.idle();
+    h.clock.advance(SERVER_STABILIZATION_MS - 1_000);
+    await h.r.idle();
+    expect(h.ids()).toContain('id-2@127.0.14.2:4002 (nonvoter)');
+    h.clock.advance(1_000);
+    await h.r.idle();
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003 (nonvoter)']);
+    expect(h.logger.lines.join('\n')).toContain('Promoting server');
+    h.trailing.set('id-3', 0);
+    h.clock.advance(SERVER_STABILIZATION_MS + 1_000);
+    await h.r.idle();
     expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003']);
-    expect(h.raft.calls).toEqual(['addVoter id-2 127.0.14.2:4002', 'addVoter id-3 127.0.14.3:4003']);
+  });
+
+  it('never promotes a server tagged nonvoter', async () => {
+    const h = setup();
+    h.pool.list.push(poolMember('s2', '127.0.14.2', ALIVE, serverMemberTags('id-2', 4002, { nonvoter: '1' })));
+    h.trailing.set('id-2', 0);
+    h.r.establish();
+    await h.r.idle();
+    h.clock.advance(SERVER_STABILIZATION_MS * 3);
+    await h.r.idle();
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002 (nonvoter)']);
   });
 
   it('adds a server when it joins, and updates one that came back on another port', async () => {
@@ -76,10 +111,15 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
     await h.r.idle();
     h.pool.emit({ type: 'join', members: [poolMember('s2', '127.0.14.2', ALIVE, serverMemberTags('id-2', 4002))] });
     await h.r.idle();
-    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002']);
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002 (nonvoter)']);
     h.pool.emit({ type: 'update', members: [poolMember('s2', '127.0.14.2', ALIVE, serverMemberTags('id-2', 5002))] });
     await h.r.idle();
-    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:5002']);
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:5002 (nonvoter)']);
+    // A voter keeps its vote when its address changes.
+    h.raft.servers = h.raft.servers.map((s) => ({ ...s, voter: true }));
+    h.pool.emit({ type: 'update', members: [poolMember('s2', '127.0.14.2', ALIVE, serverMemberTags('id-2', 6002))] });
+    await h.r.idle();
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:6002']);
   });
 
   it('removes a server that left gracefully or was reaped, keeps a failed one, never removes itself', async () => {
@@ -112,7 +152,7 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
     expect(h.ids()).toEqual(['id-1@127.0.14.1:4001']);
     h.clock.advance(SERVER_RECONCILE_RETRY_MS);
     await h.r.idle();
-    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002']);
+    expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002 (nonvoter)']);
   });
 
   it('does nothing once leadership is revoked', async () => {
