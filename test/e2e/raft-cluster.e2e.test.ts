@@ -155,11 +155,17 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     expect(await putKv(back, 'through/restarted', 'yes')).toBe(true);
     for (const a of agents) expect(await until('the write on every server', 5_000, async () => ((await getKv(a, 'through/restarted', '&stale')) === 'yes' ? true : undefined))).toBe(true);
 
-    // A fourth server joining the running cluster finds existing peers (no bootstrap) and the
-    // leader adds it as a voter; once it leaves gracefully the leader removes it again.
+    // A fourth server joining the running cluster finds existing peers (no bootstrap); the leader
+    // adds it as a non-voter and promotes it after server_stabilization_time (10 s); once it
+    // leaves gracefully the leader removes it again.
     const fourth = await start(3, ['-server-port', '0', '-retry-join', `${survivorSelf.Addr}:${survivorSelf.Port}`, '-retry-interval', '1s']);
     const fourthAddr = `${IPS[3]}:${(await self(fourth, 's4')).Tags['port']}`;
-    await until('the leader adds the fourth server', 20_000, async () => {
+    const asNonvoter = await until('the leader adds the fourth server as a non-voter', 20_000, async () => {
+      const c = await getJson<{ Servers: { Address: string; Voter: boolean }[] }>(agents[0]!, '/v1/operator/raft/configuration');
+      return c.Servers.find((x) => x.Address === fourthAddr);
+    });
+    expect(asNonvoter.Voter).toBe(false);
+    await until('the leader promotes the fourth server', 40_000, async () => {
       const peers = await getJson<string[]>(agents[0]!, '/v1/status/peers');
       return peers.length === 4 && peers.includes(fourthAddr) ? true : undefined;
     }).catch((e: unknown) => {
@@ -173,6 +179,8 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     await until('the leader removes the server that left', 20_000, async () => {
       const peers = await getJson<string[]>(agents[0]!, '/v1/status/peers');
       return peers.length === 3 && !peers.includes(fourthAddr) ? true : undefined;
+    }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${agents.map((a) => a.output().split('\n').slice(-25).join('\n')).join('\n----\n')}`);
     });
   }, 150_000);
 });
