@@ -175,6 +175,7 @@ export class Agent {
     registerValue(container, 'session', session);
     registerValue(container, 'txn', txn);
     registerValue(container, 'resolver', resolver);
+    registerValue(container, 'coordinate', core.services.coordinate);
     registerLazy(container, 'agent', () => new LocalAgent({
       config: () => this.current,
       leaderAddress: () => core.leaderAddress(),
