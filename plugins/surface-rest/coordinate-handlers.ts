@@ -1,7 +1,7 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { NodeCoordinate } from '../../contracts/model/coordinate.js';
-import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CoordinateApi } from '../../contracts/services/coordinate-service.js';
+import { coordinatesDisabled } from 'sextant/plugin-sdk';
 import { decodeJsonBody } from './json-body.js';
 import { readBody } from './read-body.js';
 import { requestContext, writeContext } from './request-context.js';
@@ -20,14 +20,6 @@ const MAX_UPDATE_BODY = 64 * 1024;
 const tooLarge = (n: number, max: number): string => `Request body(${n} bytes) too large, max size: ${max} bytes`;
 /** The fields of Consul's CoordinateUpdateRequest (and its Coord), matched case-insensitively as Go's decoder does. */
 const UPDATE_FIELDS = ['Datacenter', 'Node', 'Segment', 'Coord', 'Vec', 'Error', 'Adjustment', 'Height', 'Token'];
-
-/**
- * Whether `disable_coordinates` is set. Read defensively: the RuntimeConfig field
- * `disableCoordinates` may not exist in every build of the contracts.
- */
-export function coordinatesDisabled(config: RuntimeConfig): boolean {
-  return (config as RuntimeConfig & { readonly disableCoordinates?: boolean }).disableCoordinates === true;
-}
 
 /** Consul's checkCoordinateDisabled, then the surface's CoordinateApi (NOT_IMPLEMENTED when the agent has none). */
 function coordinateOf(scope: RequestScope): CoordinateApi | undefined {

@@ -8,6 +8,7 @@ import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { KernelServices } from '../../contracts/plugin.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import { AntiEntropy } from '../agent/anti-entropy.js';
+import { CoordinateSync } from '../agent/coordinate-sync.js';
 import { LocalAgent } from '../agent/local-agent.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
 import { LocalState } from '../agent/local-state.js';
@@ -242,6 +243,10 @@ export class Agent {
     antiEntropy = ae;
     ae.start();
     this.onStop('anti-entropy', () => ae.stop());
+    // Consul's sendCoordinate: this agent's LAN coordinate goes to the servers periodically (not under disable_coordinates).
+    const coordinateSync = new CoordinateSync({ membership, coordinate: core.services.coordinate, config: () => this.current, clock: this.clock, random: this.random, logger: log.child('agent') });
+    coordinateSync.start();
+    this.onStop('coordinate sync', () => coordinateSync.stop());
     this.hooks.reload.tapPromise('local-state', async (next) => {
       await localState.applyConfig(next);
       ae.requestFullSync();
