@@ -15,6 +15,7 @@ import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
 import { reloadCommand } from './reload.js';
+import { rttCommand } from './rtt.js';
 import { infoCommand } from './info.js';
 import { monitorCommand } from './monitor.js';
 import { versionCommand } from './version.js';
@@ -42,6 +43,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   watchCommand,
   infoCommand,
   monitorCommand,
+  rttCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -50,4 +52,4 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { eventCommand, infoCommand, keygenCommand, lockCommand, monitorCommand, watchCommand };
+export { eventCommand, infoCommand, keygenCommand, lockCommand, monitorCommand, rttCommand, watchCommand };
