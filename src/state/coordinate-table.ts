@@ -16,8 +16,6 @@ export interface CoordinateTableSnapshot {
 
 const TABLE_KEY = 't:coordinates';
 const nodeKey = (node: string): string => `n:${node.toLowerCase()}`;
-/** memdb's "id" index: lower-cased node, then lower-cased segment. */
-const rowKey = (node: string, segment: string): string => `${node.toLowerCase()}\0${segment.toLowerCase()}`;
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Undo journal code of the table index (the row map is journaled by the transaction itself). */
@@ -38,7 +36,8 @@ export function isValidCoordinate(c: NodeCoordinate['Coord']): boolean {
  * node) and moves the index even when it wrote nothing, as Consul's CoordinateBatchUpdate does.
  */
 export class CoordinateTable implements CoordinateReader, Undoable {
-  private readonly rows = new Map<string, NodeCoordinate>();
+  /** memdb's "id" index: lower-cased node → lower-cased segment → row. A node's map is replaced, never mutated, once stored. */
+  private readonly rows = new Map<string, ReadonlyMap<string, NodeCoordinate>>();
   private index = 0;
   private sorted: readonly NodeCoordinate[] | undefined;
   private readonly watches: WatchRegistry;
@@ -61,8 +60,10 @@ export class CoordinateTable implements CoordinateReader, Undoable {
     const keys = [TABLE_KEY];
     for (const u of updates) {
       if (!isValidCoordinate(u.Coord) || !nodeExists(u.Node)) continue;
-      const row: NodeCoordinate = Object.freeze({ Node: u.Node, Segment: u.Segment, Coord: Object.freeze({ Vec: Object.freeze([...u.Coord.Vec]) as number[], Error: u.Coord.Error, Adjustment: u.Coord.Adjustment, Height: u.Coord.Height }) });
-      this.tx.mapSet(this.rows, rowKey(u.Node, u.Segment), row);
+      const node = u.Node.toLowerCase();
+      const segments = new Map(this.rows.get(node));
+      segments.set(u.Segment.toLowerCase(), freezeRow(u));
+      this.tx.mapSet(this.rows, node, segments);
       keys.push(nodeKey(u.Node));
     }
     this.dropSorted();
@@ -72,14 +73,7 @@ export class CoordinateTable implements CoordinateReader, Undoable {
 
   /** Deletes every coordinate of `node` at `idx` (its catalog entry went away); nothing happens when it has none. */
   deleteNode(idx: number, node: string): void {
-    const prefix = `${node.toLowerCase()}\0`;
-    let deleted = false;
-    for (const k of [...this.rows.keys()]) {
-      if (!k.startsWith(prefix)) continue;
-      this.tx.mapDelete(this.rows, k);
-      deleted = true;
-    }
-    if (!deleted) return;
+    if (!this.tx.mapDelete(this.rows, node.toLowerCase())) return;
     this.dropSorted();
     this.bump(idx);
     this.tx.defer(this.watches, [TABLE_KEY, nodeKey(node)], undefined);
@@ -90,17 +84,18 @@ export class CoordinateTable implements CoordinateReader, Undoable {
   /** See CoordinateReader.list. */
   list(): KvRead<readonly NodeCoordinate[]> {
     if (!this.sorted) {
-      const keys = [...this.rows.keys()].sort(byString);
-      this.sorted = Object.freeze(keys.map((k) => this.rows.get(k)!));
+      const out: NodeCoordinate[] = [];
+      for (const node of [...this.rows.keys()].sort(byString)) out.push(...this.forNode(node).value);
+      this.sorted = Object.freeze(out);
     }
     return { value: this.sorted, index: this.tableIndex() };
   }
 
   /** See CoordinateReader.forNode. */
   forNode(node: string): KvRead<readonly NodeCoordinate[]> {
-    const prefix = `${node.toLowerCase()}\0`;
-    const keys = [...this.rows.keys()].filter((k) => k.startsWith(prefix)).sort(byString);
-    return { value: keys.length === 0 ? EMPTY : keys.map((k) => this.rows.get(k)!), index: this.tableIndex() };
+    const segments = this.rows.get(node.toLowerCase());
+    if (!segments) return { value: EMPTY, index: this.tableIndex() };
+    return { value: [...segments.keys()].sort(byString).map((k) => segments.get(k)!), index: this.tableIndex() };
   }
 
   /** See CoordinateReader.tableIndex. */
@@ -142,11 +137,16 @@ export class CoordinateTable implements CoordinateReader, Undoable {
    */
   load(snap: unknown): void {
     const parsed = parseSnapshot(snap);
-    this.rows.clear();
+    const fresh = new Map<string, Map<string, NodeCoordinate>>();
     for (const r of parsed.rows) {
       if (!isValidCoordinate(r.Coord)) continue;
-      this.rows.set(rowKey(r.Node, r.Segment), Object.freeze({ Node: r.Node, Segment: r.Segment, Coord: Object.freeze({ ...r.Coord, Vec: Object.freeze([...r.Coord.Vec]) as number[] }) }));
+      const node = r.Node.toLowerCase();
+      let segments = fresh.get(node);
+      if (!segments) fresh.set(node, (segments = new Map()));
+      segments.set(r.Segment.toLowerCase(), freezeRow(r));
     }
+    this.rows.clear();
+    for (const [k, v] of fresh) this.rows.set(k, v);
     this.index = parsed.index;
     this.sorted = undefined;
     this.watches.wakeAll();
@@ -169,6 +169,12 @@ export class CoordinateTable implements CoordinateReader, Undoable {
   private dropSorted(): void {
     this.sorted = undefined;
   }
+}
+
+/** A frozen copy of one row. */
+function freezeRow(u: NodeCoordinate): NodeCoordinate {
+  const c = u.Coord;
+  return Object.freeze({ Node: u.Node, Segment: u.Segment, Coord: Object.freeze({ Vec: Object.freeze([...c.Vec]) as number[], Error: c.Error, Adjustment: c.Adjustment, Height: c.Height }) });
 }
 
 function parseSnapshot(snap: unknown): CoordinateTableSnapshot {

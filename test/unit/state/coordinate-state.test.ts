@@ -69,6 +69,24 @@ describe('coordinates table', () => {
     expect(h.store.coordinates.list().value).toEqual([]);
   });
 
+  it('a transaction that deletes a node and then fails leaves its coordinates and the index as they were', () => {
+    const h = new CatalogHarness();
+    h.register('n1');
+    batch(h, [update('n1', 1)]);
+    const before = h.store.coordinates.list();
+    h.apply({
+      type: 'txn',
+      now: 1,
+      ops: [
+        { kind: 'node', verb: 'delete', index: 0, register: registerCmd('n1') },
+        { kind: 'kv', verb: 'check-not-exists', key: 'missing', value: new Uint8Array(0), flags: '0', index: 0, session: '' },
+        { kind: 'kv', verb: 'get', key: 'missing', value: new Uint8Array(0), flags: '0', index: 0, session: '' },
+      ],
+    });
+    expect(h.store.catalog.node('n1').value).not.toBeNull();
+    expect(h.store.coordinates.list()).toEqual(before);
+  });
+
   it('survives a snapshot round trip, index included; images without coordinates restore an empty table', async () => {
     const h = new CatalogHarness();
     h.register('n1');
