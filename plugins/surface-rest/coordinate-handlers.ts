@@ -74,19 +74,19 @@ export const putCoordinateUpdate: Handler = async (scope) => {
   const api = coordinateOf(scope);
   if (!api) return;
   const body = decodeJsonBody(await readBody(scope.ctx.req, MAX_UPDATE_BODY, tooLarge), UPDATE_FIELDS) ?? {};
-  const req = updateRequest(body);
+  const { req, datacenter } = updateRequest(body);
   const ctx = writeContext(scope);
-  // Consul's parseDC: the query's dc, else the body's.
-  await api.update(req, ctx.datacenter ? ctx : { ...ctx, datacenter: typeof (body as Record<string, unknown>)['Datacenter'] === 'string' ? ((body as Record<string, unknown>)['Datacenter'] as string) : '' });
+  // Consul's parseDC: the query's ?dc, else the body's Datacenter.
+  await api.update(req, ctx.datacenter ? ctx : { ...ctx, datacenter });
   sendEmpty(scope.ctx, 200);
 };
 
 /**
- * The update request from a decoded body, with Go's decode errors for mistyped fields
+ * The update request (and the body's Datacenter) from a decoded body, with Go's decode errors for mistyped fields
  * (`Request decode failed: json: cannot unmarshal …`, 400). A missing or null Coord is sent on
  * as an empty one, which the server refuses as `incompatible coordinate` (Consul's shape).
  */
-function updateRequest(body: unknown): NodeCoordinate {
+function updateRequest(body: unknown): { req: NodeCoordinate; datacenter: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw decodeError(goType(body), 'CoordinateUpdateRequest', '', 'structs.CoordinateUpdateRequest');
   const b = body as Record<string, unknown>;
   const str = (k: string): string => {
@@ -97,7 +97,7 @@ function updateRequest(body: unknown): NodeCoordinate {
   };
   const node = str('Node');
   const segment = str('Segment');
-  str('Datacenter');
+  const datacenter = str('Datacenter');
   const raw = b['Coord'];
   const coord = { Vec: [] as number[], Error: 0, Adjustment: 0, Height: 0 };
   if (raw !== undefined && raw !== null) {
@@ -116,7 +116,7 @@ function updateRequest(body: unknown): NodeCoordinate {
       coord[k] = v;
     }
   }
-  return { Node: node, Segment: segment, Coord: coord };
+  return { req: { Node: node, Segment: segment, Coord: coord }, datacenter };
 }
 
 /** Go's JSON type name of a decoded value, as its UnmarshalTypeError says it. */
