@@ -1,7 +1,7 @@
 import type { PluginHooks } from './hooks.js';
 import type { Clock, Logger, Random } from './platform.js';
 import type { RuntimeConfig } from './runtime-config.js';
-import type { PacketTransport, StreamTransport } from './ports/transport.js';
+import type { ConnectionTransport, PacketTransport, StreamTransport } from './ports/transport.js';
 import type { RaftStorage } from './ports/log-store.js';
 import type { StateMachine } from './ports/state-machine.js';
 import type { CheckRunner } from './ports/check-runner.js';
@@ -28,6 +28,8 @@ export interface PortTypes {
   transport: StreamTransport;
   /** The packet plane (gossip probes and broadcasts). */
   packetTransport: PacketTransport;
+  /** The connection plane (gossip push/pull, joins and the TCP fallback probe: raw bytes on the serf port). */
+  connectionTransport: ConnectionTransport;
   logStore: RaftStorage;
   stateMachine: StateMachine;
   checkRunner: CheckRunner;
@@ -37,12 +39,13 @@ export interface PortTypes {
 export type PortName = keyof PortTypes;
 
 /** Ports with exactly one active provider (chosen by `adapters` in config); the others take many. */
-export const SINGLE_SLOT_PORTS: readonly PortName[] = ['transport', 'packetTransport', 'logStore', 'stateMachine', 'resolver'];
+export const SINGLE_SLOT_PORTS: readonly PortName[] = ['transport', 'packetTransport', 'connectionTransport', 'logStore', 'stateMachine', 'resolver'];
 
 /** The `adapters` config key for each single-slot port. */
 export const ADAPTER_KEYS: Readonly<Record<PortName, string>> = {
   transport: 'transport',
   packetTransport: 'packet_transport',
+  connectionTransport: 'connection_transport',
   logStore: 'log_store',
   stateMachine: 'state_machine',
   resolver: 'resolver',

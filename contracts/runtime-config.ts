@@ -54,7 +54,43 @@ export interface RuntimeConfig {
   }>;
   readonly ui: boolean;
   readonly pidFile: string | undefined;
+  /** start_join (-join): agents joined once at start; the agent fails to start when none answers. */
+  readonly startJoin: readonly string[];
+  /** retry_join (-retry-join): agents joined at start, retried every retryIntervalMs until one answers. */
   readonly retryJoin: readonly string[];
+  /** retry_interval (-retry-interval): the wait between retry_join attempts (Consul's default 30 s). */
+  readonly retryIntervalMs: number;
+  /** retry_max (-retry-max): retry_join attempts after the first before the agent exits; 0 = forever. */
+  readonly retryMax: number;
+  /** rejoin_after_leave (-rejoin): rejoin the snapshot's members even after a graceful leave. */
+  readonly rejoinAfterLeave: boolean;
+  /** leave_on_terminate: SIGTERM leaves the pool gracefully first (default: true on clients, false on servers). */
+  readonly leaveOnTerminate: boolean;
+  /** skip_leave_on_interrupt: SIGINT shuts down without leaving the pool (default: true on servers, false on clients). */
+  readonly skipLeaveOnInterrupt: boolean;
+  /** encrypt (-encrypt): the gossip key, base64 of 16, 24 or 32 bytes; '' = no gossip encryption. */
+  readonly encrypt: string;
+  /** encrypt_verify_incoming: refuse unencrypted gossip (default true). */
+  readonly encryptVerifyIncoming: boolean;
+  /** encrypt_verify_outgoing: send gossip encrypted (default true). */
+  readonly encryptVerifyOutgoing: boolean;
+  /** disable_keyring_file (-disable-keyring-file): keep the keyring in memory, not in data_dir/serf/local.keyring. */
+  readonly disableKeyringFile: boolean;
+  /** serf_lan (-serf-lan-bind): the address the LAN gossip pool binds (default bind_addr). */
+  readonly serfLanBindAddr: string;
+  /** gossip_lan: the LAN pool's memberlist timings (Consul's defaults 200ms/3/1s/500ms/4/4). */
+  readonly gossipLan: Readonly<{
+    gossipIntervalMs: number;
+    gossipNodes: number;
+    probeIntervalMs: number;
+    probeTimeoutMs: number;
+    retransmitMult: number;
+    suspicionMult: number;
+  }>;
+  /** reconnect_timeout: how long a failed member is retried before it is reaped (default 72 h, at least 8 h). */
+  readonly reconnectTimeoutMs: number;
+  /** disable_coordinates: no network coordinates are computed or sent. */
+  readonly disableCoordinates: boolean;
   /** check_update_interval: output-only check changes reach the catalog at most this often (default 5 min; 0 = at once). */
   readonly checkUpdateIntervalMs?: number;
   /** check_output_max_size: the agent-wide cap on a check's output in bytes (default 4096). */

@@ -1,6 +1,7 @@
 import { deleteKv, getKv, putKv } from './kv-handlers.js';
 import { getLeader, getPeers } from './status-handlers.js';
-import { getMembers, getSelf, putReload } from './agent-handlers.js';
+import { getMembers, getSelf, putForceLeave, putJoin, putLeave, putReload } from './agent-handlers.js';
+import { deleteKeyring, getKeyring, postKeyring, putKeyring } from './operator-keyring-handlers.js';
 import { getMetrics, getMonitor } from './telemetry-handlers.js';
 import {
   getAgentHealthById,
@@ -57,6 +58,10 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/agent/self', methods: { GET: getSelf } },
   { path: '/v1/agent/members', methods: { GET: getMembers } },
   { path: '/v1/agent/reload', methods: { PUT: putReload } },
+  { path: '/v1/agent/join/:address', methods: { PUT: putJoin } },
+  { path: '/v1/agent/leave', methods: { PUT: putLeave } },
+  { path: '/v1/agent/force-leave/:node', methods: { PUT: putForceLeave } },
+  { path: '/v1/operator/keyring', methods: { GET: getKeyring, POST: postKeyring, PUT: putKeyring, DELETE: deleteKeyring } },
   { path: '/v1/agent/monitor', methods: { GET: getMonitor } },
   { path: '/v1/agent/metrics', methods: { GET: getMetrics } },
   { path: '/v1/agent/services', methods: { GET: getAgentServices } },

@@ -1,8 +1,9 @@
 import { definePlugin } from '../../contracts/plugin.js';
+import { MemoryConnectionTransport } from './memory-connection-transport.js';
 import { MemoryTransportLease } from './memory-transport-lease.js';
 import { sharedMemoryNetwork } from './shared-memory-network.js';
 
-/** transport-memory: both Transport planes in-process (tests, in-process clusters). Address: node name. */
+/** transport-memory: every Transport plane in-process (tests, in-process clusters). Address: node name. */
 export default definePlugin({
   name: 'transport-memory',
   version: '1.0.0',
@@ -11,5 +12,6 @@ export default definePlugin({
   register(ctx) {
     ctx.provide('transport', 'memory', (s) => new MemoryTransportLease(sharedMemoryNetwork(s.clock, s.random), s.config.nodeName));
     ctx.provide('packetTransport', 'memory', (s) => new MemoryTransportLease(sharedMemoryNetwork(s.clock, s.random), s.config.nodeName));
+    ctx.provide('connectionTransport', 'memory', (s) => new MemoryConnectionTransport(sharedMemoryNetwork(s.clock, s.random), s.config.nodeName));
   },
 });

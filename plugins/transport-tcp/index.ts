@@ -1,7 +1,12 @@
 import { definePlugin } from '../../contracts/plugin.js';
+import { RawTcpConnectionTransport } from './raw-connection-transport.js';
 import { TcpTransport } from './tcp-transport.js';
 
-/** transport-tcp: the Transport port over TCP on the server port (RPC, Raft). Address: `host:port`. */
+/**
+ * transport-tcp: the stream Transport over TCP on the server port (RPC, Raft), and the raw
+ * connection plane on the serf LAN port (memberlist's TCP: push/pull, joins, fallback probes).
+ * Address: `host:port`.
+ */
 export default definePlugin({
   name: 'transport-tcp',
   version: '1.0.0',
@@ -20,5 +25,6 @@ export default definePlugin({
           clock: s.clock,
         }),
     );
+    ctx.provide('connectionTransport', 'tcp', (s) => new RawTcpConnectionTransport({ host: s.config.bindAddr, port: s.config.ports.serfLan }));
   },
 });

@@ -1,11 +1,21 @@
 import { availableParallelism } from 'node:os';
+import type { Logger } from '../../contracts/platform.js';
 import type { Membership } from '../../contracts/ports/membership.js';
-import type { AgentSelf, AgentService, Member } from '../../contracts/services/agent-service.js';
+import type { KeyringOperation, KeyringResult } from '../../contracts/model/keyring.js';
+import type { AgentSelf, AgentService, KeyringOptions, Member } from '../../contracts/services/agent-service.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+
+/** Sextant has no WAN pool yet: what a server answers to a WAN join or force-leave. */
+const NO_WAN_POOL = 'WAN pool is not implemented by Sextant yet: servers of other datacenters cannot be joined';
+
+/** serf's relay factor limit (Consul's ParseRelayFactor). */
+const MAX_RELAY_FACTOR = 5;
 
 /**
  * The agent's view of itself: /v1/agent/self, the member list (from the Membership port:
- * this agent alone until gossip provides the pool), and reload.
+ * this agent alone until gossip provides the pool), reload, and the pool operations a user asks
+ * for (join, leave, force-leave, keyring), logged as Consul's agent logs them.
  */
 export class LocalAgent implements AgentService {
   constructor(
@@ -16,7 +26,11 @@ export class LocalAgent implements AgentService {
       leaderAddress: () => string;
       version: string;
       /** The LAN pool: this agent's member (self().Member) and the member list. */
-      membership: Pick<Membership, 'localMember' | 'members'>;
+      membership: Pick<Membership, 'localMember' | 'members' | 'join' | 'leave' | 'forceLeave' | 'keyring'>;
+      /** The agent's logger (`agent: (LAN) joining`, ...). */
+      logger: Logger;
+      /** Starts the agent's shutdown after a graceful leave; does not wait for it. */
+      shutdown: () => void;
       /** Re-reads and applies the config; rejects with CONFIG_INVALID keeping the old one. */
       reload: () => Promise<void>;
       /** Counts of the agent's local services and checks (Stats.agent). */
@@ -102,7 +116,7 @@ export class LocalAgent implements AgentService {
     const count = (status: number): string => String(members.filter((m) => m.Status === status).length);
     return {
       coordinate_resets: '0',
-      encrypted: 'false',
+      encrypted: String(this.deps.config().encrypt !== ''),
       event_queue: '0',
       event_time: '1',
       failed: count(4),
@@ -116,11 +130,68 @@ export class LocalAgent implements AgentService {
     };
   }
 
-  members(_wan: boolean): Member[] {
-    return this.deps.membership.members();
+  /** The LAN pool; the WAN pool is empty (Consul's client has none; Sextant's servers have none yet). */
+  members(wan: boolean): Member[] {
+    return wan ? [] : this.deps.membership.members();
   }
 
   reload(): Promise<void> {
     return this.deps.reload();
+  }
+
+  /** Consul's Agent.JoinLAN, with its log lines; a WAN join is refused (no WAN pool). */
+  async join(addresses: readonly string[], wan: boolean): Promise<number> {
+    const log = this.deps.logger;
+    if (wan) {
+      log.info('(WAN) joining', { wan_addresses: addresses });
+      const e = new SextantError(ErrorCode.NotImplemented, this.deps.config().server ? NO_WAN_POOL : 'Must be a server to join WAN cluster');
+      log.warn("(WAN) couldn't join", { number_of_nodes: 0, error: e.message });
+      throw e;
+    }
+    log.info('(LAN) joining', { lan_addresses: addresses });
+    try {
+      const n = await this.deps.membership.join(addresses, false);
+      log.info('(LAN) joined', { number_of_nodes: n });
+      return n;
+    } catch (e) {
+      log.warn("(LAN) couldn't join", { number_of_nodes: 0, error: e });
+      throw e;
+    }
+  }
+
+  /** Consul's Leave then ShutdownAgent: the pool is left, then the agent's shutdown starts. */
+  async leave(): Promise<void> {
+    await this.deps.membership.leave();
+    this.deps.shutdown();
+  }
+
+  /** Consul's Agent.ForceLeave: `No node found` for a name the pool does not know. */
+  async forceLeave(node: string, prune: boolean, wan: boolean): Promise<void> {
+    const log = this.deps.logger;
+    if (wan) {
+      log.info('(WAN) Force leaving node', { node });
+      throw new SextantError(ErrorCode.NotImplemented, this.deps.config().server ? NO_WAN_POOL : 'Must be a server to force-leave a node from the WAN cluster');
+    }
+    log.info('Force leaving node', { node });
+    if (!this.deps.membership.members().some((m) => m.Name === node)) {
+      throw new SextantError(ErrorCode.NotFound, `agent: No node found with name '${node}'`);
+    }
+    try {
+      await this.deps.membership.forceLeave(node, prune);
+    } catch (e) {
+      log.warn('Failed to remove node', { node, error: e });
+      throw e;
+    }
+  }
+
+  /** Consul's keyring operations, with its relay-factor and local-only checks. */
+  keyring(operation: KeyringOperation, key: string | undefined, opts: KeyringOptions): Promise<KeyringResult> {
+    if (!Number.isInteger(opts.relayFactor) || opts.relayFactor < 0 || opts.relayFactor > MAX_RELAY_FACTOR) {
+      return Promise.reject(new SextantError(ErrorCode.BadRequest, `Relay factor must be in range: [0, ${MAX_RELAY_FACTOR}]`));
+    }
+    if (opts.localOnly && operation !== 'list') {
+      return Promise.reject(new SextantError(ErrorCode.BadRequest, 'local-only can only be set for list requests'));
+    }
+    return this.deps.membership.keyring(operation, key);
   }
 }

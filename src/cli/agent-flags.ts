@@ -51,7 +51,12 @@ const SPECS: readonly FlagSpec[] = [
   { name: 'recursor', kind: 'list', usage: 'Address of an upstream DNS server. Can be specified multiple times.' },
   { name: 'join', kind: 'list', usage: 'Address of an agent to join at start time. Can be specified multiple times.' },
   { name: 'retry-join', kind: 'list', usage: 'Address of an agent to join at start time with retries enabled. Can be specified multiple times.' },
+  { name: 'retry-interval', kind: 'duration', usage: 'Time to wait between join attempts.' },
+  { name: 'retry-max', kind: 'int', usage: 'Maximum number of join attempts. Defaults to 0, which will retry indefinitely.' },
+  { name: 'rejoin', kind: 'bool', usage: 'Ignores a previous leave and attempts to rejoin the cluster.' },
   { name: 'encrypt', kind: 'string', usage: 'Provides the gossip encryption key.' },
+  { name: 'disable-keyring-file', kind: 'bool', usage: 'Disables the backing up of the keyring to a file.' },
+  { name: 'serf-lan-bind', kind: 'string', usage: 'Address to bind Serf LAN listeners to.' },
   { name: 'default-query-time', kind: 'duration', usage: 'the amount of time a blocking query will wait before Consul will force a response. This value can be overridden by the \'wait\' query parameter.' },
   { name: 'max-query-time', kind: 'duration', usage: 'the maximum amount of time a blocking query can wait before Consul will force a response. Consul applies jitter to the wait time. The jittered time will be capped to MaxQueryTime.' },
 ];
@@ -100,6 +105,11 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags {
   setIf('join', 'start_join');
   setIf('retry-join', 'retry_join');
   setIf('encrypt', 'encrypt');
+  setIf('retry-interval', 'retry_interval', () => formatGoDuration(v['retry-interval'] as bigint));
+  setIf('retry-max', 'retry_max');
+  setIf('rejoin', 'rejoin_after_leave');
+  setIf('disable-keyring-file', 'disable_keyring_file');
+  setIf('serf-lan-bind', 'serf_lan');
   setIf('default-query-time', 'default_query_time', () => formatGoDuration(v['default-query-time'] as bigint));
   setIf('max-query-time', 'max_query_time', () => formatGoDuration(v['max-query-time'] as bigint));
   if (p.set.has('ui')) o.ui_config = { enabled: v.ui };

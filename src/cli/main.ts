@@ -15,7 +15,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
  * `info` are left off: they land with issue 12.
  */
 export const NOT_YET_COMMANDS: readonly string[] = [
-  'acl', 'config', 'connect', 'debug', 'exec', 'force-leave', 'intention', 'join', 'keyring', 'leave', 'login',
+  'acl', 'config', 'connect', 'debug', 'exec', 'intention', 'login',
   'logout', 'operator', 'peering', 'resource', 'snapshot', 'tls', 'troubleshoot',
 ];
 

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../contracts/errors.js';
 import type { ConfigOrigin, RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { ConfigProblem } from './config-problem.js';
 import { durationMs } from './go-duration.js';
+import { gossipKeyProblem } from './gossip-key.js';
 import { normalizeLogLevel } from './log-level.js';
 import { deepFreeze } from './deep-freeze.js';
 import { validateWatches } from '../watch/watch-config.js';
@@ -42,8 +43,13 @@ const CONSUMED = new Set([
   'enable_local_script_checks', 'domain', 'alt_domain', 'recursors', 'raft_snapshot_threshold',
   'raft_snapshot_interval', 'raft_trailing_logs', 'default_query_time', 'max_query_time', 'session_ttl_min', 'ui', 'pid_file',
   'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters', 'check_update_interval',
-  'check_output_max_size', 'discard_check_output',
+  'check_output_max_size', 'discard_check_output', 'start_join', 'retry_interval', 'retry_max', 'rejoin_after_leave',
+  'leave_on_terminate', 'skip_leave_on_interrupt', 'encrypt', 'encrypt_verify_incoming', 'encrypt_verify_outgoing',
+  'disable_keyring_file', 'serf_lan', 'gossip_lan', 'reconnect_timeout', 'disable_coordinates',
 ]);
+
+/** serf's minimum reconnect_timeout (Consul refuses less). */
+const MIN_RECONNECT_TIMEOUT_MS = 8 * 3600_000;
 
 const PRIVATE_V4 = [
   [0x0a000000, 8], // 10/8
@@ -95,9 +101,6 @@ function unsupportedSettings(c: UserConfig, ctx: BuildContext, problem: (m: stri
  * warning printed at start: a row goes when the feature lands.
  */
 const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, ctx: BuildContext) => boolean, string])[] = [
-  [(c) => str(c.encrypt) !== '', 'encrypt (-encrypt): gossip encryption is not implemented by Sextant yet; the key is ignored'],
-  [(c) => list(c.start_join).length > 0, 'start_join (-join): the gossip pool is not implemented by Sextant yet; this agent joins no one'],
-  [(c) => list(c.retry_join).length > 0, 'retry_join (-retry-join): the gossip pool is not implemented by Sextant yet; this agent joins no one'],
   [(c) => num(c.bootstrap_expect, 0) > 1, 'bootstrap_expect > 1 (-bootstrap-expect): servers cannot find each other until the gossip pool exists, so this server will wait for peers that never come; use -bootstrap or -dev for a single server'],
   // -dev turns the UI on by default (as Consul's dev mode): only an explicit request is warned about.
   [(c, ctx) => (c.ui === true || obj(c.ui_config).enabled === true) && (!ctx.dev || ctx.uiAsked === true), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
@@ -189,6 +192,17 @@ export function buildRuntimeConfig(
   const maxQueryTimeMs = durationMs(str(c.max_query_time, '600s'));
   const sessionTtlMinMs = durationMs(str(c.session_ttl_min, '10s'));
 
+  const encrypt = str(c.encrypt);
+  if (encrypt !== '') {
+    const why = gossipKeyProblem(encrypt);
+    if (why !== undefined) problem(why);
+  }
+  const reconnectTimeoutMs = durationMs(str(c.reconnect_timeout, '72h'));
+  if (reconnectTimeoutMs < MIN_RECONNECT_TIMEOUT_MS) problem('ReconnectTimeoutLan must be >= 8h0m0s');
+  const serfLanBindAddr = str(c.serf_lan) || bindAddr;
+  if (str(c.serf_lan) !== '' && !isIP(serfLanBindAddr)) problem(`serf_lan: ${JSON.stringify(serfLanBindAddr)} is not an IP address`);
+  const gossipLan = obj(c.gossip_lan);
+
   unsupportedSettings(c, ctx, problem, (w) => warnings.push(w));
   const watches = validateWatches(list(c.watches));
   for (const m of watches.problems) problem(m);
@@ -245,7 +259,29 @@ export function buildRuntimeConfig(
     },
     ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
     pidFile: str(c.pid_file) || undefined,
+    startJoin: list<string>(c.start_join),
     retryJoin: list<string>(c.retry_join),
+    retryIntervalMs: durationMs(str(c.retry_interval, '30s')),
+    retryMax: num(c.retry_max, 0),
+    rejoinAfterLeave: bool(c.rejoin_after_leave),
+    // Consul's builder: clients leave on SIGTERM, servers do not; servers skip the leave on SIGINT.
+    leaveOnTerminate: typeof c.leave_on_terminate === 'boolean' ? c.leave_on_terminate : !server,
+    skipLeaveOnInterrupt: typeof c.skip_leave_on_interrupt === 'boolean' ? c.skip_leave_on_interrupt : server,
+    encrypt,
+    encryptVerifyIncoming: c.encrypt_verify_incoming !== false,
+    encryptVerifyOutgoing: c.encrypt_verify_outgoing !== false,
+    disableKeyringFile: bool(c.disable_keyring_file),
+    serfLanBindAddr,
+    gossipLan: {
+      gossipIntervalMs: durationMs(str(gossipLan.gossip_interval, '200ms')),
+      gossipNodes: num(gossipLan.gossip_nodes, 3),
+      probeIntervalMs: durationMs(str(gossipLan.probe_interval, '1s')),
+      probeTimeoutMs: durationMs(str(gossipLan.probe_timeout, '500ms')),
+      retransmitMult: num(gossipLan.retransmit_mult, 4),
+      suspicionMult: num(gossipLan.suspicion_mult, 4),
+    },
+    reconnectTimeoutMs,
+    disableCoordinates: bool(c.disable_coordinates),
     checkUpdateIntervalMs: durationMs(str(c.check_update_interval, '5m')),
     checkOutputMaxSize: num(c.check_output_max_size, 4096),
     discardCheckOutput: bool(c.discard_check_output),

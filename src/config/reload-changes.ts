@@ -32,6 +32,15 @@ const RESTART_ONLY: readonly (readonly [string, (c: RuntimeConfig) => unknown])[
   // the agent's start config too): a reload that flips them is refused or ignored until a restart.
   ['enable_script_checks', (c) => c.enableScriptChecks],
   ['enable_local_script_checks', (c) => c.enableLocalScriptChecks],
+  // The gossip pool is built once, at start (Consul: encrypt and the serf settings are not reloadable).
+  ['encrypt', (c) => c.encrypt],
+  ['encrypt_verify_incoming', (c) => c.encryptVerifyIncoming],
+  ['encrypt_verify_outgoing', (c) => c.encryptVerifyOutgoing],
+  ['disable_keyring_file', (c) => c.disableKeyringFile],
+  ['serf_lan', (c) => c.serfLanBindAddr],
+  ['gossip_lan', (c) => c.gossipLan],
+  ['reconnect_timeout', (c) => c.reconnectTimeoutMs],
+  ['disable_coordinates', (c) => c.disableCoordinates],
 ];
 
 /**

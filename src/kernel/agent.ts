@@ -7,9 +7,11 @@ import type { CheckRunner } from '../../contracts/ports/check-runner.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { KernelServices } from '../../contracts/plugin.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
+import type { Membership } from '../../contracts/ports/membership.js';
 import { AntiEntropy } from '../agent/anti-entropy.js';
 import { CoordinateSync } from '../agent/coordinate-sync.js';
 import { LocalAgent } from '../agent/local-agent.js';
+import { startupJoin, startRetryJoin } from '../agent/agent-joins.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
 import { LocalState } from '../agent/local-state.js';
 import { nonReloadableChanges } from '../config/reload-changes.js';
@@ -68,6 +70,11 @@ export class Agent {
   private stopping: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private localState: LocalState | undefined;
+  private membership: Membership | undefined;
+  /** The exit status the agent's process should end with once stopped (1 after a fatal error such as retry join exhausted). */
+  private exitCode = 0;
+  private markTerminated: (code: number) => void = () => {};
+  private readonly terminatedPromise = new Promise<number>((resolve) => (this.markTerminated = resolve));
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -158,7 +165,12 @@ export class Agent {
 
     // The role's core: a server (Raft, state, endpoints, leader jobs) or a client (RPC to servers).
     const onStop = (what: string, run: () => Promise<void>): void => this.onStop(what, run);
-    const membership = await startMembership({ config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, onStop });
+    const { membership, serfLanPort } = await startMembership({
+      config: () => this.current, version: sextantVersion(), hooks: this.hooks, logger: log, clock: this.clock, random: this.random, registry, kernel: services, onStop,
+    });
+    this.membership = membership;
+    config = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, serfLan: serfLanPort }) });
+    this.current = config;
     const env: AssemblyEnv = {
       config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop, metrics,
     };
@@ -177,15 +189,18 @@ export class Agent {
     registerValue(container, 'txn', txn);
     registerValue(container, 'resolver', resolver);
     registerValue(container, 'coordinate', core.services.coordinate);
-    registerLazy(container, 'agent', () => new LocalAgent({
+    const agentService = new LocalAgent({
       config: () => this.current,
       leaderAddress: () => core.leaderAddress(),
       version: sextantVersion(),
       membership,
+      logger: log,
+      shutdown: () => void this.shutdown(0),
       reload: () => this.reload(),
       localStats: () => this.localState?.stats() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 },
       ...(core.raftStats ? { raftStats: core.raftStats } : {}),
-    }));
+    });
+    registerValue(container, 'agent', agentService);
 
     // Check runners (one per kind), the agent's own services and checks, and anti-entropy.
     const checkRunners = new Map<string, CheckRunner>();
@@ -261,7 +276,34 @@ export class Agent {
     }
     await this.hooks.started.promise();
     this.startWatches();
+    // start_join (-join) before the banner, retry_join (-retry-join) in the background: Consul's order.
+    await startupJoin(this.current.startJoin, agentService, (line) => process.stdout.write(`${line}\n`));
     this.banner(core.address);
+    startRetryJoin({ config: this.current, agent: agentService, clock: this.clock, logger: log, onStop, fail: () => void this.shutdown(1) });
+  }
+
+  /**
+   * Resolves once the agent has stopped, with the exit status its process should end with: 0
+   * after a graceful leave through the API (or any stop), 1 after a fatal error (retry join
+   * exhausted). `sextant agent` exits when it resolves.
+   */
+  terminated(): Promise<number> {
+    return this.terminatedPromise;
+  }
+
+  /**
+   * Leaves the LAN pool gracefully (Consul's Leave: the pool sees this agent `left`); the agent
+   * keeps running until stopped. Used on SIGINT/SIGTERM before stopping, as Consul does.
+   */
+  async leave(): Promise<void> {
+    await this.membership?.leave();
+  }
+
+  /** Consul's ShutdownAgent after a leave (or a fatal error): stops the agent with `exitCode`. */
+  private shutdown(exitCode: number): Promise<void> {
+    this.exitCode = Math.max(this.exitCode, exitCode);
+    this.logger.info('Requesting shutdown');
+    return this.stop();
   }
 
   /** The config's `watches`, against this agent's HTTP API; a reload diffs them (unchanged ones keep running). */
@@ -355,6 +397,7 @@ export class Agent {
         }
       }
       this.surfaces = [];
+      this.markTerminated(this.exitCode);
     })();
     return this.stopping;
   }

@@ -8,7 +8,7 @@ import { pluginHooks } from './plugin-hooks.js';
 import { ProviderRegistry } from './provider-registry.js';
 
 /** The ports an agent takes from plugins (the kernel builds the state machine and the resolver itself). */
-export const PLUGGABLE_PORTS = ['transport', 'packetTransport', 'logStore', 'checkRunner', 'apiSurface'] as const;
+export const PLUGGABLE_PORTS = ['transport', 'packetTransport', 'connectionTransport', 'logStore', 'checkRunner', 'apiSurface'] as const;
 
 /** What every plugin's `register` is handed besides its own name and config. */
 export interface RegisterEnv {

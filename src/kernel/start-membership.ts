@@ -1,10 +1,19 @@
+import { join } from 'node:path';
 import type { AgentHooks } from '../../contracts/hooks.js';
-import type { Logger } from '../../contracts/platform.js';
+import type { Clock, Logger, Random } from '../../contracts/platform.js';
+import type { KernelServices } from '../../contracts/plugin.js';
 import { MemberStatus, type Membership } from '../../contracts/ports/membership.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
-import { LocalMembership } from '../membership/local-membership.js';
+import type { Keyring } from '../gossip/memberlist/keyring.js';
+import { initialKeyring, toMemberlistKeyring, writeKeyringFile } from '../gossip/serf/keyring-file.js';
+import { Serf } from '../gossip/serf/serf.js';
+import type { SerfSnapshot } from '../gossip/serf/serf-snapshot.js';
+import { openSerfSnapshot } from '../gossip/serf/serf-snapshotter.js';
+import { GossipMembership } from '../membership/gossip-membership.js';
 import { wireMemberHooks } from '../membership/member-hooks.js';
 import { memberTags } from '../membership/member-tags.js';
+import { openGossipTransports } from './gossip-transports.js';
+import type { ProviderRegistry } from './provider-registry.js';
 
 /** What the agent's membership is built from. */
 export interface MembershipDeps {
@@ -14,32 +23,88 @@ export interface MembershipDeps {
   version: string;
   hooks: AgentHooks;
   logger: Logger;
+  clock: Clock;
+  random: Random;
+  /** The plugins' providers: the packet and connection transports of the serf LAN port. */
+  registry: ProviderRegistry;
+  /** What provider factories are handed. */
+  kernel: KernelServices;
   /** Registers a teardown step (run in reverse registration order). */
   onStop: (what: string, run: () => Promise<void>) => void;
 }
 
+/** The started membership and the serf LAN port it listens on (the ephemeral one for port 0). */
+export interface StartedMembership {
+  membership: Membership;
+  serfLanPort: number;
+}
+
+/** serf's files under data_dir, as Consul names them. */
+const SERF_DIR = 'serf';
+const SNAPSHOT_FILE = 'local.snapshot';
+const KEYRING_FILE = 'local.keyring';
+
 /**
- * Builds and starts the agent's membership (both roles): today the single-agent Membership, the
- * gossip pool once it exists. Its events fire the member hooks; its tags follow reloads.
+ * Builds and starts the agent's LAN pool (both roles): serf over memberlist on the serf LAN
+ * port (`serf_lan` bind address, `ports.serf_lan`), with Consul's `gossip_lan` timings, the
+ * gossip keyring (`encrypt`, `data_dir/serf/local.keyring`) and the pool snapshot
+ * (`data_dir/serf/local.snapshot`) when the agent has a data dir. Its events fire the member
+ * hooks; its tags follow reloads. Stopping shuts the pool down without a leave (the agent's
+ * leave path calls `leave` first when it should).
  */
-export async function startMembership(deps: MembershipDeps): Promise<Membership> {
+export async function startMembership(deps: MembershipDeps): Promise<StartedMembership> {
   const { config, hooks, logger } = deps;
-  const membership = new LocalMembership({
-    identity: () => {
-      const c = config();
-      return { name: c.nodeName, addr: c.advertiseAddr, port: c.ports.serfLan };
+  const c = config();
+  const log = logger.child('serf');
+  const transports = await openGossipTransports(deps.registry, deps.kernel, c, c.serfLanBindAddr);
+  const serfDir = c.dataDir ? join(c.dataDir, SERF_DIR) : undefined;
+  const keyringPath = serfDir && !c.disableKeyringFile ? join(serfDir, KEYRING_FILE) : undefined;
+  let keyring: Keyring | undefined;
+  let snapshot: SerfSnapshot | undefined;
+  try {
+    const keys = await initialKeyring({ encrypt: c.encrypt, keyringPath, logger: log });
+    keyring = keys ? toMemberlistKeyring(keys) : undefined;
+    snapshot = serfDir ? await openSerfSnapshot(join(serfDir, SNAPSHOT_FILE), { clock: deps.clock, logger: log, rejoinAfterLeave: c.rejoinAfterLeave }) : undefined;
+  } catch (e) {
+    await Promise.all([transports.packets.close(), transports.connections.close()]);
+    throw e;
+  }
+  const g = c.gossipLan;
+  const serf = new Serf(
+    {
+      nodeName: c.nodeName,
+      tags: memberTags(c, deps.version),
+      memberlist: {
+        gossipIntervalMs: g.gossipIntervalMs,
+        gossipNodes: g.gossipNodes,
+        probeIntervalMs: g.probeIntervalMs,
+        probeTimeoutMs: g.probeTimeoutMs,
+        retransmitMult: g.retransmitMult,
+        suspicionMult: g.suspicionMult,
+        ...(keyring ? { keyring } : {}),
+      },
+      reconnectTimeoutMs: c.reconnectTimeoutMs,
+      disableCoordinates: c.disableCoordinates,
+      ...(keyringPath
+        ? {
+            onKeyringChange: (keys: string[]) => {
+              writeKeyringFile(keyringPath, keys).catch((e: unknown) => log.error('failed to write the keyring file', { path: keyringPath, error: e }));
+            },
+          }
+        : {}),
     },
-    tags: memberTags(config(), deps.version),
-    logger: logger.child('serf'),
-  });
-  const offHooks = wireMemberHooks(membership, hooks, logger.child('serf'));
+    { clock: deps.clock, random: deps.random, logger: log, packets: transports.packets, connections: transports.connections, ...(snapshot ? { snapshot } : {}) },
+  );
+  const membership = new GossipMembership({ serf, encrypted: () => keyring !== undefined, logger: log });
+  const offHooks = wireMemberHooks(membership, hooks, log);
   hooks.reload.tap('membership', (next) => membership.setTags(memberTags(next, deps.version)));
-  await membership.start();
   deps.onStop('membership', async () => {
     await membership.close();
+    await snapshot?.close();
     offHooks();
   });
-  return membership;
+  await membership.start();
+  return { membership, serfLanPort: transports.port };
 }
 
 /**

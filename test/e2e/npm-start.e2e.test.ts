@@ -27,7 +27,7 @@ async function npmStart(): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-npm-start-'));
   dirs.push(dir);
   const pidFile = join(dir, 'agent.pid');
-  const npm = spawn('npm', ['start', '--', '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-data-dir', join(dir, 'data'), '-pid-file', pidFile], {
+  const npm = spawn('npm', ['start', '--', '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-serf-lan-port', '0', '-data-dir', join(dir, 'data'), '-pid-file', pidFile], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -35,7 +35,7 @@ describe('agent start-up output', () => {
 
   it('prints the banner before the log lines of the start, which are not lost', async () => {
     const text = await run(
-      ['-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'debug'],
+      ['-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-serf-lan-port', '0', '-log-level', 'debug'],
       (t) => t.includes('cluster leadership acquired'),
     );
     const lines = text.split('\n');
@@ -59,7 +59,7 @@ describe('agent start-up output', () => {
     });
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const text = await run(['-dev', '-http-port', String(port), '-dns-port', '-1', '-server-port', '0', '-log-level', 'info'], () => false);
+      const text = await run(['-dev', '-http-port', String(port), '-dns-port', '-1', '-server-port', '0', '-serf-lan-port', '0', '-log-level', 'info'], () => false);
       expect(text).not.toContain('Log data will now stream');
       expect(text).toMatch(/\[INFO\] {2}agent: raft storage ready[\s\S]*==> Failed to listen on 127\.0\.0\.1:\d+: listen EADDRINUSE/);
     } finally {

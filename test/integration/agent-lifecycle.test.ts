@@ -194,7 +194,7 @@ describe('agent lifecycle', () => {
   });
 
   it('reaps KV tombstones 15 minutes after the delete (on its clock), so deleted keys do not pile up', async () => {
-    const flags = parseAgentFlags(['-dev', '-http-port', '0', '-dns-port', '-1', '-server-port', '0']);
+    const flags = parseAgentFlags(['-dev', '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-serf-lan-port', '0']);
     const { config } = await loadAgentConfig({ flags });
     const clock = new ManualClock(1_700_000_000_000);
     const agent = await Agent.start({ config, clock, logSink: () => {} });

@@ -25,7 +25,7 @@ const logs: string[] = [];
 const clock = new SystemClock();
 
 async function start(args: string[], servers?: () => readonly string[]): Promise<Agent> {
-  const flags = parseAgentFlags(['-http-port', '0', '-dns-port', '-1', '-config-file', join(dir, 'memory.json'), ...args]);
+  const flags = parseAgentFlags(['-http-port', '0', '-dns-port', '-1', '-serf-lan-port', '0', '-config-file', join(dir, 'memory.json'), ...args]);
   const { config } = await loadAgentConfig({ flags });
   return Agent.start({ config, clock, logSink: (l) => logs.push(l), ...(servers ? { servers } : {}) });
 }

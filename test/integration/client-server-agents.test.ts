@@ -29,7 +29,7 @@ const logs: string[] = [];
 const agents: Record<'server' | 'client', () => Agent> = { server: () => server, client: () => client };
 
 async function start(args: string[], servers?: () => readonly string[]): Promise<Agent> {
-  const flags = parseAgentFlags(['-http-port', '0', '-dns-port', '-1', '-config-file', join(dir, 'memory.json'), ...args]);
+  const flags = parseAgentFlags(['-http-port', '0', '-dns-port', '-1', '-serf-lan-port', '0', '-config-file', join(dir, 'memory.json'), ...args]);
   const { config } = await loadAgentConfig({ flags });
   return Agent.start({ config, clock, logSink: (l) => logs.push(l), ...(servers ? { servers } : {}) });
 }

@@ -33,9 +33,10 @@ const names = <T>(list: T[], of: (t: T) => string): string[] => list.map(of);
 
 describe('coordinate HTTP endpoints and ?near', () => {
   it('answers Consul shapes and status codes before any coordinate exists', async () => {
-    const dcs = await get<unknown[]>('/v1/coordinate/datacenters');
+    // This datacenter, with its one server and the coordinate its pool computes.
+    const dcs = await get<{ Datacenter: string; AreaID: string; Coordinates: NodeCoordinate[] }[]>('/v1/coordinate/datacenters');
     expect(dcs.status).toBe(200);
-    expect(dcs.body).toEqual([{ Datacenter: 'dc1', AreaID: 'WAN', Coordinates: [] }]);
+    expect(dcs.body.map((d) => [d.Datacenter, d.AreaID, d.Coordinates.map((c) => [c.Node, c.Segment, c.Coord.Vec.length])])).toEqual([['dc1', 'WAN', [['coord-agent', '', 8]]]]);
     const missing = await get('/v1/coordinate/node/nobody');
     expect([missing.status, missing.text]).toEqual([404, '']);
     expect(missing.index).toBeGreaterThan(0);

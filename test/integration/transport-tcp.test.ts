@@ -4,6 +4,7 @@ import { ErrorCode, isSextantError } from '../../contracts/errors.js';
 import type { KernelServices, PluginContext, PortName, ProviderFactory } from '../../contracts/plugin.js';
 import plugin from '../../plugins/transport-tcp/index.js';
 import { TcpTransport, type TcpTransportOptions } from '../../plugins/transport-tcp/tcp-transport.js';
+import { RawTcpConnectionTransport } from '../../plugins/transport-tcp/raw-connection-transport.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { TextLogger } from '../../src/platform/text-logger.js';
 import { describeStreamTransportConformance } from '../conformance/transport.conformance.js';
@@ -222,7 +223,7 @@ describe('transport-tcp specifics', () => {
     expect(text(await a.request(b.localAddress, TEST_PROTOCOL, bytes('x'), { timeoutMs: 5000 }))).toBe(a.localAddress);
   });
 
-  it('the plugin provides transport "tcp" built from the runtime config', async () => {
+  it('the plugin provides transport and connectionTransport "tcp" built from the runtime config', async () => {
     const provided: { port: PortName; id: string; factory: ProviderFactory<PortName> }[] = [];
     const ctx = {
       name: plugin.name,
@@ -232,9 +233,12 @@ describe('transport-tcp specifics', () => {
     await plugin.register(ctx);
     expect(plugin.name).toBe('transport-tcp');
     expect(plugin.kernel).toBe('^1.0.0');
-    expect(provided.map((p) => [p.port, p.id])).toEqual([['transport', 'tcp']]);
+    expect(provided.map((p) => [p.port, p.id])).toEqual([
+      ['transport', 'tcp'],
+      ['connectionTransport', 'tcp'],
+    ]);
     const services = {
-      config: { bindAddr: '127.0.0.1', advertiseAddr: '127.0.0.1', ports: { server: 0 } },
+      config: { bindAddr: '127.0.0.1', advertiseAddr: '127.0.0.1', ports: { server: 0, serfLan: 0 } },
       logger,
       clock,
     } as unknown as KernelServices;
@@ -242,5 +246,10 @@ describe('transport-tcp specifics', () => {
     expect(t).toBeInstanceOf(TcpTransport);
     await t.start();
     expect(t.localAddress).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+    const raw = (await provided[1]!.factory(services)) as RawTcpConnectionTransport;
+    expect(raw).toBeInstanceOf(RawTcpConnectionTransport);
+    await raw.start();
+    expect(raw.localAddress).toMatch(/^127\.0\.0\.1:[1-9]\d*$/); // bound on the serf LAN port (ephemeral here)
+    await raw.close();
   });
 });

@@ -37,7 +37,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: stri
 
 /**
  * Starts `sextant agent <args>` (the built CLI, as a user runs it) and resolves once the HTTP
- * API is listening. Pass `-http-port 0` (and `-dns-port -1`) to use ephemeral ports.
+ * API is listening. Pass `-http-port 0` (and `-dns-port -1`) to use ephemeral ports; the serf
+ * LAN port is ephemeral unless `args` set it.
  */
 export function startAgent(
   args: string[],
@@ -55,7 +56,10 @@ export function startAgent(
     wrap?: string[];
   } = {},
 ): Promise<AgentProcess> {
-  const argv = [process.execPath, ...(opts.nodeArgs ?? []), BIN, 'agent', ...args];
+  // Gossip listens on the serf LAN port (8301 by default): tests run many agents at once, so
+  // they take an ephemeral one unless the test chose a port.
+  const serfPort = args.some((a) => a.replace(/^--?/, '').startsWith('serf-lan-port')) ? [] : ['-serf-lan-port', '0'];
+  const argv = [process.execPath, ...(opts.nodeArgs ?? []), BIN, 'agent', ...serfPort, ...args];
   const [file, ...rest] = [...(opts.wrap ?? []), ...argv] as [string, ...string[]];
   const proc = spawn(file, rest, {
     env: { ...process.env, ...opts.env },

@@ -8,7 +8,7 @@ import { loadAgentConfig } from '../../src/kernel/load-agent-config.js';
  * collected in `logs`.
  */
 export async function startInProcessAgent(args: string[]): Promise<{ agent: Agent; logs: string[]; http: string }> {
-  const flags = parseAgentFlags(['-http-port', '0', '-dns-port', '-1', '-server-port', '0', ...args]);
+  const flags = parseAgentFlags(['-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-serf-lan-port', '0', ...args]);
   const { config } = await loadAgentConfig({ flags });
   const logs: string[] = [];
   const agent = await Agent.start({ config, logSink: (l) => logs.push(l), reloadConfig: async () => (await loadAgentConfig({ flags })).config });

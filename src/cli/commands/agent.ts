@@ -8,11 +8,18 @@ import { isSextantError } from '../../../contracts/errors.js';
 import { SystemClock } from '../../platform/system-clock.js';
 import { watchNpmParent } from '../npm-parent-watch.js';
 
+/** Consul's gracefulTimeout: how long a graceful leave on a signal may take before the agent gives up on it. */
+const GRACEFUL_LEAVE_TIMEOUT_MS = 15_000;
+
 /**
  * `sextant agent`: loads the configuration, starts an agent, and runs it until SIGINT or
- * SIGTERM (clean shutdown, exit 0). SIGHUP reloads the configuration; a bad one is refused and
- * the running one kept. A second SIGINT/SIGTERM during shutdown exits at once with code 1.
- * Started by an npm script, it also shuts down when npm goes away (see watchNpmParent).
+ * SIGTERM (clean shutdown, exit 0). As Consul's agent, SIGINT first leaves the pool gracefully
+ * unless skip_leave_on_interrupt (servers' default), SIGTERM only with leave_on_terminate
+ * (clients' default); a leave that takes over 15 s is given up. SIGHUP reloads the
+ * configuration; a bad one is refused and the running one kept. A second SIGINT/SIGTERM during
+ * shutdown exits at once with code 1. The agent also ends when it stops on its own (`sextant
+ * leave`, PUT /v1/agent/leave: exit 0; retry join exhausted: exit 1). Started by an npm script,
+ * it also shuts down when npm goes away (see watchNpmParent).
  */
 export const agentCommand: Command = {
   name: 'agent',
@@ -47,7 +54,7 @@ export const agentCommand: Command = {
       if (!agent) return;
       const a = agent;
       a.logger.info(`caught signal ${signal}, shutting down`);
-      void a.stop().then(
+      void gracefulLeave(a, signal).then(() => a.stop()).then(
         () => {
           a.logger.info('agent stopped');
           finish(0);
@@ -86,6 +93,12 @@ export const agentCommand: Command = {
         return 1;
       }
       if (stopRequested) shutdown(stopRequested);
+      const started = agent;
+      void started.terminated().then((code) => {
+        if (stopRequested) return; // the signal path finishes
+        started.logger.info('agent stopped');
+        finish(code);
+      });
       return await done;
     } finally {
       unwatch();
@@ -95,3 +108,29 @@ export const agentCommand: Command = {
     }
   },
 };
+
+/**
+ * Consul's choice on SIGINT/SIGTERM: leave the pool gracefully first when the signal asks for it
+ * (SIGINT unless skip_leave_on_interrupt, SIGTERM with leave_on_terminate), logging as Consul
+ * does. A failed or slow (over 15 s) leave is logged and the shutdown goes on.
+ */
+async function gracefulLeave(agent: Agent, signal: NodeJS.Signals): Promise<void> {
+  const c = agent.config;
+  const graceful = (signal === 'SIGINT' && !c.skipLeaveOnInterrupt) || (signal === 'SIGTERM' && c.leaveOnTerminate);
+  if (!graceful) {
+    agent.logger.info('Graceful shutdown disabled. Exiting');
+    return;
+  }
+  agent.logger.info('Gracefully shutting down agent...');
+  const clock = new SystemClock();
+  let timer: { cancel(): void } | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = clock.setTimeout(() => resolve('timeout'), GRACEFUL_LEAVE_TIMEOUT_MS)));
+  try {
+    const outcome = await Promise.race([agent.leave().then(() => 'left' as const), timeout]);
+    agent.logger.info(outcome === 'left' ? 'Graceful exit completed' : 'Timeout on graceful leave. Exiting');
+  } catch (e) {
+    agent.logger.error('Error on leave', { error: e });
+  } finally {
+    timer?.cancel();
+  }
+}

@@ -14,6 +14,10 @@ import { maintCommand } from './maint.js';
 import { servicesDeregisterCommand } from './services-deregister.js';
 import { servicesRegisterCommand } from './services-register.js';
 import { membersCommand } from './members.js';
+import { joinCommand } from './join.js';
+import { leaveCommand } from './leave.js';
+import { forceLeaveCommand } from './force-leave.js';
+import { keyringCommand } from './keyring.js';
 import { reloadCommand } from './reload.js';
 import { rttCommand } from './rtt.js';
 import { infoCommand } from './info.js';
@@ -29,6 +33,10 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   kvExportCommand,
   kvImportCommand,
   membersCommand,
+  joinCommand,
+  leaveCommand,
+  forceLeaveCommand,
+  keyringCommand,
   reloadCommand,
   versionCommand,
   catalogDatacentersCommand,
@@ -53,3 +61,5 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
 export { eventCommand, infoCommand, keygenCommand, lockCommand, monitorCommand, rttCommand, watchCommand };
+
+export { forceLeaveCommand, joinCommand, keyringCommand, leaveCommand };

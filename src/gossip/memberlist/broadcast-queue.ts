@@ -46,6 +46,12 @@ export class TransmitLimitedQueue {
     return out;
   }
 
+  /** Keeps the `maxRetain` newest broadcasts and drops the rest (memberlist's Prune). */
+  prune(maxRetain: number): void {
+    if (this.items.length <= maxRetain) return;
+    this.items = [...this.items].sort((a, b) => b.id - a.id).slice(0, Math.max(0, maxRetain));
+  }
+
   /** Queued broadcasts. */
   numQueued(): number {
     return this.items.length;

@@ -17,6 +17,8 @@ export interface MemberlistDelegate {
   ackPayload?(): Uint8Array;
   /** A probe of `node` completed after `rttMs` with the ack's payload. */
   notifyPingComplete?(node: Member, rttMs: number, payload: Uint8Array | null): void;
+  /** memberlist's ConflictDelegate: `other` claims the name of the live member `existing` from another address (the alive message is ignored). */
+  notifyConflict?(existing: Member, other: Member): void;
 }
 
 /** memberlist's EventDelegate. */

@@ -265,7 +265,13 @@ export class Memberlist {
     if (d) {
       let used = 0;
       for (const b of out) used += overhead + b.length;
-      out.push(...d.call(this.deps.delegate, overhead, limit - used));
+      // Each user broadcast goes out framed as a userMsg, one byte more (memberlist's getBroadcasts).
+      for (const b of d.call(this.deps.delegate, overhead + 1, limit - used)) {
+        const framed = new Uint8Array(b.length + 1);
+        framed[0] = MessageType.User;
+        framed.set(b, 1);
+        out.push(framed);
+      }
     }
     return out;
   }
@@ -527,6 +533,12 @@ export class Memberlist {
       // A random position in the probe order, as memberlist inserts new nodes.
       const at = this.probeOrder.length === 0 ? 0 : this.deps.random.int(this.probeOrder.length + 1);
       this.probeOrder.splice(at, 0, a.node);
+    } else if (m.address !== addressOf(addr, a.port) && (m.state === NodeStateType.Alive || m.state === NodeStateType.Suspect)) {
+      // Another node claims a live member's name: ignore it and tell the conflict delegate (memberlist's aliveNode).
+      this.deps.logger.error('memberlist: conflicting address', { node: a.node, mine: m.address, theirs: addressOf(addr, a.port) });
+      const other: Member = { ...m, address: addressOf(addr, a.port), addr, port: a.port, meta: a.meta ?? new Uint8Array(0) };
+      this.deps.delegate?.notifyConflict?.({ ...m }, other);
+      return;
     }
     if (isLocal && !bootstrap) {
       // Someone else speaks for us: refute unless it is exactly what we said.

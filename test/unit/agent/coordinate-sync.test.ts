@@ -95,7 +95,7 @@ describe('agent coordinate sync (Consul sendCoordinate)', () => {
   });
 
   it('does not start under disable_coordinates', async () => {
-    const t = setup({ coord: COORD, config: { ...testConfig(), disableCoordinates: true } as RuntimeConfig });
+    const t = setup({ coord: COORD, config: testConfig({ disableCoordinates: true }) });
     t.sync.start();
     expect(t.clock.pending()).toBe(0);
     t.clock.advance(120_000);

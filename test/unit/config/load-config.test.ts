@@ -329,12 +329,10 @@ describe('whole-config rules', () => {
     expect((await loadError({ dev: true, overrides: { bootstrap: false, bootstrap_expect: 3 } })).message).toBe("'bootstrap_expect > 0' not allowed in dev mode");
   });
 
-  it('warns at start about cluster flags and the UI it accepts but does not act on yet (-join, -retry-join, -bootstrap-expect > 1, -ui, -encrypt)', async () => {
+  it('warns at start about cluster flags and the UI it accepts but does not act on yet (-bootstrap-expect > 1, -ui), not about -join / -retry-join, which it acts on', async () => {
     write('cfg/cluster.json', { start_join: ['10.0.0.1'], retry_join: ['10.0.0.2'], bootstrap_expect: 3, server: true, ui_config: { enabled: true } });
     const { warnings } = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
     expect(warnings.filter((w) => /not implemented by Sextant yet|cannot find each other/.test(w))).toEqual([
-      'start_join (-join): the gossip pool is not implemented by Sextant yet; this agent joins no one',
-      'retry_join (-retry-join): the gossip pool is not implemented by Sextant yet; this agent joins no one',
       'bootstrap_expect > 1 (-bootstrap-expect): servers cannot find each other until the gossip pool exists, so this server will wait for peers that never come; use -bootstrap or -dev for a single server',
       'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served',
     ]);
@@ -356,7 +354,6 @@ describe('whole-config rules', () => {
     write('cfg/acl.json', { acl: { enabled: false }, encrypt: 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=', ports: { https: 8501 }, watches: [{ type: 'key', key: 'k', args: ['/bin/true'] }] });
     const { warnings } = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
     expect(warnings).toEqual([
-      'encrypt (-encrypt): gossip encryption is not implemented by Sextant yet; the key is ignored',
       'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served',
     ]);
   });

@@ -83,10 +83,10 @@ describe('transport-memory', () => {
     await expect(dup.start()).rejects.toSatisfy((e) => isSextantError(e, ErrorCode.TransportFailed));
   });
 
-  it('is a plugin providing both planes, transport and packetTransport "memory"', () => {
+  it('is a plugin providing every plane, transport, packetTransport and connectionTransport "memory"', () => {
     const provided: string[] = [];
     plugin.register({ provide: (port: string, id: string) => provided.push(`${port}:${id}`) } as never);
     expect(plugin.name).toBe('transport-memory');
-    expect(provided).toEqual(['transport:memory', 'packetTransport:memory']);
+    expect(provided).toEqual(['transport:memory', 'packetTransport:memory', 'connectionTransport:memory']);
   });
 });

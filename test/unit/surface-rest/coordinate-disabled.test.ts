@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
 import { startSurface, type SurfaceHarness } from './harness.js';
 
 let h: SurfaceHarness | undefined;
@@ -10,7 +9,7 @@ afterEach(async () => {
 
 describe('/v1/coordinate/* under disable_coordinates', () => {
   it("answers 401 Coordinate support disabled on every route, as Consul's checkCoordinateDisabled", async () => {
-    h = await startSurface({ disableCoordinates: true } as Partial<RuntimeConfig>);
+    h = await startSurface({ disableCoordinates: true });
     const routes: [string, string][] = [['GET', '/v1/coordinate/datacenters'], ['GET', '/v1/coordinate/nodes'], ['GET', '/v1/coordinate/node/n1'], ['PUT', '/v1/coordinate/update']];
     for (const [method, path] of routes) {
       const r = await fetch(h.base + path, { method, ...(method === 'PUT' ? { body: '{}' } : {}) });

@@ -2,7 +2,8 @@ import type { KvEntry } from '../../../contracts/model/kv.js';
 import type { QueryOptions, QueryResult, RequestContext } from '../../../contracts/model/query.js';
 import { checkDatacenter } from '../../../src/rpc/datacenter-check.js';
 import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
-import type { AgentSelf, AgentService, Member } from '../../../contracts/services/agent-service.js';
+import type { AgentSelf, AgentService, KeyringOptions, Member } from '../../../contracts/services/agent-service.js';
+import type { KeyringOperation, KeyringResult } from '../../../contracts/model/keyring.js';
 import type { KvOp, KvService } from '../../../contracts/services/kv-service.js';
 import type { StatusService } from '../../../contracts/services/status-service.js';
 
@@ -37,7 +38,21 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     raft: { snapshotThreshold: 16384, snapshotIntervalMs: 120_000, trailingLogs: 10240, multiplier: 1 },
     ui: false,
     pidFile: undefined,
+    startJoin: [],
     retryJoin: [],
+    retryIntervalMs: 30_000,
+    retryMax: 0,
+    rejoinAfterLeave: false,
+    leaveOnTerminate: false,
+    skipLeaveOnInterrupt: true,
+    encrypt: '',
+    encryptVerifyIncoming: true,
+    encryptVerifyOutgoing: true,
+    disableKeyringFile: false,
+    serfLanBindAddr: '127.0.0.1',
+    gossipLan: { gossipIntervalMs: 200, gossipNodes: 3, probeIntervalMs: 1000, probeTimeoutMs: 500, retransmitMult: 4, suspicionMult: 4 },
+    reconnectTimeoutMs: 72 * 3600_000,
+    disableCoordinates: false,
     services: [],
     checks: [],
     plugins: [],
@@ -240,5 +255,34 @@ export class FakeAgent implements AgentService {
   async reload(): Promise<void> {
     this.reloads++;
     if (this.reloadError !== undefined) throw this.reloadError;
+  }
+  /** Every join asked for, in order. */
+  joins: { addresses: readonly string[]; wan: boolean }[] = [];
+  /** When set, join rejects with it. */
+  joinError: unknown;
+  async join(addresses: readonly string[], wan: boolean): Promise<number> {
+    this.joins.push({ addresses: [...addresses], wan });
+    if (this.joinError !== undefined) throw this.joinError;
+    return addresses.length;
+  }
+  leaves = 0;
+  async leave(): Promise<void> {
+    this.leaves++;
+  }
+  /** Every force-leave asked for, in order. */
+  forceLeaves: { node: string; prune: boolean; wan: boolean }[] = [];
+  forceLeaveError: unknown;
+  async forceLeave(node: string, prune: boolean, wan: boolean): Promise<void> {
+    this.forceLeaves.push({ node, prune, wan });
+    if (this.forceLeaveError !== undefined) throw this.forceLeaveError;
+  }
+  /** Every keyring request, in order. */
+  keyrings: { operation: KeyringOperation; key: string | undefined; opts: KeyringOptions }[] = [];
+  keyringResult: KeyringResult = { messages: {}, numNodes: 1, numResp: 1, numErr: 0, keys: {}, primaryKeys: {} };
+  keyringError: unknown;
+  async keyring(operation: KeyringOperation, key: string | undefined, opts: KeyringOptions): Promise<KeyringResult> {
+    this.keyrings.push({ operation, key, opts });
+    if (this.keyringError !== undefined) throw this.keyringError;
+    return structuredClone(this.keyringResult);
   }
 }
