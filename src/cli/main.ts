@@ -16,7 +16,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
  */
 export const NOT_YET_COMMANDS: readonly string[] = [
   'acl', 'config', 'connect', 'debug', 'exec', 'intention', 'login',
-  'logout', 'operator', 'peering', 'resource', 'rtt', 'snapshot', 'tls', 'troubleshoot',
+  'logout', 'operator', 'peering', 'resource', 'snapshot', 'tls', 'troubleshoot',
 ];
 
 /** The command list for a prefix ('' for the top level, 'kv' for `sextant kv`), as mitchellh/cli prints it. */

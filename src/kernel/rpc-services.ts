@@ -1,4 +1,5 @@
 import { CatalogRpcClient } from '../rpc/clients/catalog-rpc-client.js';
+import { CoordinateRpcClient } from '../rpc/clients/coordinate-rpc-client.js';
 import { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
 import { HealthRpcClient } from '../rpc/clients/health-rpc-client.js';
 import { KvRpcClient } from '../rpc/clients/kv-rpc-client.js';
@@ -18,5 +19,6 @@ export function rpcServices(rpc: RpcCaller, nodeName: () => string): Omit<CoreSe
     txn: new TxnRpcClient(rpc),
     status: new StatusRpcClient(rpc),
     internal: new InternalRpcClient(rpc),
+    coordinate: new CoordinateRpcClient(rpc),
   };
 }

@@ -176,6 +176,7 @@ function send(r: FuzzRequest): Promise<{ status: number; text: string }> {
  */
 const CONSUL_500S: readonly RegExp[] = [
   /^No path to datacenter$/, // ?dc= naming an unknown datacenter (structs.ErrNoDCPath)
+  /^(invalid|incompatible) coordinate$/, // PUT /v1/coordinate/update: Coordinate.Update's refusals (agent/consul/coordinate_endpoint.go)
   /^failed session lookup: UUID must be 36 characters$/, // a session id that is not 36 characters (memdb's UUID indexer)
   /^failed session lookup: Invalid UUID: /, // 36 characters memdb's UUID indexer cannot decode (encoding/hex's texts)
   // PUT /v1/session/create: Session.Apply's TTL refusals (agent/consul/session_endpoint.go).
