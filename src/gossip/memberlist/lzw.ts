@@ -109,16 +109,24 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   return out.slice(0, outLen);
 }
 
+// The decompressor's tables, reused by every call (each call writes an entry before reading it).
+const decPrefix = new Uint16Array(1 << MAX_WIDTH);
+const decSuffix = new Uint8Array(1 << MAX_WIDTH);
+const decStack = new Uint8Array(1 << MAX_WIDTH);
+/** The decompressor's output scratch (grown as needed, kept up to DEC_OUT_KEEP bytes); callers get a copy. */
+const DEC_OUT_KEEP = 1 << 20;
+let decOut = new Uint8Array(1 << 16);
+
 /** Decompresses Go compress/lzw LSB/8 data. Throws TRANSPORT_FAILED on an invalid code or data past the size limit. */
 export function lzwDecompress(input: Uint8Array, maxOutput = 20 * 1024 * 1024): Uint8Array {
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const stack = new Uint8Array(1 << MAX_WIDTH);
-  let out = new Uint8Array(Math.max(64, input.length * 3));
+  const prefix = decPrefix;
+  const suffix = decSuffix;
+  const stack = decStack;
+  let out = decOut;
   let outLen = 0;
   const push = (b: number): void => {
+    if (outLen >= maxOutput) throw new SextantError(ErrorCode.TooLarge, 'lzw: output over the size limit');
     if (outLen === out.length) {
-      if (out.length >= maxOutput) throw new SextantError(ErrorCode.TooLarge, 'lzw: output over the size limit');
       const next = new Uint8Array(Math.min(maxOutput, out.length * 2));
       next.set(out);
       out = next;
@@ -192,5 +200,6 @@ export function lzwDecompress(input: Uint8Array, maxOutput = 20 * 1024 * 1024): 
       }
     }
   }
+  if (out.length <= DEC_OUT_KEEP) decOut = out;
   return out.slice(0, outLen);
 }

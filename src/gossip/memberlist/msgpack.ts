@@ -196,13 +196,8 @@ export function decodeMsgpack(buf: Uint8Array, offset = 0): { value: MsgValue; e
 /** Decodes `b` as UTF-8; short all-ASCII strings (every field name, most node names) without TextDecoder. */
 export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
   if (end - start <= 64) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = b[i]!;
-      if (c >= 0x80) return utf8d.decode(b.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
+    for (let i = start; i < end; i++) if (b[i]! >= 0x80) return utf8d.decode(b.subarray(start, end));
+    return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
   }
   return utf8d.decode(b.subarray(start, end));
 }
