@@ -247,7 +247,7 @@ for (const kind of POOLS) {
   }
 }
 console.log(`\ngossip bench: ${N} members on 127.0.0.1, LAN timings, idle window ${IDLE_S} s`);
-console.log(`| pool | kill -9 → failed at every member, median (${TRIALS} trials) | join → known by every member, median | gossip bytes / member / s (idle) | idle CPU of one member |');
+console.log(`| pool | kill -9 → failed at every member, median (${TRIALS} trials) | join → known by every member, median | gossip bytes / member / s (idle) | idle CPU of one member |`);
 console.log('|---|---|---|---|---|');
 const fmt = (xs: number[]): string => {
   const s = [...xs].sort((a, b) => a - b);
