@@ -316,7 +316,8 @@ export class GossipSim {
   private onView(viewer: GossipSimNode, m: Member, up: boolean): void {
     if (this.priming || viewer.list === undefined || !viewer.running) return;
     const key = `${viewer.name}\u0000${m.name}`;
-    const life = `${key}\u0000${this.byName(m.name)?.startedAt ?? 0}`;
+    // One life of the viewer and one of the target (a restarted process starts from scratch).
+    const life = `${key}\u0000${viewer.startedAt}\u0000${this.byName(m.name)?.startedAt ?? 0}`;
     const prev = this.seenIncarnation.get(life);
     // Within one life of the target, a viewer's view of its incarnation never goes back (a restarted
     // target starts again from 1 and must refute its way above what the pool remembers).
