@@ -92,10 +92,15 @@ export class TransmitLimitedQueue {
     return out;
   }
 
-  /** Keeps the `maxRetain` newest broadcasts and drops the rest (memberlist's Prune). */
+  /** Keeps at most `maxRetain` broadcasts, dropping the most transmitted (oldest first among equals), as memberlist's Prune. */
   prune(maxRetain: number): void {
-    if (this.items.length <= maxRetain) return;
-    this.items = [...this.items].sort((a, b) => b.id - a.id).slice(0, Math.max(0, maxRetain));
+    for (let t = this.tiers.length - 1; t >= 0 && this.live > maxRetain; t--) {
+      for (const it of this.tiers[t] ?? []) {
+        if (this.live <= maxRetain) break;
+        this.drop(it);
+      }
+      this.tiers[t] = (this.tiers[t] ?? []).filter((x) => !x.dead);
+    }
   }
 
   /** Queued broadcasts. */
