@@ -48,6 +48,8 @@ export const ErrorCode = {
   LockNotHeld: 'LOCK_NOT_HELD',
   /** A user event Consul refuses (HTTP 500, as Consul's EventFire): a tag filter without a service filter, a filter that does not compile, too large. */
   EventRejected: 'EVENT_REJECTED',
+  /** A coordinate update Consul refuses (HTTP 500, as Consul's Coordinate.Update): `invalid coordinate` (NaN or infinite), `incompatible coordinate` (dimensionality). */
+  CoordinateRejected: 'COORDINATE_REJECTED',
   // Cluster and storage (HTTP 500)
   NoLeader: 'NO_LEADER',
   NotLeader: 'NOT_LEADER',

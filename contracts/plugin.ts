@@ -12,6 +12,7 @@ import type { StatusService } from './services/status-service.js';
 import type { OperatorService } from './services/operator-service.js';
 import type { AgentService } from './services/agent-service.js';
 import type { CatalogApi, HealthApi } from './services/catalog-service.js';
+import type { CoordinateApi } from './services/coordinate-service.js';
 import type { LocalAgentApi } from './services/local-agent-service.js';
 import type { SessionApi } from './services/session-service.js';
 import type { TxnApi } from './services/txn-service.js';
@@ -90,6 +91,8 @@ export interface KernelServices {
   readonly metrics: Metrics;
   /** The agent's log monitor and metrics views (/v1/agent/monitor, /v1/agent/metrics). */
   readonly telemetry: TelemetryApi;
+  /** Network coordinates (/v1/coordinate/*, `?near`, `sextant rtt`). */
+  readonly coordinate: CoordinateApi;
 }
 
 export type ProviderFactory<P extends PortName> = (services: KernelServices) => PortTypes[P] | Promise<PortTypes[P]>;

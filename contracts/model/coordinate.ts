@@ -15,3 +15,13 @@ export interface NodeCoordinate {
   Segment: string;
   Coord: NetworkCoordinate;
 }
+
+/**
+ * One datacenter's servers and their WAN coordinates (Consul's structs.DatacenterMap:
+ * /v1/coordinate/datacenters entries). AreaID is "WAN" for the WAN pool.
+ */
+export interface DatacenterMap {
+  Datacenter: string;
+  AreaID: string;
+  Coordinates: NodeCoordinate[];
+}

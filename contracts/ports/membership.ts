@@ -93,11 +93,13 @@ export interface Membership {
   forceLeave(node: string, prune: boolean): Promise<void>;
   /**
    * Carries out a keyring operation across the pool (serf's KeyManager queries) and resolves
-   * with every member's answer. `key` (base64) is required for install, use and remove. Rejects
-   * with BAD_REQUEST for a key that is not base64 of 16, 24 or 32 bytes, and with
-   * NOT_IMPLEMENTED when the pool is not encrypted (Consul: "keyring is not enabled").
+   * with every member's answer. `key` (base64) is required for install, use and remove.
+   * `relayFactor` (0–5) asks that many other members to relay each answer; `localOnly` (list
+   * only) answers from this agent's own keyring without asking the pool. Rejects with
+   * BAD_REQUEST for a key that is not base64 of 16, 24 or 32 bytes, and with NOT_IMPLEMENTED
+   * when the pool is not encrypted (Consul: "keyring is not enabled").
    */
-  keyring(operation: KeyringOperation, key?: string): Promise<KeyringResult>;
+  keyring(operation: KeyringOperation, key?: string, opts?: { relayFactor?: number; localOnly?: boolean }): Promise<KeyringResult>;
   /**
    * This agent's network coordinate (serf's GetCoordinate), or undefined when coordinates are
    * disabled or the membership computes none. A fresh copy.

@@ -14,8 +14,8 @@ import { sendJson } from './respond.js';
 /**
  * /v1/catalog/* — Consul's catalog endpoint (agent/catalog_endpoint.go): register and
  * deregister (PUT, JSON bodies with case-insensitive field names, answer `true`), and the
- * blocking-capable reads with X-Consul-Index & co. `?near` is accepted and ignored (results
- * stay sorted by node name); `?cached` is accepted and served uncached.
+ * blocking-capable reads with X-Consul-Index & co. `?near=<node>|_agent` sorts node lists by
+ * estimated RTT (the server does it); `?cached` is accepted and served uncached.
  */
 
 /** Largest register/deregister body accepted (Consul reads them whole; 8 MiB bounds memory). */

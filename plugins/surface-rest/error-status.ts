@@ -25,6 +25,7 @@ export const ERROR_STATUS: Readonly<Partial<Record<ErrorCode, HttpErrorAnswer>>>
   [ErrorCode.TooLarge]: { status: 413 },
   [ErrorCode.NotImplemented]: { status: 500 },
   [ErrorCode.EventRejected]: { status: 500 },
+  [ErrorCode.CoordinateRejected]: { status: 500 },
   [ErrorCode.NoLeader]: { status: 500, body: 'No cluster leader' },
   [ErrorCode.NoPathToDatacenter]: { status: 500, body: 'No path to datacenter' },
   [ErrorCode.NoServers]: { status: 500, body: 'No known Consul servers' },

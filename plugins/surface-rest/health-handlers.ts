@@ -6,7 +6,7 @@ import { requiredParam } from './required-param.js';
 /**
  * /v1/health/* — Consul's health endpoint (agent/health_endpoint.go): checks by node, by
  * service and by state, and a service's `{Node, Service, Checks}` entries; all blocking-capable
- * with the standard headers. `?near` is accepted and ignored (sorted by node name). The answers
+ * with the standard headers. `?near=<node>|_agent` sorts by estimated RTT (except /health/node). The answers
  * are made of frozen catalog views, so they are encoded with encodeRecordsJson.
  */
 

@@ -22,6 +22,7 @@ export default definePlugin({
         txn: s.txn,
         events: s.events,
         telemetry: s.telemetry,
+        coordinate: s.coordinate,
         metrics: s.metrics,
         logger: s.logger.child('http'),
         clock: s.clock,

@@ -1,7 +1,8 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import type { KeyringOperation, KeyringResult } from '../../contracts/model/keyring.js';
+import type { KeyringOperation } from '../../contracts/model/keyring.js';
 import type { KeyringOptions } from '../../contracts/services/agent-service.js';
 import { decodeJsonBody } from './json-body.js';
+import { keyringErrorText, keyringListResponse } from './keyring-response.js';
 import { readBody } from './read-body.js';
 import type { Handler, RequestScope } from './request-scope.js';
 import { sendEmpty, sendJson, sendText } from './respond.js';
@@ -17,44 +18,6 @@ import { sendEmpty, sendJson, sendText } from './respond.js';
 /** A keyring request body is a key and nothing big. */
 const MAX_KEYRING_BODY = 64 * 1024;
 const tooLarge = (n: number, max: number): string => `Request body(${n} bytes) too large, max size: ${max} bytes`;
-
-/** Consul's structs.KeyringResponse, as /v1/operator/keyring lists it. */
-export interface KeyringResponseJson {
-  WAN: boolean;
-  Datacenter: string;
-  Segment: string;
-  Messages: Record<string, string>;
-  Keys: Record<string, number>;
-  PrimaryKeys: Record<string, number>;
-  NumNodes: number;
-  Error: string;
-}
-
-/**
- * The LAN pool's answer in Consul's shape (one entry: Sextant has no WAN pool), with serf's
- * KeyManager error text when members failed (`N/M nodes reported failure`) or did not answer
- * (`N/M nodes reported success`).
- */
-export function keyringLanResponse(datacenter: string, r: KeyringResult): KeyringResponseJson {
-  let error = '';
-  if (r.numErr !== 0) error = `${r.numErr}/${r.numNodes} nodes reported failure`;
-  else if (r.numResp !== r.numNodes) error = `${r.numResp}/${r.numNodes} nodes reported success`;
-  return { WAN: false, Datacenter: datacenter, Segment: '', Messages: { ...r.messages }, Keys: { ...r.keys }, PrimaryKeys: { ...r.primaryKeys }, NumNodes: r.numNodes, Error: error };
-}
-
-/** Consul's keyringErrorsOrNil: the pools that failed and their members' messages, as go-multierror prints them; undefined when none failed. */
-export function keyringErrorText(responses: readonly KeyringResponseJson[]): string | undefined {
-  const errs: string[] = [];
-  for (const r of responses) {
-    if (r.Error === '') continue;
-    const pool = r.WAN ? 'WAN' : `${r.Datacenter} (LAN)`;
-    errs.push(`${pool}${r.Segment ? ` [segment: ${r.Segment}]` : ''} error: ${r.Error}`);
-    for (const node of Object.keys(r.Messages).sort()) errs.push(`${node}: ${r.Messages[node]}`);
-  }
-  if (errs.length === 0) return undefined;
-  if (errs.length === 1) return `1 error occurred:\n\t* ${errs[0]}\n\n`;
-  return `${errs.length} errors occurred:\n\t${errs.map((e) => `* ${e}`).join('\n\t')}\n\n`;
-}
 
 /** Go's strconv.Atoi errors for a relay factor that is not a number. */
 function parseAtoi(s: string): number | string {
@@ -113,7 +76,7 @@ async function keyringWrite(scope: RequestScope, method: string, operation: Keyr
   const key = await keyOf(scope);
   const opts = keyringOptions(scope, method);
   const result = await scope.deps.agent.keyring(operation, key, opts);
-  const error = keyringErrorText([keyringLanResponse(scope.deps.config.datacenter, result)]);
+  const error = keyringErrorText(scope.deps.config.datacenter, result);
   if (error !== undefined) sendText(scope.ctx, 500, error);
   else sendEmpty(scope.ctx, 200);
 }
@@ -122,10 +85,9 @@ async function keyringWrite(scope: RequestScope, method: string, operation: Keyr
 export const getKeyring: Handler = async (scope) => {
   const opts = keyringOptions(scope, 'GET');
   const result = await scope.deps.agent.keyring('list', undefined, opts);
-  const responses = [keyringLanResponse(scope.deps.config.datacenter, result)];
-  const error = keyringErrorText(responses);
+  const error = keyringErrorText(scope.deps.config.datacenter, result);
   if (error !== undefined) sendText(scope.ctx, 500, error);
-  else sendJson(scope, responses);
+  else sendJson(scope, keyringListResponse(scope.deps.config.datacenter, result));
 };
 
 /** POST /v1/operator/keyring — installs `Key` on every member. */

@@ -48,7 +48,8 @@ export function requestContext(scope: RequestScope): QueryOptions {
   };
   if (maxStaleMs !== undefined) opts.maxStaleMs = maxStaleMs;
   const near = q.get('near');
-  if (near) opts.near = near;
+  // Consul's parseSource: `_agent` is this agent's node name.
+  if (near) opts.near = near === '_agent' ? scope.deps.config.nodeName : near;
   const filter = q.get('filter');
   if (filter) opts.filter = filter;
   return (scope.readContext = opts);

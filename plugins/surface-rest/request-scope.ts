@@ -4,6 +4,7 @@ import type { QueryOptions, RequestContext } from '../../contracts/model/query.j
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { AgentService } from '../../contracts/services/agent-service.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
+import type { CoordinateApi } from '../../contracts/services/coordinate-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { LocalAgentApi } from '../../contracts/services/local-agent-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
@@ -36,6 +37,8 @@ export interface RestSurfaceDeps {
   readonly events?: EventService;
   /** Log monitor and metrics views (/v1/agent/monitor, /v1/agent/metrics); their routes answer 500 when absent. */
   readonly telemetry?: TelemetryApi;
+  /** Network coordinates (/v1/coordinate/*); their routes answer 500 when absent. */
+  readonly coordinate?: CoordinateApi;
   /** Where the surface records `http.<METHOD>.<path>` request times; nothing is recorded when absent. */
   readonly metrics?: Metrics;
   readonly logger: Logger;

@@ -38,6 +38,7 @@ import { getHealthChecks, getHealthNode, getHealthService, getHealthState } from
 import { getSessionInfo, getSessionList, getSessionNode, putSessionCreate, putSessionDestroy, putSessionRenew } from './session-handlers.js';
 import { putTxn } from './txn-handlers.js';
 import { getEventList, putEventFire } from './event-handlers.js';
+import { getCoordinateDatacenters, getCoordinateNode, getCoordinateNodes, putCoordinateUpdate } from './coordinate-handlers.js';
 
 /** The HTTP methods a route may answer. */
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -114,4 +115,9 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/event/fire/', methods: { PUT: putEventFire } }, // empty name: 400 Missing name, as Consul
   { path: '/v1/event/fire/:name', methods: { PUT: putEventFire } },
   { path: '/v1/event/list', methods: { GET: getEventList } },
+  { path: '/v1/coordinate/datacenters', methods: { GET: getCoordinateDatacenters } },
+  { path: '/v1/coordinate/nodes', methods: { GET: getCoordinateNodes } },
+  { path: '/v1/coordinate/node/', methods: { GET: getCoordinateNode } }, // empty name: 404, as Consul
+  { path: '/v1/coordinate/node/:node', methods: { GET: getCoordinateNode } },
+  { path: '/v1/coordinate/update', methods: { PUT: putCoordinateUpdate } },
 ];

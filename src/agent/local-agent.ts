@@ -192,6 +192,6 @@ export class LocalAgent implements AgentService {
     if (opts.localOnly && operation !== 'list') {
       return Promise.reject(new SextantError(ErrorCode.BadRequest, 'local-only can only be set for list requests'));
     }
-    return this.deps.membership.keyring(operation, key);
+    return this.deps.membership.keyring(operation, key, opts);
   }
 }

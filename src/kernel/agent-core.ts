@@ -6,6 +6,7 @@ import type { Resolver } from '../../contracts/ports/resolver.js';
 import type { Metrics } from '../../contracts/ports/metrics.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
+import type { CoordinateApi } from '../../contracts/services/coordinate-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { OperatorService } from '../../contracts/services/operator-service.js';
@@ -26,6 +27,8 @@ export interface CoreServices {
   readonly operator: OperatorService;
   /** The Internal.* RPCs (user events go into the pool through a server). */
   readonly internal: InternalRpcClient;
+  /** Network coordinates (Coordinate.* RPCs). */
+  readonly coordinate: CoordinateApi;
   readonly resolver: Resolver;
 }
 

@@ -9,6 +9,7 @@ import type { KernelServices } from '../../contracts/plugin.js';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import type { Membership } from '../../contracts/ports/membership.js';
 import { AntiEntropy } from '../agent/anti-entropy.js';
+import { CoordinateSync } from '../agent/coordinate-sync.js';
 import { LocalAgent } from '../agent/local-agent.js';
 import { startupJoin, startRetryJoin } from '../agent/agent-joins.js';
 import { LocalPersistence } from '../agent/local-persistence.js';
@@ -188,6 +189,7 @@ export class Agent {
     registerValue(container, 'session', session);
     registerValue(container, 'txn', txn);
     registerValue(container, 'resolver', resolver);
+    registerValue(container, 'coordinate', core.services.coordinate);
     const agentService = new LocalAgent({
       config: () => this.current,
       leaderAddress: () => core.leaderAddress(),
@@ -257,6 +259,10 @@ export class Agent {
     antiEntropy = ae;
     ae.start();
     this.onStop('anti-entropy', () => ae.stop());
+    // Consul's sendCoordinate: this agent's LAN coordinate goes to the servers periodically (not under disable_coordinates).
+    const coordinateSync = new CoordinateSync({ membership, coordinate: core.services.coordinate, config: () => this.current, clock: this.clock, random: this.random, logger: log.child('agent') });
+    coordinateSync.start();
+    this.onStop('coordinate sync', () => coordinateSync.stop());
     this.hooks.reload.tapPromise('local-state', async (next) => {
       await localState.applyConfig(next);
       ae.requestFullSync();

@@ -1,4 +1,5 @@
 import { CatalogRpcClient } from '../rpc/clients/catalog-rpc-client.js';
+import { CoordinateRpcClient } from '../rpc/clients/coordinate-rpc-client.js';
 import { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
 import { HealthRpcClient } from '../rpc/clients/health-rpc-client.js';
 import { KvRpcClient } from '../rpc/clients/kv-rpc-client.js';
@@ -20,5 +21,6 @@ export function rpcServices(rpc: RpcCaller, nodeName: () => string): Omit<CoreSe
     status: new StatusRpcClient(rpc),
     internal: new InternalRpcClient(rpc),
     operator: new OperatorRpcClient(rpc),
+    coordinate: new CoordinateRpcClient(rpc),
   };
 }

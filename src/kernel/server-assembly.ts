@@ -8,6 +8,8 @@ import { RaftStatus } from '../agent/raft-status.js';
 import { RaftServer } from '../consensus/raft-server.js';
 import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
 import { CatalogResolver } from '../rpc/catalog-resolver.js';
+import { CoordinateBatcher } from '../rpc/coordinate-batcher.js';
+import { CoordinateEndpoint } from '../rpc/coordinate-endpoint.js';
 import { ForwardingResolver } from '../rpc/forwarding-resolver.js';
 import { HealthEndpoint } from '../rpc/health-endpoint.js';
 import { KvEndpoint } from '../rpc/kv-endpoint.js';
@@ -94,6 +96,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   // The endpoints, registered once in the method table.
   const queryTimes = { defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs };
   const catalogDeps = { store, raft: measured, clock, config: { datacenter: config.datacenter, ...queryTimes } };
+  const coordinateBatcher = new CoordinateBatcher({ raft: measured, clock, logger: log.child('coordinate') });
   const table = serverMethods({
     kv: new KvEndpoint({ store, raft: measured, clock, random, config: { kvMaxValueSize: config.limits.kvMaxValueSize, ...queryTimes } }),
     catalog: new CatalogEndpoint(catalogDeps),
@@ -110,6 +113,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       },
     }),
     internal: new InternalEndpoint(env.membership),
+    coordinate: new CoordinateEndpoint({ store, raft: measured, clock, batcher: coordinateBatcher, membership: env.membership, config: { datacenter: config.datacenter, ...queryTimes } }),
   });
   measureMethods(table, metrics, clock); // kvs.apply, txn.apply, catalog.register, …
   const router = new RpcRouter({
@@ -123,9 +127,9 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   env.onStop('rpc', async () => unlisten());
 
   const services = rpcServices(router, () => config.nodeName);
-  // The leader-only jobs (session TTLs, tombstone GC, member reconciliation), stopped before Raft.
+  // The leader-only jobs (session TTLs, tombstone GC, member reconciliation, coordinate batching), stopped before Raft.
   let sessionTtlsArmed = (): number => 0;
-  startServerLeaderJobs({
+  const leadership = startServerLeaderJobs({
     config: env.liveConfig, membership: env.membership, store, raft, catalog: services.catalog, health: services.health,
     hooks, clock, logger: log, onStop: env.onStop, onSessionTimers: (armed) => (sessionTtlsArmed = armed),
     trailingLogs: (id) => {
@@ -133,6 +137,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       return match === undefined ? undefined : Math.max(0, raft.stats().lastIndex - match);
     },
   });
+  leadership.register(coordinateBatcher); // the leader writes the agents' coordinates every coordinate_update_period
   // bootstrap_expect: bootstrap Raft once the pool shows the expected servers (Consul's maybeBootstrap).
   if (config.bootstrapExpect > 0 && !config.bootstrap && !config.dev) {
     const expect = new BootstrapExpect({

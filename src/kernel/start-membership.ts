@@ -5,7 +5,7 @@ import type { KernelServices } from '../../contracts/plugin.js';
 import { MemberStatus, type Membership } from '../../contracts/ports/membership.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { Keyring } from '../gossip/memberlist/keyring.js';
-import { initialKeyring, toMemberlistKeyring, writeKeyringFile } from '../gossip/serf/keyring-file.js';
+import { initialKeyring, keyringFileKeys, toMemberlistKeyring, writeKeyringFile } from '../gossip/serf/keyring-file.js';
 import { Serf } from '../gossip/serf/serf.js';
 import type { SerfSnapshot } from '../gossip/serf/serf-snapshot.js';
 import { openSerfSnapshot } from '../gossip/serf/serf-snapshotter.js';
@@ -95,7 +95,7 @@ export async function startMembership(deps: MembershipDeps): Promise<StartedMemb
     },
     { clock: deps.clock, random: deps.random, logger: log, packets: transports.packets, connections: transports.connections, ...(snapshot ? { snapshot } : {}) },
   );
-  const membership = new GossipMembership({ serf, encrypted: () => keyring !== undefined, logger: log });
+  const membership = new GossipMembership({ serf, localKeys: () => (keyring ? keyringFileKeys(keyring) : undefined), logger: log });
   const offHooks = wireMemberHooks(membership, hooks, log);
   hooks.reload.tap('membership', (next) => membership.setTags(memberTags(next, deps.version)));
   deps.onStop('membership', async () => {

@@ -10,8 +10,8 @@ import type { Serf, SerfEvent, SerfMember } from '../gossip/serf/serf.js';
 export interface GossipMembershipDeps {
   /** The agent's serf (LAN pool); started, left and shut down by this membership. */
   serf: Serf;
-  /** Whether the pool is encrypted (a keyring exists). */
-  encrypted: () => boolean;
+  /** This agent's own gossip keys (base64, primary first), or undefined when the pool is not encrypted. */
+  localKeys: () => string[] | undefined;
   logger: Logger;
 }
 
@@ -118,18 +118,23 @@ export class GossipMembership implements Membership {
     await this.deps.serf.removeFailedNode(node, prune);
   }
 
-  async keyring(operation: KeyringOperation, key?: string): Promise<KeyringResult> {
-    if (!this.deps.encrypted()) throw new SextantError(ErrorCode.NotImplemented, 'keyring is not enabled: gossip encryption is off (no encrypt key)');
+  async keyring(operation: KeyringOperation, key?: string, opts: { relayFactor?: number; localOnly?: boolean } = {}): Promise<KeyringResult> {
+    const own = this.deps.localKeys();
+    if (!own) throw new SextantError(ErrorCode.NotImplemented, 'keyring is not enabled: gossip encryption is off (no encrypt key)');
+    if (opts.localOnly && operation === 'list') {
+      return { messages: {}, numNodes: 1, numResp: 1, numErr: 0, keys: Object.fromEntries(own.map((k) => [k, 1])), primaryKeys: own[0] ? { [own[0]]: 1 } : {} };
+    }
     const km = this.deps.serf.keyManager();
+    const relay = opts.relayFactor ?? 0;
     switch (operation) {
       case 'list':
-        return km.listKeys();
+        return km.listKeys(relay);
       case 'install':
-        return km.installKey(requireKey(key, operation));
+        return km.installKey(requireKey(key, operation), relay);
       case 'use':
-        return km.useKey(requireKey(key, operation));
+        return km.useKey(requireKey(key, operation), relay);
       case 'remove':
-        return km.removeKey(requireKey(key, operation));
+        return km.removeKey(requireKey(key, operation), relay);
     }
   }
 

@@ -9,7 +9,7 @@
  * - Go-compatible texts and values: durations (parseGoDuration, formatGoDuration, durationMs,
  *   isGoDuration), goQuote (strconv.Quote), Go's net error texts, lossless JSON parsing;
  * - agent helpers: listenHosts, host:port parsing and formatting (IPv6 brackets), aggregated check status, isPlainObject, compileFilter (Consul's
- *   `?filter=` expressions), ClosedGuard for stores;
+ *   `?filter=` expressions), ClosedGuard for stores, coordinatesDisabled (`disable_coordinates`);
  * - check-runner base pieces: the shared check fields (timeout, output_max_size), command fields,
  *   exit-code status, ProbeDeadline, the script-check policy, TailBuffer, Go's start-error text.
  *
@@ -48,3 +48,4 @@ export { TailBuffer } from './checks/tail-buffer.js';
 export { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
 export { jsonDepthProblem, jsonTooDeepAt } from './json-depth.js';
 export { parsePort, splitHostPort } from './checks/host-port.js';
+export { coordinatesDisabled } from '../agent/coordinates-disabled.js';

@@ -9,6 +9,7 @@ import type { CatalogTableName } from '../state/catalog-reader.js';
 import { catalogRead, type CatalogEndpointDeps } from './catalog-read.js';
 import { deregisterCommand, registerCommand } from './catalog-register-request.js';
 import { filterOf, hasAllTags, hasNodeMeta, matchesNodeMeta, serviceNodeView, serviceView } from './catalog-views.js';
+import { sortNear } from './near-sort.js';
 
 export type { CatalogEndpointConfig, CatalogEndpointDeps } from './catalog-read.js';
 
@@ -17,7 +18,7 @@ export type { CatalogEndpointConfig, CatalogEndpointDeps } from './catalog-read.
  * (catalog-register-request.ts), committed through Raft as catalog commands; reads served from
  * the local state machine in the requested consistency, blocking on exactly what they read
  * (a table, one service's instances, one node). Filters (`?node-meta`, `?tag`, `?filter`)
- * never change the index a read reports.
+ * never change the index a read reports. `?near` sorts node lists by estimated RTT (near-sort.ts).
  */
 export class CatalogEndpoint implements CatalogApi {
   constructor(private readonly deps: CatalogEndpointDeps) {}
@@ -45,7 +46,7 @@ export class CatalogEndpoint implements CatalogApi {
       run: () => {
         const { value, index } = cat.nodes();
         const out = value.filter((n) => matchesNodeMeta(n.Meta, f.nodeMeta) && (!filter || filter(n)));
-        return { value: out, index };
+        return { value: sortNear(this.deps, opts, out, (n) => n.Node), index };
       },
       watch: (wake) => cat.watchTables(['nodes'], wake),
     });
@@ -95,7 +96,7 @@ export class CatalogEndpoint implements CatalogApi {
           const view = serviceNodeView(inst.node, inst.service);
           if (!filter || filter(view)) out.push(view);
         }
-        return { value: out, index };
+        return { value: sortNear(this.deps, opts, out, (s) => s.Node), index };
       },
       watch: (wake) => cat.watchService(service, wake),
     });

@@ -2,6 +2,7 @@ import type { QueryOptions, QueryResult } from '../../contracts/model/query.js';
 import type { Clock } from '../../contracts/platform.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 import type { CatalogReader } from '../state/catalog-reader.js';
+import type { CoordinateReader } from '../state/coordinate-reader.js';
 import { blockingQuery, type BlockingQuerySpec } from './blocking-query.js';
 import type { BlockingWaitConfig } from './blocking-wait.js';
 
@@ -13,8 +14,8 @@ export interface CatalogEndpointConfig extends BlockingWaitConfig {
 
 /** Constructor dependencies shared by CatalogEndpoint and HealthEndpoint. */
 export interface CatalogEndpointDeps {
-  /** The local replicated state (a StateStore); only its catalog read side is used. */
-  store: { readonly catalog: CatalogReader };
+  /** The local replicated state (a StateStore): its catalog read side, and its coordinates for `?near` (absent: no sorting). */
+  store: { readonly catalog: CatalogReader; readonly coordinates?: Pick<CoordinateReader, 'forNode'> };
   /** Raft: read barriers, leader/contact meta, and proposals for writes. */
   raft: RaftApi;
   /** Times blocking queries out. */

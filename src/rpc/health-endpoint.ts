@@ -6,6 +6,7 @@ import type { CatalogFilter, HealthApi } from '../../contracts/services/catalog-
 import type { CatalogTableName } from '../state/catalog-reader.js';
 import { catalogRead, type CatalogEndpointDeps } from './catalog-read.js';
 import { checkView, filterOf, hasAllTags, hasNodeMeta, matchesNodeMeta, serviceEntry } from './catalog-views.js';
+import { sortNear } from './near-sort.js';
 
 /** The states /v1/health/state/:state accepts. */
 export const HEALTH_STATES: readonly string[] = ['any', 'passing', 'warning', 'critical'];
@@ -54,7 +55,7 @@ export class HealthEndpoint implements HealthApi {
             if (!filter || filter(view)) out.push(view);
           }
         }
-        return { value: out, index };
+        return { value: sortNear(this.deps, opts, out, (c) => c.Node), index };
       },
       watch: (wake) => cat.watchService(service, wake),
     });
@@ -70,13 +71,15 @@ export class HealthEndpoint implements HealthApi {
     const cat = this.deps.store.catalog;
     const filter = filterOf(f);
     const memoKey = JSON.stringify([service.toLowerCase(), q.tags, q.passingOnly, f.filter ?? '', f.nodeMeta ?? {}]);
+    const sorted = (r: { value: ServiceEntry[]; index: number }): { value: ServiceEntry[]; index: number } =>
+      opts.near ? { value: sortNear(this.deps, opts, r.value, (e) => e.Node.Node), index: r.index } : r;
     return catalogRead(this.deps, opts, {
       run: () => {
         // The service's own index moves with every change that can alter this answer (its
         // instances, their checks, their nodes), so an answer computed at the same index is reused:
         // repeated reads and woken watchers of a busy service share one result.
         const known = this.memo.get(memoKey);
-        if (known && known.index === cat.serviceIndexFor(service)) return known;
+        if (known && known.index === cat.serviceIndexFor(service)) return sorted(known);
         const { value, index } = cat.serviceInstances(service);
         // Without a condition on them the records themselves are not read: on a big catalog every
         // record touched is a likely cache miss.
@@ -94,7 +97,7 @@ export class HealthEndpoint implements HealthApi {
         this.memo.delete(memoKey);
         this.memo.set(memoKey, result);
         if (this.memo.size > MEMO_ENTRIES) this.memo.delete(this.memo.keys().next().value!);
-        return result;
+        return sorted(result);
       },
       watch: (wake) => cat.watchService(service, wake),
     });
@@ -127,7 +130,7 @@ export class HealthEndpoint implements HealthApi {
           const view = checkView(c);
           if (!filter || filter(view)) out.push(view);
         }
-        return { value: out, index: cat.tableIndex(...tables) };
+        return { value: sortNear(this.deps, opts, out, (c) => c.Node), index: cat.tableIndex(...tables) };
       },
       watch: (wake) => cat.watchTables(tables, wake),
     });

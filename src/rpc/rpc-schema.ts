@@ -1,4 +1,5 @@
 import type { CatalogNode, CatalogService, CatalogServiceNode, DeregisterRequest, RegisterRequest, ServiceEntry } from '../../contracts/model/catalog.js';
+import type { DatacenterMap, NodeCoordinate } from '../../contracts/model/coordinate.js';
 import type { HealthCheck } from '../../contracts/model/health.js';
 import type { KvEntry } from '../../contracts/model/kv.js';
 import type { QueryResult } from '../../contracts/model/query.js';
@@ -43,6 +44,10 @@ export interface RpcSchema {
   'Operator.RaftGetConfiguration': { args: Record<string, never>; reply: RaftConfigurationReply };
   'Operator.RaftRemovePeerByID': { args: { id: string }; reply: null };
   'Operator.RaftRemovePeerByAddress': { args: { address: string }; reply: null };
+  'Coordinate.Update': { args: { req: NodeCoordinate }; reply: null };
+  'Coordinate.ListDatacenters': { args: Record<string, never>; reply: DatacenterMap[] };
+  'Coordinate.ListNodes': { args: Record<string, never>; reply: QueryResult<NodeCoordinate[]> };
+  'Coordinate.Node': { args: { node: string }; reply: QueryResult<NodeCoordinate[]> };
 }
 
 /** A method's name. */
@@ -56,7 +61,7 @@ export type RpcReply<N extends RpcName> = RpcSchema[N]['reply'];
  * How the forward step routes a method (Consul's forward()):
  * - `write`: on the leader (a follower forwards it there);
  * - `read`: on the leader in the default and consistent modes, on any server when stale;
- * - `any`: on whichever server receives it (Status.*, Catalog.ListDatacenters, Internal.EventFire).
+ * - `any`: on whichever server receives it (Status.*, Catalog.ListDatacenters, Coordinate.ListDatacenters, Internal.EventFire).
  * On a client agent every kind goes to a server.
  */
 export type RpcKind = 'write' | 'read' | 'any';

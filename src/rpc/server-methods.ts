@@ -1,4 +1,5 @@
 import type { CatalogApi, HealthApi } from '../../contracts/services/catalog-service.js';
+import type { CoordinateApi } from '../../contracts/services/coordinate-service.js';
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { OperatorService } from '../../contracts/services/operator-service.js';
@@ -17,11 +18,12 @@ export interface ServerEndpoints {
   status: StatusService;
   operator: OperatorService;
   internal: InternalEndpoint;
+  coordinate: CoordinateApi;
 }
 
 /**
  * Builds the server's method table: every endpoint method registered once under its Consul RPC
- * name (agent/consul/{kvs,catalog,health,session,txn,status,internal}_endpoint.go) with its routing kind.
+ * name (agent/consul/{kvs,catalog,health,session,txn,status,internal,coordinate}_endpoint.go) with its routing kind.
  */
 export function serverMethods(e: ServerEndpoints): MethodTable {
   const t = new MethodTable();
@@ -60,5 +62,10 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
   t.register('Operator.RaftRemovePeerByAddress', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ address: a.address }, ctx), null));
 
   t.register('Internal.EventFire', 'any', async (a) => (await e.internal.eventFire(a.name, a.payload), null));
+
+  t.register('Coordinate.Update', 'write', async (a, ctx) => (await e.coordinate.update(a.req, ctx), null));
+  t.register('Coordinate.ListDatacenters', 'any', (_a, ctx) => e.coordinate.datacenters(ctx));
+  t.register('Coordinate.ListNodes', 'read', (_a, ctx) => e.coordinate.nodes(ctx));
+  t.register('Coordinate.Node', 'read', (a, ctx) => e.coordinate.node(a.node, ctx));
   return t;
 }

@@ -1,4 +1,5 @@
 import type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
+import type { CoordinateBatchUpdateCommand } from './coordinate-command.js';
 import type {
   KvLockCommand,
   KvUnlockCommand,
@@ -11,6 +12,7 @@ import type { TxnCommand } from './txn-op.js';
 
 export type { TxnCommand } from './txn-op.js';
 export type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
+export type { CoordinateBatchUpdateCommand } from './coordinate-command.js';
 export type {
   KvLockCommand,
   KvUnlockCommand,
@@ -28,7 +30,7 @@ export type {
  * change.
  */
 
-/** Wire tags. Ranges reserved for later tables: 32–63 session, 64–95 catalog, 96–127 txn, 128– acl. */
+/** Wire tags. Ranges reserved for later tables: 32–63 session, 64–95 catalog (coordinates included), 96–127 txn, 128– acl. */
 export const CommandTag = {
   KvSet: 1,
   KvCas: 2,
@@ -44,6 +46,7 @@ export const CommandTag = {
   SessionExpire: 35,
   CatalogRegister: 64,
   CatalogDeregister: 65,
+  CoordinateBatchUpdate: 66,
   TxnApply: 96,
 } as const;
 
@@ -100,6 +103,7 @@ export type Command =
   | KvTombstoneReapCommand
   | CatalogRegisterCommand
   | CatalogDeregisterCommand
+  | CoordinateBatchUpdateCommand
   | KvLockCommand
   | KvUnlockCommand
   | SessionCreateCommand

@@ -50,11 +50,13 @@ export function invalidateSession(t: StateTables, idx: number, id: string, now: 
 
 /**
  * After a catalog write: invalidates the sessions bound to a node or check it took away (same
- * index), lock-delays from `now`.
+ * index), lock-delays from `now`, and deletes the coordinates of a node it took away (Consul's
+ * deleteNodeTxn).
  */
 export function afterCatalogWrite(t: StateTables, idx: number, now: number): void {
   const losses: CatalogLoss[] = t.catalog.takeLosses();
   for (const loss of losses) {
+    if (loss.checkId === undefined) t.coordinates.deleteNode(idx, loss.node);
     const ids = loss.checkId === undefined ? t.sessions.idsOnNode(loss.node) : t.sessions.idsOnCheck(loss.node, loss.checkId);
     for (const id of ids) invalidateSession(t, idx, id, now);
   }

@@ -9,6 +9,8 @@ import type { KvReader } from './kv-reader.js';
 import { KvTable, buildSnapshot } from './kv-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
+import type { CoordinateReader } from './coordinate-reader.js';
+import { CoordinateTable } from './coordinate-table.js';
 import type { SessionReader } from './session-reader.js';
 import { SessionTable } from './session-table.js';
 import type { StateTables } from './state-tables.js';
@@ -17,7 +19,9 @@ import type { TxnReaders } from './txn-apply.js';
 
 /**
  * Snapshot envelope versions: v1 = KV only; v2 = KV + catalog; v3 = KV (with lock-delays) +
- * catalog + sessions (written today). restore() accepts all three.
+ * catalog + sessions (written today). restore() accepts all three. A v3 image may carry
+ * `coordinates` (absent: none): soft state that a reader which predates it may drop, as Consul
+ * marks its coordinate updates safe to ignore, so it needs no new version.
  */
 const SNAPSHOT_V1 = 1;
 const SNAPSHOT_V2 = 2;
@@ -34,8 +38,8 @@ export interface StateStoreOptions {
 }
 
 /**
- * The replicated state: the kernel's StateMachine. Holds the tables (KV, catalog and sessions;
- * ACL later), applies decoded commands deterministically at the entry's Raft index — each
+ * The replicated state: the kernel's StateMachine. Holds the tables (KV, catalog, sessions and
+ * coordinates; ACL later), applies decoded commands deterministically at the entry's Raft index — each
  * through its command registry entry, inside one StateTxn over the tables — and serializes everything (tombstones and indexes included) into a versioned msgpack
  * snapshot. Readers use the read-only table views (`kv`) and park blocking queries on their
  * watches.
@@ -45,6 +49,7 @@ export class StateStore implements StateMachine, TxnReaders {
   private readonly kvTable: KvTable;
   private readonly catalogTable: CatalogTable;
   private readonly sessionTable: SessionTable;
+  private readonly coordinateTable: CoordinateTable;
   private readonly tables: StateTables;
   private applied = 0;
 
@@ -53,7 +58,13 @@ export class StateStore implements StateMachine, TxnReaders {
     this.kvTable = new KvTable(this.tx, opts.onWatcherError, opts.onKvChange);
     this.catalogTable = new CatalogTable(this.tx, opts.onWatcherError, opts.onCatalogChange);
     this.sessionTable = new SessionTable(this.tx, opts.onWatcherError);
-    this.tables = { tx: this.tx, kv: this.kvTable, catalog: this.catalogTable, sessions: this.sessionTable };
+    this.coordinateTable = new CoordinateTable(this.tx, opts.onWatcherError);
+    this.tables = { tx: this.tx, kv: this.kvTable, catalog: this.catalogTable, sessions: this.sessionTable, coordinates: this.coordinateTable };
+  }
+
+  /** The network coordinates table, read side. */
+  get coordinates(): CoordinateReader {
+    return this.coordinateTable;
   }
 
   /** The sessions table, read side. */
@@ -73,7 +84,7 @@ export class StateStore implements StateMachine, TxnReaders {
 
   /** Total parked watchers across all tables. */
   watcherCount(): number {
-    return this.kvTable.watcherCount() + this.catalogTable.watcherCount() + this.sessionTable.watcherCount();
+    return this.kvTable.watcherCount() + this.catalogTable.watcherCount() + this.sessionTable.watcherCount() + this.coordinateTable.watcherCount();
   }
 
   /**
@@ -120,7 +131,7 @@ export class StateStore implements StateMachine, TxnReaders {
   }
 
   /**
-   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions }` of the whole state
+   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions, coordinates }` of the whole state
    * as it is at the call: the tables' rows are gathered synchronously (each table hands out
    * fresh row arrays over records that are replaced, never mutated, on write), then encoded in
    * slices over later turns while apply() goes on (see StateMachine.snapshot).
@@ -132,7 +143,8 @@ export class StateStore implements StateMachine, TxnReaders {
     const head = { v: SNAPSHOT_V3, lastApplied: this.applied };
     const catalog = this.catalogTable.toSnapshot();
     const sessions = this.sessionTable.toSnapshot();
-    return (async () => encodeSliced({ ...head, kv: await buildSnapshot(kv, nextTurn), catalog, sessions }))();
+    const coordinates = this.coordinateTable.toSnapshot();
+    return (async () => encodeSliced({ ...head, kv: await buildSnapshot(kv, nextTurn), catalog, sessions, coordinates }))();
   }
 
   /**
@@ -155,12 +167,15 @@ export class StateStore implements StateMachine, TxnReaders {
     // Validate the catalog and sessions parts before touching anything (older images lack them: empty).
     const withCatalog = img.v !== SNAPSHOT_V1;
     const withSessions = img.v === SNAPSHOT_V3;
+    const withCoordinates = img.v === SNAPSHOT_V3;
     const scratch = new StateTxn();
     new CatalogTable(scratch).load(withCatalog ? img.catalog : undefined);
     new SessionTable(scratch).load(withSessions ? img.sessions : undefined);
+    new CoordinateTable(scratch).load(withCoordinates ? img.coordinates : undefined);
     this.kvTable.load(img.kv);
     this.catalogTable.load(withCatalog ? img.catalog : undefined);
     this.sessionTable.load(withSessions ? img.sessions : undefined);
+    this.coordinateTable.load(withCoordinates ? img.coordinates : undefined);
     this.applied = lastIndex;
   }
 
@@ -169,5 +184,6 @@ export class StateStore implements StateMachine, TxnReaders {
     this.kvTable.wakeWatchers();
     this.catalogTable.wakeWatchers();
     this.sessionTable.wakeWatchers();
+    this.coordinateTable.wakeWatchers();
   }
 }

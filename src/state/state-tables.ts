@@ -1,4 +1,5 @@
 import type { CatalogTable } from './catalog-table.js';
+import type { CoordinateTable } from './coordinate-table.js';
 import type { KvTable } from './kv-table.js';
 import type { SessionTable } from './session-table.js';
 import type { StateTxn } from './state-txn.js';
@@ -13,4 +14,5 @@ export interface StateTables {
   readonly kv: KvTable;
   readonly catalog: CatalogTable;
   readonly sessions: SessionTable;
+  readonly coordinates: CoordinateTable;
 }

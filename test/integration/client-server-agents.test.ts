@@ -189,4 +189,24 @@ describe('a client agent and a server agent', () => {
       expect(seen.map((e) => e.ID)).toEqual([fired.ID]);
     });
   });
+
+  it('coordinates: an update sent through the client is forwarded to the server, batched, and sorts ?near answers read through the client', async () => {
+    const http = (a: Agent, p: string, init?: RequestInit): Promise<Response> => fetch(`http://${a.httpAddress()}${p}`, init);
+    for (const [node, addr] of [['coord-a', '10.2.0.1'], ['coord-b', '10.2.0.2']] as const) {
+      expect((await http(client, '/v1/catalog/register', { method: 'PUT', body: JSON.stringify({ Node: node, Address: addr }) })).status).toBe(200);
+    }
+    const vec = (x: number): number[] => [x, 0, 0, 0, 0, 0, 0, 0];
+    for (const [node, x] of [['coord-a', 0.03], ['coord-b', 0.001], ['srv', 0]] as const) {
+      const r = await http(client, '/v1/coordinate/update', { method: 'PUT', body: JSON.stringify({ Node: node, Coord: { Vec: vec(x), Error: 0.5, Adjustment: 0, Height: 0 } }) });
+      expect(r.status).toBe(200);
+    }
+    const listed = await until(
+      async () => (await (await http(client, '/v1/coordinate/nodes')).json()) as { Node: string }[],
+      (l) => l.length === 3,
+      15_000,
+    );
+    expect(listed.map((c) => c.Node)).toEqual(['coord-a', 'coord-b', 'srv']);
+    const near = (await (await http(client, '/v1/catalog/nodes?near=srv')).json()) as { Node: string }[];
+    expect(near.map((n) => n.Node).filter((n) => n.startsWith('coord-') || n === 'srv')).toEqual(['srv', 'coord-b', 'coord-a']);
+  }, 30_000);
 });

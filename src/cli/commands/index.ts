@@ -20,6 +20,7 @@ import { leaveCommand } from './leave.js';
 import { forceLeaveCommand } from './force-leave.js';
 import { keyringCommand } from './keyring.js';
 import { reloadCommand } from './reload.js';
+import { rttCommand } from './rtt.js';
 import { infoCommand } from './info.js';
 import { monitorCommand } from './monitor.js';
 import { versionCommand } from './version.js';
@@ -53,6 +54,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   monitorCommand,
   operatorRaftListPeersCommand,
   operatorRaftRemovePeerCommand,
+  rttCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };
@@ -61,6 +63,6 @@ export { catalogDatacentersCommand, catalogNodesCommand, catalogServicesCommand 
 
 export { kvDeleteCommand, kvExportCommand, kvGetCommand, kvImportCommand, kvPutCommand, membersCommand, reloadCommand, versionCommand };
 
-export { eventCommand, infoCommand, keygenCommand, lockCommand, monitorCommand, watchCommand };
+export { eventCommand, infoCommand, keygenCommand, lockCommand, monitorCommand, rttCommand, watchCommand };
 
 export { forceLeaveCommand, joinCommand, keyringCommand, leaveCommand };

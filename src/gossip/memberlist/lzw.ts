@@ -13,20 +13,44 @@ const EOF = CLEAR + 1;
 const MAX_WIDTH = 12;
 const MAX_CODE = (1 << MAX_WIDTH) - 1;
 
+// The compressor's code table: open addressing over (prefix code << 8 | byte) keys, as Go's
+// writer keeps it; entries are valid only when stamped with the current generation, so a call
+// (or a table reset) starts empty without clearing 16,384 slots.
+const TABLE_SIZE = 1 << 14;
+const TABLE_MASK = TABLE_SIZE - 1;
+const tableKeys = new Int32Array(TABLE_SIZE);
+const tableCodes = new Uint16Array(TABLE_SIZE);
+const tableGen = new Uint32Array(TABLE_SIZE);
+let generation = 0;
+
+function newGeneration(): void {
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    tableGen.fill(0);
+    generation = 1;
+  }
+}
+
 /** Compresses `input` into Go compress/lzw LSB/8 format (the stream ends with the EOF code). */
 export function lzwCompress(input: Uint8Array): Uint8Array {
-  const out: number[] = [];
+  let out = new Uint8Array(Math.max(16, (input.length * 3) >> 1) + 8);
+  let outLen = 0;
   let bits = 0;
   let nBits = 0;
   let width = LIT_WIDTH + 1;
   let hi = EOF;
   let overflow = 1 << (LIT_WIDTH + 1);
-  let table = new Map<number, number>();
+  newGeneration();
   const write = (code: number): void => {
     bits |= code << nBits;
     nBits += width;
     while (nBits >= 8) {
-      out.push(bits & 0xff);
+      if (outLen === out.length) {
+        const next = new Uint8Array(out.length * 2);
+        next.set(out);
+        out = next;
+      }
+      out[outLen++] = bits & 0xff;
       bits >>>= 8;
       nBits -= 8;
     }
@@ -43,7 +67,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       width = LIT_WIDTH + 1;
       hi = CLEAR + 1;
       overflow = CLEAR << 1;
-      table = new Map();
+      newGeneration();
       return false;
     }
     return true;
@@ -51,36 +75,58 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   write(CLEAR);
   if (input.length > 0) {
     let code = input[0]!;
-    for (let i = 1; i < input.length; i++) {
+    outer: for (let i = 1; i < input.length; i++) {
       const lit = input[i]!;
       const key = (code << 8) | lit;
-      const hit = table.get(key);
-      if (hit !== undefined) {
-        code = hit;
-        continue;
+      let h = ((key >>> 12) ^ key) & TABLE_MASK;
+      while (tableGen[h] === generation) {
+        if (tableKeys[h] === key) {
+          code = tableCodes[h]!;
+          continue outer;
+        }
+        h = (h + 1) & TABLE_MASK;
       }
       write(code);
       code = lit;
-      if (incHi()) table.set(key, hi);
+      if (incHi()) {
+        tableGen[h] = generation;
+        tableKeys[h] = key;
+        tableCodes[h] = hi;
+      }
     }
     write(code);
     incHi();
   }
   write(EOF);
-  if (nBits > 0) out.push(bits & 0xff);
-  return Uint8Array.from(out);
+  if (nBits > 0) {
+    if (outLen === out.length) {
+      const next = new Uint8Array(out.length + 1);
+      next.set(out);
+      out = next;
+    }
+    out[outLen++] = bits & 0xff;
+  }
+  return out.slice(0, outLen);
 }
+
+// The decompressor's tables, reused by every call (each call writes an entry before reading it).
+const decPrefix = new Uint16Array(1 << MAX_WIDTH);
+const decSuffix = new Uint8Array(1 << MAX_WIDTH);
+const decStack = new Uint8Array(1 << MAX_WIDTH);
+/** The decompressor's output scratch (grown as needed, kept up to DEC_OUT_KEEP bytes); callers get a copy. */
+const DEC_OUT_KEEP = 1 << 20;
+let decOut = new Uint8Array(1 << 16);
 
 /** Decompresses Go compress/lzw LSB/8 data. Throws TRANSPORT_FAILED on an invalid code or data past the size limit. */
 export function lzwDecompress(input: Uint8Array, maxOutput = 20 * 1024 * 1024): Uint8Array {
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const stack = new Uint8Array(1 << MAX_WIDTH);
-  let out = new Uint8Array(Math.max(64, input.length * 3));
+  const prefix = decPrefix;
+  const suffix = decSuffix;
+  const stack = decStack;
+  let out = decOut;
   let outLen = 0;
   const push = (b: number): void => {
+    if (outLen >= maxOutput) throw new SextantError(ErrorCode.TooLarge, 'lzw: output over the size limit');
     if (outLen === out.length) {
-      if (out.length >= maxOutput) throw new SextantError(ErrorCode.TooLarge, 'lzw: output over the size limit');
       const next = new Uint8Array(Math.min(maxOutput, out.length * 2));
       next.set(out);
       out = next;
@@ -154,5 +200,6 @@ export function lzwDecompress(input: Uint8Array, maxOutput = 20 * 1024 * 1024): 
       }
     }
   }
+  if (out.length <= DEC_OUT_KEEP) decOut = out;
   return out.slice(0, outLen);
 }

@@ -46,6 +46,13 @@ export interface MemberlistConfig {
   udpBufferSize?: number;
   /** memberlist's EnableCompression (default true). */
   enableCompression?: boolean;
+  /**
+   * Lifeguard on (default). false gives plain SWIM, for measuring what Lifeguard buys (memberlist
+   * itself has no such switch): the awareness multiplier stays 1, a suspicion times out after the
+   * minimum suspicion timeout with no confirmations counted, indirect probes ask for no nacks, and
+   * a probe of a suspect node does not carry the suspect message (the buddy system).
+   */
+  lifeguard?: boolean;
   /** Encryption keys; none: plaintext. */
   keyring?: Keyring;
   /** [pmin, pmax, pcur, dmin, dmax, dcur] advertised (default memberlist 1..5 cur 2, delegate 0). */
@@ -71,6 +78,10 @@ export class Memberlist {
   private readonly cfg: Required<Omit<MemberlistConfig, 'keyring' | 'advertiseAddress' | 'vsn'>> & Pick<MemberlistConfig, 'keyring'>;
   private readonly vsn: Uint8Array;
   private readonly nodes = new Map<string, Member>();
+  /** The member last seen at each address (the CRC choice per packet looks it up). */
+  private readonly byAddress = new Map<string, Member>();
+  /** Members neither dead nor left (kept with every state change: read per packet). */
+  private numLive = 0;
   private probeOrder: string[] = [];
   private probeIndex = 0;
   private seqNo = 0;
@@ -84,6 +95,8 @@ export class Memberlist {
   private leaving = false;
   private stopped = false;
   private probing = false;
+  /** Set while primeMembers merges: no broadcasts are queued. */
+  private quiet = false;
   private advertise = '';
 
   constructor(
@@ -106,12 +119,13 @@ export class Memberlist {
       awarenessMaxMultiplier: config.awarenessMaxMultiplier ?? LAN_TIMINGS.awarenessMaxMultiplier,
       udpBufferSize: config.udpBufferSize ?? LAN_TIMINGS.udpBufferSize,
       enableCompression: config.enableCompression ?? true,
+      lifeguard: config.lifeguard ?? true,
       keyring: config.keyring,
     };
     this.vsn = config.vsn ?? Uint8Array.from([1, 5, 2, 0, 0, 0]);
     this.advertise = config.advertiseAddress ?? '';
     this.broadcasts = new TransmitLimitedQueue(this.cfg.retransmitMult, () => this.numMembers());
-    this.awareness = new Awareness(this.cfg.awarenessMaxMultiplier);
+    this.awareness = new Awareness(this.cfg.lifeguard ? this.cfg.awarenessMaxMultiplier : 1);
   }
 
   /** Starts listening and the probe, gossip and push/pull timers, with this node alive at incarnation 1... as memberlist's Create does. */
@@ -135,6 +149,27 @@ export class Memberlist {
     return [...this.nodes.values()].map((m) => ({ ...m }));
   }
 
+  /** How this node sees `name` (a copy), or undefined when it does not know it. */
+  member(name: string): Member | undefined {
+    const m = this.nodes.get(name);
+    return m ? { ...m } : undefined;
+  }
+
+  /**
+   * Simulation support: merges `states` as a push/pull would, but queues no broadcast about them,
+   * which is the table of a member of a pool whose formation gossip has long died down (a
+   * 1,000-member simulation starts there instead of replaying the formation's N² messages).
+   * A real node learns the pool through join().
+   */
+  primeMembers(states: readonly PushNodeState[]): void {
+    this.quiet = true;
+    try {
+      this.mergeState([...states]);
+    } finally {
+      this.quiet = false;
+    }
+  }
+
   /** Members that are alive or suspect (memberlist's Members()). */
   aliveMembers(): Member[] {
     return this.members().filter((m) => m.state === NodeStateType.Alive || m.state === NodeStateType.Suspect);
@@ -142,9 +177,7 @@ export class Memberlist {
 
   /** Known non-dead members (memberlist's NumMembers). */
   numMembers(): number {
-    let n = 0;
-    for (const m of this.nodes.values()) if (m.state !== NodeStateType.Dead && m.state !== NodeStateType.Left) n++;
-    return n;
+    return this.numLive;
   }
 
   /** Lifeguard's health score of this node (0 is healthy). */
@@ -235,8 +268,16 @@ export class Memberlist {
   }
 
   private peerSpeaksCrc(address: string): boolean {
-    for (const m of this.nodes.values()) if (m.address === address) return (m.vsn[1] ?? 0) >= 5;
-    return false;
+    const m = this.byAddress.get(address);
+    return m !== undefined && (m.vsn[1] ?? 0) >= 5;
+  }
+
+  /** Moves `m` to `state`, keeping the live count. */
+  private setState(m: Member, state: NodeStateType): void {
+    const wasLive = m.state !== NodeStateType.Dead && m.state !== NodeStateType.Left;
+    const isLive = state !== NodeStateType.Dead && state !== NodeStateType.Left;
+    if (wasLive !== isLive) this.numLive += isLive ? 1 : -1;
+    m.state = state;
   }
 
   /** Sends `msg` plus as many piggy-backed broadcasts as fit (memberlist's sendMsg). */
@@ -277,6 +318,7 @@ export class Memberlist {
   }
 
   private broadcast(node: string, m: Message): void {
+    if (this.quiet) return;
     this.broadcasts.queue(encodeMessage(m), node);
   }
 
@@ -389,7 +431,10 @@ export class Memberlist {
     const now = this.deps.clock.now();
     for (const [name, m] of this.nodes) {
       if (name === this.cfg.name) continue;
-      if ((m.state === NodeStateType.Dead || m.state === NodeStateType.Left) && now - m.stateChange > this.cfg.gossipToTheDeadMs) this.nodes.delete(name);
+      if ((m.state === NodeStateType.Dead || m.state === NodeStateType.Left) && now - m.stateChange > this.cfg.gossipToTheDeadMs) {
+        this.nodes.delete(name);
+        if (this.byAddress.get(m.address) === m) this.byAddress.delete(m.address);
+      }
     }
   }
 
@@ -423,7 +468,7 @@ export class Memberlist {
       },
     });
     const ping = encodeMessage({ type: MessageType.Ping, body: { seqNo: seq, node: node.name } });
-    if (node.state === NodeStateType.Suspect) {
+    if (node.state === NodeStateType.Suspect && this.cfg.lifeguard) {
       // Lifeguard's buddy system: tell a suspect node it is suspected, so it can refute at once.
       const suspect = encodeMessage({ type: MessageType.Suspect, body: { incarnation: node.incarnation, node: node.name, from: this.cfg.name } });
       this.rawSend(node.address, makeCompoundMessage([ping, suspect]));
@@ -452,11 +497,11 @@ export class Memberlist {
         p.address,
         encodeMessage({
           type: MessageType.IndirectPing,
-          body: { seqNo: seq, target: node.addr, port: node.port, node: node.name, nack: (p.vsn[1] ?? 0) >= 4, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.cfg.name },
+          body: { seqNo: seq, target: node.addr, port: node.port, node: node.name, nack: this.askNack(p), sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.cfg.name },
         }),
       );
     }
-    const expectedNacks = peers.filter((p) => (p.vsn[1] ?? 0) >= 4).length;
+    const expectedNacks = peers.filter((p) => this.askNack(p)).length;
     const tcpOk = this.deps.connections ? this.tcpPing(node, seq, Math.max(0, probeInterval - this.cfg.probeTimeoutMs)) : Promise.resolve(false);
     await wait(Math.max(0, probeInterval - this.cfg.probeTimeoutMs));
     this.ackHandlers.delete(seq);
@@ -469,6 +514,11 @@ export class Memberlist {
     this.suspectNode({ incarnation: current.incarnation, node: node.name, from: this.cfg.name });
   }
 
+  /** Whether an indirect probe through `peer` asks for a nack (Lifeguard; protocol 4 and up). */
+  private askNack(peer: Member): boolean {
+    return this.cfg.lifeguard && (peer.vsn[1] ?? 0) >= 4;
+  }
+
   private async tcpPing(node: Member, seq: number, timeoutMs: number): Promise<boolean> {
     try {
       const reply = await this.streamExchange(node.address, { type: MessageType.Ping, body: { seqNo: seq, node: node.name } }, timeoutMs);
@@ -478,10 +528,16 @@ export class Memberlist {
     }
   }
 
+  /** Up to `k` distinct random members other than us that `keep` accepts: memberlist's kRandomNodes (up to 3n random draws, so O(k) in a large pool, exhaustive in a small one). */
   private randomMembers(k: number, keep: (m: Member) => boolean): Member[] {
-    const pool = [...this.nodes.values()].filter((m) => m.name !== this.cfg.name && keep(m));
+    const names = this.probeOrder;
+    const n = names.length;
     const out: Member[] = [];
-    while (out.length < k && pool.length > 0) out.push(pool.splice(this.deps.random.int(pool.length), 1)[0]!);
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const m = this.nodes.get(names[this.deps.random.int(n)]!);
+      if (!m || m.name === this.cfg.name || !keep(m) || out.includes(m)) continue;
+      out.push(m);
+    }
     return out;
   }
 
@@ -530,6 +586,7 @@ export class Memberlist {
         vsn: a.vsn ?? new Uint8Array(6),
       };
       this.nodes.set(a.node, m);
+      this.byAddress.set(m.address, m);
       // A random position in the probe order, as memberlist inserts new nodes.
       const at = this.probeOrder.length === 0 ? 0 : this.deps.random.int(this.probeOrder.length + 1);
       this.probeOrder.splice(at, 0, a.node);
@@ -558,10 +615,12 @@ export class Memberlist {
     m.meta = a.meta ?? new Uint8Array(0);
     m.addr = addr;
     m.port = a.port;
+    if (this.byAddress.get(m.address) === m) this.byAddress.delete(m.address);
     m.address = addressOf(addr, a.port);
+    this.byAddress.set(m.address, m);
     if (a.vsn && a.vsn.length >= 6) m.vsn = a.vsn;
     if (m.state !== NodeStateType.Alive) {
-      m.state = NodeStateType.Alive;
+      this.setState(m, NodeStateType.Alive);
       m.stateChange = this.deps.clock.now();
     }
     if (revive) this.deps.events?.onJoin?.({ ...m });
@@ -583,11 +642,11 @@ export class Memberlist {
     }
     this.broadcast(s.node, { type: MessageType.Suspect, body: s });
     m.incarnation = s.incarnation;
-    m.state = NodeStateType.Suspect;
+    this.setState(m, NodeStateType.Suspect);
     m.stateChange = this.deps.clock.now();
     const n = this.numMembers();
     let k = this.cfg.suspicionMult - 2;
-    if (n - 2 < k) k = 0;
+    if (n - 2 < k || !this.cfg.lifeguard) k = 0;
     const min = suspicionTimeout(this.cfg.suspicionMult, n, this.cfg.probeIntervalMs);
     const max = this.cfg.suspicionMaxTimeoutMult * min;
     const incarnation = s.incarnation;
@@ -614,7 +673,7 @@ export class Memberlist {
     }
     this.broadcast(d.node, { type: MessageType.Dead, body: d });
     m.incarnation = d.incarnation;
-    m.state = d.node === d.from ? NodeStateType.Left : NodeStateType.Dead;
+    this.setState(m, d.node === d.from ? NodeStateType.Left : NodeStateType.Dead);
     m.stateChange = this.deps.clock.now();
     this.deps.events?.onLeave?.({ ...m });
   }

@@ -131,6 +131,17 @@ export class MsgpackWriter {
 
   /** A Go string: raw with its UTF-8 bytes. */
   str(s: string): this {
+    if (s.length < 32) {
+      // Short ASCII (field names, node names): written in place, no TextEncoder round trip.
+      let ascii = true;
+      for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+      if (ascii) {
+        this.ensure(1 + s.length);
+        this.buf[this.len++] = 0xa0 | s.length;
+        for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+        return this;
+      }
+    }
     const b = utf8.encode(s);
     this.rawHeader(b.length);
     return this.rawBytes(b);
@@ -177,47 +188,78 @@ export class MsgpackWriter {
 
 /** Decodes one msgpack value at `offset`; returns it and the offset after it. Throws MsgpackShortBuffer when `buf` ends inside it. */
 export function decodeMsgpack(buf: Uint8Array, offset = 0): { value: MsgValue; end: number } {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let p = offset;
-  const need = (n: number): void => {
-    if (p + n > buf.length) throw new MsgpackShortBuffer();
-  };
-  const take = (n: number): Uint8Array => {
-    need(n);
-    const out = buf.slice(p, p + n);
-    p += n;
+  const d = new Decoder(buf, offset);
+  const value = d.one(0);
+  return { value, end: d.p };
+}
+
+/** Decodes `b` as UTF-8; short all-ASCII strings (every field name, most node names) without TextDecoder. */
+export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
+  if (end - start <= 64) {
+    for (let i = start; i < end; i++) if (b[i]! >= 0x80) return utf8d.decode(b.subarray(start, end));
+    return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
+  }
+  return utf8d.decode(b.subarray(start, end));
+}
+
+/** The decoder's cursor (a class rather than closures: the packet path decodes thousands of values a second). */
+class Decoder {
+  private dv: DataView | undefined;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    public p: number,
+  ) {}
+
+  private view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
+  private need(n: number): void {
+    if (this.p + n > this.buf.length) throw new MsgpackShortBuffer();
+  }
+
+  private take(n: number): Uint8Array {
+    this.need(n);
+    const out = this.buf.slice(this.p, this.p + n);
+    this.p += n;
     return out;
-  };
-  const u8 = (): number => {
-    need(1);
-    return buf[p++]!;
-  };
-  const u16 = (): number => {
-    need(2);
-    const v = dv.getUint16(p);
-    p += 2;
+  }
+
+  private u8(): number {
+    this.need(1);
+    return this.buf[this.p++]!;
+  }
+
+  private u16(): number {
+    this.need(2);
+    const v = (this.buf[this.p]! << 8) | this.buf[this.p + 1]!;
+    this.p += 2;
     return v;
-  };
-  const u32 = (): number => {
-    need(4);
-    const v = dv.getUint32(p);
-    p += 4;
+  }
+
+  private u32(): number {
+    this.need(4);
+    const v = this.view().getUint32(this.p);
+    this.p += 4;
     return v;
-  };
-  const u64 = (signed: boolean): number | bigint => {
-    need(8);
-    const v = signed ? dv.getBigInt64(p) : dv.getBigUint64(p);
-    p += 8;
+  }
+
+  private u64(signed: boolean): number | bigint {
+    this.need(8);
+    const v = signed ? this.view().getBigInt64(this.p) : this.view().getBigUint64(this.p);
+    this.p += 8;
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-  };
-  const one = (depth: number): MsgValue => {
+  }
+
+  one(depth: number): MsgValue {
     if (depth > 64) throw new SextantError(ErrorCode.TransportFailed, 'msgpack: nested too deep', { reason: 'depth' });
-    const b = u8();
+    const b = this.u8();
     if (b <= 0x7f) return b;
     if (b >= 0xe0) return b - 256;
-    if ((b & 0xf0) === 0x80) return mapOf(b & 0x0f, depth);
-    if ((b & 0xf0) === 0x90) return arrayOf(b & 0x0f, depth);
-    if ((b & 0xe0) === 0xa0) return take(b & 0x1f);
+    if ((b & 0xf0) === 0x80) return this.mapOf(b & 0x0f, depth);
+    if ((b & 0xf0) === 0x90) return this.arrayOf(b & 0x0f, depth);
+    if ((b & 0xe0) === 0xa0) return this.take(b & 0x1f);
     switch (b) {
       case 0xc0:
         return null;
@@ -227,85 +269,107 @@ export function decodeMsgpack(buf: Uint8Array, offset = 0): { value: MsgValue; e
         return true;
       case 0xc4:
       case 0xd9:
-        return take(u8());
+        return this.take(this.u8());
       case 0xc5:
       case 0xda:
-        return take(u16());
+        return this.take(this.u16());
       case 0xc6:
       case 0xdb:
-        return take(u32());
+        return this.take(this.u32());
       case 0xca: {
-        need(4);
-        const v = dv.getFloat32(p);
-        p += 4;
+        this.need(4);
+        const v = this.view().getFloat32(this.p);
+        this.p += 4;
         return v;
       }
       case 0xcb: {
-        need(8);
-        const v = dv.getFloat64(p);
-        p += 8;
+        this.need(8);
+        const v = this.view().getFloat64(this.p);
+        this.p += 8;
         return v;
       }
       case 0xcc:
-        return u8();
+        return this.u8();
       case 0xcd:
-        return u16();
+        return this.u16();
       case 0xce:
-        return u32();
+        return this.u32();
       case 0xcf:
-        return u64(false);
+        return this.u64(false);
       case 0xd0:
-        return (u8() << 24) >> 24;
+        return (this.u8() << 24) >> 24;
       case 0xd1:
-        return (u16() << 16) >> 16;
+        return (this.u16() << 16) >> 16;
       case 0xd2:
-        return u32() | 0;
+        return this.u32() | 0;
       case 0xd3:
-        return u64(true);
+        return this.u64(true);
       case 0xd4:
-        return take(1 + 1).subarray(1);
+        return this.take(1 + 1).subarray(1);
       case 0xd5:
-        return take(1 + 2).subarray(1);
+        return this.take(1 + 2).subarray(1);
       case 0xd6:
-        return take(1 + 4).subarray(1);
+        return this.take(1 + 4).subarray(1);
       case 0xd7:
-        return take(1 + 8).subarray(1);
+        return this.take(1 + 8).subarray(1);
       case 0xd8:
-        return take(1 + 16).subarray(1);
+        return this.take(1 + 16).subarray(1);
       case 0xc7:
-        return take(u8() + 1).subarray(1);
+        return this.take(this.u8() + 1).subarray(1);
       case 0xc8:
-        return take(u16() + 1).subarray(1);
+        return this.take(this.u16() + 1).subarray(1);
       case 0xc9:
-        return take(u32() + 1).subarray(1);
+        return this.take(this.u32() + 1).subarray(1);
       case 0xdc:
-        return arrayOf(u16(), depth);
+        return this.arrayOf(this.u16(), depth);
       case 0xdd:
-        return arrayOf(u32(), depth);
+        return this.arrayOf(this.u32(), depth);
       case 0xde:
-        return mapOf(u16(), depth);
+        return this.mapOf(this.u16(), depth);
       case 0xdf:
-        return mapOf(u32(), depth);
+        return this.mapOf(this.u32(), depth);
       default:
         throw new SextantError(ErrorCode.TransportFailed, `msgpack: unknown type byte 0x${b.toString(16)}`, { reason: 'type' });
     }
-  };
-  const arrayOf = (n: number, depth: number): MsgValue[] => {
+  }
+
+  private arrayOf(n: number, depth: number): MsgValue[] {
     const out: MsgValue[] = [];
-    for (let i = 0; i < n; i++) out.push(one(depth + 1));
+    for (let i = 0; i < n; i++) out.push(this.one(depth + 1));
     return out;
-  };
-  const mapOf = (n: number, depth: number): Map<string, MsgValue> => {
+  }
+
+  private mapOf(n: number, depth: number): Map<string, MsgValue> {
     const out = new Map<string, MsgValue>();
     for (let i = 0; i < n; i++) {
-      const k = one(depth + 1);
-      const v = one(depth + 1);
-      out.set(k instanceof Uint8Array ? utf8d.decode(k) : String(k), v);
+      const k = this.key(depth + 1);
+      const v = this.one(depth + 1);
+      out.set(k, v);
     }
     return out;
-  };
-  const value = one(0);
-  return { value, end: p };
+  }
+
+  /** A map key as a string: raw/str keys decoded in place (no copy), anything else through one(). */
+  private key(depth: number): string {
+    this.need(1);
+    const b = this.buf[this.p]!;
+    let n = -1;
+    if ((b & 0xe0) === 0xa0) {
+      this.p++;
+      n = b & 0x1f;
+    } else if (b === 0xd9 || b === 0xc4) {
+      this.p++;
+      n = this.u8();
+    }
+    if (n >= 0) {
+      this.need(n);
+      const s = utf8Decode(this.buf, this.p, this.p + n);
+      this.p += n;
+      return s;
+    }
+    const k = this.one(depth);
+    return k instanceof Uint8Array ? utf8d.decode(k) : String(k);
+  }
 }
 
 /** Typed field access on a decoded struct (a msgpack map), as go-msgpack fills a Go struct: absent or nil fields take the zero value. */
@@ -322,7 +386,7 @@ export class MsgStruct {
   str(name: string): string {
     const v = this.m.get(name);
     if (v === undefined || v === null) return '';
-    if (v instanceof Uint8Array) return utf8d.decode(v);
+    if (v instanceof Uint8Array) return utf8Decode(v);
     throw this.bad(name, 'string');
   }
 

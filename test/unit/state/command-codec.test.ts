@@ -47,7 +47,7 @@ describe('command codec', () => {
     expect(CommandTag).toEqual({
       KvSet: 1, KvCas: 2, KvDelete: 3, KvDeleteCas: 4, KvDeleteTree: 5, KvTombstoneReap: 6, KvLock: 7, KvUnlock: 8,
       SessionCreate: 32, SessionDestroy: 33, SessionRenew: 34, SessionExpire: 35,
-      CatalogRegister: 64, CatalogDeregister: 65,
+      CatalogRegister: 64, CatalogDeregister: 65, CoordinateBatchUpdate: 66,
       TxnApply: 96,
     });
     expect(encodeCommand({ type: 'kv.delete', key: 'a' })).toEqual(encode([3, 1, 'a']));

@@ -51,6 +51,10 @@ const SAMPLES: [Command, unknown[]][] = [
   [register, [64, 1, { node: register.node, skipNodeUpdate: false, service: register.service, checks: register.checks, now: T0 }]],
   [{ type: 'catalog.deregister', node: 'n1', serviceId: 'web', checkId: '', now: T0 }, [65, 1, { node: 'n1', serviceId: 'web', checkId: '', now: T0 }]],
   [
+    { type: 'coordinate.batch-update', updates: [{ Node: 'n1', Segment: '', Coord: { Vec: [0.5, 0], Error: 1.5, Adjustment: 0.25, Height: 1e-5 } }] },
+    [66, 1, [['n1', '', [0.5, 0], 1.5, 0.25, 1e-5]]],
+  ],
+  [
     { type: 'txn', now: T0, ops: [{ kind: 'kv', verb: 'set', key: 'k', value: bytes('v'), flags: '0', index: 0, session: '' }, { kind: 'node', verb: 'get', index: 0, register: { ...register, now: undefined } }] },
     [
       96,

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, SextantError } from '../../../contracts/errors.js';
 import { startSurface, type SurfaceHarness } from './harness.js';
-import { keyringErrorText, keyringLanResponse } from '../../../plugins/surface-rest/operator-keyring-handlers.js';
 
 let h: SurfaceHarness;
 beforeEach(async () => {
@@ -77,7 +76,7 @@ describe('/v1/operator/keyring', () => {
     const r = await req('GET', '/v1/operator/keyring');
     expect(r.status).toBe(200);
     expect(JSON.parse(r.text)).toEqual([
-      { WAN: false, Datacenter: 'dc1', Segment: '', Messages: {}, Keys: { [KEY]: 3 }, PrimaryKeys: { [KEY]: 3 }, NumNodes: 3, Error: '' },
+      { WAN: false, Datacenter: 'dc1', Segment: '', Keys: { [KEY]: 3 }, PrimaryKeys: { [KEY]: 3 }, NumNodes: 3 },
     ]);
     expect(h.agent.keyrings).toEqual([{ operation: 'list', key: undefined, opts: { relayFactor: 0, localOnly: false } }]);
   });
@@ -124,13 +123,5 @@ describe('/v1/operator/keyring', () => {
     const r = await req('GET', '/v1/operator/keyring');
     expect(r.status).toBe(500);
     expect(r.text).toBe('keyring is not enabled: this agent runs without a gossip pool');
-  });
-});
-
-describe('keyring response shaping', () => {
-  it('members that did not answer: "N/M nodes reported success", one error', () => {
-    const r = keyringLanResponse('dc2', { messages: {}, numNodes: 4, numResp: 3, numErr: 0, keys: {}, primaryKeys: {} });
-    expect(r.Error).toBe('3/4 nodes reported success');
-    expect(keyringErrorText([r])).toBe('1 error occurred:\n\t* dc2 (LAN) error: 3/4 nodes reported success\n\n');
   });
 });

@@ -10,7 +10,7 @@
  * operation, list included, with an error instead (agent/operator_endpoint.go keyringErrorsOrNil):
  * see {@link keyringErrorText}.
  */
-import type { KeyringResult } from '../../../contracts/model/keyring.js';
+import type { KeyringResult } from '../../contracts/model/keyring.js';
 
 /** One entry of Consul's keyring list answer (structs.KeyringResponse, as JSON). */
 export interface KeyringResponseJson {

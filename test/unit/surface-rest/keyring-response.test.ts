@@ -3,8 +3,8 @@
  * encoding/json writes structs.KeyringResponse, and the error text of keyringErrorsOrNil.
  */
 import { describe, expect, it } from 'vitest';
-import type { KeyringResult } from '../../../../contracts/model/keyring.js';
-import { keyringErrorText, keyringListResponse, keyringPoolError } from '../../../../src/gossip/serf/keyring-response.js';
+import type { KeyringResult } from '../../../contracts/model/keyring.js';
+import { keyringErrorText, keyringListResponse, keyringPoolError } from '../../../plugins/surface-rest/keyring-response.js';
 
 const K1 = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const K2 = 'i0P+gFTkLPg0h53eNYjydg==';
