@@ -6,6 +6,14 @@ import type { SqliteStorageContext } from './sqlite-storage-context.js';
 /** Bytes of snapshot data per chunk row, each written in its own short transaction. */
 export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
 
+/**
+ * Chunk writes and stale-chunk deletions commit without an fsync of their own (each would
+ * otherwise cost the log appends queued behind it one more fsync): nothing depends on them
+ * until the durable commit of the snapshot row, whose WAL fsync covers every frame before it;
+ * a stale chunk whose deletion a crash undid is deleted again by the next save.
+ */
+const NO_FSYNC = { durable: false };
+
 /** Stale chunk rows deleted per transaction after a newer snapshot committed. */
 const CHUNKS_PER_DELETE = 16;
 
@@ -23,7 +31,8 @@ function view(v: Uint8Array | null): Uint8Array {
 
 /**
  * The SnapshotStore over the `snapshot` and `snapshot_chunk` tables. A snapshot's data is
- * written as chunks of {@link SNAPSHOT_CHUNK_BYTES}, each its own short transaction on the
+ * written as chunks of {@link SNAPSHOT_CHUNK_BYTES}, each its own short transaction (without
+ * an fsync of its own: see NO_FSYNC) on the
  * shared writer queue, so log appends queued meanwhile are committed between the chunks
  * instead of waiting for the whole image. The snapshot becomes visible only in a last small
  * transaction that inserts its `snapshot` row (pointing at its chunk set) and drops the older
@@ -54,10 +63,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
       const id = (r?.m ?? 0) + 1;
       if (data.length > 0) await c.run('INSERT INTO snapshot_chunk(set_id, seq, data) VALUES (?, 0, ?)', [id, data.subarray(0, SNAPSHOT_CHUNK_BYTES)]);
       return id;
-    });
+    }, NO_FSYNC);
     for (let at = SNAPSHOT_CHUNK_BYTES, seq = 1; at < data.length; at += SNAPSHOT_CHUNK_BYTES, seq++) {
       const chunk = data.subarray(at, at + SNAPSHOT_CHUNK_BYTES);
-      await this.ctx.writer.transaction(what, (c) => c.run('INSERT INTO snapshot_chunk(set_id, seq, data) VALUES (?, ?, ?)', [set, seq, chunk]));
+      await this.ctx.writer.transaction(what, (c) => c.run('INSERT INTO snapshot_chunk(set_id, seq, data) VALUES (?, ?, ?)', [set, seq, chunk]), NO_FSYNC);
     }
     await this.ctx.writer.transaction(what, async (c) => {
       await c.run('INSERT INTO snapshot(last_index, last_term, configuration, data, chunk_set) VALUES (?, ?, ?, ?, ?)', [
@@ -104,8 +113,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
     );
     for (const { set_id, hi } of stale) {
       for (let lo = 0; lo <= hi; lo += CHUNKS_PER_DELETE) {
-        await this.ctx.writer.transaction(what, (c) =>
-          c.run('DELETE FROM snapshot_chunk WHERE set_id = ? AND seq BETWEEN ? AND ?', [set_id, lo, lo + CHUNKS_PER_DELETE - 1]),
+        await this.ctx.writer.transaction(
+          what,
+          (c) => c.run('DELETE FROM snapshot_chunk WHERE set_id = ? AND seq BETWEEN ? AND ?', [set_id, lo, lo + CHUNKS_PER_DELETE - 1]),
+          NO_FSYNC,
         );
       }
     }

@@ -17,6 +17,8 @@ type Op =
       kind: 'task';
       what: string;
       transactional: boolean;
+      /** false: committed without an fsync of its own (see transaction). */
+      durable: boolean;
       run: (c: SqliteConnection) => Promise<unknown>;
       resolve: (v: unknown) => void;
       reject: (err: unknown) => void;
@@ -63,10 +65,16 @@ export class SqliteWriter {
    * Queues `run` to execute inside its own transaction after every write queued before it;
    * resolves with its result after COMMIT. On failure the transaction is rolled back and the
    * promise rejects with STORAGE_FAILED (or STORAGE_CORRUPT) mentioning `what`.
+   *
+   * With `durable: false` the transaction commits without an fsync of its own (and without
+   * running an automatic WAL checkpoint): its frames are in the WAL in commit order, so they
+   * become durable with the next durable commit, which fsyncs the WAL as a whole. Use it for
+   * writes nothing is acknowledged on until a later durable commit (a snapshot's chunks before
+   * the row that makes the snapshot visible); a crash before that commit may drop them.
    */
-  transaction<T>(what: string, run: (c: SqliteConnection) => Promise<T>): Promise<T> {
+  transaction<T>(what: string, run: (c: SqliteConnection) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'task', what, transactional: true, run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ kind: 'task', what, transactional: true, durable: opts.durable ?? true, run, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -81,6 +89,7 @@ export class SqliteWriter {
         kind: 'task',
         what: 'cannot checkpoint the WAL',
         transactional: false,
+        durable: true,
         run: (c) => c.get('PRAGMA wal_checkpoint(TRUNCATE)'),
         resolve: () => resolve(),
         reject,
@@ -126,7 +135,7 @@ export class SqliteWriter {
 
   private async runTask(op: Extract<Op, { kind: 'task' }>): Promise<void> {
     try {
-      const result = op.transactional ? await this.inTransaction(op.run) : await op.run(this.conn);
+      const result = !op.transactional ? await op.run(this.conn) : op.durable ? await this.inTransaction(op.run) : await this.withoutSync(() => this.inTransaction(op.run));
       op.resolve(result);
     } catch (err) {
       op.reject(storageError(op.what, err));
@@ -179,6 +188,20 @@ export class SqliteWriter {
     } catch (err) {
       await this.conn.run('ROLLBACK').catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** Runs `fn` with synchronous=OFF and no automatic checkpoint, then puts both settings back. */
+  private async withoutSync<T>(fn: () => Promise<T>): Promise<T> {
+    const sync = (await this.conn.get<{ synchronous: number }>('PRAGMA synchronous'))?.synchronous ?? 2;
+    const auto = (await this.conn.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint'))?.wal_autocheckpoint ?? 1000;
+    await this.conn.run('PRAGMA wal_autocheckpoint=0');
+    await this.conn.run('PRAGMA synchronous=OFF');
+    try {
+      return await fn();
+    } finally {
+      await this.conn.run(`PRAGMA synchronous=${Math.trunc(sync)}`);
+      await this.conn.run(`PRAGMA wal_autocheckpoint=${Math.trunc(auto)}`);
     }
   }
 
