@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startAgent, type AgentProcess } from '../support/agent-process.js';
 import { eventually } from '../support/socket-test-helpers.js';
 import { dig } from '../unit/dns/dig.js';
@@ -72,6 +72,12 @@ beforeAll(async () => {
   dnsPort = Number(/DNS: (\d+)\)/.exec(s1.output())![1]);
   await Promise.all([2, 3, 4, 5].map((n) => start(n)));
 }, 90_000);
+
+afterEach((ctx) => {
+  // A failed step shows what each agent logged last (they run in the background).
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const [name, a] of agents) process.stderr.write(`--- ${name} (exit ${a.proc.exitCode ?? a.proc.signalCode ?? 'running'})\n${a.output().split('\n').slice(-40).join('\n')}\n`);
+});
 
 afterAll(async () => {
   await Promise.all(running().map((a) => a.kill9()));

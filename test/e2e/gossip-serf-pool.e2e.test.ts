@@ -97,7 +97,9 @@ afterAll(async () => {
 
 describe('a mixed, encrypted pool of serf and Sextant agents', () => {
   it('serf lists the Sextant agents alive with their tags, and Sextant lists the serf agents', async () => {
-    await eventually('serf sees both Sextant agents', async () => (await serfMembers(serfs[0]!)).filter((m) => m.status === 'alive').length === 4, 30_000);
+    for (const s of serfs) {
+      await eventually(`${s.name} sees both Sextant agents`, async () => (await serfMembers(s)).filter((m) => m.status === 'alive').length === 4, 30_000);
+    }
     const seen = await serfMembers(serfs[1]!);
     const server = seen.find((m) => m.name === 'sx-server');
     expect(server?.status).toBe('alive');
