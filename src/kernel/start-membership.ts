@@ -81,7 +81,7 @@ export async function startMembership(deps: MembershipDeps): Promise<StartedMemb
         probeTimeoutMs: g.probeTimeoutMs,
         retransmitMult: g.retransmitMult,
         suspicionMult: g.suspicionMult,
-        ...(keyring ? { keyring } : {}),
+        ...(keyring ? { keyring, gossipVerifyIncoming: c.encryptVerifyIncoming, gossipVerifyOutgoing: c.encryptVerifyOutgoing } : {}),
       },
       reconnectTimeoutMs: c.reconnectTimeoutMs,
       disableCoordinates: c.disableCoordinates,

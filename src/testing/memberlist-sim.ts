@@ -38,13 +38,13 @@ export class MemberlistSim {
   }
 
   /** Starts member `i` (address 10.0.x.y:7946) without joining anyone; `onUserMsg` receives its user messages; `vsn` overrides its protocol versions. */
-  async add(onUserMsg?: (msg: Uint8Array) => void, vsn?: Uint8Array): Promise<SimMember> {
+  async add(onUserMsg?: (msg: Uint8Array) => void, vsn?: Uint8Array, overrides: Partial<MemberlistConfig> = {}): Promise<SimMember> {
     const i = this.members.length;
     const name = `node-${i}`;
     const address = `10.0.${i >> 8}.${(i & 0xff) + 1}:7946`;
     const events: SimMember['events'] = [];
     const list = new Memberlist(
-      { ...this.config, name, ...(vsn ? { vsn } : {}) },
+      { ...this.config, ...overrides, name, ...(vsn ? { vsn } : {}) },
       {
         clock: this.clock,
         random: new SeededRandom(this.seed * 1000 + i + 1),

@@ -55,6 +55,10 @@ export interface MemberlistConfig {
   lifeguard?: boolean;
   /** Encryption keys; none: plaintext. */
   keyring?: Keyring;
+  /** memberlist's GossipVerifyIncoming (default true): with a keyring, refuse what does not decrypt (false: also read plaintext, for rolling encryption in). */
+  gossipVerifyIncoming?: boolean;
+  /** memberlist's GossipVerifyOutgoing (default true): with a keyring, encrypt what is sent (false: send plaintext). */
+  gossipVerifyOutgoing?: boolean;
   /** [pmin, pmax, pcur, dmin, dmax, dcur] advertised (default memberlist 1..5 cur 2, delegate 0). */
   vsn?: Uint8Array;
 }
@@ -76,6 +80,8 @@ type AckHandler = { onAck: (payload: Uint8Array | null) => void; onNack: () => v
 /** One memberlist node. */
 export class Memberlist {
   private readonly cfg: Required<Omit<MemberlistConfig, 'keyring' | 'advertiseAddress' | 'vsn'>> & Pick<MemberlistConfig, 'keyring'>;
+  /** What the packet and stream codecs are told about verification (Consul's encrypt_verify_incoming/outgoing). */
+  private readonly verify: { verifyIncoming: boolean; verifyOutgoing: boolean };
   private readonly vsn: Uint8Array;
   private readonly nodes = new Map<string, Member>();
   /** The member last seen at each address (the CRC choice per packet looks it up). */
@@ -121,7 +127,10 @@ export class Memberlist {
       enableCompression: config.enableCompression ?? true,
       lifeguard: config.lifeguard ?? true,
       keyring: config.keyring,
+      gossipVerifyIncoming: config.gossipVerifyIncoming ?? true,
+      gossipVerifyOutgoing: config.gossipVerifyOutgoing ?? true,
     };
+    this.verify = { verifyIncoming: this.cfg.gossipVerifyIncoming, verifyOutgoing: this.cfg.gossipVerifyOutgoing };
     this.vsn = config.vsn ?? Uint8Array.from([1, 5, 2, 0, 0, 0]);
     this.advertise = config.advertiseAddress ?? '';
     this.broadcasts = new TransmitLimitedQueue(this.cfg.retransmitMult, () => this.numMembers());
@@ -295,6 +304,7 @@ export class Memberlist {
       compress: this.cfg.enableCompression,
       crc: this.peerSpeaksCrc(address),
       keyring,
+      ...this.verify,
       nonce: keyring?.primaryKey() ? this.deps.random.bytes(12) : undefined,
     });
     this.deps.packets.sendPacket(address, packet);
@@ -328,7 +338,7 @@ export class Memberlist {
     if (this.stopped) return;
     let opened;
     try {
-      opened = openPacket(packet, { keyring: this.cfg.keyring });
+      opened = openPacket(packet, { keyring: this.cfg.keyring, ...this.verify });
     } catch (e) {
       this.deps.logger.warn('memberlist: dropped a packet', { from, error: (e as Error).message });
       return;
@@ -725,7 +735,7 @@ export class Memberlist {
 
   private seal(msg: StreamMessage): Uint8Array {
     const keyring = this.cfg.keyring;
-    return sealStream(encodeStreamMessage(msg), { compress: this.cfg.enableCompression, keyring, nonce: keyring?.primaryKey() ? this.deps.random.bytes(12) : undefined });
+    return sealStream(encodeStreamMessage(msg), { compress: this.cfg.enableCompression, keyring, ...this.verify, nonce: keyring?.primaryKey() ? this.deps.random.bytes(12) : undefined });
   }
 
   private streamExchange(address: string, msg: StreamMessage, timeoutMs: number): Promise<StreamMessage> {
@@ -747,7 +757,7 @@ export class Memberlist {
         (c) => {
           conn = c;
           if (finished) return c.close();
-          const reader = new StreamMessageReader({ keyring: this.cfg.keyring });
+          const reader = new StreamMessageReader({ keyring: this.cfg.keyring, ...this.verify });
           c.onData((chunk) => {
             try {
               reader.push(chunk);
@@ -767,7 +777,7 @@ export class Memberlist {
 
   private handleConn(conn: RawConnection): void {
     if (this.stopped) return conn.close();
-    const reader = new StreamMessageReader({ keyring: this.cfg.keyring });
+    const reader = new StreamMessageReader({ keyring: this.cfg.keyring, ...this.verify });
     let handled = false;
     const timer = this.deps.clock.setTimeout(() => conn.close(), this.cfg.tcpTimeoutMs);
     conn.onClose(() => timer.cancel());
