@@ -15,6 +15,7 @@ import { parseAddress } from '../gossip/memberlist/member.js';
 import { Memberlist, type MemberlistConfig } from '../gossip/memberlist/memberlist.js';
 import { NodeStateType, type PushNodeState } from '../gossip/memberlist/messages.js';
 import { ManualClock } from './manual-clock.js';
+import { SimClockRunner } from './sim-clock-runner.js';
 import { SeededRandom } from './seeded-random.js';
 import { SilentLogger } from './silent-logger.js';
 
@@ -173,6 +174,7 @@ class LaggedPackets implements PacketTransport {
 /** The pool. */
 export class GossipSim {
   readonly clock = new ManualClock();
+  private readonly runner = new SimClockRunner(this.clock, 6);
   readonly network: MemoryNetwork;
   readonly nodes: GossipSimNode[] = [];
   /** Invariant violations found so far (each with the clock ms). */
@@ -371,26 +373,13 @@ export class GossipSim {
   }
 
   /** Runs the clock for `ms`, timer by timer, letting promise continuations run after each. */
-  async run(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      const due = this.clock.nextDue();
-      if (due === undefined || due > end) break;
-      this.clock.step();
-      for (let k = 0; k < 6; k++) await Promise.resolve();
-    }
-    this.clock.advance(end - this.clock.now());
+  run(ms: number): Promise<void> {
+    return this.runner.run(ms);
   }
 
-  /** Runs `promise` to completion on the simulated clock (at most `maxMs`). */
-  async settle<T>(promise: Promise<T>, maxMs = 60_000): Promise<T> {
-    let done = false;
-    void promise.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    for (let t = 0; t < maxMs && !done; t += 10) await this.run(10);
-    return promise;
+  /** Starts `promise` and runs the clock until it settles (or `maxMs` passes). */
+  settle<T>(promise: Promise<T>, maxMs = 60_000): Promise<T> {
+    return this.runner.settle(promise, maxMs);
   }
 
   /**

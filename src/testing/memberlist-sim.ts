@@ -10,6 +10,7 @@ import { MemoryTransport } from '../../plugins/transport-memory/memory-transport
 import type { Member } from '../gossip/memberlist/member.js';
 import { Memberlist, type MemberlistConfig } from '../gossip/memberlist/memberlist.js';
 import { ManualClock } from './manual-clock.js';
+import { SimClockRunner } from './sim-clock-runner.js';
 import { SeededRandom } from './seeded-random.js';
 import { SilentLogger } from './silent-logger.js';
 
@@ -26,6 +27,7 @@ export interface SimMember {
 /** A pool of simulated memberlist nodes. */
 export class MemberlistSim {
   readonly clock = new ManualClock();
+  private readonly runner = new SimClockRunner(this.clock);
   readonly network: MemoryNetwork;
   readonly members: SimMember[] = [];
 
@@ -65,26 +67,13 @@ export class MemberlistSim {
   }
 
   /** Runs the clock for `ms`, timer by timer, letting promise continuations run after each. */
-  async run(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      const due = this.clock.nextDue();
-      if (due === undefined || due > end) break;
-      this.clock.step();
-      for (let k = 0; k < 8; k++) await Promise.resolve();
-    }
-    this.clock.advance(end - this.clock.now());
+  run(ms: number): Promise<void> {
+    return this.runner.run(ms);
   }
 
   /** Starts `promise` and runs the clock until it settles (or `maxMs` passes). */
-  async runUntilSettled<T>(promise: Promise<T>, maxMs = 60_000): Promise<T> {
-    let done = false;
-    void promise.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    for (let t = 0; t < maxMs && !done; t += 10) await this.run(10);
-    return promise;
+  runUntilSettled<T>(promise: Promise<T>, maxMs = 60_000): Promise<T> {
+    return this.runner.settle(promise, maxMs);
   }
 
   /** Crashes member `m` (no leave message): its transports close. */

@@ -9,6 +9,7 @@ import type { Keyring } from '../gossip/memberlist/keyring.js';
 import { Serf, type SerfConfig, type SerfEvent } from '../gossip/serf/serf.js';
 import type { SerfSnapshot } from '../gossip/serf/serf-snapshot.js';
 import { ManualClock } from './manual-clock.js';
+import { SimClockRunner } from './sim-clock-runner.js';
 import { SeededRandom } from './seeded-random.js';
 import { SilentLogger } from './silent-logger.js';
 
@@ -35,6 +36,7 @@ export interface SerfSimNodeOptions {
 /** A pool of simulated serf nodes. */
 export class SerfSim {
   readonly clock = new ManualClock();
+  private readonly runner = new SimClockRunner(this.clock);
   readonly network: MemoryNetwork;
   readonly nodes: SerfSimNode[] = [];
   private created = 0;
@@ -72,26 +74,13 @@ export class SerfSim {
   }
 
   /** Runs the clock for `ms`, timer by timer, letting promise continuations run after each. */
-  async run(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      const due = this.clock.nextDue();
-      if (due === undefined || due > end) break;
-      this.clock.step();
-      for (let k = 0; k < 8; k++) await Promise.resolve();
-    }
-    this.clock.advance(end - this.clock.now());
+  run(ms: number): Promise<void> {
+    return this.runner.run(ms);
   }
 
   /** Starts `promise` and runs the clock until it settles (or `maxMs` passes). */
-  async settle<T>(promise: Promise<T>, maxMs = 120_000): Promise<T> {
-    let done = false;
-    void promise.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    for (let t = 0; t < maxMs && !done; t += 10) await this.run(10);
-    return promise;
+  settle<T>(promise: Promise<T>, maxMs = 120_000): Promise<T> {
+    return this.runner.settle(promise, maxMs);
   }
 
   /** Runs until `cond` holds; returns the ms it took, or Infinity past `maxMs`. */
