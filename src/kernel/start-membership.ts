@@ -62,7 +62,7 @@ export async function startMembership(deps: MembershipDeps): Promise<StartedMemb
   let keyring: Keyring | undefined;
   let snapshot: SerfSnapshot | undefined;
   try {
-    const keys = await initialKeyring({ encrypt: c.encrypt, keyringPath, logger: log });
+    const keys = await initialKeyring({ encrypt: c.encrypt, keyringPath, logger: log, random: deps.random });
     keyring = keys ? toMemberlistKeyring(keys) : undefined;
     snapshot = serfDir ? await openSerfSnapshot(join(serfDir, SNAPSHOT_FILE), { clock: deps.clock, logger: log, rejoinAfterLeave: c.rejoinAfterLeave }) : undefined;
   } catch (e) {
@@ -88,7 +88,7 @@ export async function startMembership(deps: MembershipDeps): Promise<StartedMemb
       ...(keyringPath
         ? {
             onKeyringChange: (keys: string[]) => {
-              writeKeyringFile(keyringPath, keys).catch((e: unknown) => log.error('failed to write the keyring file', { path: keyringPath, error: e }));
+              writeKeyringFile(keyringPath, keys, deps.random).catch((e: unknown) => log.error('failed to write the keyring file', { path: keyringPath, error: e }));
             },
           }
         : {}),

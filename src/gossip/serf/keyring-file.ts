@@ -9,11 +9,11 @@
  * memberlist's `key size must be 16, 24 or 32 bytes`, `no keys present in keyring: <path>`,
  * wrapped in the agent's `Failed to configure keyring: `.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, SextantError } from '../../../contracts/errors.js';
-import type { Logger } from '../../../contracts/platform.js';
-import { syncDirectory } from '../../platform/durable-file.js';
+import type { Logger, Random } from '../../../contracts/platform.js';
+import { writeFileDurably } from '../../platform/durable-file.js';
 import { Keyring } from '../memberlist/keyring.js';
 
 const CONFIGURE = 'Failed to configure keyring: ';
@@ -154,7 +154,6 @@ export async function readKeyringFile(path: string): Promise<string[] | undefine
   return keys;
 }
 
-let tmpSeq = 0;
 
 /**
  * Writes a keyring file as serf's writeKeyringFile does (the keys as an indented JSON array,
@@ -162,23 +161,11 @@ let tmpSeq = 0;
  * and renamed over `path`; the parent directory is created 0700 when missing. Rejects with
  * STORAGE_FAILED (`Failed to write keyring file: ...`).
  */
-export async function writeKeyringFile(path: string, keys: readonly string[]): Promise<void> {
-  const data = JSON.stringify(keys, null, 2);
-  const dir = dirname(path);
-  const tmp = `${path}.${process.pid}.${++tmpSeq}.tmp`;
+export async function writeKeyringFile(path: string, keys: readonly string[], random: Random): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(data, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await syncDirectory(dir);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFileDurably(path, JSON.stringify(keys, null, 2), random);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new SextantError(ErrorCode.StorageFailed, `Failed to write keyring file: ${path}: ${errText(e)}`, { path }, { cause: e });
   }
 }
@@ -199,7 +186,7 @@ export interface InitialKeyring {
  * encryption). Rejects with CONFIG_INVALID (Consul's `Failed to configure keyring: ...`) for a bad
  * key or file.
  */
-export async function initialKeyring(opts: { encrypt: string; keyringPath: string | undefined; logger: Logger }): Promise<InitialKeyring | undefined> {
+export async function initialKeyring(opts: { encrypt: string; keyringPath: string | undefined; logger: Logger; random: Random }): Promise<InitialKeyring | undefined> {
   const { encrypt, keyringPath, logger } = opts;
   if (keyringPath === undefined) {
     if (encrypt === '') return undefined;
@@ -222,7 +209,7 @@ export async function initialKeyring(opts: { encrypt: string; keyringPath: strin
       } catch (e) {
         throw new SextantError(ErrorCode.ConfigInvalid, `${CONFIGURE}${errText(e)}`, { key: 'encrypt' }, { cause: e });
       }
-      await writeKeyringFile(keyringPath, [encrypt]);
+      await writeKeyringFile(keyringPath, [encrypt], opts.random);
       logger.info('gossip keyring file created from encrypt', { path: keyringPath });
       return { keys: [key], primary: key };
     }

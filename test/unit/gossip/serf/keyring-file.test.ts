@@ -18,6 +18,7 @@ import {
   toMemberlistKeyring,
   writeKeyringFile,
 } from '../../../../src/gossip/serf/keyring-file.js';
+import { SeededRandom } from '../../../../src/testing/seeded-random.js';
 import { SilentLogger } from '../../../../src/testing/silent-logger.js';
 
 const K16 = 'i0P+gFTkLPg0h53eNYjydg=='; // Consul's docs key (16 bytes)
@@ -26,6 +27,7 @@ const K24 = Buffer.alloc(24, 9).toString('base64');
 
 let dir: string;
 let logger: SilentLogger;
+const random = new SeededRandom(7);
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keyring-'));
   logger = new SilentLogger();
@@ -99,13 +101,13 @@ describe('gossip keys', () => {
 describe('keyring file', () => {
   it("writes serf's format (indented JSON, primary first), 0600 in a new 0700 directory, and reads it back", async () => {
     const path = join(dir, 'data', 'serf', 'local.keyring');
-    await writeKeyringFile(path, [K32, K16]);
+    await writeKeyringFile(path, [K32, K16], random);
     expect(await readFile(path, 'utf8')).toBe(`[\n  "${K32}",\n  "${K16}"\n]`);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, 'data', 'serf'))).mode & 0o777).toBe(0o700);
     expect(await readKeyringFile(path)).toEqual([K32, K16]);
 
-    await writeKeyringFile(path, [K16]); // replaced whole; no temp file left behind
+    await writeKeyringFile(path, [K16], random); // replaced whole; no temp file left behind
     expect(await readKeyringFile(path)).toEqual([K16]);
     expect(await readdir(join(dir, 'data', 'serf'))).toEqual(['local.keyring']);
   });
@@ -148,7 +150,7 @@ describe('keyring file', () => {
     const asDir = join(dir, 'local.keyring');
     await mkdir(asDir);
     expect((await rejection(readKeyringFile(asDir))).code).toBe(ErrorCode.StorageFailed);
-    const w = await rejection(writeKeyringFile(asDir, [K16]));
+    const w = await rejection(writeKeyringFile(asDir, [K16], random));
     expect(w.code).toBe(ErrorCode.StorageFailed);
     expect(w.message).toContain('Failed to write keyring file');
     expect(await readdir(dir)).toEqual(['local.keyring']);
@@ -157,11 +159,11 @@ describe('keyring file', () => {
 
 describe("initialKeyring: Consul's setupBaseKeyrings", () => {
   it('no keyring file in use: encrypt alone, or no encryption', async () => {
-    expect(await initialKeyring({ encrypt: '', keyringPath: undefined, logger })).toBeUndefined();
-    const r = await initialKeyring({ encrypt: K16, keyringPath: undefined, logger });
+    expect(await initialKeyring({ encrypt: '', keyringPath: undefined, logger, random })).toBeUndefined();
+    const r = await initialKeyring({ encrypt: K16, keyringPath: undefined, logger, random });
     expect(r?.keys.map(encodeGossipKey)).toEqual([K16]);
     expect(encodeGossipKey(r!.primary)).toBe(K16);
-    const e = await rejection(initialKeyring({ encrypt: Buffer.alloc(10).toString('base64'), keyringPath: undefined, logger }));
+    const e = await rejection(initialKeyring({ encrypt: Buffer.alloc(10).toString('base64'), keyringPath: undefined, logger, random }));
     expect(e.code).toBe(ErrorCode.ConfigInvalid);
     expect(e.message).toBe('Failed to configure keyring: key size must be 16, 24 or 32 bytes');
     expect(await readdir(dir)).toEqual([]);
@@ -169,13 +171,13 @@ describe("initialKeyring: Consul's setupBaseKeyrings", () => {
 
   it('no encrypt and no file: no encryption, and no file is created', async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    expect(await initialKeyring({ encrypt: '', keyringPath: path, logger })).toBeUndefined();
+    expect(await initialKeyring({ encrypt: '', keyringPath: path, logger, random })).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('encrypt with no file: the key seeds the file', async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    const r = await initialKeyring({ encrypt: K16, keyringPath: path, logger });
+    const r = await initialKeyring({ encrypt: K16, keyringPath: path, logger, random });
     expect(r?.keys.map(encodeGossipKey)).toEqual([K16]);
     expect(await readKeyringFile(path)).toEqual([K16]);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -183,7 +185,7 @@ describe("initialKeyring: Consul's setupBaseKeyrings", () => {
 
   it("an invalid encrypt with no file fails with initKeyring's text and writes nothing", async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    const e = await rejection(initialKeyring({ encrypt: Buffer.alloc(10).toString('base64'), keyringPath: path, logger }));
+    const e = await rejection(initialKeyring({ encrypt: Buffer.alloc(10).toString('base64'), keyringPath: path, logger, random }));
     expect(e.code).toBe(ErrorCode.ConfigInvalid);
     expect(e.message).toBe('Failed to configure keyring: Invalid key: key size must be 16, 24 or 32 bytes');
     expect(await readKeyringFile(path)).toBeUndefined();
@@ -191,8 +193,8 @@ describe("initialKeyring: Consul's setupBaseKeyrings", () => {
 
   it('an existing file wins over encrypt: its keys in order, encrypt not added, a warning when encrypt is missing from it', async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    await writeKeyringFile(path, [K32, K24]);
-    const r = await initialKeyring({ encrypt: K16, keyringPath: path, logger });
+    await writeKeyringFile(path, [K32, K24], random);
+    const r = await initialKeyring({ encrypt: K16, keyringPath: path, logger, random });
     expect(r?.keys.map(encodeGossipKey)).toEqual([K32, K24]);
     expect(encodeGossipKey(r!.primary)).toBe(K32);
     expect(await readKeyringFile(path)).toEqual([K32, K24]);
@@ -201,30 +203,30 @@ describe("initialKeyring: Consul's setupBaseKeyrings", () => {
 
   it('an existing file holding encrypt (as a secondary) loads without a warning', async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    await writeKeyringFile(path, [K32, K16]);
-    const r = await initialKeyring({ encrypt: K16, keyringPath: path, logger });
+    await writeKeyringFile(path, [K32, K16], random);
+    const r = await initialKeyring({ encrypt: K16, keyringPath: path, logger, random });
     expect(encodeGossipKey(r!.primary)).toBe(K32);
     expect(logger.lines.filter((l) => l.startsWith('WARN'))).toEqual([]);
   });
 
   it('an existing file without encrypt is loaded; a bad file fails', async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    await writeKeyringFile(path, [K24]);
-    expect((await initialKeyring({ encrypt: '', keyringPath: path, logger }))?.keys.map(encodeGossipKey)).toEqual([K24]);
+    await writeKeyringFile(path, [K24], random);
+    expect((await initialKeyring({ encrypt: '', keyringPath: path, logger, random }))?.keys.map(encodeGossipKey)).toEqual([K24]);
     await writeFile(path, '[]');
-    const e = await rejection(initialKeyring({ encrypt: K16, keyringPath: path, logger }));
+    const e = await rejection(initialKeyring({ encrypt: K16, keyringPath: path, logger, random }));
     expect(e.message).toBe(`Failed to configure keyring: no keys present in keyring: ${path}`);
   });
 
   it('builds the memberlist Keyring (primary encrypts, all decrypt) and writes a changed one back', async () => {
     const path = join(dir, 'serf', 'local.keyring');
-    await writeKeyringFile(path, [K32, K16]);
-    const ring = toMemberlistKeyring((await initialKeyring({ encrypt: '', keyringPath: path, logger }))!);
+    await writeKeyringFile(path, [K32, K16], random);
+    const ring = toMemberlistKeyring((await initialKeyring({ encrypt: '', keyringPath: path, logger, random }))!);
     expect(ring).toBeInstanceOf(Keyring);
     expect(encodeGossipKey(ring.primaryKey()!)).toBe(K32);
     expect(ring.getKeys().map(encodeGossipKey)).toEqual([K32, K16]);
     ring.useKey(decodeGossipKey(K16));
-    await writeKeyringFile(path, keyringFileKeys(ring));
+    await writeKeyringFile(path, keyringFileKeys(ring), random);
     expect(await readKeyringFile(path)).toEqual([K16, K32]);
   });
 });
