@@ -5,7 +5,7 @@ import type { PoolUserEvent } from '../../../contracts/ports/membership.js';
 import { CONSUL_EVENT_PREFIX, decodeUserEvent, encodeUserEvent, eventIndex } from '../../../src/events/user-event-codec.js';
 import { passesEventFilters, validateUserEventParams } from '../../../src/events/user-event-filter.js';
 import { USER_EVENT_BUFFER, UserEventLog } from '../../../src/events/user-event-log.js';
-import { LocalMembership } from '../../../src/membership/local-membership.js';
+import { LocalMembership } from '../../../src/testing/local-membership.js';
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../../src/testing/seeded-random.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';

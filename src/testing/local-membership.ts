@@ -32,9 +32,10 @@ export interface LocalMembershipDeps {
 }
 
 /**
- * The honest single-agent Membership: a pool of one, this agent. It is alive from `start` to
- * `close` (left afterwards), emits `join` for itself on start, `update` when its tags change and
- * `leave` on close; a user event is delivered to this agent alone. Gossip replaces it with the real pool; nothing here pretends to know of
+ * A Membership of one, for tests of what sits above the port (user events, member hooks): this
+ * agent alone, alive from `start` to `close` (left afterwards), emitting `join` for itself on
+ * start, `update` when its tags change and `leave` on close; a user event is delivered to this
+ * agent alone. Agents run the real pool (GossipMembership); nothing here pretends to know of
  * other agents.
  */
 export class LocalMembership implements Membership {

@@ -3,7 +3,7 @@ import type { MemberEvent } from '../../../contracts/ports/membership.js';
 import type { RuntimeConfig } from '../../../contracts/runtime-config.js';
 import type { Member } from '../../../contracts/services/agent-service.js';
 import { createHooks } from '../../../src/kernel/hooks.js';
-import { LocalMembership } from '../../../src/membership/local-membership.js';
+import { LocalMembership } from '../../../src/testing/local-membership.js';
 import { wireMemberHooks } from '../../../src/membership/member-hooks.js';
 import { memberTags } from '../../../src/membership/member-tags.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
