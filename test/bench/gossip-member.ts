@@ -1,6 +1,7 @@
-// One Sextant gossip member as a process, for `npm run bench:gossip`: a Memberlist on the real UDP
-// packet transport and the raw TCP connection transport on 127.0.0.1:<port>, with serf's
-// protocol versions (vsn [1,5,2,2,5,4]) and serf-encoded tags as meta, Consul's LAN timings.
+// One Sextant gossip member as a process, for `npm run bench:gossip`: the agent's pool layer (serf
+// over memberlist, with Vivaldi coordinates in its acks and serf's push/pull state, as a serf agent
+// runs) on the real UDP packet transport and the raw TCP connection transport on
+// 127.0.0.1:<port>, Consul's LAN timings.
 //   node --import tsx test/bench/gossip-member.ts <name> <port> [join-address]
 // Prints one JSON line per event on stdout: {"ev":"ready"}, {"ev":"join"|"leave","node":…},
 // {"ev":"joined","n":…}, {"ev":"stats","udpSent":…,"tcpSent":…} (bytes this member wrote).
@@ -9,8 +10,7 @@ import { createInterface } from 'node:readline';
 import type { PacketTransport, RawConnection, ConnectionTransport } from '../../contracts/ports/transport.js';
 import { RawTcpConnectionTransport } from '../../plugins/transport-tcp/raw-connection-transport.js';
 import { UdpTransport } from '../../plugins/transport-udp/udp-transport.js';
-import { Memberlist } from '../../src/gossip/memberlist/memberlist.js';
-import { MsgpackWriter } from '../../src/gossip/memberlist/msgpack.js';
+import { Serf } from '../../src/gossip/serf/serf.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { SystemRandom } from '../../src/platform/system-random.js';
 import { SilentLogger } from '../../src/testing/silent-logger.js';
@@ -56,27 +56,22 @@ const connections: ConnectionTransport = {
   listen: (on) => tcp.listen((c) => on(counted(c))),
   dial: async (to, ms) => counted(await tcp.dial(to, ms)),
 };
-const tags = new MsgpackWriter().byte(255).map(1).str('role').str('sextant-bench').finish();
-const list = new Memberlist(
-  { name, vsn: Uint8Array.from([1, 5, 2, 2, 5, 4]) },
-  {
-    clock: new SystemClock(),
-    random: new SystemRandom(),
-    logger,
-    packets,
-    connections,
-    delegate: { nodeMeta: () => tags },
-    events: {
-      onJoin: (m) => emit({ ev: 'join', node: m.name }),
-      onLeave: (m) => emit({ ev: 'leave', node: m.name, state: m.state }),
-    },
-  },
+const serf = new Serf(
+  { nodeName: name, tags: { role: 'sextant-bench' }, memberlist: {} },
+  { clock: new SystemClock(), random: new SystemRandom(), logger, packets, connections },
 );
-await list.start();
+serf.onEvent((e) => {
+  if (e.kind !== 'member') return;
+  for (const m of e.members) {
+    if (e.type === 'join') emit({ ev: 'join', node: m.name });
+    else if (e.type === 'failed' || e.type === 'leave') emit({ ev: 'leave', node: m.name, state: e.type });
+  }
+});
+await serf.start();
 emit({ ev: 'ready', address: `127.0.0.1:${port}` });
 const join = async (addr: string): Promise<void> => {
   try {
-    emit({ ev: 'joined', n: await list.join([addr]) });
+    emit({ ev: 'joined', n: await serf.join([addr], true) });
   } catch (e) {
     emit({ ev: 'error', error: (e as Error).message });
   }
@@ -85,6 +80,6 @@ if (joinAddr) await join(joinAddr);
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, arg] = line.trim().split(/\s+/);
   if (cmd === 'join' && arg) void join(arg);
-  else if (cmd === 'stats') emit({ ev: 'stats', ...counts, members: list.numMembers() });
+  else if (cmd === 'stats') emit({ ev: 'stats', ...counts, members: serf.numMembers() });
 });
-process.stdin.on('end', () => void list.shutdown().then(() => process.exit(0)));
+process.stdin.on('end', () => void serf.shutdown().then(() => process.exit(0)));

@@ -8,9 +8,10 @@ import { dig } from '../unit/dns/dig.js';
 
 /**
  * A LAN pool of five real agent processes on their own loopback addresses (127.0.13.1–5): one
- * server and four clients joined by gossip, each client offering a `web` service. As a user sees
- * it: `members` everywhere, the catalog following the pool (serfHealth), DNS answering only live
- * instances, kill -9 and restart, graceful leave, force-leave and user events across the pool.
+ * server and four clients joined by encrypted gossip, each client offering a `web` service. As a
+ * user sees it: `members` everywhere, the catalog following the pool (serfHealth), DNS answering
+ * only live instances, kill -9 and restart, user events across the pool, a key rotation with
+ * events flowing, graceful leave and force-leave.
  */
 interface Member {
   Name: string;
@@ -21,6 +22,9 @@ interface Member {
 }
 
 const NET = '127.0.13';
+/** The pool's gossip key at start, and the one it is rotated to. */
+const K1 = Buffer.alloc(32, 1).toString('base64');
+const K2 = Buffer.alloc(16, 2).toString('base64');
 const dir = mkdtempSync(join(tmpdir(), 'sextant-gossip-pool-'));
 const agents = new Map<string, AgentProcess>();
 let serverSerfPort = 0;
@@ -46,7 +50,7 @@ async function start(n: number): Promise<AgentProcess> {
   const args = [
     '-node', name, '-data-dir', data, '-bind', `${NET}.${n}`, '-client', '127.0.0.1',
     '-http-port', '0', '-dns-port', n === 1 ? '0' : '-1', '-server-port', '0', '-serf-lan-port', '0',
-    '-config-file', conf, '-log-level', 'debug',
+    '-config-file', conf, '-log-level', 'debug', '-encrypt', K1,
   ];
   if (n === 1) args.push('-server', '-bootstrap');
   else args.push('-retry-join', `${NET}.1:${serverSerfPort}`, '-retry-interval', '1s');
@@ -133,6 +137,31 @@ describe('a pool of five agents', () => {
       await eventually('pool state', async () => (await getJson<Array<{ Name: string; Payload: string }>>(a, '/v1/event/list?name=deploy')).some((e) => Buffer.from(e.Payload, 'base64').toString() === 'v42'), 20_000);
     }
   }, 60_000);
+
+  it('rotates the gossip key across the pool while events keep flowing: install, use, remove', async () => {
+    const s1 = agents.get('s1')!;
+    let fired = 0;
+    const firing = setInterval(() => {
+      void fetch(`${agents.get('c2')!.httpAddr}/v1/event/fire/rotation`, { method: 'PUT', body: String(++fired) });
+    }, 200);
+    try {
+      for (const [op, key] of [['-install', K2], ['-use', K2], ['-remove', K1]] as const) {
+        const r = await runCli(['keyring', '-http-addr', s1.httpAddr, op, key]);
+        expect(r.code, `${op}: ${r.stderr}`).toBe(0);
+      }
+      const list = await runCli(['keyring', '-http-addr', agents.get('c3')!.httpAddr, '-list']);
+      expect(list.stdout).toContain(`${K2} [5/5]`);
+      expect(list.stdout).not.toContain(K1);
+    } finally {
+      clearInterval(firing);
+    }
+    // Everybody is still alive on the new key, and the last event fired reached every agent.
+    const last = String(fired);
+    for (const a of running()) {
+      expect((await getJson<Member[]>(a, '/v1/agent/members')).filter((m) => m.Status === 1)).toHaveLength(5);
+      await eventually('the last event on the new key', async () => (await getJson<Array<{ Payload: string }>>(a, '/v1/event/list?name=rotation')).some((e) => Buffer.from(e.Payload, 'base64').toString() === last), 20_000);
+    }
+  }, 90_000);
 
   it('a graceful leave: the agent exits, the pool sees it left, the catalog drops it', async () => {
     const c4 = agents.get('c4')!;
