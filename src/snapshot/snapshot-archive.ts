@@ -76,7 +76,7 @@ export function encodeSnapshotArchive(meta: Omit<SnapshotMeta, 'Size'>, state: U
 }
 
 function corrupt(message: string): SextantError {
-  return new SextantError(ErrorCode.BadRequest, message);
+  return new SextantError(ErrorCode.StorageCorrupt, message);
 }
 
 function readOctal(h: Buffer, off: number, len: number): number {
@@ -133,7 +133,7 @@ function isMeta(v: unknown): v is SnapshotMeta {
 
 /**
  * Reads and verifies an archive from encodeSnapshotArchive (or Consul's layout): gunzip, untar,
- * check every SHA256SUMS line. Throws BAD_REQUEST with Consul's texts — `failed to decompress
+ * check every SHA256SUMS line. Throws STORAGE_CORRUPT (HTTP 500, as Consul answers) with Consul's texts — `failed to decompress
  * snapshot: …`, `failed to read snapshot file: …`, `failed checking integrity of snapshot: hash
  * check failed for "state.bin"` — for anything corrupt, truncated or tampered with.
  */
