@@ -10,6 +10,7 @@ import type { ApiSurface } from './ports/api-surface.js';
 import type { KvService } from './services/kv-service.js';
 import type { StatusService } from './services/status-service.js';
 import type { OperatorService } from './services/operator-service.js';
+import type { SnapshotService } from './services/snapshot-service.js';
 import type { AgentService } from './services/agent-service.js';
 import type { CatalogApi, HealthApi } from './services/catalog-service.js';
 import type { CoordinateApi } from './services/coordinate-service.js';
@@ -74,6 +75,8 @@ export interface KernelServices {
   readonly status: StatusService;
   /** The Raft operator endpoints (/v1/operator/raft/*), answered by the leader. */
   readonly operator: OperatorService;
+  /** The Snapshot RPCs (/v1/snapshot): save and restore the whole state, answered by the leader. */
+  readonly snapshot: SnapshotService;
   readonly agent: AgentService;
   readonly catalog: CatalogApi;
   readonly health: HealthApi;

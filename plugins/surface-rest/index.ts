@@ -14,6 +14,7 @@ export default definePlugin({
         kv: s.kv,
         status: s.status,
         operator: s.operator,
+        snapshot: s.snapshot,
         agent: s.agent,
         catalog: s.catalog,
         health: s.health,

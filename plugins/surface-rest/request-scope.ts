@@ -10,6 +10,7 @@ import type { LocalAgentApi } from '../../contracts/services/local-agent-service
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { OperatorService } from '../../contracts/services/operator-service.js';
+import type { SnapshotService } from '../../contracts/services/snapshot-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { EventService } from '../../contracts/services/event-service.js';
 import type { TelemetryApi } from '../../contracts/services/telemetry-service.js';
@@ -22,6 +23,8 @@ export interface RestSurfaceDeps {
   readonly status: StatusService;
   /** The Raft operator endpoints (/v1/operator/raft/*); their routes answer 500 when absent. */
   readonly operator?: OperatorService;
+  /** The Snapshot endpoints (/v1/snapshot); the route answers 500 when absent. */
+  readonly snapshot?: SnapshotService;
   readonly agent: AgentService;
   /** The replicated catalog (/v1/catalog/*); its routes answer 500 when absent. */
   readonly catalog?: CatalogApi;

@@ -16,7 +16,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
  */
 export const NOT_YET_COMMANDS: readonly string[] = [
   'acl', 'config', 'connect', 'debug', 'exec', 'intention', 'login',
-  'logout', 'peering', 'resource', 'snapshot', 'tls', 'troubleshoot',
+  'logout', 'peering', 'resource', 'tls', 'troubleshoot',
 ];
 
 /**

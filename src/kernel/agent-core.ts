@@ -10,6 +10,7 @@ import type { CoordinateApi } from '../../contracts/services/coordinate-service.
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { OperatorService } from '../../contracts/services/operator-service.js';
+import type { SnapshotService } from '../../contracts/services/snapshot-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
@@ -29,6 +30,8 @@ export interface CoreServices {
   readonly internal: InternalRpcClient;
   /** Network coordinates (Coordinate.* RPCs). */
   readonly coordinate: CoordinateApi;
+  /** The Snapshot.* RPCs (/v1/snapshot). */
+  readonly snapshot: SnapshotService;
   readonly resolver: Resolver;
 }
 

@@ -190,6 +190,7 @@ export class Agent {
     registerValue(container, 'txn', txn);
     registerValue(container, 'resolver', resolver);
     registerValue(container, 'coordinate', core.services.coordinate);
+    registerValue(container, 'snapshot', core.services.snapshot);
     const agentService = new LocalAgent({
       config: () => this.current,
       leaderAddress: () => core.leaderAddress(),

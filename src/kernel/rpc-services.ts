@@ -5,6 +5,7 @@ import { HealthRpcClient } from '../rpc/clients/health-rpc-client.js';
 import { KvRpcClient } from '../rpc/clients/kv-rpc-client.js';
 import type { RpcCaller } from '../rpc/clients/rpc-caller.js';
 import { OperatorRpcClient } from '../rpc/clients/operator-rpc-client.js';
+import { SnapshotRpcClient } from '../rpc/clients/snapshot-rpc-client.js';
 import { SessionRpcClient } from '../rpc/clients/session-rpc-client.js';
 import { StatusRpcClient } from '../rpc/clients/status-rpc-client.js';
 import { TxnRpcClient } from '../rpc/clients/txn-rpc-client.js';
@@ -22,5 +23,6 @@ export function rpcServices(rpc: RpcCaller, nodeName: () => string): Omit<CoreSe
     internal: new InternalRpcClient(rpc),
     operator: new OperatorRpcClient(rpc),
     coordinate: new CoordinateRpcClient(rpc),
+    snapshot: new SnapshotRpcClient(rpc),
   };
 }

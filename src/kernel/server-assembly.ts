@@ -18,6 +18,7 @@ import { answersLocally, RpcRouter } from '../rpc/rpc-router.js';
 import { serverMethods } from '../rpc/server-methods.js';
 import { InternalEndpoint } from '../rpc/internal-endpoint.js';
 import { OperatorEndpoint } from '../rpc/operator-endpoint.js';
+import { SnapshotEndpoint } from '../rpc/snapshot-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
 import { TxnEndpoint } from '../rpc/txn-endpoint.js';
 import { StateStore } from '../state/state-store.js';
@@ -113,6 +114,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       },
     }),
     internal: new InternalEndpoint(env.membership),
+    snapshot: new SnapshotEndpoint({ store, raft: measured, term: () => raft.stats().term, clock }),
     coordinate: new CoordinateEndpoint({ store, raft: measured, clock, batcher: coordinateBatcher, membership: env.membership, config: { datacenter: config.datacenter, ...queryTimes } }),
   });
   measureMethods(table, metrics, clock); // kvs.apply, txn.apply, catalog.register, …

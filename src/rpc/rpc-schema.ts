@@ -5,6 +5,7 @@ import type { KvEntry } from '../../contracts/model/kv.js';
 import type { QueryResult } from '../../contracts/model/query.js';
 import type { Session, SessionCreateRequest } from '../../contracts/model/session.js';
 import type { RaftConfigurationReply } from '../../contracts/services/operator-service.js';
+import type { SnapshotSaveReply } from '../../contracts/services/snapshot-service.js';
 import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
 import type { KvOp } from '../../contracts/services/kv-service.js';
 import type { TxnOp, TxnOutcome } from '../../contracts/services/txn-service.js';
@@ -48,6 +49,8 @@ export interface RpcSchema {
   'Coordinate.ListDatacenters': { args: Record<string, never>; reply: DatacenterMap[] };
   'Coordinate.ListNodes': { args: Record<string, never>; reply: QueryResult<NodeCoordinate[]> };
   'Coordinate.Node': { args: { node: string }; reply: QueryResult<NodeCoordinate[]> };
+  'Snapshot.Save': { args: Record<string, never>; reply: SnapshotSaveReply };
+  'Snapshot.Restore': { args: { archive: Uint8Array }; reply: null };
 }
 
 /** A method's name. */

@@ -3,6 +3,7 @@ import type { CoordinateApi } from '../../contracts/services/coordinate-service.
 import type { KvService } from '../../contracts/services/kv-service.js';
 import type { SessionApi } from '../../contracts/services/session-service.js';
 import type { OperatorService } from '../../contracts/services/operator-service.js';
+import type { SnapshotService } from '../../contracts/services/snapshot-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
 import type { InternalEndpoint } from './internal-endpoint.js';
@@ -19,6 +20,7 @@ export interface ServerEndpoints {
   operator: OperatorService;
   internal: InternalEndpoint;
   coordinate: CoordinateApi;
+  snapshot: SnapshotService;
 }
 
 /**
@@ -57,6 +59,8 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
   t.register('Status.Leader', 'any', (_a, ctx) => e.status.leader(ctx));
   t.register('Status.Peers', 'any', (_a, ctx) => e.status.peers(ctx));
 
+  t.register('Snapshot.Save', 'read', (_a, ctx) => e.snapshot.save(ctx));
+  t.register('Snapshot.Restore', 'write', async (a, ctx) => (await e.snapshot.restore(a.archive, ctx), null));
   t.register('Operator.RaftGetConfiguration', 'read', (_a, ctx) => e.operator.raftConfiguration(ctx));
   t.register('Operator.RaftRemovePeerByID', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ id: a.id }, ctx), null));
   t.register('Operator.RaftRemovePeerByAddress', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ address: a.address }, ctx), null));

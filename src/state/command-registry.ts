@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 import type { CommandEntries, CommandEntry } from './command-entry.js';
 import { COORDINATE_COMMANDS } from './coordinate-command-entries.js';
 import { KV_COMMANDS } from './kv-command-entries.js';
+import { RESTORE_COMMANDS } from './restore-command-entries.js';
 import { SESSION_COMMANDS } from './session-command-entries.js';
 import { TXN_COMMANDS } from './txn-command-entries.js';
 
@@ -13,7 +14,7 @@ import { TXN_COMMANDS } from './txn-command-entries.js';
  * them (plus its tag in CommandTag and its type in the Command union — the compiler then insists
  * on the entry). encodeCommand, decodeCommand and StateStore.apply are look-ups here.
  */
-const BY_TYPE: CommandEntries<Command['type']> = { ...KV_COMMANDS, ...SESSION_COMMANDS, ...CATALOG_COMMANDS, ...COORDINATE_COMMANDS, ...TXN_COMMANDS };
+const BY_TYPE: CommandEntries<Command['type']> = { ...KV_COMMANDS, ...SESSION_COMMANDS, ...CATALOG_COMMANDS, ...COORDINATE_COMMANDS, ...TXN_COMMANDS, ...RESTORE_COMMANDS };
 
 /** Every entry, as one type (each entry only ever sees commands of its own type: see entryFor). */
 const ENTRIES: readonly CommandEntry<Command>[] = Object.values(BY_TYPE) as readonly CommandEntry<Command>[];

@@ -9,8 +9,10 @@ import type {
   SessionRenewCommand,
 } from './session-command.js';
 import type { TxnCommand } from './txn-op.js';
+import type { StateRestoreCommand } from './restore-command.js';
 
 export type { TxnCommand } from './txn-op.js';
+export type { StateRestoreCommand } from './restore-command.js';
 export type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
 export type { CoordinateBatchUpdateCommand } from './coordinate-command.js';
 export type {
@@ -30,7 +32,7 @@ export type {
  * change.
  */
 
-/** Wire tags. Ranges reserved for later tables: 32–63 session, 64–95 catalog (coordinates included), 96–127 txn, 128– acl. */
+/** Wire tags. Ranges reserved for later tables: 32–63 session, 64–95 catalog (coordinates included), 96–127 txn, 128–223 acl, 224– whole-state operations. */
 export const CommandTag = {
   KvSet: 1,
   KvCas: 2,
@@ -48,6 +50,7 @@ export const CommandTag = {
   CatalogDeregister: 65,
   CoordinateBatchUpdate: 66,
   TxnApply: 96,
+  StateRestore: 224,
 } as const;
 
 export type CommandTag = (typeof CommandTag)[keyof typeof CommandTag];
@@ -110,4 +113,5 @@ export type Command =
   | SessionDestroyCommand
   | SessionRenewCommand
   | SessionExpireCommand
-  | TxnCommand;
+  | TxnCommand
+  | StateRestoreCommand;

@@ -92,7 +92,8 @@ export class StateStore implements StateMachine, TxnReaders {
    * commands: Consul's boolean). The command's write rule (its registry entry) runs in one
    * transaction over the tables, committed when it returns — watchers wake and hooks fire only
    * then — or aborted, leaving nothing changed, if it throws (the error propagates; lastApplied
-   * stays). Throws COMMAND_INVALID for undecodable or unknown commands and INTERNAL when
+   * stays). A `state.restore` command replaces the whole state with its image (see restore) and
+   * answers true. Throws COMMAND_INVALID for undecodable or unknown commands and INTERNAL when
    * `entry.index` is not above lastApplied(); in both cases nothing changes.
    */
   apply(entry: AppliedEntry): unknown {
@@ -100,6 +101,11 @@ export class StateStore implements StateMachine, TxnReaders {
       throw new SextantError(ErrorCode.Internal, `entry index ${entry.index} is not after the last applied index ${this.applied}`);
     }
     const cmd = decodeCommand(entry.data);
+    if (cmd.type === 'state.restore') {
+      // The whole state is replaced at this index (PUT /v1/snapshot); a bad image changes nothing.
+      this.restore(cmd.image, entry.index);
+      return true;
+    }
     const tx = this.tx;
     tx.begin();
     let result: unknown;

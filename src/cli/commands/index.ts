@@ -21,6 +21,9 @@ import { forceLeaveCommand } from './force-leave.js';
 import { keyringCommand } from './keyring.js';
 import { reloadCommand } from './reload.js';
 import { rttCommand } from './rtt.js';
+import { snapshotInspectCommand } from './snapshot-inspect.js';
+import { snapshotRestoreCommand } from './snapshot-restore.js';
+import { snapshotSaveCommand } from './snapshot-save.js';
 import { infoCommand } from './info.js';
 import { monitorCommand } from './monitor.js';
 import { versionCommand } from './version.js';
@@ -55,6 +58,9 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   operatorRaftListPeersCommand,
   operatorRaftRemovePeerCommand,
   rttCommand,
+  snapshotSaveCommand,
+  snapshotRestoreCommand,
+  snapshotInspectCommand,
 ];
 
 export { maintCommand, servicesDeregisterCommand, servicesRegisterCommand };

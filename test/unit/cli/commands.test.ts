@@ -271,7 +271,7 @@ describe('commands Consul has and Sextant does not yet', () => {
         },
       };
     };
-    for (const name of ['exec', 'snapshot']) {
+    for (const name of ['exec', 'tls']) {
       expect(NOT_YET_COMMANDS).toContain(name);
       const r = io();
       expect(await main([name, 'save', 'x.snap'], r.io)).toBe(1);

@@ -49,6 +49,7 @@ describe('command codec', () => {
       SessionCreate: 32, SessionDestroy: 33, SessionRenew: 34, SessionExpire: 35,
       CatalogRegister: 64, CatalogDeregister: 65, CoordinateBatchUpdate: 66,
       TxnApply: 96,
+      StateRestore: 224,
     });
     expect(encodeCommand({ type: 'kv.delete', key: 'a' })).toEqual(encode([3, 1, 'a']));
   });

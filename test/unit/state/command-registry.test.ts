@@ -20,6 +20,7 @@ const register: Extract<Command, { type: 'catalog.register' }> = {
 
 /** One command of every type, with the record each must encode to (the wire format, pinned). */
 const SAMPLES: [Command, unknown[]][] = [
+  [{ type: 'state.restore', image: value }, [224, 1, value]],
   [{ type: 'kv.set', key: 'k', value, flags: '18446744073709551615' }, [1, 1, 'k', value, '18446744073709551615']],
   [{ type: 'kv.cas', key: 'k', value, flags: '0', index: 7 }, [2, 1, 'k', value, '0', 7]],
   [{ type: 'kv.delete', key: 'k' }, [3, 1, 'k']],
