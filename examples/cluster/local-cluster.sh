@@ -67,7 +67,9 @@ start_agent() {
     [[ "$s" == "$name" ]] || args+=(-retry-join "$(ip_of "$s"):$SERF_PORT")
   done
   if [[ "$name" == server-* ]]; then args+=(-server -bootstrap-expect 3 -server-port "$SERVER_PORT"); fi
-  "${SEXTANT[@]}" "${args[@]}" >"$BASE/$name.log" 2>&1 </dev/null &
+  # The agents outlive this script: an agent that believes an npm script started it (run from
+  # `npm run`/npx) would shut down when its parent exits, so npm's marker is not passed on.
+  env -u npm_lifecycle_event "${SEXTANT[@]}" "${args[@]}" >"$BASE/$name.log" 2>&1 </dev/null &
   echo $! >"$BASE/$name.pid"
   echo "started $name on $ip (pid $!, log $BASE/$name.log)"
 }
@@ -75,9 +77,11 @@ start_agent() {
 http_addr() { echo "http://$(ip_of "$1"):$HTTP_PORT"; }
 
 cluster_ready() { # 6 alive members and a leader with 3 voters
-  local alive peers
-  alive="$("${SEXTANT[@]}" members -http-addr "$(http_addr client-1)" 2>/dev/null | grep -c ' alive ' || true)"
-  [[ "$alive" == 6 ]] || return 1
+  local n alive peers
+  for n in client-1 "${SERVERS[@]}" client-2 client-3; do # every agent sees all six alive
+    alive="$("${SEXTANT[@]}" members -http-addr "$(http_addr "$n")" 2>/dev/null | grep -c ' alive ' || true)"
+    [[ "$alive" == 6 ]] || return 1
+  done
   peers="$("${SEXTANT[@]}" operator raft list-peers -http-addr "$(http_addr server-1)" 2>/dev/null || true)"
   [[ "$(grep -c ' leader ' <<<"$peers" || true)" == 1 ]] || return 1
   [[ "$(grep -c ' true ' <<<"$peers" || true)" == 3 ]]
@@ -115,14 +119,14 @@ Stop it with: $0 stop $BASE
 USAGE
 }
 
-do_stop() {
-  local n pid stopped=()
-  for n in "${CLIENTS[@]}" "${SERVERS[@]}"; do
+stop_group() { # SIGTERM the named agents, wait for them to exit (SIGKILL after 15 s)
+  local n pid entry stopped=()
+  for n in "$@"; do
     pid="$(alive_pid "$n")"
     if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; stopped+=("$n:$pid"); fi
   done
-  local entry deadline=$((SECONDS + 15))
-  for entry in "${stopped[@]}"; do
+  local deadline=$((SECONDS + 15))
+  for entry in ${stopped[@]+"${stopped[@]}"}; do
     n="${entry%%:*}"; pid="${entry#*:}"
     while kill -0 "$pid" 2>/dev/null; do
       if ((SECONDS >= deadline)); then kill -KILL "$pid" 2>/dev/null || true; fi
@@ -130,7 +134,13 @@ do_stop() {
     done
     echo "stopped $n (pid $pid)"
   done
-  for n in "${SERVERS[@]}" "${CLIENTS[@]}"; do rm -f "$BASE/$n.pid"; done
+  for n in "$@"; do rm -f "$BASE/$n.pid"; done
+}
+
+# Clients first: on SIGTERM a client leaves the pool gracefully, which the servers must still hear.
+do_stop() {
+  stop_group "${CLIENTS[@]}"
+  stop_group "${SERVERS[@]}"
 }
 
 do_status() {
