@@ -26,7 +26,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 cmd="start"
 case "${1:-}" in
   start|stop|status) cmd="$1"; shift ;;
-  -h|--help|help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 BASE="${1:-${SEXTANT_CLUSTER_DIR:-${TMPDIR:-/tmp}/sextant-cluster}}"
 
