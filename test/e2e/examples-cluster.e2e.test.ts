@@ -2,26 +2,38 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/agent-process.js';
 import { exitWithOutput } from '../support/exit-with-output.js';
+import { freePort } from '../support/free-port.js';
 import { eventually } from '../support/socket-test-helpers.js';
 
 /**
  * examples/cluster/local-cluster.sh run as a user runs it: 3 servers and 3 clients on their own
- * loopback addresses (127.0.15.11-13 and .21-23, so no other test collides with them), a write
- * through one client read back through another, and `local-cluster.sh stop` leaving no process.
+ * loopback addresses (127.0.15.11-13 and .21-23, so no other test collides with them; ports
+ * picked free at start rather than Consul's defaults, through the script's SEXTANT_*_PORT
+ * settings), a write through one client read back through another, and `local-cluster.sh stop`
+ * leaving no process.
  */
 
 const SCRIPT = join(REPO_ROOT, 'examples', 'cluster', 'local-cluster.sh');
 const NET = '127.0.15';
 const NAMES = ['server-1', 'server-2', 'server-3', 'client-1', 'client-2', 'client-3'] as const;
 const dir = mkdtempSync(join(tmpdir(), 'sextant-examples-cluster-'));
-const http = (ip: string): string => `http://${NET}.${ip}:8500`;
+const PORTS = { http: 0, dns: 0, server: 0, serf: 0 };
+const http = (ip: string): string => `http://${NET}.${ip}:${PORTS.http}`;
 
 function runScript(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('bash', [SCRIPT, ...args], { env: { ...process.env, SEXTANT_CLUSTER_NET: NET }, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      ...process.env,
+      SEXTANT_CLUSTER_NET: NET,
+      SEXTANT_HTTP_PORT: String(PORTS.http),
+      SEXTANT_DNS_PORT: String(PORTS.dns),
+      SEXTANT_SERVER_PORT: String(PORTS.server),
+      SEXTANT_SERF_LAN_PORT: String(PORTS.serf),
+    };
+    const p = spawn('bash', [SCRIPT, ...args], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -57,6 +69,16 @@ afterAll(() => {
 });
 
 describe('examples/cluster/local-cluster.sh', () => {
+  beforeAll(async () => {
+    const picked = new Set<number>();
+    for (const k of ['http', 'dns', 'server', 'serf'] as const) {
+      let p = await freePort();
+      while (picked.has(p)) p = await freePort();
+      picked.add(p);
+      PORTS[k] = p;
+    }
+  });
+
   it('starts 3 servers and 3 clients that form one pool and one Raft cluster; a client write is read through another client; stop ends every agent', async () => {
     const started = await runScript(['start', dir]);
     for (const n of NAMES) if (existsSync(join(dir, `${n}.pid`))) pids.set(n, Number(readFileSync(join(dir, `${n}.pid`), 'utf8').trim()));
@@ -82,7 +104,7 @@ describe('examples/cluster/local-cluster.sh', () => {
     }
     // Three Raft voters and one leader, known to servers and clients alike.
     const peers = (await (await fetch(`${http('12')}/v1/status/peers`)).json()) as string[];
-    expect(peers.sort()).toEqual([`${NET}.11:8300`, `${NET}.12:8300`, `${NET}.13:8300`]);
+    expect(peers.sort()).toEqual([`${NET}.11:${PORTS.server}`, `${NET}.12:${PORTS.server}`, `${NET}.13:${PORTS.server}`]);
     const leader = (await (await fetch(`${http('22')}/v1/status/leader`)).json()) as string;
     expect(peers).toContain(leader);
 
