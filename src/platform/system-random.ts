@@ -3,8 +3,9 @@ import type { Random } from '../../contracts/platform.js';
 
 /** Cryptographically strong randomness from node:crypto (the production Random). */
 export class SystemRandom implements Random {
+  /** A uniform float in [0, 1) with 48 random bits (6 bytes; randomInt's range stops short of 2^48). */
   next(): number {
-    return randomInt(0, 2 ** 48) / 2 ** 48;
+    return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
   }
 
   int(maxExclusive: number): number {
