@@ -570,13 +570,32 @@ export class RaftNode {
   private syncProgress(): void {
     if (this.role !== 'leader') return;
     const ids = new Set(this.config.servers.map((s) => s.id));
-    for (const id of [...this.progress.keys()]) if (!ids.has(id)) this.progress.delete(id);
+    for (const id of [...this.progress.keys()]) {
+      if (ids.has(id)) continue;
+      this.sendFinalAppend(id);
+      this.progress.delete(id);
+    }
     for (const id of ids) {
       if (id === this.id || this.progress.has(id)) continue;
       const pr = new RaftProgress(this.log.lastIndex() + 1, this.maxInflight);
       pr.recentActive = true;
       this.progress.set(id, pr);
     }
+  }
+
+  /**
+   * A server leaving the configuration gets one last AppendEntries carrying the log up to the
+   * entry that removes it (as hashicorp/raft's replication does when it stops): it then knows it
+   * was removed (a leaving server waits for that) and does not campaign. Best effort.
+   */
+  private sendFinalAppend(to: string): void {
+    const pr = this.progress.get(to);
+    if (!pr) return;
+    const prevIndex = pr.match;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) return;
+    const entries = this.log.slice(prevIndex + 1, this.log.lastIndex(), this.maxAppendEntries);
+    this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: Math.min(pr.match, this.log.committed) });
   }
 
   private bcastAppend(): void {

@@ -6,6 +6,7 @@ import { MeasuredRaft } from '../consensus/measured-raft.js';
 import { measureMethods } from '../rpc/measured-methods.js';
 import { RaftStatus } from '../agent/raft-status.js';
 import { RaftServer } from '../consensus/raft-server.js';
+import { serverLeave } from './server-leave.js';
 import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
 import { CatalogResolver } from '../rpc/catalog-resolver.js';
 import { CoordinateBatcher } from '../rpc/coordinate-batcher.js';
@@ -178,6 +179,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       else if (raft.leader()) metrics.addSample('raft.leader.lastContact', raft.lastContactMs());
     },
     ready: () => (config.bootstrap || config.dev ? awaitLeadership(raft, clock) : Promise.resolve()),
+    leave: () => serverLeave({ raft, membership: env.membership, selfId: config.nodeId, clock, logger: log.child('server') }),
   };
 }
 
