@@ -125,3 +125,46 @@ describe('RaftServer membership changes (bootstrapCluster, addVoter, addNonvoter
     await Promise.all(nodes.map((x) => x.server.stop()));
   });
 });
+
+describe('RaftServer leadership transfer (TimeoutNow)', () => {
+  async function cluster(seed: number) {
+    const clock = new ManualClock();
+    const net = new MemoryNetwork(clock, new SeededRandom(seed));
+    const nodes = await Promise.all([1, 2, 3].map((n) => node(clock, net, n)));
+    const config = nodes.map((x) => ({ id: x.id, address: x.address, voter: true }));
+    await Promise.all(nodes.map((x) => x.server.bootstrapCluster(config)));
+    await pumpUntil(clock, () => nodes.filter((x) => x.server.isLeader()).length === 1);
+    const leader = nodes.find((x) => x.server.isLeader())!;
+    await settle(clock, leader.server.propose(listCommand('a')));
+    return { clock, nodes, leader };
+  }
+
+  it('hands leadership to the named voter well before an election timeout would, and writes go on', async () => {
+    const { clock, nodes, leader } = await cluster(21);
+    const target = nodes.find((x) => x !== leader)!;
+    const t0 = clock.now();
+    const to = await settle(clock, leader.server.transferLeadership(target.id));
+    expect(to).toBe(target.id);
+    await pumpUntil(clock, () => target.server.isLeader());
+    expect(clock.now() - t0).toBeLessThan(1_000); // the followers' leases (check-quorum) did not block it
+    expect(leader.server.isLeader()).toBe(false);
+    await settle(clock, target.server.propose(listCommand('b')));
+    await pumpUntil(clock, () => nodes.every((x) => x.sm.items.includes('b')));
+    await Promise.all(nodes.map((x) => x.server.stop()));
+  });
+
+  it('without an id picks another voter; refuses a follower, an unknown id and itself', async () => {
+    const { clock, nodes, leader } = await cluster(23);
+    const follower = nodes.find((x) => x !== leader)!;
+    const onFollower = await follower.server.transferLeadership().catch((e: unknown) => e);
+    expect(isSextantError(onFollower, ErrorCode.NotLeader)).toBe(true);
+    const unknown = await leader.server.transferLeadership('nope').catch((e: unknown) => e);
+    expect(isSextantError(unknown, ErrorCode.BadRequest)).toBe(true);
+    const self = await leader.server.transferLeadership(leader.id).catch((e: unknown) => e);
+    expect(isSextantError(self, ErrorCode.BadRequest)).toBe(true);
+    const to = await settle(clock, leader.server.transferLeadership());
+    expect(nodes.filter((x) => x !== leader).map((x) => x.id)).toContain(to);
+    await pumpUntil(clock, () => nodes.some((x) => x !== leader && x.server.isLeader()));
+    await Promise.all(nodes.map((x) => x.server.stop()));
+  });
+});
