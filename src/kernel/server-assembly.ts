@@ -108,6 +108,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     operator: new OperatorEndpoint({
       raft,
       membership: env.membership,
+      transferLeadership: (id) => raft.transferLeadership(id),
       indexes: () => {
         const st = raft.stats();
         return { configurationIndex: st.configurationIndex, lastIndex: st.lastIndex, matchIndex: (id) => raft.core()?.matchIndex(id), selfId: config.nodeId };
