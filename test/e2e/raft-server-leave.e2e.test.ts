@@ -10,7 +10,8 @@ import type { AgentProcess } from '../support/agent-process.js';
  * 127.0.24.1-4 (three bootstrap, the fourth is added and promoted). `sextant leave` on a
  * follower: the leader takes it out of the Raft configuration before it shuts down (3 peers
  * left). `sextant leave` on the leader: it removes itself first, and the remaining two elect a
- * new leader and list 2 peers; writes go on.
+ * new leader and list 2 peers; writes go on. Before that, `sextant operator raft transfer-leader
+ * -id` moves leadership to the named server.
  */
 
 const IPS = ['127.0.24.1', '127.0.24.2', '127.0.24.3', '127.0.24.4'] as const;
@@ -93,8 +94,20 @@ describe('graceful leave of a server (Consul Server.Leave) in a real cluster', (
       throw new Error(`${(e as Error).message}\n${tails(agents)}`);
     });
 
+    // operator raft transfer-leader -id: leadership moves to the named voter.
+    const before = await getJson<string>(agents[0]!, '/v1/status/leader');
+    const conf = await getJson<{ Servers: { ID: string; Address: string }[] }>(agents[0]!, '/v1/operator/raft/configuration');
+    const target = conf.Servers.find((s) => s.Address !== before)!;
+    const moved = await runCli(['operator', 'raft', 'transfer-leader', '-id', target.ID, '-http-addr', agents[0]!.httpAddr]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout.trim()).toBe('Success');
+    await until('every server follows the new leader', 10_000, async () =>
+      (await Promise.all(agents.map((a) => getJson<string>(a, '/v1/status/leader')))).every((l) => l === target.Address) ? true : undefined,
+    );
+
     // A follower leaves: the leader removes it while it waits, so it never times out.
     const leader = await getJson<string>(agents[0]!, '/v1/status/leader');
+    expect(leader).toBe(target.Address);
     const fi = addrs.findIndex((a) => a !== leader);
     const follower = agents[fi]!;
     const out = await runCli(['leave', '-http-addr', follower.httpAddr]);
