@@ -37,4 +37,16 @@ export interface OperatorService {
    * Rejects NOT_FOUND when no server of the configuration has that id or address.
    */
   raftRemovePeer(peer: RaftPeerSelector, ctx?: RequestContext): Promise<void>;
+  /**
+   * Operator.RaftLeaderTransfer (POST /v1/operator/raft/transfer-leader): the leader hands its
+   * leadership to voter `id` (or the most up-to-date voter when `id` is empty) and resolves once
+   * it is no longer leader. Rejects BAD_REQUEST for an id that is not another voter, TIMEOUT when
+   * leadership did not move.
+   */
+  raftTransferLeader(id: string, ctx?: RequestContext): Promise<RaftTransferLeaderReply>;
+}
+
+/** Consul's structs.RaftLeadershipTransferResponse (the HTTP body of transfer-leader). */
+export interface RaftTransferLeaderReply {
+  Success: boolean;
 }

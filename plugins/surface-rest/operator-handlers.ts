@@ -27,3 +27,9 @@ export const deleteRaftPeer: Handler = async (scope) => {
   await operatorOf(scope).raftRemovePeer(id !== '' ? { id } : { address }, writeContext(scope));
   sendEmpty(scope.ctx, 200);
 };
+
+/** POST /v1/operator/raft/transfer-leader?id=… — the leader hands leadership to `id` (or the most up-to-date voter); `{"Success":true}`. */
+export const postRaftTransferLeader: Handler = async (scope) => {
+  const id = scope.query.get('id') ?? '';
+  sendJson(scope, await operatorOf(scope).raftTransferLeader(id, writeContext(scope)));
+};

@@ -29,6 +29,8 @@ export class LocalAgent implements AgentService {
       membership: Pick<Membership, 'localMember' | 'members' | 'join' | 'leave' | 'forceLeave' | 'keyring'>;
       /** The agent's logger (`agent: (LAN) joining`, ...). */
       logger: Logger;
+      /** The graceful leave when it is more than leaving the pool (a server's Consul Server.Leave); it leaves the pool itself. */
+      leave?: () => Promise<void>;
       /** Starts the agent's shutdown after a graceful leave; does not wait for it. */
       shutdown: () => void;
       /** Re-reads and applies the config; rejects with CONFIG_INVALID keeping the old one. */
@@ -161,7 +163,7 @@ export class LocalAgent implements AgentService {
 
   /** Consul's Leave then ShutdownAgent: the pool is left, then the agent's shutdown starts. */
   async leave(): Promise<void> {
-    await this.deps.membership.leave();
+    await (this.deps.leave ? this.deps.leave() : this.deps.membership.leave());
     this.deps.shutdown();
   }
 

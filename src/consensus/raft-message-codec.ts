@@ -58,8 +58,13 @@ export function encodeRaftMessage(m: RaftMessage): Uint8Array {
   let body: unknown[];
   switch (m.type) {
     case 'preVote':
-    case 'vote':
       body = [m.lastIndex, m.lastTerm];
+      break;
+    case 'vote':
+      body = m.transfer ? [m.lastIndex, m.lastTerm, true] : [m.lastIndex, m.lastTerm];
+      break;
+    case 'timeoutNow':
+      body = [];
       break;
     case 'preVoteResp':
     case 'voteResp':
@@ -112,8 +117,11 @@ export function decodeRaftMessage(frame: Uint8Array): RaftMessage {
   const base = { from, to, term };
   switch (type) {
     case 'preVote':
-    case 'vote':
       return { ...base, type, lastIndex: num(b[0], 'lastIndex'), lastTerm: num(b[1], 'lastTerm') };
+    case 'vote':
+      return { ...base, type, lastIndex: num(b[0], 'lastIndex'), lastTerm: num(b[1], 'lastTerm'), ...(b[2] === true ? { transfer: true } : {}) };
+    case 'timeoutNow':
+      return { ...base, type };
     case 'preVoteResp':
     case 'voteResp':
       return { ...base, type, reject: bool(b[0], 'reject') };

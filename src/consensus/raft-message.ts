@@ -15,7 +15,8 @@ export type RaftMessage =
   | AppendResponse
   | HeartbeatRequest
   | HeartbeatResponse
-  | SnapshotRequest;
+  | SnapshotRequest
+  | TimeoutNowRequest;
 
 interface MessageBase {
   from: string;
@@ -41,6 +42,8 @@ export interface VoteRequest extends MessageBase {
   type: 'vote';
   lastIndex: number;
   lastTerm: number;
+  /** Set by a candidate started by TimeoutNow (leadership transfer): voters ignore their leader lease. */
+  transfer?: boolean;
 }
 
 /** Answer to RequestVote. */
@@ -91,6 +94,11 @@ export interface SnapshotRequest extends MessageBase {
   snapshot: Snapshot;
 }
 
+/** Leadership transfer (thesis §3.10): the leader tells an up-to-date voter to start an election now. */
+export interface TimeoutNowRequest extends MessageBase {
+  type: 'timeoutNow';
+}
+
 /** The message type tags. Append-only. */
 export const RAFT_MESSAGE_TYPES = [
   'preVote',
@@ -102,5 +110,6 @@ export const RAFT_MESSAGE_TYPES = [
   'heartbeat',
   'heartbeatResp',
   'snapshot',
+  'timeoutNow',
 ] as const;
 export type RaftMessageType = (typeof RAFT_MESSAGE_TYPES)[number];

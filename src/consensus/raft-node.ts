@@ -75,6 +75,12 @@ export class RaftNode {
   /** The effective configuration: the latest appended (committed or not). */
   private config: RaftConfiguration;
   private progress = new Map<string, RaftProgress>();
+  /** The voter a leadership transfer goes to ('' when none is in progress). */
+  private leadTransferee = '';
+  /** Leader ticks since the transfer started (aborted after an election timeout). */
+  private transferElapsed = 0;
+  /** This candidacy was started by TimeoutNow: its vote requests say so. */
+  private transferCampaign = false;
   private votes = new Map<string, boolean>();
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -237,6 +243,7 @@ export class RaftNode {
   propose(data: Uint8Array, type: LogEntryType = LogEntryType.Command): { index: number; term: number } {
     if (this.role !== 'leader') throw notLeader(this.lead);
     if (type === LogEntryType.Configuration) throw new SextantError(ErrorCode.BadRequest, 'use proposeConfiguration');
+    this.refuseDuringTransfer();
     return this.appendAsLeader(type, data);
   }
 
@@ -251,6 +258,7 @@ export class RaftNode {
     if (!this.committedInCurrentTerm()) {
       throw new SextantError(ErrorCode.BadRequest, 'the leader has not committed an entry in its term yet');
     }
+    this.refuseDuringTransfer();
     if (this.configurationIndex() > this.log.committed) {
       throw new SextantError(ErrorCode.BadRequest, 'a configuration change is already in progress');
     }
@@ -261,6 +269,53 @@ export class RaftNode {
     for (const v of after) if (!before.has(v)) changed++;
     if (changed > 1) throw new SextantError(ErrorCode.BadRequest, 'only one voter may change at a time');
     return this.appendAsLeader(LogEntryType.Configuration, encodeConfiguration(next));
+  }
+
+  /**
+   * Leadership transfer (thesis §3.10, hashicorp/raft's LeadershipTransfer): picks `to` (a voter
+   * other than this leader) or else the voter with the highest match index, stops accepting
+   * proposals, brings the target up to date and sends it TimeoutNow, on which it campaigns at
+   * once (no pre-vote; voters ignore their lease). Returns the target's id. The transfer is
+   * abandoned after an election timeout (proposals are accepted again). Throws NOT_LEADER /
+   * NO_LEADER, BAD_REQUEST when `to` is not another voter, there is none, or a transfer is in progress.
+   */
+  transferLeadership(to?: string): string {
+    if (this.role !== 'leader') throw notLeader(this.lead);
+    if (this.leadTransferee !== '') throw new SextantError(ErrorCode.BadRequest, 'leadership transfer already in progress');
+    const others = voterIds(this.config).filter((v) => v !== this.id);
+    let target = to;
+    if (target !== undefined && target !== '') {
+      if (!others.includes(target)) throw new SextantError(ErrorCode.BadRequest, `cannot transfer leadership to ${target}: not another voter of the configuration`);
+    } else {
+      let best = -1;
+      target = undefined;
+      for (const v of others) {
+        const match = this.progress.get(v)?.match ?? 0;
+        if (match > best) {
+          best = match;
+          target = v;
+        }
+      }
+      if (target === undefined) throw new SextantError(ErrorCode.BadRequest, 'cannot find a peer to transfer leadership to');
+    }
+    this.leadTransferee = target;
+    this.transferElapsed = 0;
+    if ((this.progress.get(target)?.match ?? 0) >= this.log.lastIndex()) this.sendTimeoutNow(target);
+    else this.sendAppend(target, true);
+    return target;
+  }
+
+  /** The voter a leadership transfer is going to, or undefined. */
+  transferTarget(): string | undefined {
+    return this.leadTransferee === '' ? undefined : this.leadTransferee;
+  }
+
+  private refuseDuringTransfer(): void {
+    if (this.leadTransferee !== '') throw new SextantError(ErrorCode.NotLeader, 'leadership transfer in progress');
+  }
+
+  private sendTimeoutNow(to: string): void {
+    this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
   }
 
   /**
@@ -282,7 +337,8 @@ export class RaftNode {
     if (m.term > this.term) {
       if (m.type === 'preVote' || m.type === 'vote') {
         const inLease = this.checkQuorum && this.lead !== '' && this.electionElapsed < this.electionTicks;
-        if (inLease) return; // leader stickiness (thesis §4.2.3)
+        const transfer = m.type === 'vote' && m.transfer === true;
+        if (inLease && !transfer) return; // leader stickiness (thesis §4.2.3)
       }
       if (m.type === 'preVote') {
         // never changes our term
@@ -426,11 +482,23 @@ export class RaftNode {
   }
 
   private dropLeaderState(): void {
+    this.leadTransferee = '';
     this.progress.clear();
     this.snapshotWait.clear();
     this.pendingBroadcast = false;
     this.failedReads.push(...this.readOnly.clear(), ...this.readsAwaitingCommit);
     this.readsAwaitingCommit = [];
+  }
+
+  /** TimeoutNow from our leader: campaign now, skipping pre-vote, with votes that ignore leases. */
+  private campaignForTransfer(): void {
+    if (this.role === 'leader' || !isVoter(this.config, this.id)) return;
+    this.transferCampaign = true;
+    try {
+      this.runCampaign(false);
+    } finally {
+      this.transferCampaign = false;
+    }
   }
 
   private becomePreCandidate(): void {
@@ -493,6 +561,7 @@ export class RaftNode {
         term: voteTerm,
         lastIndex: this.log.lastIndex(),
         lastTerm: this.log.lastTerm(),
+        ...(!pre && this.transferCampaign ? { transfer: true } : {}),
       });
     }
   }
@@ -525,6 +594,7 @@ export class RaftNode {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    if (this.leadTransferee !== '' && ++this.transferElapsed >= this.electionTicks) this.leadTransferee = ''; // abandoned
     if (this.electionElapsed >= this.electionTicks) {
       this.electionElapsed = 0;
       if (this.checkQuorum) {
@@ -570,13 +640,32 @@ export class RaftNode {
   private syncProgress(): void {
     if (this.role !== 'leader') return;
     const ids = new Set(this.config.servers.map((s) => s.id));
-    for (const id of [...this.progress.keys()]) if (!ids.has(id)) this.progress.delete(id);
+    for (const id of [...this.progress.keys()]) {
+      if (ids.has(id)) continue;
+      this.sendFinalAppend(id);
+      this.progress.delete(id);
+    }
     for (const id of ids) {
       if (id === this.id || this.progress.has(id)) continue;
       const pr = new RaftProgress(this.log.lastIndex() + 1, this.maxInflight);
       pr.recentActive = true;
       this.progress.set(id, pr);
     }
+  }
+
+  /**
+   * A server leaving the configuration gets one last AppendEntries carrying the log up to the
+   * entry that removes it (as hashicorp/raft's replication does when it stops): it then knows it
+   * was removed (a leaving server waits for that) and does not campaign. Best effort.
+   */
+  private sendFinalAppend(to: string): void {
+    const pr = this.progress.get(to);
+    if (!pr) return;
+    const prevIndex = pr.match;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) return;
+    const entries = this.log.slice(prevIndex + 1, this.log.lastIndex(), this.maxAppendEntries);
+    this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: Math.min(pr.match, this.log.committed) });
   }
 
   private bcastAppend(): void {
@@ -696,6 +785,7 @@ export class RaftNode {
     while (this.sendAppend(m.from, false)) {
       // keep the pipeline full
     }
+    if (m.from === this.leadTransferee && pr.match >= this.log.lastIndex()) this.sendTimeoutNow(m.from);
   }
 
   private onHeartbeatResponse(m: HeartbeatResponse): void {
@@ -745,6 +835,9 @@ export class RaftNode {
 
   private stepFollower(m: RaftMessage): void {
     switch (m.type) {
+      case 'timeoutNow':
+        if (m.from === this.lead) this.campaignForTransfer();
+        return;
       case 'append':
         this.electionElapsed = 0;
         this.lead = m.from;

@@ -304,6 +304,39 @@ export class RaftServer implements RaftApi {
     this.kick();
   }
 
+  /**
+   * hashicorp/raft's LeadershipTransfer(WithID): hands leadership to voter `id` (or the most
+   * up-to-date voter) with TimeoutNow, and resolves with the new leader's id once this server is
+   * no longer leader. Rejects with NOT_LEADER on a follower, BAD_REQUEST for a bad target (or a
+   * transfer already in progress), and TIMEOUT when leadership has not moved within two election
+   * timeouts (this server then keeps leading and accepts proposals again).
+   */
+  transferLeadership(id?: string): Promise<string> {
+    const node = this.node;
+    if (this.stopped || !node) return Promise.reject(this.notRunning());
+    let target: string;
+    try {
+      target = node.transferLeadership(id);
+    } catch (e) {
+      return Promise.reject(this.withLeaderAddress(e));
+    }
+    this.log.info('starting leadership transfer', { id: target });
+    const p = new Promise<string>((resolve, reject) => {
+      const timer = this.deps.clock.setTimeout(() => {
+        off();
+        reject(new SextantError(ErrorCode.Timeout, `leadership transfer to ${target} timed out`));
+      }, 2 * this.timing.electionTicks * this.timing.tickMs);
+      const off = this.onLeadershipChange((leading) => {
+        if (leading) return;
+        timer.cancel();
+        off();
+        resolve(this.node?.leaderId() || target);
+      });
+    });
+    this.kick();
+    return p;
+  }
+
   /** True when this server has any Raft state: a term, a log entry or a snapshot. */
   hasState(): boolean {
     const n = this.node;

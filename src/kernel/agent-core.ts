@@ -53,6 +53,12 @@ export interface AgentCore {
   collectMetrics?(): void;
   /** Resolves once the core may serve: a bootstrapping server has elected itself; a client at once. */
   ready(): Promise<void>;
+  /**
+   * The role's graceful leave, which leaves the LAN pool itself (a server's is Consul's
+   * Server.Leave: out of the Raft configuration, then out of the pool). Absent: the agent just
+   * leaves the pool.
+   */
+  leave?(): Promise<void>;
 }
 
 /** What an assembly is built from. */

@@ -71,6 +71,8 @@ export class Agent {
   private reloading: Promise<void> = Promise.resolve();
   private localState: LocalState | undefined;
   private membership: Membership | undefined;
+  /** The role's graceful leave (a server's removes it from Raft first), once the core is built. */
+  private leaveCluster: (() => Promise<void>) | undefined;
   /** The exit status the agent's process should end with once stopped (1 after a fatal error such as retry join exhausted). */
   private exitCode = 0;
   private markTerminated: (code: number) => void = () => {};
@@ -175,6 +177,8 @@ export class Agent {
       config, liveConfig: () => this.current, logger: log, clock: this.clock, random: this.random, hooks: this.hooks, registry, membership, kernel: services, onStop, metrics,
     };
     const core = config.server ? await startServer(env) : await startClient(env, this.opts.servers ?? serverAddresses(membership, () => this.current.datacenter));
+    const coreLeave = core.leave;
+    this.leaveCluster = coreLeave;
     if (core.role === 'server') {
       const serverPort = Number(/:(\d+)$/.exec(core.address)?.[1] ?? config.ports.server);
       this.current = Object.freeze({ ...config, ports: Object.freeze({ ...config.ports, server: serverPort }) });
@@ -197,6 +201,7 @@ export class Agent {
       version: sextantVersion(),
       membership,
       logger: log,
+      ...(coreLeave ? { leave: coreLeave } : {}),
       shutdown: () => void this.shutdown(0),
       reload: () => this.reload(),
       localStats: () => this.localState?.stats() ?? { services: 0, checks: 0, checkTtls: 0, checkMonitors: 0 },
@@ -294,11 +299,12 @@ export class Agent {
   }
 
   /**
-   * Leaves the LAN pool gracefully (Consul's Leave: the pool sees this agent `left`); the agent
+   * Leaves the LAN pool gracefully (Consul's Leave: the pool sees this agent `left`; a server
+   * first leaves the Raft configuration, see serverLeave); the agent
    * keeps running until stopped. Used on SIGINT/SIGTERM before stopping, as Consul does.
    */
   async leave(): Promise<void> {
-    await this.membership?.leave();
+    await (this.leaveCluster ? this.leaveCluster() : this.membership?.leave());
   }
 
   /** Consul's ShutdownAgent after a leave (or a fatal error): stops the agent with `exitCode`. */

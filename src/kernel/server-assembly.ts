@@ -6,6 +6,7 @@ import { MeasuredRaft } from '../consensus/measured-raft.js';
 import { measureMethods } from '../rpc/measured-methods.js';
 import { RaftStatus } from '../agent/raft-status.js';
 import { RaftServer } from '../consensus/raft-server.js';
+import { serverLeave } from './server-leave.js';
 import { CatalogEndpoint } from '../rpc/catalog-endpoint.js';
 import { CatalogResolver } from '../rpc/catalog-resolver.js';
 import { CoordinateBatcher } from '../rpc/coordinate-batcher.js';
@@ -108,6 +109,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     operator: new OperatorEndpoint({
       raft,
       membership: env.membership,
+      transferLeadership: (id) => raft.transferLeadership(id),
       indexes: () => {
         const st = raft.stats();
         return { configurationIndex: st.configurationIndex, lastIndex: st.lastIndex, matchIndex: (id) => raft.core()?.matchIndex(id), selfId: config.nodeId };
@@ -180,6 +182,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       else if (raft.leader()) metrics.addSample('raft.leader.lastContact', raft.lastContactMs());
     },
     ready: () => (config.bootstrap || config.dev ? awaitLeadership(raft, clock) : Promise.resolve()),
+    leave: () => serverLeave({ raft, membership: env.membership, selfId: config.nodeId, clock, logger: log.child('server') }),
   };
 }
 

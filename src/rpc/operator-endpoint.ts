@@ -1,7 +1,7 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { RequestContext } from '../../contracts/model/query.js';
 import type { Membership } from '../../contracts/ports/membership.js';
-import type { OperatorService, RaftConfigurationReply, RaftPeerSelector } from '../../contracts/services/operator-service.js';
+import type { OperatorService, RaftConfigurationReply, RaftPeerSelector, RaftTransferLeaderReply } from '../../contracts/services/operator-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 import { serverParts } from '../membership/server-parts.js';
 
@@ -11,6 +11,8 @@ export interface OperatorEndpointDeps {
   /** The pool (a server's Node name and raft_vsn come from the member with its address). */
   membership: Pick<Membership, 'members'>;
   /** The configuration entry's index, this server's last log index, and a peer's replicated index as the leader knows it. */
+  /** Raft leadership transfer (RaftServer.transferLeadership): resolves with the new leader's id. */
+  transferLeadership?: (id?: string) => Promise<string>;
   indexes: () => { configurationIndex: number; lastIndex: number; matchIndex: (id: string) => number | undefined; selfId: string };
 }
 
@@ -58,5 +60,19 @@ export class OperatorEndpoint implements OperatorService {
     const s = servers.find((x) => x.address === peer.address);
     if (!s) throw new SextantError(ErrorCode.NotFound, `address "${peer.address}" was not found in the Raft configuration`);
     await this.deps.raft.removeServer(s.id);
+  }
+
+  /** Operator.RaftLeaderTransfer: Consul's checks (a known voter, not this leader), then the transfer. */
+  async raftTransferLeader(id: string, _ctx?: RequestContext): Promise<RaftTransferLeaderReply> {
+    const transfer = this.deps.transferLeadership;
+    if (!transfer) throw new SextantError(ErrorCode.NotImplemented, 'leadership transfer is not available on this server');
+    if (id !== '') {
+      const s = this.deps.raft.configuration().find((x) => x.id === id);
+      if (!s) throw new SextantError(ErrorCode.BadRequest, `id "${id}" was not found in the Raft configuration`);
+      if (s.address === this.deps.raft.leader()?.address) throw new SextantError(ErrorCode.BadRequest, 'cannot transfer leadership to itself');
+      if (!s.voter) throw new SextantError(ErrorCode.BadRequest, `cannot transfer leadership to non-voter "${id}"`);
+    }
+    await transfer(id === '' ? undefined : id);
+    return { Success: true };
   }
 }

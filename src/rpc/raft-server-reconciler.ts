@@ -20,6 +20,13 @@ export interface RaftServerReconcilerDeps {
   raft: Pick<RaftApi, 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer' | 'isLeader'>;
   /** How far `id` trails the leader's log (entries), when the leader knows it. */
   trailingLogs?: (id: string) => number | undefined;
+  /**
+   * Autopilot's cleanup_dead_servers and min_quorum (live). Without it cleanup is OFF (Consul's
+   * default is on): agents do not turn it on yet, because in the kill -9 / restart e2e a server
+   * that came back was removed as failed before its refutation arrived and the cluster did not
+   * recover its fourth voter (to be fixed before enabling).
+   */
+  autopilot?: () => { cleanupDeadServers: boolean; minQuorum: number };
   /** server_stabilization_time in ms (default SERVER_STABILIZATION_MS). */
   stabilizationMs?: number;
   /** This server's datacenter and Raft id (live). */
@@ -32,7 +39,8 @@ export interface RaftServerReconcilerDeps {
 /** One configuration change the pool calls for. */
 type Change =
   | { kind: 'add' | 'update' | 'promote'; id: string; address: string; name: string }
-  | { kind: 'remove'; id: string; name: string };
+  | { kind: 'remove'; id: string; name: string }
+  | { kind: 'removeFailed'; id: string; name: string };
 
 /**
  * The leader's Raft membership duties (Consul's leader.go joinConsulServer / removeConsulServer
@@ -45,8 +53,11 @@ type Change =
  *   autopilot does (a server tagged `nonvoter=1` never is); one whose address changed has it
  *   updated (not this server's own);
  * - a server that left gracefully (status left) or was reaped is removed ("removing server by
- *   ID"); never this server itself; a failed server stays (autopilot's cleanup_dead_servers is
- *   not implemented).
+ *   ID"); never this server itself;
+ * - with autopilot's cleanup_dead_servers (given through `autopilot`), a failed server is removed ("Attempting
+ *   removal of failed server node"): a non-voter always, a voter only while the failed voters
+ *   are a strict minority of the voters (removing them never costs the quorum) and the voters
+ *   left stay at or above min_quorum.
  *
  * One change at a time (single-server changes): passes run on every member event, at establish
  * and every interval; a refused change (another in progress, no commit in the term yet) is
@@ -109,6 +120,7 @@ export class RaftServerReconciler implements LeaderJob {
     const config = this.deps.raft.configuration();
     const byId = new Map(config.map((s) => [s.id, s]));
     const out: Change[] = [];
+    const failed: { id: string; name: string; voter: boolean }[] = [];
     const seen = new Set<string>();
     for (const m of this.deps.membership.members()) {
       const p = serverParts(m);
@@ -121,13 +133,37 @@ export class RaftServerReconciler implements LeaderJob {
         else if (!inConfig.voter && !p.nonVoter && this.stable(p.id)) out.push({ kind: 'promote', id: p.id, address: inConfig.address, name: m.Name });
       } else if (m.Status === MemberStatus.Left && inConfig && p.id !== self) {
         out.push({ kind: 'remove', id: p.id, name: m.Name });
+      } else if (m.Status === MemberStatus.Failed && inConfig && p.id !== self) {
+        failed.push({ id: p.id, name: m.Name, voter: inConfig.voter });
       }
     }
+    out.push(...this.deadServerRemovals(failed, config));
     for (const [name, m] of this.reaped) {
       if (seen.has(name)) continue;
       const p = serverParts(m);
       if (p && p.datacenter === datacenter && p.id !== self && byId.has(p.id)) out.push({ kind: 'remove', id: p.id, name });
       else this.reaped.delete(name);
+    }
+    return out;
+  }
+
+  /**
+   * Autopilot's pruneDeadServers: failed non-voters always; failed voters only when they are a
+   * strict minority of the voters and removing one keeps at least min_quorum voters.
+   */
+  private deadServerRemovals(failed: { id: string; name: string; voter: boolean }[], config: { voter: boolean }[]): Change[] {
+    const ap = this.deps.autopilot?.() ?? { cleanupDeadServers: false, minQuorum: 0 };
+    if (!ap.cleanupDeadServers || failed.length === 0) return [];
+    const out: Change[] = failed.filter((f) => !f.voter).map((f) => ({ kind: 'removeFailed' as const, id: f.id, name: f.name }));
+    const voters = config.filter((s) => s.voter).length;
+    const failedVoters = failed.filter((f) => f.voter);
+    if (failedVoters.length === 0) return out;
+    if (2 * failedVoters.length >= voters) {
+      this.deps.logger.warn('Failed to remove dead servers: too many dead servers', { dead: failedVoters.length, voters });
+    } else if (voters - 1 < ap.minQuorum) {
+      this.deps.logger.warn('will not remove server as it would leave less voters than the minimum number allowed', { voters, min_quorum: ap.minQuorum });
+    } else {
+      out.push(...failedVoters.map((f) => ({ kind: 'removeFailed' as const, id: f.id, name: f.name })));
     }
     return out;
   }
@@ -188,6 +224,9 @@ export class RaftServerReconciler implements LeaderJob {
           this.deps.logger.info('Promoting server', { server: next.name, id: next.id, address: next.address });
           this.healthySince.delete(next.id);
           await this.deps.raft.addVoter(next.id, next.address);
+        } else if (next.kind === 'removeFailed') {
+          this.deps.logger.info('Attempting removal of failed server node', { name: next.name, id: next.id });
+          await this.deps.raft.removeServer(next.id);
         } else {
           this.deps.logger.info('removing server by ID', { server: next.name, id: next.id });
           await this.deps.raft.removeServer(next.id);

@@ -4,8 +4,8 @@ import type { HealthCheck } from '../../contracts/model/health.js';
 import type { KvEntry } from '../../contracts/model/kv.js';
 import type { QueryResult } from '../../contracts/model/query.js';
 import type { Session, SessionCreateRequest } from '../../contracts/model/session.js';
-import type { RaftConfigurationReply } from '../../contracts/services/operator-service.js';
 import type { SnapshotSaveReply } from '../../contracts/services/snapshot-service.js';
+import type { RaftConfigurationReply, RaftTransferLeaderReply } from '../../contracts/services/operator-service.js';
 import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
 import type { KvOp } from '../../contracts/services/kv-service.js';
 import type { TxnOp, TxnOutcome } from '../../contracts/services/txn-service.js';
@@ -45,6 +45,7 @@ export interface RpcSchema {
   'Operator.RaftGetConfiguration': { args: Record<string, never>; reply: RaftConfigurationReply };
   'Operator.RaftRemovePeerByID': { args: { id: string }; reply: null };
   'Operator.RaftRemovePeerByAddress': { args: { address: string }; reply: null };
+  'Operator.RaftLeaderTransfer': { args: { id: string }; reply: RaftTransferLeaderReply };
   'Coordinate.Update': { args: { req: NodeCoordinate }; reply: null };
   'Coordinate.ListDatacenters': { args: Record<string, never>; reply: DatacenterMap[] };
   'Coordinate.ListNodes': { args: Record<string, never>; reply: QueryResult<NodeCoordinate[]> };

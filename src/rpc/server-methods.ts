@@ -64,6 +64,7 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
   t.register('Operator.RaftGetConfiguration', 'read', (_a, ctx) => e.operator.raftConfiguration(ctx));
   t.register('Operator.RaftRemovePeerByID', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ id: a.id }, ctx), null));
   t.register('Operator.RaftRemovePeerByAddress', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ address: a.address }, ctx), null));
+  t.register('Operator.RaftLeaderTransfer', 'write', (a, ctx) => e.operator.raftTransferLeader(a.id, ctx));
 
   t.register('Internal.EventFire', 'any', async (a) => (await e.internal.eventFire(a.name, a.payload), null));
 

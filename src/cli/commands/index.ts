@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { operatorRaftListPeersCommand, operatorRaftRemovePeerCommand } from './operator-raft.js';
+import { operatorRaftListPeersCommand, operatorRaftRemovePeerCommand, operatorRaftTransferLeaderCommand } from './operator-raft.js';
 import { catalogDatacentersCommand } from './catalog-datacenters.js';
 import { catalogNodesCommand } from './catalog-nodes.js';
 import { catalogServicesCommand } from './catalog-services.js';
@@ -57,6 +57,7 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   monitorCommand,
   operatorRaftListPeersCommand,
   operatorRaftRemovePeerCommand,
+  operatorRaftTransferLeaderCommand,
   rttCommand,
   snapshotSaveCommand,
   snapshotRestoreCommand,

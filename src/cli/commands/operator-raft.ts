@@ -44,6 +44,28 @@ export const operatorRaftListPeersCommand: Command = defineHttpCommand({
   },
 });
 
+/** `sextant operator raft transfer-leader [-id=<id>]` — Consul's command: prints `Success` once leadership moved. */
+export const operatorRaftTransferLeaderCommand: Command = defineHttpCommand({
+  name: 'operator raft transfer-leader',
+  synopsis: 'Transfer raft leadership to another node',
+  usage: '[options]',
+  description: `  Transfer raft leadership to another node.`,
+  flags: [{ name: 'id', kind: 'string', usage: 'The ID of the node to transfer leadership to.' }],
+  async run({ flags, client, out, err }) {
+    const id = (flags.values['id'] as string | undefined) ?? '';
+    try {
+      const res = requireOk(await client.request('POST', '/v1/operator/raft/transfer-leader', id !== '' ? { query: { id } } : {}));
+      const reply = JSON.parse(res.body.toString('utf8')) as { Success?: boolean };
+      if (reply.Success !== true) throw new Error('Failed to transfer leadership');
+    } catch (e) {
+      err(`Error transfering leadership: Failed to transfer leadership ${(e as Error).message}`);
+      return 1;
+    }
+    out('Success');
+    return 0;
+  },
+});
+
 /** `sextant operator raft remove-peer -id=<id> | -address=<ip:port>` — Consul's command. */
 export const operatorRaftRemovePeerCommand: Command = defineHttpCommand({
   name: 'operator raft remove-peer',

@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../../contracts/model/query.js';
-import type { OperatorService, RaftConfigurationReply, RaftPeerSelector } from '../../../contracts/services/operator-service.js';
+import type { OperatorService, RaftConfigurationReply, RaftPeerSelector, RaftTransferLeaderReply } from '../../../contracts/services/operator-service.js';
 import type { RpcCaller } from './rpc-caller.js';
 
 /** OperatorService as the surfaces see it on every agent: the Operator RPCs, answered by the leader (any server when stale). */
@@ -15,5 +15,10 @@ export class OperatorRpcClient implements OperatorService {
   async raftRemovePeer(peer: RaftPeerSelector, ctx?: RequestContext): Promise<void> {
     if ('id' in peer) await this.rpc.call('Operator.RaftRemovePeerByID', { id: peer.id }, ctx);
     else await this.rpc.call('Operator.RaftRemovePeerByAddress', { address: peer.address }, ctx);
+  }
+
+  /** Operator.RaftLeaderTransfer. */
+  raftTransferLeader(id: string, ctx?: RequestContext): Promise<RaftTransferLeaderReply> {
+    return this.rpc.call('Operator.RaftLeaderTransfer', { id }, ctx);
   }
 }

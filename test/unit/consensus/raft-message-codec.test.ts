@@ -9,6 +9,8 @@ const samples: RaftMessage[] = [
   { ...base, type: 'preVote', lastIndex: 10, lastTerm: 6 },
   { ...base, type: 'preVoteResp', reject: true },
   { ...base, type: 'vote', lastIndex: 3, lastTerm: 2 },
+  { ...base, type: 'vote', lastIndex: 3, lastTerm: 2, transfer: true },
+  { ...base, type: 'timeoutNow' },
   { ...base, type: 'voteResp', reject: false },
   {
     ...base,

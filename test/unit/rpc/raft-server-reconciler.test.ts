@@ -50,7 +50,7 @@ class ConfigRaft {
   }
 }
 
-function setup() {
+function setup(autopilot?: { cleanupDeadServers: boolean; minQuorum: number }) {
   const clock = new ManualClock();
   const logger = new SilentLogger();
   const pool = new FakePool();
@@ -58,7 +58,10 @@ function setup() {
   const raft = new ConfigRaft();
   /** How far each server trails the leader (unknown: not replicating yet). */
   const trailing = new Map<string, number>();
-  const r = new RaftServerReconciler({ membership: pool, raft, trailingLogs: (id) => trailing.get(id), local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger });
+  const r = new RaftServerReconciler({
+    membership: pool, raft, trailingLogs: (id) => trailing.get(id), local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger,
+    ...(autopilot ? { autopilot: () => autopilot } : {}),
+  });
   const ids = () => raft.servers.map((s) => `${s.id}@${s.address}${s.voter ? '' : ' (nonvoter)'}`).sort();
   return { clock, logger, pool, raft, r, ids, trailing };
 }
@@ -164,5 +167,71 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
     h.clock.advance(120_000);
     await h.r.idle();
     expect(h.raft.calls).toEqual([]);
+  });
+
+  describe('autopilot cleanup_dead_servers', () => {
+    const voters = (h: ReturnType<typeof setup>, n: number) => {
+      for (let i = 2; i <= n; i++) {
+        h.raft.servers.push({ id: `id-${i}`, address: `127.0.14.${i}:400${i}`, voter: true });
+        h.pool.list.push(poolMember(`s${i}`, `127.0.14.${i}`, ALIVE, serverMemberTags(`id-${i}`, 4000 + i)));
+      }
+    };
+    const fail = (h: ReturnType<typeof setup>, ...ns: number[]) =>
+      h.pool.emit({ type: 'failed', members: ns.map((i) => poolMember(`s${i}`, `127.0.14.${i}`, FAILED, serverMemberTags(`id-${i}`, 4000 + i))) });
+
+    it('off without the autopilot settings; on, a failed voter that is a minority is removed with Consul\'s log line', async () => {
+      const off = setup();
+      voters(off, 3);
+      off.r.establish();
+      await off.r.idle();
+      fail(off, 3);
+      await off.r.idle();
+      expect(off.ids()).toHaveLength(3);
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      voters(h, 3);
+      h.r.establish();
+      await h.r.idle();
+      fail(h, 3);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002']);
+      expect(h.logger.lines.join('\n')).toContain('Attempting removal of failed server node');
+    });
+
+    it('never removes failed voters that are half or more of the voters (quorum), but removes failed non-voters', async () => {
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      voters(h, 4);
+      h.raft.servers.push({ id: 'id-7', address: '127.0.14.7:4007', voter: false });
+      h.pool.list.push(poolMember('s7', '127.0.14.7', ALIVE, serverMemberTags('id-7', 4007, { nonvoter: '1' })));
+      h.r.establish();
+      await h.r.idle();
+      fail(h, 3, 4, 7);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003', 'id-4@127.0.14.4:4004']);
+      expect(h.raft.calls).toEqual(['removeServer id-7']);
+      expect(h.logger.lines.join('\n')).toContain('too many dead servers');
+    });
+
+    it('removes failed voters one at a time while they stay a minority (5 voters, 2 failed -> 3)', async () => {
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      voters(h, 5);
+      h.r.establish();
+      await h.r.idle();
+      fail(h, 4, 5);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003']);
+      expect(h.raft.calls).toEqual(['removeServer id-4', 'removeServer id-5']);
+    });
+
+    it('never goes below min_quorum', async () => {
+      const h = setup({ cleanupDeadServers: true, minQuorum: 3 });
+      voters(h, 3);
+      h.r.establish();
+      await h.r.idle();
+      fail(h, 3);
+      await h.r.idle();
+      expect(h.ids()).toHaveLength(3);
+      expect(h.raft.calls).toEqual([]);
+      expect(h.logger.lines.join('\n')).toContain('less voters than the minimum number allowed');
+    });
   });
 });

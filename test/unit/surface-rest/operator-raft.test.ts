@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, SextantError } from '../../../contracts/errors.js';
-import type { OperatorService, RaftConfigurationReply, RaftPeerSelector } from '../../../contracts/services/operator-service.js';
+import type { OperatorService, RaftConfigurationReply, RaftPeerSelector, RaftTransferLeaderReply } from '../../../contracts/services/operator-service.js';
 import { RestSurface } from '../../../plugins/surface-rest/rest-surface.js';
-import { operatorRaftListPeersCommand, operatorRaftRemovePeerCommand, raftPeersTable } from '../../../src/cli/commands/operator-raft.js';
+import { operatorRaftListPeersCommand, operatorRaftRemovePeerCommand, operatorRaftTransferLeaderCommand, raftPeersTable } from '../../../src/cli/commands/operator-raft.js';
 import { main } from '../../../src/cli/main.js';
 import { SystemClock } from '../../../src/platform/system-clock.js';
 import { TextLogger } from '../../../src/platform/text-logger.js';
@@ -30,6 +30,13 @@ class FakeOperator implements OperatorService {
   async raftRemovePeer(peer: RaftPeerSelector): Promise<void> {
     if (this.removeError) throw this.removeError;
     this.removed.push(peer);
+  }
+  transfers: string[] = [];
+  transferError: SextantError | undefined;
+  async raftTransferLeader(id: string): Promise<RaftTransferLeaderReply> {
+    if (this.transferError) throw this.transferError;
+    this.transfers.push(id);
+    return { Success: true };
   }
 }
 
@@ -64,6 +71,32 @@ describe('/v1/operator/raft', () => {
     const bad = await fetch(`${base}/v1/operator/raft/peer`, { method: 'DELETE' });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove");
+  });
+});
+
+describe('/v1/operator/raft/transfer-leader', () => {
+  it('POST with or without ?id answers Consul\'s {"Success":true}; an error is its status and text', async () => {
+    const one = await fetch(`${base}/v1/operator/raft/transfer-leader?id=id-2`, { method: 'POST' });
+    expect(one.status).toBe(200);
+    expect(await one.json()).toEqual({ Success: true });
+    expect((await fetch(`${base}/v1/operator/raft/transfer-leader`, { method: 'POST' })).status).toBe(200);
+    expect(operator.transfers).toEqual(['id-2', '']);
+    operator.transferError = new SextantError(ErrorCode.BadRequest, 'id "x" was not found in the Raft configuration');
+    const bad = await fetch(`${base}/v1/operator/raft/transfer-leader?id=x`, { method: 'POST' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('id "x" was not found in the Raft configuration');
+  });
+
+  it('sextant operator raft transfer-leader [-id] prints Success, or Consul\'s error line', async () => {
+    const r = await runCommand(operatorRaftTransferLeaderCommand, ['-http-addr', base, '-id', 'id-3'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('Success');
+    expect(operator.transfers).toEqual(['id-3']);
+    operator.transferError = new SextantError(ErrorCode.BadRequest, 'cannot transfer leadership to itself');
+    const bad = await runCommand(operatorRaftTransferLeaderCommand, ['-http-addr', base], {});
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Error transfering leadership: Failed to transfer leadership');
+    expect(bad.stderr).toContain('cannot transfer leadership to itself');
   });
 });
 
@@ -103,6 +136,7 @@ describe('sextant operator raft', () => {
 describe('OperatorEndpoint', () => {
   const members = [poolMember('s1', '127.0.14.1', 1, serverMemberTags('id-1', 8300)), poolMember('s2', '127.0.14.2', 1, serverMemberTags('id-2', 8300))];
   const removed: string[] = [];
+  const transferred: string[] = [];
   const endpoint = new OperatorEndpoint({
     raft: {
       configuration: () => [
@@ -112,6 +146,10 @@ describe('OperatorEndpoint', () => {
       ],
       leader: () => ({ id: 'id-1', address: '127.0.14.1:8300', voter: true }),
       removeServer: async (id) => void removed.push(id),
+    },
+    transferLeadership: async (id) => {
+      transferred.push(id ?? '(any)');
+      return id ?? 'id-2';
     },
     membership: { members: () => members },
     indexes: () => ({ configurationIndex: 5, lastIndex: 20, matchIndex: (id) => (id === 'id-2' ? 19 : undefined), selfId: 'id-1' }),
@@ -134,5 +172,15 @@ describe('OperatorEndpoint', () => {
     expect(removed).toEqual(['id-9', 'id-2']);
     await expect(endpoint.raftRemovePeer({ id: 'x' })).rejects.toThrow('id "x" was not found in the Raft configuration');
     await expect(endpoint.raftRemovePeer({ address: '1.1.1.1:1' })).rejects.toThrow('address "1.1.1.1:1" was not found in the Raft configuration');
+  });
+
+  it('transfers leadership to a voter or to any; refuses an unknown id, itself and a non-voter', async () => {
+    expect(await endpoint.raftTransferLeader('id-2')).toEqual({ Success: true });
+    expect(await endpoint.raftTransferLeader('')).toEqual({ Success: true });
+    expect(transferred).toEqual(['id-2', '(any)']);
+    await expect(endpoint.raftTransferLeader('x')).rejects.toThrow('id "x" was not found in the Raft configuration');
+    await expect(endpoint.raftTransferLeader('id-1')).rejects.toThrow('cannot transfer leadership to itself');
+    await expect(endpoint.raftTransferLeader('id-9')).rejects.toThrow('cannot transfer leadership to non-voter "id-9"');
+    expect(transferred).toHaveLength(2);
   });
 });
