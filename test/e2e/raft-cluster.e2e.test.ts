@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startAgent } from '../support/agent-process.js';
+import { getJson, getKv, putKv, waitFor } from '../support/agent-http.js';
 import type { AgentProcess } from '../support/agent-process.js';
 
 /**
@@ -14,7 +15,6 @@ import type { AgentProcess } from '../support/agent-process.js';
 
 const IPS = ['127.0.14.1', '127.0.14.2', '127.0.14.3', '127.0.14.4'] as const;
 const FAILOVER_BOUND_MS = 15_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Member {
   Name: string;
@@ -22,38 +22,6 @@ interface Member {
   Port: number;
   Status: number;
   Tags: Record<string, string>;
-}
-
-async function getJson<T>(a: AgentProcess, path: string): Promise<T> {
-  const res = await fetch(`${a.httpAddr}${path}`);
-  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Polls `probe` until it returns a value (not undefined) or throws after `ms`. */
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(100);
-  }
-}
-
-async function putKv(a: AgentProcess, key: string, value: string): Promise<boolean> {
-  const res = await fetch(`${a.httpAddr}/v1/kv/${key}`, { method: 'PUT', body: value });
-  return res.status === 200 && (await res.text()).trim() === 'true';
-}
-
-async function getKv(a: AgentProcess, key: string, query = ''): Promise<string | undefined> {
-  const res = await fetch(`${a.httpAddr}/v1/kv/${key}?raw${query}`);
-  return res.status === 200 ? await res.text() : undefined;
 }
 
 describe('a 3-server Raft cluster of real agent processes', () => {
@@ -94,7 +62,7 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     agents[2] = await start(2, ['-server-port', '0', '-retry-join', join1, '-retry-interval', '1s']);
 
     // One leader, the same on every server; every server lists the 3 voters.
-    const leader = await until('one leader known to all three', 30_000, async () => {
+    const leader = await waitFor('one leader known to all three', 30_000, async () => {
       const leaders = await Promise.all(agents.map((a) => getJson<string>(a, '/v1/status/leader')));
       return leaders[0] !== '' && leaders.every((l) => l === leaders[0]) ? leaders[0] : undefined;
     });
@@ -102,13 +70,13 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     expect(serverAddrs).toContain(leader);
     // At least one bootstrapped; one that asks after another already did stands down (Consul's race, harmless).
     expect(agents.filter((a) => a.output().includes('Found expected number of peers, attempting bootstrap')).length).toBeGreaterThan(0);
-    await until('3 peers on every server', 10_000, async () => {
+    await waitFor('3 peers on every server', 10_000, async () => {
       const peers = await Promise.all(agents.map((a) => getJson<string[]>(a, '/v1/status/peers')));
       return peers.every((p) => p.length === 3 && [...p].sort().join() === [...serverAddrs].sort().join()) ? true : undefined;
     });
 
     // A write through any server is readable through every server (default consistency: forwarded to the leader).
-    for (let i = 0; i < 3; i++) expect(await until(`put through s${i + 1}`, 10_000, async () => ((await putKv(agents[i]!, `k${i}`, `v${i}`)) ? true : undefined))).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await waitFor(`put through s${i + 1}`, 10_000, async () => ((await putKv(agents[i]!, `k${i}`, `v${i}`)) ? true : undefined))).toBe(true);
     for (const a of agents) for (let i = 0; i < 3; i++) expect(await getKv(a, `k${i}`)).toBe(`v${i}`);
 
     // operator raft list-peers: Consul's table, three voters, one leader.
@@ -130,12 +98,12 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     const survivors = agents.filter((_, i) => i !== li);
     await killed.kill9();
     const t0 = Date.now();
-    const newLeader = await until('a new leader', FAILOVER_BOUND_MS, async () => {
+    const newLeader = await waitFor('a new leader', FAILOVER_BOUND_MS, async () => {
       const ls = await Promise.all(survivors.map((a) => getJson<string>(a, '/v1/status/leader')));
       return ls[0] !== '' && ls[0] !== leader && ls.every((l) => l === ls[0]) ? ls[0] : undefined;
     });
     expect(newLeader).not.toBe(leader);
-    await until('a write after failover', FAILOVER_BOUND_MS, async () => ((await putKv(survivors[0]!, 'after', 'failover')) ? true : undefined));
+    await waitFor('a write after failover', FAILOVER_BOUND_MS, async () => ((await putKv(survivors[0]!, 'after', 'failover')) ? true : undefined));
     const failoverMs = Date.now() - t0;
     expect(failoverMs).toBeLessThan(FAILOVER_BOUND_MS);
     console.log(`failover (kill -9 of the leader until a write succeeds): ${failoverMs} ms`);
@@ -146,37 +114,37 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     const survivorSelf = await self(survivors[0]!, `s${agents.indexOf(survivors[0]!) + 1}`);
     const back = await start(li, ['-server-port', leaderPort, '-retry-join', `${survivorSelf.Addr}:${survivorSelf.Port}`, '-retry-interval', '1s']);
     agents[li] = back;
-    await until('the restarted server catches up (stale read of its own state)', 20_000, async () =>
+    await waitFor('the restarted server catches up (stale read of its own state)', 20_000, async () =>
       (await getKv(back, 'down/19', '&stale')) === '19' && (await getKv(back, 'after', '&stale')) === 'failover' ? true : undefined,
     );
     expect(await getKv(back, 'k0')).toBe('v0');
     expect(await getJson<string>(back, '/v1/status/leader')).toBe(newLeader);
     expect((await getJson<string[]>(back, '/v1/status/peers')).sort()).toEqual([...serverAddrs].sort());
     expect(await putKv(back, 'through/restarted', 'yes')).toBe(true);
-    for (const a of agents) expect(await until('the write on every server', 5_000, async () => ((await getKv(a, 'through/restarted', '&stale')) === 'yes' ? true : undefined))).toBe(true);
+    for (const a of agents) expect(await waitFor('the write on every server', 5_000, async () => ((await getKv(a, 'through/restarted', '&stale')) === 'yes' ? true : undefined))).toBe(true);
 
     // A fourth server joining the running cluster finds existing peers (no bootstrap); the leader
     // adds it as a non-voter and promotes it after server_stabilization_time (10 s); once it
     // leaves gracefully the leader removes it again.
     const fourth = await start(3, ['-server-port', '0', '-retry-join', `${survivorSelf.Addr}:${survivorSelf.Port}`, '-retry-interval', '1s']);
     const fourthAddr = `${IPS[3]}:${(await self(fourth, 's4')).Tags['port']}`;
-    const asNonvoter = await until('the leader adds the fourth server as a non-voter', 20_000, async () => {
+    const asNonvoter = await waitFor('the leader adds the fourth server as a non-voter', 20_000, async () => {
       const c = await getJson<{ Servers: { Address: string; Voter: boolean }[] }>(agents[0]!, '/v1/operator/raft/configuration');
       return c.Servers.find((x) => x.Address === fourthAddr);
     });
     expect(asNonvoter.Voter).toBe(false);
-    await until('the leader promotes the fourth server', 40_000, async () => {
+    await waitFor('the leader promotes the fourth server', 40_000, async () => {
       const peers = await getJson<string[]>(agents[0]!, '/v1/status/peers');
       return peers.length === 4 && peers.includes(fourthAddr) ? true : undefined;
     }).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${[...agents, fourth].map((a) => a.output().split('\n').filter((l) => /raft|s4|leader|server/i.test(l)).slice(-15).join('\n')).join('\n----\n')}`);
     });
     expect(fourth.output()).not.toContain('Found expected number of peers, attempting bootstrap');
-    expect(await until('the fourth server replicates', 10_000, async () => ((await getKv(fourth, 'k1', '&stale')) === 'v1' ? true : undefined))).toBe(true);
+    expect(await waitFor('the fourth server replicates', 10_000, async () => ((await getKv(fourth, 'k1', '&stale')) === 'v1' ? true : undefined))).toBe(true);
     const leave = await fetch(`${fourth.httpAddr}/v1/agent/leave`, { method: 'PUT' });
     expect(leave.status).toBe(200);
     await fourth.exited;
-    await until('the leader removes the server that left', 20_000, async () => {
+    await waitFor('the leader removes the server that left', 20_000, async () => {
       const peers = await getJson<string[]>(agents[0]!, '/v1/status/peers');
       return peers.length === 3 && !peers.includes(fourthAddr) ? true : undefined;
     }).catch((e: unknown) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startAgent } from '../support/agent-process.js';
+import { getJson, putKv, waitFor } from '../support/agent-http.js';
 import type { AgentProcess } from '../support/agent-process.js';
 
 /**
@@ -15,40 +16,12 @@ import type { AgentProcess } from '../support/agent-process.js';
  */
 
 const IPS = ['127.0.24.1', '127.0.24.2', '127.0.24.3', '127.0.24.4'] as const;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Member {
   Name: string;
   Addr: string;
   Port: number;
   Tags: Record<string, string>;
-}
-
-async function getJson<T>(a: AgentProcess, path: string): Promise<T> {
-  const res = await fetch(`${a.httpAddr}${path}`);
-  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Polls `probe` until it returns a value (not undefined) or throws after `ms`. */
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(100);
-  }
-}
-
-async function putKv(a: AgentProcess, key: string, value: string): Promise<boolean> {
-  const res = await fetch(`${a.httpAddr}/v1/kv/${key}`, { method: 'PUT', body: value });
-  return res.status === 200 && (await res.text()).trim() === 'true';
 }
 
 describe('graceful leave of a server (Consul Server.Leave) in a real cluster', () => {
@@ -87,10 +60,10 @@ describe('graceful leave of a server (Consul Server.Leave) in a real cluster', (
     const join1 = `${IPS[0]}:${s1.Port}`;
     agents[1] = await start(1, ['-retry-join', join1, '-retry-interval', '1s']);
     agents[2] = await start(2, ['-retry-join', join1, '-retry-interval', '1s']);
-    await until('3 peers on every server', 30_000, async () => ((await Promise.all(agents.map(peersOf))).every((p) => p.length === 3) ? true : undefined));
+    await waitFor('3 peers on every server', 30_000, async () => ((await Promise.all(agents.map(peersOf))).every((p) => p.length === 3) ? true : undefined));
     agents[3] = await start(3, ['-retry-join', join1, '-retry-interval', '1s']);
     const addrs = await Promise.all(agents.map(async (a, i) => `${IPS[i]}:${(await self(a, `s${i + 1}`)).Tags['port']}`));
-    await until('the fourth server promoted (4 voters)', 40_000, async () => ((await peersOf(agents[0]!)).length === 4 ? true : undefined)).catch((e: unknown) => {
+    await waitFor('the fourth server promoted (4 voters)', 40_000, async () => ((await peersOf(agents[0]!)).length === 4 ? true : undefined)).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${tails(agents)}`);
     });
 
@@ -101,7 +74,7 @@ describe('graceful leave of a server (Consul Server.Leave) in a real cluster', (
     const moved = await runCli(['operator', 'raft', 'transfer-leader', '-id', target.ID, '-http-addr', agents[0]!.httpAddr]);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout.trim()).toBe('Success');
-    await until('every server follows the new leader', 10_000, async () =>
+    await waitFor('every server follows the new leader', 10_000, async () =>
       (await Promise.all(agents.map((a) => getJson<string>(a, '/v1/status/leader')))).every((l) => l === target.Address) ? true : undefined,
     );
 
@@ -118,7 +91,7 @@ describe('graceful leave of a server (Consul Server.Leave) in a real cluster', (
     expect(follower.output()).not.toContain('failed to leave raft configuration gracefully');
     let rest = agents.filter((a) => a !== follower);
     const three = addrs.filter((a) => a !== addrs[fi]).sort();
-    await until('3 peers without the follower on every remaining server', 10_000, async () =>
+    await waitFor('3 peers without the follower on every remaining server', 10_000, async () =>
       (await Promise.all(rest.map(peersOf))).every((p) => p.join() === three.join()) ? true : undefined,
     );
 
@@ -131,7 +104,7 @@ describe('graceful leave of a server (Consul Server.Leave) in a real cluster', (
     expect(leaving.output()).not.toContain('failed to remove ourself as a Raft peer');
     rest = rest.filter((a) => a !== leaving);
     const two = three.filter((a) => a !== leader);
-    const newLeader = await until('the remaining two agree on a new leader and list 2 peers', 20_000, async () => {
+    const newLeader = await waitFor('the remaining two agree on a new leader and list 2 peers', 20_000, async () => {
       const ls = await Promise.all(rest.map((a) => getJson<string>(a, '/v1/status/leader')));
       const ps = await Promise.all(rest.map(peersOf));
       return ls[0] !== '' && ls.every((l) => l === ls[0]) && ps.every((p) => p.join() === two.join()) ? ls[0] : undefined;
@@ -139,6 +112,6 @@ describe('graceful leave of a server (Consul Server.Leave) in a real cluster', (
       throw new Error(`${(e as Error).message}\n${tails([...rest, leaving])}`);
     });
     expect(two).toContain(newLeader);
-    expect(await until('a write on the two-server cluster', 10_000, async () => ((await putKv(rest[0]!, 'after/leave', 'yes')) ? true : undefined))).toBe(true);
+    expect(await waitFor('a write on the two-server cluster', 10_000, async () => ((await putKv(rest[0]!, 'after/leave', 'yes')) ? true : undefined))).toBe(true);
   }, 150_000);
 });

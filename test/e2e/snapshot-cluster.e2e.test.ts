@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startAgent } from '../support/agent-process.js';
+import { getJson, waitFor } from '../support/agent-http.js';
 import type { AgentProcess } from '../support/agent-process.js';
 
 /**
@@ -12,28 +13,6 @@ import type { AgentProcess } from '../support/agent-process.js';
  */
 
 const IPS = ['127.0.114.1', '127.0.114.2', '127.0.114.3'] as const;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(100);
-  }
-}
-
-async function getJson<T>(a: AgentProcess, path: string): Promise<T> {
-  const res = await fetch(`${a.httpAddr}${path}`);
-  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 const put = (a: AgentProcess, path: string, body: string): Promise<Response> => fetch(`${a.httpAddr}${path}`, { method: 'PUT', body });
 
@@ -84,21 +63,21 @@ describe('snapshot save and restore into a fresh 3-server cluster', () => {
     const join1 = `${IPS[0]}:${s1.Port}`;
     agents[1] = await start(1, ['-retry-join', join1, '-retry-interval', '1s']);
     agents[2] = await start(2, ['-retry-join', join1, '-retry-interval', '1s']);
-    await until('one leader known to all three', 30_000, async () => {
+    await waitFor('one leader known to all three', 30_000, async () => {
       const leaders = await Promise.all(agents.map((a) => getJson<string>(a, '/v1/status/leader')));
       return leaders[0] !== '' && leaders.every((l) => l === leaders[0]) ? true : undefined;
     });
     expect(await (await fetch(`${agents[0].httpAddr}/v1/kv/app/a`)).status).toBe(404);
 
     // Restore through every server in turn until one answers (a follower forwards to the leader).
-    const restored = await until('a restore', 15_000, async () => {
+    const restored = await waitFor('a restore', 15_000, async () => {
       const r = await runCli(['snapshot', 'restore', '-http-addr', agents[1]!.httpAddr, file]);
       return r.code === 0 ? r : undefined;
     });
     expect(restored.stdout).toBe('Restored snapshot\n');
 
     for (const a of agents) {
-      await until(`the restored state on ${a.httpAddr}`, 10_000, async () => {
+      await waitFor(`the restored state on ${a.httpAddr}`, 10_000, async () => {
         const r = await fetch(`${a.httpAddr}/v1/kv/app/a?raw&stale`);
         return r.status === 200 && (await r.text()) === 'one' ? true : undefined;
       });
