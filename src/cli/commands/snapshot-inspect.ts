@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { decodeSnapshotArchive, type SnapshotMeta } from '../../snapshot/snapshot-archive.js';
 import { defineHttpCommand } from './http-command.js';
-import { snapshotFileArg } from './snapshot-file-arg.js';
+import { readSnapshotFileArg } from './snapshot-file-arg.js';
 
 /**
  * Consul's inspect table (command/snapshot/inspect, tabwriter padding 6): ID, Size, Index,
@@ -27,18 +26,12 @@ export const snapshotInspectCommand: Command = defineHttpCommand({
   flags: [],
   http: false,
   async run({ args, out, err }) {
-    const arg = snapshotFileArg(args);
-    if ('error' in arg) {
-      err(arg.error);
+    const file = readSnapshotFileArg(args);
+    if ('error' in file) {
+      err(file.error);
       return 1;
     }
-    let body: Buffer;
-    try {
-      body = readFileSync(arg.file);
-    } catch (e) {
-      err(`Error opening snapshot file: ${(e as Error).message}`);
-      return 1;
-    }
+    const body = file.body;
     let meta: SnapshotMeta;
     try {
       meta = decodeSnapshotArchive(body).meta;

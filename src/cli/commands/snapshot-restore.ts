@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { requireOk } from '../http-client.js';
 import { defineHttpCommand } from './http-command.js';
-import { snapshotFileArg } from './snapshot-file-arg.js';
+import { readSnapshotFileArg } from './snapshot-file-arg.js';
 
 /** `sextant snapshot restore FILE` — Consul's command/snapshot/restore: PUT /v1/snapshot with FILE. */
 export const snapshotRestoreCommand: Command = defineHttpCommand({
@@ -22,18 +21,12 @@ export const snapshotRestoreCommand: Command = defineHttpCommand({
     $ sextant snapshot restore backup.snap`,
   flags: [],
   async run({ client, args, out, err }) {
-    const arg = snapshotFileArg(args);
-    if ('error' in arg) {
-      err(arg.error);
+    const file = readSnapshotFileArg(args);
+    if ('error' in file) {
+      err(file.error);
       return 1;
     }
-    let body: Buffer;
-    try {
-      body = readFileSync(arg.file);
-    } catch (e) {
-      err(`Error opening snapshot file: ${(e as Error).message}`);
-      return 1;
-    }
+    const body = file.body;
     try {
       requireOk(await client.request('PUT', '/v1/snapshot', { body }));
     } catch (e) {
