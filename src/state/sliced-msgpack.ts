@@ -40,12 +40,17 @@ class BlockWriter {
     this.total += bytes.length;
   }
 
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.total);
+  /**
+   * The bytes written, joined into one buffer a block per turn (awaiting `yieldTurn` between
+   * blocks): allocating and touching tens of MB at once would hold the event loop for ~80 ms.
+   */
+  async finish(yieldTurn: () => Promise<void>): Promise<Uint8Array> {
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(this.total).buffer, 0, this.total);
     let at = 0;
     for (const b of this.blocks) {
       out.set(b, at);
       at += b.length;
+      await yieldTurn();
     }
     out.set(this.cur.subarray(0, this.pos), at);
     return out;
@@ -110,7 +115,7 @@ export async function encodeSliced(
   }
 
   for (const _ of put(value, 0)) await yieldTurn();
-  return out.finish();
+  return out.finish(yieldTurn);
 }
 
 /** Whether `v` at `depth` is written member by member (see put). */
