@@ -15,7 +15,7 @@ export default definePlugin({
   name: 'log-store-sqlite',
   version: '1.0.0',
   kernel: '^1.0.0',
-  description: 'Raft log, hard state and snapshots in SQLite (WAL, synchronous=FULL, group commit)',
+  description: 'Raft log and hard state in SQLite (WAL, synchronous=FULL, group commit); snapshots as checksummed files beside it',
   configSchema: {
     type: 'object',
     properties: {

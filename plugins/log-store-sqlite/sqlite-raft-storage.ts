@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { RaftStorage } from '../../contracts/ports/log-store.js';
+import { FileSnapshotStore } from './file-snapshot-store.js';
 import { SqliteConnection, storageError } from './sqlite-connection.js';
+import { SqliteLegacySnapshots } from './sqlite-legacy-snapshots.js';
 import { SqliteLogStore } from './sqlite-log-store.js';
-import { SqliteSnapshotStore } from './sqlite-snapshot-store.js';
 import { SqliteStableStore } from './sqlite-stable-store.js';
 import type { SqliteStorageContext } from './sqlite-storage-context.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -34,14 +35,15 @@ export interface SqliteRaftStorageOptions {
 
 /**
  * RaftStorage over one SQLite database file (the `sqlite3` package) in WAL mode with
- * synchronous=FULL: the Raft log, the hard state and key/value slot, and snapshots. Writes
+ * synchronous=FULL: the Raft log, the hard state and key/value slot; snapshots are files in
+ * `snapshots/` beside it (FileSnapshotStore; older versions' snapshot rows are still read). Writes
  * use a dedicated connection and one FIFO writer queue with group commit; reads use a
  * second connection and see only committed data.
  */
 export class SqliteRaftStorage implements RaftStorage {
   readonly log: SqliteLogStore;
   readonly stable: SqliteStableStore;
-  readonly snapshots: SqliteSnapshotStore;
+  readonly snapshots: FileSnapshotStore;
   private readonly writer: SqliteWriter;
   private readonly reads = new Set<Promise<unknown>>();
   private released = 0;
@@ -51,6 +53,7 @@ export class SqliteRaftStorage implements RaftStorage {
     private readonly writeConn: SqliteConnection,
     private readonly readConn: SqliteConnection,
     bounds: { first: number; last: number },
+    snapshotDir: string,
   ) {
     this.writer = new SqliteWriter(writeConn, (min, max) => this.log.noteAppended(min, max));
     const ctx: SqliteStorageContext = {
@@ -60,7 +63,7 @@ export class SqliteRaftStorage implements RaftStorage {
     };
     this.log = new SqliteLogStore(ctx, bounds);
     this.stable = new SqliteStableStore(ctx);
-    this.snapshots = new SqliteSnapshotStore(ctx);
+    this.snapshots = new FileSnapshotStore(snapshotDir, new SqliteLegacySnapshots(ctx), () => this.release());
   }
 
   /**
@@ -106,7 +109,7 @@ export class SqliteRaftStorage implements RaftStorage {
       const r = await SqliteConnection.open(path, busy);
       opened.push(r);
       await r.run('PRAGMA query_only=1');
-      return new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 });
+      return new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 }, join(dirname(path), 'snapshots'));
     } catch (err) {
       for (const c of opened.reverse()) await c.close().catch(() => undefined);
       throw err instanceof SextantError ? err : storageError(`cannot open ${path}`, err);

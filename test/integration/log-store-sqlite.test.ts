@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,43 @@ describe('SqliteRaftStorage', () => {
     expect(await s.log.firstIndex()).toBe(4901);
     expect(statSync(`${file}-wal`).size).toBe(0);
     expect((await s.log.getLogs(1, 10_000)).length).toBe(100);
+  });
+
+  it('keeps snapshots as checksummed files beside the database: a damaged newest one is skipped for the previous one', async () => {
+    const { s, file } = await open();
+    const data = (n: number): Uint8Array => {
+      const out = new Uint8Array(2_500_000);
+      for (let i = 0; i < out.length; i++) out[i] = (i * n) & 0xff;
+      return out;
+    };
+    for (const i of [10, 20, 30]) await s.snapshots.saveSnapshot({ meta: { lastIndex: i, lastTerm: 2, configuration: Uint8Array.of(i) }, data: data(i) });
+    const dir = join(dirname(file), 'snapshots');
+    // The newest two are kept, no image went into the database.
+    expect(readdirSync(dir).sort()).toEqual(['00000000000000000020-2.snap', '00000000000000000030-2.snap']);
+    const db = raw(file);
+    expect(await db.all('SELECT (SELECT count(*) FROM snapshot) AS rows, (SELECT count(*) FROM snapshot_chunk) AS chunks')).toEqual([{ rows: 0, chunks: 0 }]);
+    await db.close();
+    // One flipped byte in the newest image: its CRC no longer matches, so index 20 is the latest.
+    const newest = join(dir, '00000000000000000030-2.snap');
+    const bytes = readFileSync(newest);
+    bytes[1_234_567] ^= 0xff;
+    writeFileSync(newest, bytes);
+    const latest = await s.snapshots.latestSnapshot();
+    expect(latest?.meta).toEqual({ lastIndex: 20, lastTerm: 2, configuration: Uint8Array.of(20) });
+    expect(Buffer.from(latest!.data).equals(Buffer.from(data(20)))).toBe(true);
+  });
+
+  it('reads a snapshot an earlier version kept in the database, and drops it once a file supersedes it', async () => {
+    const { s, file } = await open();
+    const db = raw(file);
+    await db.exec("INSERT INTO snapshot(last_index, last_term, configuration, data, chunk_set) VALUES (7, 1, x'01', x'', 1); INSERT INTO snapshot_chunk(set_id, seq, data) VALUES (1, 0, x'aabb'), (1, 1, x'cc')");
+    const legacy = await s.snapshots.latestSnapshot();
+    expect(legacy?.meta).toEqual({ lastIndex: 7, lastTerm: 1, configuration: Uint8Array.of(1) });
+    expect(Buffer.from(legacy!.data).toString('hex')).toBe('aabbcc');
+    await s.snapshots.saveSnapshot({ meta: { lastIndex: 9, lastTerm: 1, configuration: Uint8Array.of(2) }, data: Uint8Array.of(9) });
+    expect((await s.snapshots.latestSnapshot())?.meta.lastIndex).toBe(9);
+    expect(await db.all('SELECT (SELECT count(*) FROM snapshot) AS rows, (SELECT count(*) FROM snapshot_chunk) AS chunks')).toEqual([{ rows: 0, chunks: 0 }]);
+    await db.close();
   });
 
   it('refuses a file that is not a database, or one with a newer schema, with STORAGE_CORRUPT', async () => {
