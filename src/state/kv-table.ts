@@ -2,6 +2,7 @@ import type { KvChange } from '../../contracts/hooks.js';
 import type { KvEntry } from '../../contracts/model/kv.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { KvRead, KvReader } from './kv-reader.js';
+import { LazyArray } from './sliced-msgpack.js';
 import { SortedKeySet } from './sorted-key-set.js';
 import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
@@ -66,33 +67,22 @@ export function entryRow(e: KvEntry): KvTableSnapshot['entries'][number] {
 }
 
 /**
- * The KvTableSnapshot of a frozen view, built a few thousand rows per turn (awaiting
- * `yieldTurn` between them) so that neither the apply path nor the event loop is held; releases
- * the view when done.
+ * The KvTableSnapshot of a frozen view for encodeSliced: `entries` and `tombstones` are
+ * LazyArrays whose rows are made from the view as the encoder reaches them (the view must stay
+ * unreleased until the encode ends). Encodes to the same bytes as toSnapshot() at the freeze.
  */
-export async function buildSnapshot(view: KvFrozenView, yieldTurn: () => Promise<void>, rowsPerTurn = 2048): Promise<KvTableSnapshot> {
-  try {
-    const entries: KvTableSnapshot['entries'] = [];
-    const tombstones: KvTableSnapshot['tombstones'] = [];
-    let n = 0;
-    for (const chunk of view.entryKeys) {
-      for (const key of chunk) entries.push(entryRow(view.entry(key)!));
-      if ((n += chunk.length) >= rowsPerTurn) {
-        n = 0;
-        await yieldTurn();
-      }
-    }
-    for (const chunk of view.tombstoneKeys) {
-      for (const key of chunk) tombstones.push([key, view.tombstone(key)!]);
-      if ((n += chunk.length) >= rowsPerTurn) {
-        n = 0;
-        await yieldTurn();
-      }
-    }
-    return { index: view.index, entries, tombstones, lockDelays: view.lockDelays };
-  } finally {
-    view.release();
-  }
+export function lazySnapshot(view: KvFrozenView): Record<keyof KvTableSnapshot, unknown> {
+  const count = (chunks: string[][]): number => chunks.reduce((n, c) => n + c.length, 0);
+  return {
+    index: view.index,
+    entries: new LazyArray(count(view.entryKeys), function* () {
+      for (const chunk of view.entryKeys) for (const key of chunk) yield entryRow(view.entry(key)!);
+    }),
+    tombstones: new LazyArray(count(view.tombstoneKeys), function* () {
+      for (const chunk of view.tombstoneKeys) for (const key of chunk) yield [key, view.tombstone(key)!];
+    }),
+    lockDelays: view.lockDelays,
+  };
 }
 
 export class KvTable implements KvReader, Undoable, Deferred {
@@ -328,7 +318,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
    * The table's content as it is now, without copying it: the key order is copied (a pointer
    * per key) and, until `release()`, every write first saves the value it replaces (copy on
    * write), so the view reads what the table held at the call while apply goes on. Build the
-   * rows from it over later turns (see buildSnapshot), then release it. Not valid across load().
+   * rows from it over later turns (see lazySnapshot), then release it. Not valid across load().
    */
   freeze(): KvFrozenView {
     const cow: CopyOnWrite = { entries: new Map(), tombstones: new Map() };

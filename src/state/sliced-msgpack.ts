@@ -14,6 +14,24 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * An array whose items are produced while it is encoded, written as a msgpack array of
+ * `length` items exactly as encode() writes the same items in a plain array: a table's rows can
+ * go straight from a frozen view into the output, each dying young instead of a whole table of
+ * row arrays being built first and kept until the encode ends. encodeSliced rejects when
+ * `items()` yields a different number of items.
+ */
+export class LazyArray {
+  /**
+   * @param length the number of items `items()` yields
+   * @param items produces the items, once, in order
+   */
+  constructor(
+    readonly length: number,
+    readonly items: () => Iterable<unknown>,
+  ) {}
+}
+
 /** Output is gathered in blocks of this size (one allocation per block, not one per row). */
 const BLOCK_BYTES = 1024 * 1024;
 
@@ -83,9 +101,13 @@ export async function encodeSliced(
   // A generator so that only a full slice costs an await: it yields when one is full. Rows of a
   // wide array are written in a plain loop (no generator per row).
   function* put(v: unknown, depth: number): Generator<void, void, undefined> {
-    if (Array.isArray(v) && (depth < OPEN_DEPTH || v.length > WIDE_ARRAY)) {
-      push(header(v.length, 0x90, 0xdc, 0xdd));
-      for (const item of v) {
+    const lazy = v instanceof LazyArray;
+    if (lazy || (Array.isArray(v) && (depth < OPEN_DEPTH || v.length > WIDE_ARRAY))) {
+      const items = lazy ? v.items() : (v as unknown[]);
+      let count = 0;
+      push(header(lazy ? v.length : (v as unknown[]).length, 0x90, 0xdc, 0xdd));
+      for (const item of items) {
+        count++;
         if (isOpen(item, depth + 1)) {
           yield* put(item, depth + 1);
           continue;
@@ -96,6 +118,7 @@ export async function encodeSliced(
           yield;
         }
       }
+      if (lazy && count !== v.length) throw new Error(`a lazy array declared ${v.length} items and produced ${count}`);
       return;
     }
     if (depth < OPEN_DEPTH && isPlainObject(v)) {
@@ -120,6 +143,7 @@ export async function encodeSliced(
 
 /** Whether `v` at `depth` is written member by member (see put). */
 function isOpen(v: unknown, depth: number): boolean {
+  if (v instanceof LazyArray) return true;
   if (Array.isArray(v)) return depth < OPEN_DEPTH || v.length > WIDE_ARRAY;
   return depth < OPEN_DEPTH && isPlainObject(v);
 }

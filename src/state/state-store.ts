@@ -4,9 +4,9 @@ import type { AppliedEntry, StateMachine } from '../../contracts/ports/state-mac
 import type { KvChange } from '../../contracts/hooks.js';
 import { decodeCommand } from './command-codec.js';
 import { entryFor } from './command-registry.js';
-import { encodeSliced, nextTurn } from './sliced-msgpack.js';
+import { encodeSliced } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
-import { KvTable, buildSnapshot } from './kv-table.js';
+import { KvTable, lazySnapshot } from './kv-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
 import type { CoordinateReader } from './coordinate-reader.js';
@@ -150,7 +150,13 @@ export class StateStore implements StateMachine, TxnReaders {
     const catalog = this.catalogTable.toSnapshot();
     const sessions = this.sessionTable.toSnapshot();
     const coordinates = this.coordinateTable.toSnapshot();
-    return (async () => encodeSliced({ ...head, kv: await buildSnapshot(kv, nextTurn), catalog, sessions, coordinates }))();
+    return (async () => {
+      try {
+        return await encodeSliced({ ...head, kv: lazySnapshot(kv), catalog, sessions, coordinates });
+      } finally {
+        kv.release();
+      }
+    })();
   }
 
   /**

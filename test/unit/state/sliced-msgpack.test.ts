@@ -2,7 +2,7 @@ import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../../src/state/command-codec.js';
-import { encodeSliced } from '../../../src/state/sliced-msgpack.js';
+import { LazyArray, encodeSliced } from '../../../src/state/sliced-msgpack.js';
 import { StateStore } from '../../../src/state/state-store.js';
 
 const bytes = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -28,6 +28,18 @@ describe('encodeSliced', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('writes a LazyArray as the plain array of its items, and rejects one that miscounts them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 200 }), fc.integer({ min: 1, max: 512 }), async (rows, sliceBytes) => {
+        const lazy = new LazyArray(rows.length, () => rows.values());
+        const out = await encodeSliced({ t: { rows: lazy, n: 1 } }, { sliceBytes, yieldTurn: async () => undefined });
+        expect(bytes(out).equals(bytes(encode({ t: { rows, n: 1 } })))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+    await expect(encodeSliced({ rows: new LazyArray(3, () => [1, 2]) })).rejects.toThrow('declared 3 items and produced 2');
   });
 
   it('uses the 16- and 32-bit array and map headers as encode() does', async () => {
