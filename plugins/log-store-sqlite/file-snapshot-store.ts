@@ -41,8 +41,8 @@ export interface LegacySnapshots {
  * The SnapshotStore as files beside the Raft database, as hashicorp/raft's FileSnapshotStore:
  * `<dir>/<lastIndex>-<lastTerm>.snap` holds the state image followed by a JSON trailer (index,
  * term, configuration, size and CRC-32 of the image). A save writes `<name>.tmp` a megabyte
- * per write (the writes and the fsync run on libuv's thread pool, the checksum a slice per
- * turn), fsyncs it, renames it into place and fsyncs the directory; only then does it resolve,
+ * per write, each flushed before the next (the writes and syncs run on libuv's thread pool, the
+ * checksum a slice per turn), fsyncs it, renames it into place and fsyncs the directory; only then does it resolve,
  * and the older files beyond the newest {@link RETAIN} are deleted. The image never passes
  * through the database, so saving it neither doubles its writes (WAL and checkpoint) nor queues
  * behind, or ahead of, the log's appends. A crash mid-save leaves a `.tmp` file that is never
@@ -107,6 +107,9 @@ export class FileSnapshotStore implements SnapshotStore {
           const slice = data.subarray(at, at + SNAPSHOT_WRITE_BYTES);
           crc = crc32(slice, crc);
           await fh.write(slice);
+          // Flushed a slice at a time: with ext4's ordered journal, a log fsync that commits
+          // while tens of MB of this file are dirty waits for all of them to reach the disk.
+          await fh.datasync();
         }
         const trailer: Trailer = {
           lastIndex: meta.lastIndex,
