@@ -6,7 +6,7 @@ import type { RaftApi } from '../consensus/raft-api.js';
 import { checkDatacenter } from './datacenter-check.js';
 import { unknownMethod, type MethodTable } from './method-table.js';
 import { decodeRpcReply, decodeRpcRequest, encodeRpcError, encodeRpcReply, encodeRpcRequest } from './rpc-codec.js';
-import type { RpcArgs, RpcKind, RpcName, RpcReply } from './rpc-schema.js';
+import { RPC_IS_READ, type RpcArgs, type RpcKind, type RpcName, type RpcReply } from './rpc-schema.js';
 import type { ServerPool } from './server-pool.js';
 
 /** Consul's rpc_hold_timeout: how long a request waits for a leader (or a server) to appear. */
@@ -45,8 +45,8 @@ const DEFAULT_CONTEXT: QueryOptions = Object.freeze({ minIndex: 0, waitMs: 0, co
  * `call(method, args, ctx)`, which runs ONE forward step first and then answers in-process or
  * over the transport:
  * 1. another datacenter → `No path to datacenter` (until datacenters exist);
- * 2. a client agent → a server of its pool (the next one when one cannot be reached, within
- *    rpc_hold_timeout);
+ * 2. a client agent → a server of its pool (for a read, the next one when one cannot be
+ *    reached, within rpc_hold_timeout; a write is never resent after a transport failure);
  * 3. on a server: `any` methods and stale reads → here; writes and default/consistent reads →
  *    here on the leader, else forwarded to the leader (held up to rpc_hold_timeout while no
  *    leader is known, then `No cluster leader`).
@@ -109,7 +109,7 @@ export class RpcRouter {
     }
   }
 
-  /** A client's call: the pool's servers in turn until one answers, within the hold timeout. */
+  /** A client's call: the pool's servers in turn until one answers, within the hold timeout (a write only once: see RPC_IS_READ). */
   private async toServers(pool: ServerPool, name: RpcName, args: unknown, ctx: QueryOptions, hops: number): Promise<unknown> {
     const deadline = this.deps.clock.now() + this.holdTimeoutMs;
     let last: unknown;
@@ -121,8 +121,11 @@ export class RpcRouter {
           return reply;
         } catch (e) {
           if (!isSextantError(e, ErrorCode.TransportFailed) || ctx.signal?.aborted) throw e;
-          this.deps.logger.warn('RPC failed to server, trying another', { server: addr, method: name, error: e.message });
           pool.failedOn(addr);
+          // Consul's canRetry: only a read is resent. A write may have been applied before the
+          // connection broke; resending it could apply it twice (a cas would then answer false).
+          if (!RPC_IS_READ[name]) throw e;
+          this.deps.logger.warn('RPC failed to server, trying another', { server: addr, method: name, error: e.message });
           last = e;
         }
       }

@@ -56,6 +56,51 @@ export interface RpcSchema {
 
 /** A method's name. */
 export type RpcName = keyof RpcSchema;
+
+/**
+ * Whether a method only reads (Consul's RPCInfo.IsRead()). A client agent resends only these
+ * to another server after a transport failure (Consul's canRetry): a method that changes
+ * state may have been applied before the connection broke, and resending it would apply it
+ * twice (a resent `?cas` then answers false for a write that happened). Every write-kind
+ * method of the server's table is false here (test/unit/rpc/rpc-schema.test.ts checks it).
+ */
+export const RPC_IS_READ: { readonly [N in RpcName]: boolean } = {
+  'KVS.Apply': false,
+  'KVS.Get': true,
+  'KVS.List': true,
+  'KVS.ListKeys': true,
+  'Catalog.Register': false,
+  'Catalog.Deregister': false,
+  'Catalog.ListDatacenters': true,
+  'Catalog.ListNodes': true,
+  'Catalog.ListServices': true,
+  'Catalog.ServiceNodes': true,
+  'Catalog.NodeServices': true,
+  'Health.NodeChecks': true,
+  'Health.ServiceChecks': true,
+  'Health.ServiceNodes': true,
+  'Health.ChecksInState': true,
+  'Session.Apply': false,
+  'Session.Renew': false,
+  'Session.Get': true,
+  'Session.NodeSessions': true,
+  'Session.List': true,
+  'Txn.Apply': false,
+  'Txn.Read': true,
+  'Status.Leader': true,
+  'Status.Peers': true,
+  'Internal.EventFire': false,
+  'Operator.RaftGetConfiguration': true,
+  'Operator.RaftRemovePeerByID': false,
+  'Operator.RaftRemovePeerByAddress': false,
+  'Operator.RaftLeaderTransfer': false,
+  'Coordinate.Update': false,
+  'Coordinate.ListDatacenters': true,
+  'Coordinate.ListNodes': true,
+  'Coordinate.Node': true,
+  'Snapshot.Save': true,
+  'Snapshot.Restore': false,
+};
 /** A method's arguments. */
 export type RpcArgs<N extends RpcName> = RpcSchema[N]['args'];
 /** A method's reply. */

@@ -199,6 +199,35 @@ describe('RpcRouter: the forward step', () => {
     expect(net.sent.filter((s) => s === 'dead:8300').length).toBeLessThanOrEqual(1);
   });
 
+  it('on a client: a write whose connection breaks is not resent to another server (it may have been applied); a read is', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, answered);
+    a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    // 'dead' fails every request with TRANSPORT_FAILED; the seeded pool tries it first.
+    const pool = new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(1));
+    expect(pool.candidates()[0]).toBe('dead:8300');
+    const client = new RpcRouter({ role: { kind: 'client', servers: pool }, datacenter: () => 'dc1', streams: net.at('client:0'), clock, logger: new SilentLogger() });
+    const w = await settle(clock, client.call('KVS.Apply', { op: { verb: 'cas', key: 'k', value: new Uint8Array(), flags: '0', index: 3 } }));
+    expect(w.ok).toBe(false);
+    expect(isSextantError((w as { error: unknown }).error, ErrorCode.TransportFailed)).toBe(true);
+    expect(answered).toEqual([]);
+    // The failed server moved to the back of the pool: the next write goes to one that answers.
+    expect(await settle(clock, client.call('KVS.Apply', { op: { verb: 'set', key: 'k2', value: new Uint8Array(), flags: '0' } }))).toEqual({ ok: true, value: true });
+    expect(answered).toEqual(['a:8300 KVS.Apply k2']);
+    // A read after a failure goes on to the next server.
+    const reads = new RpcRouter({
+      role: { kind: 'client', servers: new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(1)) },
+      datacenter: () => 'dc1',
+      streams: net.at('client:1'),
+      clock,
+      logger: new SilentLogger(),
+    });
+    expect((await settle(clock, reads.call('KVS.List', { prefix: '' }, read('default')))).ok).toBe(true);
+    expect(answered.at(-1)).toBe('a:8300 KVS.List default');
+  });
+
   it('on a client without servers: No known Consul servers after the hold timeout', async () => {
     const clock = new ManualClock();
     const client = new RpcRouter({
