@@ -34,8 +34,20 @@ class Loopback {
 }
 
 class FakeLeadership {
-  leaderPeer: RaftPeer | undefined;
+  private peer: RaftPeer | undefined;
+  private readonly listeners = new Set<() => void>();
   constructor(private readonly self: string) {}
+  get leaderPeer(): RaftPeer | undefined {
+    return this.peer;
+  }
+  set leaderPeer(p: RaftPeer | undefined) {
+    this.peer = p;
+    for (const fn of [...this.listeners]) fn();
+  }
+  onLeaderChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
   isLeader(): boolean {
     return this.leaderPeer?.address === this.self;
   }
