@@ -158,7 +158,8 @@ export class RpcRouter {
     const lastContact = (reply as Partial<QueryResult<unknown>> | null)?.meta?.lastContactMs;
     if (typeof lastContact !== 'number' || !(opts.maxStaleMs! < lastContact)) return reply;
     const { maxStaleMs: _dropped, ...rest } = opts;
-    return this.route(name, args, { ...rest, consistency: 'default' }, 0);
+    const again = (await this.route(name, args, { ...rest, consistency: 'default' }, 0)) as QueryResult<unknown>;
+    return { ...again, meta: { ...again.meta, consistency: 'default' } };
   }
 
   private async route(name: RpcName, args: unknown, ctx: QueryOptions, hops: number): Promise<unknown> {
