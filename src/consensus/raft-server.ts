@@ -267,11 +267,14 @@ export class RaftServer implements RaftApi {
   /**
    * hashicorp's leader lease: true while this server leads and a quorum of voters (itself
    * included) answered an append or heartbeat of its term within the lease, measured on the
-   * Clock. A leader that was paused (SIGSTOP) or cut off loses it however few ticks it ran.
+   * Clock, and no leadership transfer is under way. A leader that was paused (SIGSTOP) or cut off
+   * loses it however few ticks it ran.
    */
   leaseHeld(): boolean {
     const node = this.node;
     if (!node || this.stopped || node.currentRole() !== 'leader') return false;
+    // TimeoutNow lets the target win votes that ignore leases: no lease while a transfer runs.
+    if (node.transferTarget() !== undefined) return false;
     const voters = node.configuration().servers.filter((s) => s.voter);
     const quorum = Math.floor(voters.length / 2) + 1;
     const now = this.deps.clock.now();
@@ -352,6 +355,7 @@ export class RaftServer implements RaftApi {
       return Promise.reject(this.withLeaderAddress(e));
     }
     this.log.info('starting leadership transfer', { id: target });
+    this.peerContact.clear(); // the lease restarts from acks that come after the transfer began
     const p = new Promise<string>((resolve, reject) => {
       const timer = this.deps.clock.setTimeout(() => {
         off();

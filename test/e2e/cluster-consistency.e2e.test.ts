@@ -152,15 +152,18 @@ describe('consistency modes on a real 3-server cluster with a client agent', () 
     });
     expect(await putKv(F, 'k', 'v2')).toBe(true);
 
-    // 5. Resume the old leader and read at once: its lease ran out while it was stopped, so neither
-    // a default nor a ?consistent read may answer v1 from its old state.
-    sigcont(L);
-    const afterResume = await Promise.all([
+    // 5. Reads sent to the stopped old leader wait in its sockets beside the new leader's frames;
+    // on resume it still believes it leads, but its lease ran out on the clock while it was
+    // stopped, so neither a default nor a ?consistent read may answer v1 from its old state.
+    const afterResumeP = Promise.all([
       get(L, '/v1/kv/k?raw&consistent'),
       get(L, '/v1/kv/k?raw'),
       get(L, '/v1/kv/k?raw&consistent'),
       get(L, '/v1/kv/k?raw'),
     ]);
+    await sleep(200);
+    sigcont(L);
+    const afterResume = await afterResumeP;
     for (const r of afterResume) {
       expect(r.body).not.toBe('v1');
       expect(r.status).toBe(200);

@@ -157,6 +157,19 @@ describe('RaftServer leader lease (default reads)', () => {
     await Promise.all(nodes.map((x) => x.server.stop()));
   });
 
+  it('a leader handing over leadership (TimeoutNow) gives up its lease: a default read waits for a quorum round', async () => {
+    const { clock, nodes, leader } = await cluster(5);
+    await pumpUntil(clock, () => leader.server.leaseHeld());
+    const transfer = track(leader.server.transferLeadership());
+    expect(leader.server.leaseHeld()).toBe(false);
+    const read = track(leader.server.readBarrier('default'));
+    await flush();
+    expect(read.get().state).toBe('pending');
+    await pumpUntil(clock, () => transfer.get().state !== 'pending' && read.get().state !== 'pending', 5_000);
+    expect(transfer.get().state).toBe('resolved');
+    await Promise.all(nodes.map((x) => x.server.stop()));
+  });
+
   it('reports every change of the known leader to onLeaderChange listeners', async () => {
     const { clock, net, nodes, leader } = await cluster(4);
     const follower = nodes.find((x) => x !== leader)!;
