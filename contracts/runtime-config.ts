@@ -41,6 +41,10 @@ export interface RuntimeConfig {
     txnMaxReqLen: number;
     httpMaxConnsPerClient: number;
   }>;
+  /** performance.rpc_hold_timeout: how long a request waits for a leader or a server, in ms (absent: 7 s). */
+  readonly rpcHoldTimeoutMs?: number;
+  /** discovery_max_stale: catalog/health reads without a consistency parameter are stale up to this lag, in ms (absent or 0: off). */
+  readonly discoveryMaxStaleMs?: number;
   readonly defaultQueryTimeMs: number;
   readonly maxQueryTimeMs: number;
   /** session_ttl_min: the shortest session TTL accepted, in ms (Consul's default 10 s). */

@@ -41,6 +41,8 @@ export interface QueryMeta {
   knownLeader: boolean;
   /** Milliseconds since the last contact with the leader (0 on the leader). */
   lastContactMs: number;
+  /** Set when the answer was read in another consistency than asked (a stale read older than max_stale, re-done on the leader: 'default'). */
+  consistency?: Consistency;
 }
 
 export interface QueryResult<T> {

@@ -20,7 +20,7 @@ export function writeContext(scope: RequestScope): RequestContext {
 
 /**
  * A read's full context: the write context plus consistency (`?stale`, `?consistent`,
- * `?max_stale`), blocking (`?index`, `?wait`: clamped and jittered as Consul's server does),
+ * `?max_stale`, and discovery_max_stale on catalog/health paths without a consistency parameter), blocking (`?index`, `?wait`: clamped and jittered as Consul's server does),
  * `?near`, `?filter`, and the connection's abort signal. Errors, in Consul's order: 400
  * `Invalid max_stale value "…"`, conflicting consistency, `Invalid wait time`, `Invalid index`.
  */
@@ -28,12 +28,20 @@ export function requestContext(scope: RequestScope): QueryOptions {
   if (scope.readContext) return scope.readContext;
   const q = scope.query;
   const { config, random } = scope.deps;
-  const maxStaleMs = parseMaxStale(q);
+  let maxStaleMs = parseMaxStale(q);
   let consistency = parseConsistency(q);
   // A positive ?max_stale allows stale reads (Consul sets AllowStale), so it conflicts with ?consistent too.
   if (maxStaleMs !== undefined && maxStaleMs > 0) {
     if (consistency === 'consistent') throw new SextantError(ErrorCode.ConflictingConsistency, CONFLICTING_CONSISTENCY);
     consistency = 'stale';
+  } else if (!q.has('stale') && !q.has('consistent') && !q.has('leader') && discoveryPath(scope.ctx.path)) {
+    // Consul's parseConsistency: with no consistency parameter, discovery_max_stale makes a
+    // catalog/health read stale, re-done on the leader when older than it.
+    const discovery = config.discoveryMaxStaleMs ?? 0;
+    if (discovery > 0) {
+      consistency = 'stale';
+      maxStaleMs = discovery;
+    }
   }
   const waitMs = parseWaitMs(q);
   const minIndex = parseIndex(q);
@@ -53,6 +61,11 @@ export function requestContext(scope: RequestScope): QueryOptions {
   const filter = q.get('filter');
   if (filter) opts.filter = filter;
   return (scope.readContext = opts);
+}
+
+/** Consul applies discovery_max_stale to paths starting /v1/catalog or /v1/health. */
+function discoveryPath(path: string): boolean {
+  return path.startsWith('/v1/catalog') || path.startsWith('/v1/health');
 }
 
 /** `?max_stale` in ms; 400 `Invalid max_stale value "<v>"` when not a Go duration. */

@@ -84,6 +84,6 @@ export function setQueryMeta(ctx: Context, meta: QueryMeta, consistency: Consist
   res.setHeader('X-Consul-Index', String(Math.max(1, meta.index)));
   res.setHeader('X-Consul-KnownLeader', meta.knownLeader ? 'true' : 'false');
   res.setHeader('X-Consul-LastContact', String(Math.max(0, Math.floor(meta.lastContactMs))));
-  res.setHeader('X-Consul-Effective-Consistency', EFFECTIVE[consistency]);
+  res.setHeader('X-Consul-Effective-Consistency', EFFECTIVE[meta.consistency ?? consistency]);
   res.setHeader('X-Consul-Query-Backend', 'blocking-query');
 }

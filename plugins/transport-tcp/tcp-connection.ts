@@ -151,7 +151,8 @@ export class TcpConnection {
   private failure(): SextantError {
     const why = this.lastError ? `: ${this.lastError}` : '';
     const what = this.everConnected ? `connection to ${this.remote} closed` : `cannot connect to ${this.remote}`;
-    return new SextantError(ErrorCode.TransportFailed, `${what}${why}`);
+    // Never connected: nothing was delivered, so the caller may send the request elsewhere.
+    return new SextantError(ErrorCode.TransportFailed, `${what}${why}`, this.everConnected ? undefined : { unsent: true });
   }
 
   private onData(chunk: Buffer): void {

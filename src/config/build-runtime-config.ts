@@ -247,6 +247,8 @@ export function buildRuntimeConfig(
       txnMaxReqLen: num(limits.txn_max_req_len, 524288),
       httpMaxConnsPerClient: num(limits.http_max_conns_per_client, 200),
     },
+    rpcHoldTimeoutMs: durationMs(str(performance.rpc_hold_timeout, '7s')),
+    discoveryMaxStaleMs: durationMs(str(c.discovery_max_stale, '0s')),
     defaultQueryTimeMs,
     maxQueryTimeMs,
     sessionTtlMinMs,

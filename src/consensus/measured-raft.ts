@@ -45,6 +45,9 @@ export class MeasuredRaft implements RaftApi {
   removeServer(id: string): Promise<void> {
     return this.raft.removeServer(id);
   }
+  onLeaderChange(fn: () => void): () => void {
+    return this.raft.onLeaderChange(fn);
+  }
   onLeadershipChange(fn: (isLeader: boolean) => void): () => void {
     return this.raft.onLeadershipChange(fn);
   }

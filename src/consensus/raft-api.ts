@@ -22,8 +22,11 @@ export interface RaftApi {
   propose(data: Uint8Array): Promise<unknown>;
   /**
    * Waits until a read in the given mode may be served from the local state machine.
-   * 'default': resolves at once when this server is the leader (lease-based), else rejects
-   * NOT_LEADER / NO_LEADER. 'consistent': ReadIndex — records the commit index, confirms
+   * 'default': resolves at once when this server is the leader and holds its lease (it heard
+   * from a quorum of voters within the leader lease, on the monotonic clock); a leader whose
+   * lease ran out (partitioned, or paused and resumed) confirms leadership as 'consistent' does
+   * first, so a deposed leader never answers from its old state. Rejects NOT_LEADER / NO_LEADER,
+   * or LEADERSHIP_LOST when leadership is lost before the read is confirmed. 'consistent': ReadIndex — records the commit index, confirms
    * leadership with a quorum round, waits until applied ≥ that index.
    */
   readBarrier(mode: 'default' | 'consistent'): Promise<void>;
@@ -52,6 +55,9 @@ export interface RaftApi {
    * NOT_FOUND when it is not in it, otherwise as addVoter.
    */
   removeServer(id: string): Promise<void>;
+  /** Subscribes to changes of the known leader (another server elected, this one elected, or the
+   * leader lost: leader() changed); returns an unsubscribe function. */
+  onLeaderChange(fn: () => void): () => void;
   /** Subscribes to leadership changes of this server; returns an unsubscribe function. */
   onLeadershipChange(fn: (isLeader: boolean) => void): () => void;
   /** Restores persisted state (snapshot + log tail, hard state) and starts ticking. */

@@ -6,7 +6,11 @@ export interface RaftServerOptions {
   /** Leader heartbeat interval in ms. Default 100 (hashicorp sends heartbeats every
    * HeartbeatTimeout/10), times `multiplier`. Must be below electionMs. */
   heartbeatMs?: number;
-  /** Consul's performance.raft_multiplier: scales electionMs and heartbeatMs. Default 1. */
+  /** hashicorp's LeaderLeaseTimeout in ms: a leader that has not heard from a quorum of voters
+   * within this long no longer answers default reads from its lease (it confirms leadership with
+   * a quorum round first). Default 500, times `multiplier`; at most electionMs. */
+  leaderLeaseMs?: number;
+  /** Consul's performance.raft_multiplier: scales electionMs, heartbeatMs and leaderLeaseMs. Default 1. */
   multiplier?: number;
   /** Take a snapshot once this many entries were applied since the last one. Default 8192.
    * `Infinity` disables snapshots (the log is then never compacted). */
@@ -35,6 +39,8 @@ export interface RaftServerOptions {
 /** RaftServerOptions with defaults applied and timings turned into ticks. */
 export interface ResolvedRaftTiming {
   tickMs: number;
+  /** The leader lease in ms (see RaftServerOptions.leaderLeaseMs). */
+  leaseMs: number;
   electionTicks: number;
   heartbeatTicks: number;
   snapshotThreshold: number;
@@ -53,6 +59,7 @@ export function resolveRaftTiming(o: RaftServerOptions = {}): ResolvedRaftTiming
   const tickMs = Math.max(1, Math.min(heartbeatMs, electionMs / 10));
   return {
     tickMs,
+    leaseMs: Math.min((o.leaderLeaseMs ?? 500) * mult, electionMs),
     electionTicks: Math.max(2, Math.round(electionMs / tickMs)),
     heartbeatTicks: Math.max(1, Math.round(heartbeatMs / tickMs)),
     snapshotThreshold: Math.max(1, o.snapshotThreshold ?? 8192),

@@ -107,6 +107,11 @@ export class RaftServer implements RaftApi {
   private readonly leaderWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly learnedAddresses = new Map<string, string>();
   private readonly listeners = new Set<(isLeader: boolean) => void>();
+  private readonly leaderListeners = new Set<() => void>();
+  /** The leader id last reported to leaderListeners. */
+  private reportedLeader = '';
+  /** While leading: when each voter last answered an append or heartbeat of this term (Clock ms). */
+  private readonly peerContact = new Map<string, number>();
   private readSeq = 0;
   /** True while bootstrapCluster swaps the core: frames and the loop wait. */
   private bootstrapping = false;
@@ -208,12 +213,13 @@ export class RaftServer implements RaftApi {
   }
 
   /** See RaftApi.readBarrier. 'default' also waits (briefly) until a new leader has applied its
-   * term's first entry, so it never serves state older than what it committed as leader. */
+   * term's first entry, so it never serves state older than what it committed as leader; without
+   * the lease it takes the 'consistent' path (Consul's VerifyLeader). */
   readBarrier(mode: 'default' | 'consistent'): Promise<void> {
     const node = this.node;
     if (this.stopped || !node) return Promise.reject(this.notRunning());
     if (node.currentRole() !== 'leader') return Promise.reject(this.notLeaderError());
-    if (mode === 'default') {
+    if (mode === 'default' && this.leaseHeld()) {
       if (this.applied >= this.termStartIndex) return Promise.resolve();
       return new Promise((resolve, reject) => this.leaderWaiters.push({ resolve, reject }));
     }
@@ -250,6 +256,34 @@ export class RaftServer implements RaftApi {
   /** See RaftApi.configuration. */
   configuration(): RaftPeer[] {
     return (this.node?.configuration().servers ?? []).map((s) => ({ ...s }));
+  }
+
+  /** See RaftApi.onLeaderChange. */
+  onLeaderChange(fn: () => void): () => void {
+    this.leaderListeners.add(fn);
+    return () => this.leaderListeners.delete(fn);
+  }
+
+  /**
+   * hashicorp's leader lease: true while this server leads and a quorum of voters (itself
+   * included) answered an append or heartbeat of its term within the lease, measured on the
+   * Clock, and no leadership transfer is under way. A leader that was paused (SIGSTOP) or cut off
+   * loses it however few ticks it ran.
+   */
+  leaseHeld(): boolean {
+    const node = this.node;
+    if (!node || this.stopped || node.currentRole() !== 'leader') return false;
+    // TimeoutNow lets the target win votes that ignore leases: no lease while a transfer runs.
+    if (node.transferTarget() !== undefined) return false;
+    const voters = node.configuration().servers.filter((s) => s.voter);
+    const quorum = Math.floor(voters.length / 2) + 1;
+    const now = this.deps.clock.now();
+    let fresh = 0;
+    for (const v of voters) {
+      if (v.id === this.id) fresh++;
+      else if (now - (this.peerContact.get(v.id) ?? -Infinity) < this.timing.leaseMs) fresh++;
+    }
+    return fresh >= quorum;
   }
 
   /** See RaftApi.onLeadershipChange. */
@@ -321,6 +355,7 @@ export class RaftServer implements RaftApi {
       return Promise.reject(this.withLeaderAddress(e));
     }
     this.log.info('starting leadership transfer', { id: target });
+    this.peerContact.clear(); // the lease restarts from acks that come after the transfer began
     const p = new Promise<string>((resolve, reject) => {
       const timer = this.deps.clock.setTimeout(() => {
         off();
@@ -424,7 +459,10 @@ export class RaftServer implements RaftApi {
     }
     if ((m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') && node.leaderId() === m.from) {
       this.lastLeaderContact = this.deps.clock.now();
+    } else if ((m.type === 'appendResp' || m.type === 'heartbeatResp') && m.term === node.currentTerm() && node.currentRole() === 'leader') {
+      this.peerContact.set(m.from, this.deps.clock.now());
     }
+    this.reportLeader();
     this.kick();
   }
 
@@ -535,6 +573,7 @@ export class RaftServer implements RaftApi {
   private onSoftState(rd: Ready): void {
     const s = rd.softState!;
     const leading = s.role === 'leader';
+    if (leading !== this.isLeaderNow) this.peerContact.clear();
     if (leading) {
       const first = rd.entries.find((e) => e.term === s.term);
       this.termStartIndex = first?.index ?? this.node!.lastIndex();
@@ -551,6 +590,21 @@ export class RaftServer implements RaftApi {
       }
       this.log.info(leading ? 'became raft leader' : 'no longer raft leader', { term: s.term });
       this.setLeader(leading);
+    }
+    this.reportLeader();
+  }
+
+  /** Tells leaderListeners when the known leader changed since they were last told. */
+  private reportLeader(): void {
+    const lead = this.stopped ? '' : (this.node?.leaderId() ?? '');
+    if (lead === this.reportedLeader) return;
+    this.reportedLeader = lead;
+    for (const fn of [...this.leaderListeners]) {
+      try {
+        fn();
+      } catch (e) {
+        this.log.warn('leader listener threw', { error: (e as Error).message });
+      }
     }
   }
 

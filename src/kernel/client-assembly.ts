@@ -9,7 +9,7 @@ import { rpcServices } from './rpc-services.js';
  * The client assembly (`server = false`): no Raft and no store. The service contracts are the
  * same RPC clients as on a server, over a router whose forward step sends every call to a
  * server of the pool (`servers`: the RPC addresses of this datacenter's servers, from the LAN
- * pool once gossip exists). The stream transport only dials out; it listens on an ephemeral
+ * pool once gossip exists), rebalanced every 2–3 minutes as Consul's router.Manager does. The stream transport only dials out; it listens on an ephemeral
  * port because the adapter needs a local address.
  */
 export async function startClient(env: AssemblyEnv, servers: () => readonly string[]): Promise<AgentCore> {
@@ -20,13 +20,23 @@ export async function startClient(env: AssemblyEnv, servers: () => readonly stri
   await transport.start();
   env.onStop('transport', () => transport.close());
 
-  const router = new RpcRouter({
-    role: { kind: 'client', servers: new ServerPool(servers, random) },
+  const pool = new ServerPool(servers, random, {
+    clock,
+    numNodes: () => env.membership?.members().length ?? 1,
+    ping: (addr) => router.ping(addr),
+    logger: log.child('router'),
+  });
+  const router: RpcRouter = new RpcRouter({
+    role: { kind: 'client', servers: pool },
     datacenter: () => config.datacenter,
     streams: transport,
     clock,
+    random,
     logger: log.child('rpc'),
+    ...(config.rpcHoldTimeoutMs !== undefined ? { holdTimeoutMs: config.rpcHoldTimeoutMs } : {}),
   });
+  env.onStop('server-pool', async () => stopRebalance());
+  const stopRebalance = pool.start();
   const services = rpcServices(router, () => config.nodeName);
   return {
     role: 'client',

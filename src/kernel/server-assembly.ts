@@ -125,7 +125,9 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
     datacenter: () => config.datacenter,
     streams: transport,
     clock,
+    random,
     logger: log.child('rpc'),
+    ...(config.rpcHoldTimeoutMs !== undefined ? { holdTimeoutMs: config.rpcHoldTimeoutMs } : {}),
   });
   const unlisten = router.listen();
   env.onStop('rpc', async () => unlisten());

@@ -58,6 +58,10 @@ export class FakeRaft implements RaftApi {
     throw new SextantError(ErrorCode.NotImplemented, 'the fake raft has one server');
   }
 
+  onLeaderChange(): () => void {
+    return () => {};
+  }
+
   onLeadershipChange(): () => void {
     return () => {};
   }

@@ -34,8 +34,20 @@ class Loopback {
 }
 
 class FakeLeadership {
-  leaderPeer: RaftPeer | undefined;
+  private peer: RaftPeer | undefined;
+  private readonly listeners = new Set<() => void>();
   constructor(private readonly self: string) {}
+  get leaderPeer(): RaftPeer | undefined {
+    return this.peer;
+  }
+  set leaderPeer(p: RaftPeer | undefined) {
+    this.peer = p;
+    for (const fn of [...this.listeners]) fn();
+  }
+  onLeaderChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
   isLeader(): boolean {
     return this.leaderPeer?.address === this.self;
   }
@@ -206,8 +218,8 @@ describe('RpcRouter: the forward step', () => {
     const a = server(net, 'a:8300', clock, answered);
     a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
     // 'dead' fails every request with TRANSPORT_FAILED; the seeded pool tries it first.
-    const pool = new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(1));
-    expect(pool.candidates()[0]).toBe('dead:8300');
+    const pool = new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(2));
+    expect(pool.find()).toBe('dead:8300');
     const client = new RpcRouter({ role: { kind: 'client', servers: pool }, datacenter: () => 'dc1', streams: net.at('client:0'), clock, logger: new SilentLogger() });
     const w = await settle(clock, client.call('KVS.Apply', { op: { verb: 'cas', key: 'k', value: new Uint8Array(), flags: '0', index: 3 } }));
     expect(w.ok).toBe(false);
@@ -218,7 +230,7 @@ describe('RpcRouter: the forward step', () => {
     expect(answered).toEqual(['a:8300 KVS.Apply k2']);
     // A read after a failure goes on to the next server.
     const reads = new RpcRouter({
-      role: { kind: 'client', servers: new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(1)) },
+      role: { kind: 'client', servers: new ServerPool(() => ['dead:8300', 'a:8300'], new SeededRandom(2)) },
       datacenter: () => 'dc1',
       streams: net.at('client:1'),
       clock,
@@ -226,6 +238,7 @@ describe('RpcRouter: the forward step', () => {
     });
     expect((await settle(clock, reads.call('KVS.List', { prefix: '' }, read('default')))).ok).toBe(true);
     expect(answered.at(-1)).toBe('a:8300 KVS.List default');
+    expect(net.sent.filter((s) => s === 'dead:8300').length).toBeGreaterThanOrEqual(2);
   });
 
   it('on a client without servers: No known Consul servers after the hold timeout', async () => {

@@ -46,6 +46,9 @@ class LeaderRaft implements RaftApi {
   configuration(): RaftPeer[] {
     return [this.peer];
   }
+  onLeaderChange(): () => void {
+    return () => {};
+  }
   onLeadershipChange(fn: (l: boolean) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
