@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SextantError } from '../../../contracts/errors.js';
 import type { RaftPeer } from '../../../src/consensus/raft-api.js';
-import { MAX_TRAILING_LOGS, RaftServerReconciler, SERVER_RECONCILE_RETRY_MS, SERVER_STABILIZATION_MS } from '../../../src/rpc/raft-server-reconciler.js';
+import { RaftServerReconciler, SERVER_RECONCILE_RETRY_MS } from '../../../src/rpc/raft-server-reconciler.js';
+import { AutopilotHealth, DEFAULT_AUTOPILOT_SETTINGS } from '../../../src/rpc/autopilot-health.js';
+
+const MAX_TRAILING_LOGS = DEFAULT_AUTOPILOT_SETTINGS.maxTrailingLogs;
+const SERVER_STABILIZATION_MS = DEFAULT_AUTOPILOT_SETTINGS.serverStabilizationTimeMs;
+/** The leader's last log index in these tests. */
+const LEADER_LAST_INDEX = 1_000;
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { FakePool, poolMember, serverMemberTags } from '../../support/fake-pool.js';
@@ -22,6 +28,9 @@ class ConfigRaft {
   }
   isLeader(): boolean {
     return this.leading;
+  }
+  leader(): RaftPeer | undefined {
+    return this.leading ? this.servers.find((s) => s.id === 'id-1') : undefined;
   }
   async addVoter(id: string, address: string): Promise<void> {
     this.check(`addVoter ${id} ${address}`);
@@ -56,14 +65,30 @@ function setup(autopilot?: { cleanupDeadServers: boolean; minQuorum: number }) {
   const pool = new FakePool();
   pool.list = [poolMember('s1', '127.0.14.1', ALIVE, serverMemberTags('id-1', 4001))];
   const raft = new ConfigRaft();
-  /** How far each server trails the leader (unknown: not replicating yet). */
+  /** How far each server trails the leader (unknown: not replicating yet); every known one was heard from just now. */
   const trailing = new Map<string, number>();
-  const r = new RaftServerReconciler({
-    membership: pool, raft, trailingLogs: (id) => trailing.get(id), local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger,
-    ...(autopilot ? { autopilot: () => autopilot } : {}),
+  /** Without `autopilot`, cleanup_dead_servers is off (the other settings are Consul's defaults). */
+  const settings = { ...DEFAULT_AUTOPILOT_SETTINGS, cleanupDeadServers: false, ...(autopilot ?? {}) };
+  const health = new AutopilotHealth({
+    membership: pool, raft, clock,
+    local: () => ({ id: 'id-1', datacenter: 'dc1', lastIndex: LEADER_LAST_INDEX, lastTerm: 2 }),
+    peer: (id) => {
+      const t = trailing.get(id);
+      return t === undefined ? {} : { matchIndex: LEADER_LAST_INDEX - t, matchTerm: 2, lastContactMs: 0 };
+    },
+    settings: () => settings,
   });
+  const r = new RaftServerReconciler({
+    membership: pool, raft, health, autopilot: () => settings, local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger,
+  });
+  // The leader jobs are established together (health first, as startServerLeaderJobs registers them).
+  const establish = r.establish.bind(r);
+  r.establish = () => {
+    health.establish();
+    establish();
+  };
   const ids = () => raft.servers.map((s) => `${s.id}@${s.address}${s.voter ? '' : ' (nonvoter)'}`).sort();
-  return { clock, logger, pool, raft, r, ids, trailing };
+  return { clock, logger, pool, raft, r, ids, trailing, health, settings };
 }
 
 describe('RaftServerReconciler (the leader makes the Raft configuration follow the pool)', () => {
