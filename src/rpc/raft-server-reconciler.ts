@@ -11,6 +11,14 @@ import type { AutopilotHealth } from './autopilot-health.js';
 export const SERVER_RECONCILE_RETRY_MS = 1_000;
 /** The full pass that catches anything an event missed (Consul's reconcile_interval). */
 export const SERVER_RECONCILE_INTERVAL_MS = 60_000;
+/**
+ * Consul's autopilot interval: how often the leader prunes dead servers (besides right after it
+ * adds a server, as Consul's joinConsulServer triggers RemoveDeadServers). A failed server is
+ * never removed on the failure event itself, so a server that is only restarting usually comes
+ * back alive first.
+ */
+export const AUTOPILOT_PRUNE_INTERVAL_MS = 10_000;
+
 /** What RaftServerReconciler is built from. */
 export interface RaftServerReconcilerDeps {
   membership: Pick<Membership, 'members' | 'onEvent'>;
@@ -44,7 +52,8 @@ type Change =
  *   one whose address changed has it updated (not this server's own);
  * - a server that left gracefully (status left) or was reaped is removed ("removing server by
  *   ID"); never this server itself;
- * - with autopilot's cleanup_dead_servers, a server whose member serf declared FAILED is removed
+ * - with autopilot's cleanup_dead_servers, every AUTOPILOT_PRUNE_INTERVAL_MS and right after a
+ *   server was added, a server whose member serf declared FAILED is removed
  *   ("Attempting removal of failed server node") as raft-autopilot's pruneDeadServers does:
  *   failed non-voters first, then failed voters, each batch capped so that at most
  *   (potential voters − 1) / 2 voters go and never below min_quorum potential voters; failed
@@ -63,6 +72,9 @@ export class RaftServerReconciler implements LeaderJob {
   private leading = false;
   private offEvents: (() => void) | undefined;
   private timer: TimerHandle | undefined;
+  private pruneTimer: TimerHandle | undefined;
+  /** Dead servers are pruned in the next pass (set by the autopilot interval and after adding a server). */
+  private pruneDue = false;
   private retry: TimerHandle | undefined;
   private loop: Promise<void> | undefined;
   private again = false;
@@ -83,6 +95,10 @@ export class RaftServerReconciler implements LeaderJob {
       this.kick();
     });
     this.timer = this.deps.clock.setInterval(() => this.kick(), this.deps.intervalMs ?? SERVER_RECONCILE_INTERVAL_MS);
+    this.pruneTimer = this.deps.clock.setInterval(() => {
+      this.pruneDue = true;
+      this.kick();
+    }, AUTOPILOT_PRUNE_INTERVAL_MS);
     this.kick();
   }
 
@@ -93,6 +109,9 @@ export class RaftServerReconciler implements LeaderJob {
     this.offEvents = undefined;
     this.timer?.cancel();
     this.timer = undefined;
+    this.pruneTimer?.cancel();
+    this.pruneTimer = undefined;
+    this.pruneDue = false;
     this.retry?.cancel();
     this.retry = undefined;
     this.wake?.cancel();
@@ -132,7 +151,7 @@ export class RaftServerReconciler implements LeaderJob {
         failed.push({ id: p.id, name: m.Name, voter: inConfig.voter });
       }
     }
-    out.push(...this.deadServerRemovals(failed, config, potential));
+    if (this.pruneDue) out.push(...this.deadServerRemovals(failed, config, potential));
     for (const [name, m] of this.reaped) {
       if (seen.has(name)) continue;
       const p = serverParts(m);
@@ -218,12 +237,15 @@ export class RaftServerReconciler implements LeaderJob {
   private async run(): Promise<void> {
     for (;;) {
       if (!this.leading || !this.deps.raft.isLeader()) return;
-      const next = this.pending()[0];
+      const all = this.pending();
+      if (!all.some((c) => c.kind === 'removeFailed')) this.pruneDue = false;
+      const next = all[0];
       if (!next) return;
       try {
         if (next.kind === 'add') {
           this.deps.logger.info('adding server as a non-voter', { server: next.name, id: next.id, address: next.address });
           await this.deps.raft.addNonvoter(next.id, next.address);
+          this.pruneDue = true; // Consul's joinConsulServer: "Trigger a check to remove dead servers"
         } else if (next.kind === 'update') {
           this.deps.logger.info('updating server address in raft configuration', { server: next.name, id: next.id, address: next.address });
           await this.deps.raft.addNonvoter(next.id, next.address); // keeps its suffrage
