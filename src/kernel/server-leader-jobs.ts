@@ -19,7 +19,7 @@ export interface ServerLeaderJobsDeps {
   /** The live runtime config. */
   config: () => RuntimeConfig;
   /** The pool the member reconciliation makes the catalog follow. */
-  membership: Membership;
+  membership: Pick<Membership, 'members' | 'onEvent'>;
   store: StateStore;
   raft: Pick<RaftApi, 'propose' | 'isLeader' | 'leader' | 'onLeadershipChange' | 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer'>;
   /** This server's log: last index and term (autopilot's health compares every server with them). */

@@ -58,7 +58,7 @@ export class FakeRaft implements RaftApi {
     throw new SextantError(ErrorCode.NotImplemented, 'the fake raft has one server');
   }
 
-  onLeadershipChange(): () => void {
+  onLeadershipChange(_fn?: (isLeader: boolean) => void): () => void {
     return () => {};
   }
 
