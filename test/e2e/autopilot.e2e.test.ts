@@ -15,7 +15,8 @@ import type { AgentProcess } from '../support/agent-process.js';
  * health shows it (429) and autopilot's cleanup_dead_servers takes it out of the Raft
  * configuration; a new fourth server joins as a non-voter and is promoted after
  * server_stabilization_time; finally a follower is kill -9'd and restarted at once: it ends up a
- * voter again (never removed, or removed and added back).
+ * voter again (never removed, or removed and added back). The new leader also reconciles the
+ * catalog (the dead server's serfHealth critical) and batches coordinates (the new server's).
  */
 
 const IPS = ['127.0.24.11', '127.0.24.12', '127.0.24.13', '127.0.24.14'] as const;
@@ -145,6 +146,11 @@ describe('autopilot and leader duties in a real cluster', () => {
       throw new Error(`${(e as Error).message}\n${tails(survivors)}`);
     });
     expect(unhealthy.FailureTolerance).toBe(0);
+    // The new leader's catalog reconciliation: the dead server's serfHealth goes critical.
+    await waitFor('serfHealth critical for the killed server (the new leader reconciles the catalog)', 15_000, async () => {
+      const checks = await getJson<{ CheckID: string; Status: string }[]>(survivors[0]!, `/v1/health/node/s${li + 1}`);
+      return checks.find((c) => c.CheckID === 'serfHealth')?.Status === 'critical' ? true : undefined;
+    });
     const peers = await waitFor('the failed server removed from the Raft configuration (list-peers)', 30_000, async () => {
       const out = await runCli(['operator', 'raft', 'list-peers', '-http-addr', survivors[0]!.httpAddr]);
       return out.code === 0 && !out.stdout.includes(leaderServer.ID) && out.stdout.trim().split('\n').length === 3 ? out.stdout : undefined;
@@ -199,6 +205,12 @@ describe('autopilot and leader duties in a real cluster', () => {
     }).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${tails(live())}`);
     });
+    const removedRestarted = live().some((a) => a.output().split('\n').some((l) => l.includes('Attempting removal of failed server node') && l.includes(follower.ID)));
+    console.log(`the server restarted after kill -9 was ${removedRestarted ? 'removed, added back and promoted' : 'never removed'}`);
+    // Coordinate batching moved too: the fourth server joined after the failover, so only the new leader can have written its coordinate.
+    await waitFor('the fourth server\'s coordinate in the catalog', 35_000, async () =>
+      (await getJson<{ Node: string }[]>(fourth, '/v1/coordinate/nodes')).some((c) => c.Node === 's4') ? true : undefined,
+    );
     const state = await runCli(['operator', 'autopilot', 'state', '-http-addr', fourth.httpAddr]);
     expect(state.code, state.stderr).toBe(0);
     expect(state.stdout).toMatch(/^Healthy: {22}true\nFailure Tolerance: {12}1\n/);
