@@ -2,7 +2,7 @@ import type { AutopilotConfiguration, AutopilotState } from '../../../contracts/
 import { formatGoDuration, parseGoDuration } from '../../config/go-duration.js';
 import type { Command } from '../command.js';
 import { parseGoBool } from '../flag-parser.js';
-import { requireOk } from '../http-client.js';
+import { requireOk, type HttpClient } from '../http-client.js';
 import { defineHttpCommand } from './http-command.js';
 import { parseUint64Flag } from './uint64-flag.js';
 
@@ -56,7 +56,8 @@ export function autopilotStateText(s: AutopilotState): string {
   return out.join('\n') + '\n';
 }
 
-async function fetchConfig(client: Parameters<Parameters<typeof defineHttpCommand>[0]['run']>[0]['client']): Promise<AutopilotConfiguration> {
+/** GET /v1/operator/autopilot/configuration, parsed. */
+async function fetchConfig(client: HttpClient): Promise<AutopilotConfiguration> {
   const res = requireOk(await client.request('GET', '/v1/operator/autopilot/configuration'));
   return JSON.parse(res.body.toString('utf8')) as AutopilotConfiguration;
 }
