@@ -15,7 +15,8 @@ import type { AgentProcess } from '../support/agent-process.js';
  * health shows it (429) and autopilot's cleanup_dead_servers takes it out of the Raft
  * configuration; a new fourth server joins as a non-voter and is promoted after
  * server_stabilization_time; finally a follower is kill -9'd and restarted at once: it ends up a
- * voter again (never removed, or removed and added back). The new leader also reconciles the
+ * voter again (never removed, or removed and added back); killed again and left down until autopilot
+ * removes it, then restarted, it is added back as a non-voter and promoted. The new leader also reconciles the
  * catalog (the dead server's serfHealth critical) and batches coordinates (the new server's).
  */
 
@@ -207,6 +208,23 @@ describe('autopilot and leader duties in a real cluster', () => {
     });
     const removedRestarted = live().some((a) => a.output().split('\n').some((l) => l.includes('Attempting removal of failed server node') && l.includes(follower.ID)));
     console.log(`the server restarted after kill -9 was ${removedRestarted ? 'removed, added back and promoted' : 'never removed'}`);
+    // Down long enough to be removed, then back: added again as a non-voter and promoted.
+    const again = agents[fi]!;
+    await again.kill9();
+    await waitFor('the server down for good is removed', 40_000, async () => {
+      const c = await raftConfig(fourth);
+      return !c.Servers.some((s) => s.ID === follower.ID) ? true : undefined;
+    }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${tails(live())}`);
+    });
+    agents[fi] = await start(fi, ['-server-port', follower.Address.split(':')[1]!, '-retry-join', `${(await self(fourth, 's4')).Addr}:${(await self(fourth, 's4')).Port}`, '-retry-interval', '1s']);
+    await waitFor('the removed server back as a voter, 3 voters, healthy', 40_000, async () => {
+      const c = await raftConfig(fourth);
+      const h = await health(fourth);
+      return c.Servers.length === 3 && c.Servers.every((s) => s.Voter) && c.Servers.some((s) => s.ID === follower.ID) && h.status === 200 ? true : undefined;
+    }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${tails(live())}`);
+    });
     // Coordinate batching moved too: the fourth server joined after the failover, so only the new leader can have written its coordinate.
     await waitFor('the fourth server\'s coordinate in the catalog', 35_000, async () =>
       (await getJson<{ Node: string }[]>(fourth, '/v1/coordinate/nodes')).some((c) => c.Node === 's4') ? true : undefined,
