@@ -56,6 +56,14 @@ export interface RuntimeConfig {
     /** performance.raft_multiplier (1..10); dev uses 1. */
     multiplier: number;
   }>;
+  /** autopilot { cleanup_dead_servers, last_contact_threshold, max_trailing_logs, min_quorum, server_stabilization_time }: the settings the first leader stores in the replicated state. */
+  readonly autopilot: Readonly<{
+    cleanupDeadServers: boolean;
+    lastContactThresholdMs: number;
+    maxTrailingLogs: number;
+    minQuorum: number;
+    serverStabilizationTimeMs: number;
+  }>;
   readonly ui: boolean;
   readonly pidFile: string | undefined;
   /** start_join (-join): agents joined once at start; the agent fails to start when none answers. */

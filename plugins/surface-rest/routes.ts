@@ -2,6 +2,7 @@ import { deleteKv, getKv, putKv } from './kv-handlers.js';
 import { getLeader, getPeers } from './status-handlers.js';
 import { getSnapshot, putSnapshot } from './snapshot-handlers.js';
 import { deleteRaftPeer, postRaftTransferLeader, getRaftConfiguration } from './operator-handlers.js';
+import { getAutopilotConfiguration, getAutopilotHealth, getAutopilotState, putAutopilotConfiguration } from './operator-autopilot-handlers.js';
 import { getMembers, getSelf, putForceLeave, putJoin, putLeave, putReload } from './agent-handlers.js';
 import { deleteKeyring, getKeyring, postKeyring, putKeyring } from './operator-keyring-handlers.js';
 import { getMetrics, getMonitor } from './telemetry-handlers.js';
@@ -61,6 +62,9 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/operator/raft/peer', methods: { DELETE: deleteRaftPeer } },
   { path: '/v1/snapshot', methods: { GET: getSnapshot, PUT: putSnapshot } },
   { path: '/v1/operator/raft/transfer-leader', methods: { POST: postRaftTransferLeader } },
+  { path: '/v1/operator/autopilot/configuration', methods: { GET: getAutopilotConfiguration, PUT: putAutopilotConfiguration } },
+  { path: '/v1/operator/autopilot/health', methods: { GET: getAutopilotHealth } },
+  { path: '/v1/operator/autopilot/state', methods: { GET: getAutopilotState } },
   { path: '/v1/agent/self', methods: { GET: getSelf } },
   { path: '/v1/agent/members', methods: { GET: getMembers } },
   { path: '/v1/agent/reload', methods: { PUT: putReload } },

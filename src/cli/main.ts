@@ -24,7 +24,7 @@ export const NOT_YET_COMMANDS: readonly string[] = [
  * exist): they answer "not implemented" too, not "Unknown command".
  */
 export const NOT_YET_SUBCOMMANDS: readonly string[] = [
-  'operator area', 'operator autopilot', 'operator segment', 'operator usage', 'operator utilization',
+  'operator area', 'operator segment', 'operator usage', 'operator utilization',
 ];
 
 /** The command list for a prefix ('' for the top level, 'kv' for `sextant kv`), as mitchellh/cli prints it. */

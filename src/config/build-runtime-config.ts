@@ -45,7 +45,7 @@ const CONSUMED = new Set([
   'retry_join', 'services', 'checks', 'plugins', 'plugin_config', 'adapters', 'check_update_interval',
   'check_output_max_size', 'discard_check_output', 'start_join', 'retry_interval', 'retry_max', 'rejoin_after_leave',
   'leave_on_terminate', 'skip_leave_on_interrupt', 'encrypt', 'encrypt_verify_incoming', 'encrypt_verify_outgoing',
-  'disable_keyring_file', 'serf_lan', 'gossip_lan', 'reconnect_timeout', 'disable_coordinates',
+  'disable_keyring_file', 'serf_lan', 'gossip_lan', 'reconnect_timeout', 'disable_coordinates', 'autopilot',
 ]);
 
 /** serf's minimum reconnect_timeout (Consul refuses less). */
@@ -201,6 +201,7 @@ export function buildRuntimeConfig(
   const serfLanBindAddr = str(c.serf_lan) || bindAddr;
   if (str(c.serf_lan) !== '' && !isIP(serfLanBindAddr)) problem(`serf_lan: ${JSON.stringify(serfLanBindAddr)} is not an IP address`);
   const gossipLan = obj(c.gossip_lan);
+  const autopilot = obj(c.autopilot);
 
   unsupportedSettings(c, ctx, problem, (w) => warnings.push(w));
   const watches = validateWatches(list(c.watches));
@@ -257,6 +258,14 @@ export function buildRuntimeConfig(
       snapshotIntervalMs: durationMs(str(c.raft_snapshot_interval, '30s')),
       trailingLogs: num(c.raft_trailing_logs, 10000),
       multiplier: num(performance.raft_multiplier, ctx.dev ? 1 : 5),
+    },
+    // Consul's defaults (api.NewAutopilotConfiguration): on, 200ms, 250, 0, 10s.
+    autopilot: {
+      cleanupDeadServers: typeof autopilot.cleanup_dead_servers === 'boolean' ? autopilot.cleanup_dead_servers : true,
+      lastContactThresholdMs: durationMs(str(autopilot.last_contact_threshold, '200ms')),
+      maxTrailingLogs: num(autopilot.max_trailing_logs, 250),
+      minQuorum: num(autopilot.min_quorum, 0),
+      serverStabilizationTimeMs: durationMs(str(autopilot.server_stabilization_time, '10s')),
     },
     ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
     pidFile: str(c.pid_file) || undefined,

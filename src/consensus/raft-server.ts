@@ -106,6 +106,8 @@ export class RaftServer implements RaftApi {
   private readonly applyWaiters: Waiter[] = [];
   private readonly leaderWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly learnedAddresses = new Map<string, string>();
+  /** When a Raft message from each server last arrived (clock ms). */
+  private readonly peerHeard = new Map<string, number>();
   private readonly listeners = new Set<(isLeader: boolean) => void>();
   private readonly leaderListeners = new Set<() => void>();
   /** The leader id last reported to leaderListeners. */
@@ -432,6 +434,20 @@ export class RaftServer implements RaftApi {
     };
   }
 
+  /**
+   * Milliseconds since a Raft message from server `id` last arrived here (on a leader: its
+   * replies to appends and heartbeats; autopilot's LastContact), undefined when none ever did.
+   */
+  peerLastContactMs(id: string): number | undefined {
+    const at = this.peerHeard.get(id);
+    return at === undefined ? undefined : Math.max(0, this.deps.clock.now() - at);
+  }
+
+  /** The leader's heartbeat interval in ms (100 × raft_multiplier by default). */
+  heartbeatIntervalMs(): number {
+    return this.timing.tickMs * this.timing.heartbeatTicks;
+  }
+
   /** The pure core (read-only use in tests and invariant checkers). */
   core(): RaftNode | undefined {
     return this.node;
@@ -451,6 +467,7 @@ export class RaftServer implements RaftApi {
     }
     if (m.to !== this.id) return;
     this.learnedAddresses.set(m.from, from);
+    this.peerHeard.set(m.from, this.deps.clock.now());
     try {
       node.step(m);
     } catch (e) {

@@ -26,6 +26,7 @@ import { StateStore } from '../state/state-store.js';
 import type { AgentCore, AssemblyEnv } from './agent-core.js';
 import { rpcServices } from './rpc-services.js';
 import { startServerLeaderJobs } from './server-leader-jobs.js';
+import type { AutopilotHealth } from '../rpc/autopilot-health.js';
 import { BootstrapExpect } from './bootstrap-expect.js';
 import { StreamProtocol } from '../../contracts/ports/transport.js';
 import { decodeRpcReply, encodeRpcRequest } from '../rpc/rpc-codec.js';
@@ -98,6 +99,8 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   // The endpoints, registered once in the method table.
   const queryTimes = { defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs };
   const catalogDeps = { store, raft: measured, clock, config: { datacenter: config.datacenter, ...queryTimes } };
+  // Autopilot's health, built with the leader jobs below (the Operator endpoint answers from it).
+  let leaderHealth: AutopilotHealth | undefined;
   const coordinateBatcher = new CoordinateBatcher({ raft: measured, clock, logger: log.child('coordinate') });
   const table = serverMethods({
     kv: new KvEndpoint({ store, raft: measured, clock, random, config: { kvMaxValueSize: config.limits.kvMaxValueSize, ...queryTimes } }),
@@ -110,6 +113,8 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       raft,
       membership: env.membership,
       transferLeadership: (id) => raft.transferLeadership(id),
+      autopilot: { config: store.autopilot, raft: measured, health: () => leaderHealth },
+      ownAddress: () => transport.localAddress,
       indexes: () => {
         const st = raft.stats();
         return { configurationIndex: st.configurationIndex, lastIndex: st.lastIndex, matchIndex: (id) => raft.core()?.matchIndex(id), selfId: config.nodeId };
@@ -135,14 +140,21 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   const services = rpcServices(router, () => config.nodeName);
   // The leader-only jobs (session TTLs, tombstone GC, member reconciliation, coordinate batching), stopped before Raft.
   let sessionTtlsArmed = (): number => 0;
-  const leadership = startServerLeaderJobs({
+  const { leadership, autopilotHealth } = startServerLeaderJobs({
     config: env.liveConfig, membership: env.membership, store, raft, catalog: services.catalog, health: services.health,
     hooks, clock, logger: log, onStop: env.onStop, onSessionTimers: (armed) => (sessionTtlsArmed = armed),
-    trailingLogs: (id) => {
-      const match = raft.core()?.matchIndex(id);
-      return match === undefined ? undefined : Math.max(0, raft.stats().lastIndex - match);
+    raftLog: () => {
+      const st = raft.stats();
+      return { lastIndex: st.lastIndex, lastTerm: st.lastTerm };
     },
+    peer: (id) => {
+      const core = raft.core();
+      const matchIndex = core?.matchIndex(id);
+      return { matchIndex, matchTerm: matchIndex === undefined ? undefined : core?.termAt(matchIndex), lastContactMs: raft.peerLastContactMs(id) };
+    },
+    contactAllowanceMs: raft.heartbeatIntervalMs(),
   });
+  leaderHealth = autopilotHealth;
   leadership.register(coordinateBatcher); // the leader writes the agents' coordinates every coordinate_update_period
   // bootstrap_expect: bootstrap Raft once the pool shows the expected servers (Consul's maybeBootstrap).
   if (config.bootstrapExpect > 0 && !config.bootstrap && !config.dev) {

@@ -8,6 +8,9 @@ import { MemberReconciler } from '../rpc/member-reconciler.js';
 import { RaftServerReconciler } from '../rpc/raft-server-reconciler.js';
 import { SessionTtlTimers } from '../rpc/session-ttl-timers.js';
 import { TombstoneGc } from '../rpc/tombstone-gc.js';
+import { AutopilotConfigSeed } from '../rpc/autopilot-config-seed.js';
+import { AutopilotHealth, type PeerView } from '../rpc/autopilot-health.js';
+import type { AutopilotSettings } from '../../contracts/services/operator-service.js';
 import type { StateStore } from '../state/state-store.js';
 import { Leadership } from './leadership.js';
 
@@ -16,11 +19,15 @@ export interface ServerLeaderJobsDeps {
   /** The live runtime config. */
   config: () => RuntimeConfig;
   /** The pool the member reconciliation makes the catalog follow. */
-  membership: Membership;
+  membership: Pick<Membership, 'members' | 'onEvent'>;
   store: StateStore;
-  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'onLeadershipChange' | 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer'>;
-  /** How far a server trails the leader's log, when the leader knows it (autopilot's health for promotion). */
-  trailingLogs?: (id: string) => number | undefined;
+  raft: Pick<RaftApi, 'propose' | 'isLeader' | 'leader' | 'onLeadershipChange' | 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer'>;
+  /** This server's log: last index and term (autopilot's health compares every server with them). */
+  raftLog: () => { lastIndex: number; lastTerm: number };
+  /** What the leader knows of another server (replicated index and its term, last contact). */
+  peer: (id: string) => PeerView;
+  /** See AutopilotHealthDeps.contactAllowanceMs (the leader's heartbeat interval). */
+  contactAllowanceMs?: number;
   catalog: CatalogApi;
   health: HealthApi;
   hooks: AgentHooks;
@@ -32,15 +39,29 @@ export interface ServerLeaderJobsDeps {
   onSessionTimers?: (armed: () => number) => void;
 }
 
+/** What startServerLeaderJobs hands back. */
+export interface ServerLeaderJobs {
+  leadership: Leadership;
+  /** Autopilot's server health (the Operator endpoint's health and state answers). */
+  autopilotHealth: AutopilotHealth;
+  /** The autopilot settings in force: the replicated configuration, else this agent's config. */
+  autopilotSettings: () => AutopilotSettings;
+}
+
 /**
  * Builds and starts a server's leader-only jobs: one Leadership step following Raft with, in
- * order, the session TTL timers, the KV tombstone GC (fed by the kvChanged hook), the member
- * reconciliation (the catalog follows `membership`) and the Raft server reconciliation (the Raft
- * configuration follows the pool's servers; new ones promoted to voters after stabilization). Teardown revokes the jobs.
+ * order, the autopilot configuration seed (Consul's getOrCreateAutopilotConfig), the session TTL
+ * timers, the KV tombstone GC (fed by the kvChanged hook), the member reconciliation (the catalog
+ * follows `membership`), autopilot's server health and the Raft server reconciliation (the Raft
+ * configuration follows the pool's servers; new ones promoted to voters once stable, failed
+ * ones removed with cleanup_dead_servers). Teardown revokes the jobs.
  */
-export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
+export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): ServerLeaderJobs {
   const { config, store, raft, clock, hooks, logger, membership } = deps;
   const leadership = new Leadership({ source: raft, logger: logger.child('leader'), hooks });
+  const autopilotSettings = (): AutopilotSettings => store.autopilot.get()?.settings ?? config().autopilot;
+  // The first leader stores its autopilot settings in the replicated state.
+  leadership.register(new AutopilotConfigSeed({ store, raft, configured: () => config().autopilot, clock, logger: logger.child('autopilot') }));
   // The leader's session TTL timers (armed from the replicated deadlines).
   const ttlTimers = new SessionTtlTimers({ store, raft, clock, logger: logger.child('session') });
   leadership.register(ttlTimers);
@@ -58,16 +79,28 @@ export function startServerLeaderJobs(deps: ServerLeaderJobsDeps): Leadership {
     clock,
     logger: logger.child('leader'),
   }));
-  // The Raft configuration follows the pool's servers: alive ones added, left and reaped ones removed.
+  // Autopilot's view of every server's health (promotion, /v1/operator/autopilot/health).
+  const autopilotHealth = new AutopilotHealth({
+    membership,
+    raft,
+    local: () => ({ id: config().nodeId, datacenter: config().datacenter, ...deps.raftLog() }),
+    peer: deps.peer,
+    settings: autopilotSettings,
+    ...(deps.contactAllowanceMs !== undefined ? { contactAllowanceMs: deps.contactAllowanceMs } : {}),
+    clock,
+  });
+  leadership.register(autopilotHealth);
+  // The Raft configuration follows the pool's servers: alive ones added then promoted, left, reaped and (autopilot) failed ones removed.
   leadership.register(new RaftServerReconciler({
     membership,
     raft,
-    ...(deps.trailingLogs ? { trailingLogs: deps.trailingLogs } : {}),
+    autopilot: autopilotSettings,
+    health: autopilotHealth,
     local: () => ({ datacenter: config().datacenter, id: config().nodeId }),
     clock,
     logger: logger.child('leader'),
   }));
   leadership.start();
   deps.onStop('leader jobs', () => leadership.stop());
-  return leadership;
+  return { leadership, autopilotHealth, autopilotSettings };
 }

@@ -4,31 +4,29 @@ import type { Member } from '../../contracts/services/agent-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 import type { LeaderJob } from '../kernel/leadership.js';
 import { serverParts } from '../membership/server-parts.js';
+import type { AutopilotSettings } from '../../contracts/services/operator-service.js';
+import type { AutopilotHealth } from './autopilot-health.js';
 
 /** How soon a failed or refused configuration change is tried again. */
 export const SERVER_RECONCILE_RETRY_MS = 1_000;
 /** The full pass that catches anything an event missed (Consul's reconcile_interval). */
 export const SERVER_RECONCILE_INTERVAL_MS = 60_000;
-/** Autopilot's server_stabilization_time: how long a new server stays a non-voter while healthy before it votes. */
-export const SERVER_STABILIZATION_MS = 10_000;
-/** Autopilot's max_trailing_logs: a server further behind the leader than this is not healthy (not promoted). */
-export const MAX_TRAILING_LOGS = 250;
+/**
+ * Consul's autopilot interval: how often the leader prunes dead servers (besides right after it
+ * adds a server, as Consul's joinConsulServer triggers RemoveDeadServers). A failed server is
+ * never removed on the failure event itself, so a server that is only restarting usually comes
+ * back alive first.
+ */
+export const AUTOPILOT_PRUNE_INTERVAL_MS = 10_000;
 
 /** What RaftServerReconciler is built from. */
 export interface RaftServerReconcilerDeps {
   membership: Pick<Membership, 'members' | 'onEvent'>;
   raft: Pick<RaftApi, 'configuration' | 'addVoter' | 'addNonvoter' | 'removeServer' | 'isLeader'>;
-  /** How far `id` trails the leader's log (entries), when the leader knows it. */
-  trailingLogs?: (id: string) => number | undefined;
-  /**
-   * Autopilot's cleanup_dead_servers and min_quorum (live). Without it cleanup is OFF (Consul's
-   * default is on): agents do not turn it on yet, because in the kill -9 / restart e2e a server
-   * that came back was removed as failed before its refutation arrived and the cluster did not
-   * recover its fourth voter (to be fixed before enabling).
-   */
-  autopilot?: () => { cleanupDeadServers: boolean; minQuorum: number };
-  /** server_stabilization_time in ms (default SERVER_STABILIZATION_MS). */
-  stabilizationMs?: number;
+  /** The autopilot settings in force (the replicated configuration; live). */
+  autopilot: () => AutopilotSettings;
+  /** Autopilot's server health: a non-voter is promoted once stable (healthy for server_stabilization_time). */
+  health: Pick<AutopilotHealth, 'isStable' | 'stableIn'>;
   /** This server's datacenter and Raft id (live). */
   local: () => { datacenter: string; id: string };
   clock: Clock;
@@ -48,16 +46,22 @@ type Change =
  * Raft configuration follows the servers of its datacenter in the LAN pool:
  *
  * - an alive server (role=consul, same dc, a `port` tag) that is not in the configuration is
- *   added as a NON-VOTER; once it has stayed alive and within MAX_TRAILING_LOGS of the leader for
- *   server_stabilization_time (10 s, measured by this leader) it is promoted to voter, as
- *   autopilot does (a server tagged `nonvoter=1` never is); one whose address changed has it
- *   updated (not this server's own);
+ *   added as a NON-VOTER; once autopilot's health (AutopilotHealth) has seen it healthy — alive,
+ *   heard from within last_contact_threshold, within max_trailing_logs of the leader — for
+ *   server_stabilization_time it is promoted to voter (a server tagged `nonvoter=1` never is);
+ *   one whose address changed has it updated (not this server's own);
  * - a server that left gracefully (status left) or was reaped is removed ("removing server by
  *   ID"); never this server itself;
- * - with autopilot's cleanup_dead_servers (given through `autopilot`), a failed server is removed ("Attempting
- *   removal of failed server node"): a non-voter always, a voter only while the failed voters
- *   are a strict minority of the voters (removing them never costs the quorum) and the voters
- *   left stay at or above min_quorum.
+ * - with autopilot's cleanup_dead_servers, every AUTOPILOT_PRUNE_INTERVAL_MS and right after a
+ *   server was added, a server whose member serf declared FAILED is removed
+ *   ("Attempting removal of failed server node") as raft-autopilot's pruneDeadServers does:
+ *   failed non-voters first, then failed voters, each batch capped so that at most
+ *   (potential voters − 1) / 2 voters go and never below min_quorum potential voters; failed
+ *   voters only while they are a strict minority of the voters (Consul's older rule, "too many
+ *   dead servers"), so the healthy voters left are always a majority. A server
+ *   serf still sees alive (a restart it has not noticed, or one under suspicion) is never
+ *   touched; a removed one that comes back alive is added again as a non-voter and promoted
+ *   after stabilization.
  *
  * One change at a time (single-server changes): passes run on every member event, at establish
  * and every interval; a refused change (another in progress, no commit in the term yet) is
@@ -68,11 +72,12 @@ export class RaftServerReconciler implements LeaderJob {
   private leading = false;
   private offEvents: (() => void) | undefined;
   private timer: TimerHandle | undefined;
+  private pruneTimer: TimerHandle | undefined;
+  /** Dead servers are pruned in the next pass (set by the autopilot interval and after adding a server). */
+  private pruneDue = false;
   private retry: TimerHandle | undefined;
   private loop: Promise<void> | undefined;
   private again = false;
-  /** When this leader first saw each non-voter healthy (for the stabilization time). */
-  private readonly healthySince = new Map<string, number>();
   private wake: TimerHandle | undefined;
   /** Members reaped from the pool (gone from members()) that may still be in the configuration. */
   private readonly reaped = new Map<string, Member>();
@@ -90,6 +95,10 @@ export class RaftServerReconciler implements LeaderJob {
       this.kick();
     });
     this.timer = this.deps.clock.setInterval(() => this.kick(), this.deps.intervalMs ?? SERVER_RECONCILE_INTERVAL_MS);
+    this.pruneTimer = this.deps.clock.setInterval(() => {
+      this.pruneDue = true;
+      this.kick();
+    }, AUTOPILOT_PRUNE_INTERVAL_MS);
     this.kick();
   }
 
@@ -100,12 +109,14 @@ export class RaftServerReconciler implements LeaderJob {
     this.offEvents = undefined;
     this.timer?.cancel();
     this.timer = undefined;
+    this.pruneTimer?.cancel();
+    this.pruneTimer = undefined;
+    this.pruneDue = false;
     this.retry?.cancel();
     this.retry = undefined;
     this.wake?.cancel();
     this.wake = undefined;
     this.reaped.clear();
-    this.healthySince.clear();
     await this.loop;
   }
 
@@ -121,12 +132,15 @@ export class RaftServerReconciler implements LeaderJob {
     const byId = new Map(config.map((s) => [s.id, s]));
     const out: Change[] = [];
     const failed: { id: string; name: string; voter: boolean }[] = [];
+    /** raft-autopilot's potential voters: voters, and non-voters the pool knows that may be promoted. */
+    const potential = new Set(config.filter((s) => s.voter).map((s) => s.id));
     const seen = new Set<string>();
     for (const m of this.deps.membership.members()) {
       const p = serverParts(m);
       if (!p || p.datacenter !== datacenter) continue;
       seen.add(m.Name);
       const inConfig = byId.get(p.id);
+      if (inConfig && !p.nonVoter) potential.add(p.id);
       if (m.Status === MemberStatus.Alive) {
         if (!inConfig) out.push({ kind: 'add', id: p.id, address: p.address, name: m.Name });
         else if (inConfig.address !== p.address && p.id !== self) out.push({ kind: 'update', id: p.id, address: p.address, name: m.Name });
@@ -137,7 +151,7 @@ export class RaftServerReconciler implements LeaderJob {
         failed.push({ id: p.id, name: m.Name, voter: inConfig.voter });
       }
     }
-    out.push(...this.deadServerRemovals(failed, config));
+    if (this.pruneDue) out.push(...this.deadServerRemovals(failed, config, potential));
     for (const [name, m] of this.reaped) {
       if (seen.has(name)) continue;
       const p = serverParts(m);
@@ -148,40 +162,52 @@ export class RaftServerReconciler implements LeaderJob {
   }
 
   /**
-   * Autopilot's pruneDeadServers: failed non-voters always; failed voters only when they are a
-   * strict minority of the voters and removing one keeps at least min_quorum voters.
+   * Autopilot's pruneDeadServers and adjudicateRemoval: failed non-voters, then failed voters
+   * (each by id), each batch judged against the potential voters left by the batch before.
    */
-  private deadServerRemovals(failed: { id: string; name: string; voter: boolean }[], config: { voter: boolean }[]): Change[] {
-    const ap = this.deps.autopilot?.() ?? { cleanupDeadServers: false, minQuorum: 0 };
-    if (!ap.cleanupDeadServers || failed.length === 0) return [];
-    const out: Change[] = failed.filter((f) => !f.voter).map((f) => ({ kind: 'removeFailed' as const, id: f.id, name: f.name }));
+  private deadServerRemovals(failed: { id: string; name: string; voter: boolean }[], config: { voter: boolean }[], potential: Set<string>): Change[] {
+    const ap = this.deps.autopilot();
+    if (!ap.cleanupDeadServers || failed.length === 0 || config.length === 0) return [];
+    const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const out: Change[] = [];
     const voters = config.filter((s) => s.voter).length;
     const failedVoters = failed.filter((f) => f.voter);
-    if (failedVoters.length === 0) return out;
-    if (2 * failedVoters.length >= voters) {
+    // Consul's older autopilot rule on top: failed voters go only while they are a strict minority
+    // of the voters (otherwise the quorum is already lost and the removals could not commit).
+    if (failedVoters.length > 0 && 2 * failedVoters.length >= voters) {
       this.deps.logger.warn('Failed to remove dead servers: too many dead servers', { dead: failedVoters.length, voters });
-    } else if (voters - 1 < ap.minQuorum) {
-      this.deps.logger.warn('will not remove server as it would leave less voters than the minimum number allowed', { voters, min_quorum: ap.minQuorum });
-    } else {
-      out.push(...failedVoters.map((f) => ({ kind: 'removeFailed' as const, id: f.id, name: f.name })));
+      failed = failed.filter((f) => !f.voter);
+    }
+    for (const batch of [failed.filter((f) => !f.voter).sort(byId), failed.filter((f) => f.voter).sort(byId)]) {
+      const initial = potential.size;
+      let maxRemoval = Math.floor((initial - 1) / 2);
+      let removed = 0;
+      const chosen: string[] = [];
+      for (const f of batch) {
+        const isPotential = potential.has(f.id);
+        if (isPotential && initial - removed - 1 < ap.minQuorum) {
+          this.deps.logger.debug('will not remove server node as it would leave less voters than the minimum number allowed', { id: f.id, min: ap.minQuorum });
+        } else if (f.voter && maxRemoval < 1) {
+          this.deps.logger.debug('will not remove server node as removal of a majority of voting servers is not safe', { id: f.id });
+        } else {
+          if (isPotential) {
+            maxRemoval--;
+            removed++;
+          }
+          chosen.push(f.id);
+          out.push({ kind: 'removeFailed', id: f.id, name: f.name });
+        }
+      }
+      for (const id of chosen) potential.delete(id);
     }
     return out;
   }
 
-  /** True once non-voter `id` has been healthy (caught up) for the stabilization time; arms a wake-up otherwise. */
+  /** True once non-voter `id` is stable (autopilot's health); arms a wake-up for when it may be otherwise. */
   private stable(id: string): boolean {
-    const now = this.deps.clock.now();
-    const trailing = this.deps.trailingLogs?.(id);
-    if (trailing === undefined || trailing > MAX_TRAILING_LOGS) {
-      this.healthySince.delete(id);
-      this.wakeIn(1_000);
-      return false;
-    }
-    const since = this.healthySince.get(id) ?? now;
-    this.healthySince.set(id, since);
-    const left = since + (this.deps.stabilizationMs ?? SERVER_STABILIZATION_MS) - now;
-    if (left <= 0) return true;
-    this.wakeIn(left);
+    if (this.deps.health.isStable(id)) return true;
+    const left = this.deps.health.stableIn(id);
+    this.wakeIn(left === undefined ? 1_000 : Math.max(left, 100));
     return false;
   }
 
@@ -211,18 +237,20 @@ export class RaftServerReconciler implements LeaderJob {
   private async run(): Promise<void> {
     for (;;) {
       if (!this.leading || !this.deps.raft.isLeader()) return;
-      const next = this.pending()[0];
+      const all = this.pending();
+      if (!all.some((c) => c.kind === 'removeFailed')) this.pruneDue = false;
+      const next = all[0];
       if (!next) return;
       try {
         if (next.kind === 'add') {
           this.deps.logger.info('adding server as a non-voter', { server: next.name, id: next.id, address: next.address });
           await this.deps.raft.addNonvoter(next.id, next.address);
+          this.pruneDue = true; // Consul's joinConsulServer: "Trigger a check to remove dead servers"
         } else if (next.kind === 'update') {
           this.deps.logger.info('updating server address in raft configuration', { server: next.name, id: next.id, address: next.address });
           await this.deps.raft.addNonvoter(next.id, next.address); // keeps its suffrage
         } else if (next.kind === 'promote') {
           this.deps.logger.info('Promoting server', { server: next.name, id: next.id, address: next.address });
-          this.healthySince.delete(next.id);
           await this.deps.raft.addVoter(next.id, next.address);
         } else if (next.kind === 'removeFailed') {
           this.deps.logger.info('Attempting removal of failed server node', { name: next.name, id: next.id });

@@ -5,7 +5,7 @@ import type { KvEntry } from '../../contracts/model/kv.js';
 import type { QueryResult } from '../../contracts/model/query.js';
 import type { Session, SessionCreateRequest } from '../../contracts/model/session.js';
 import type { SnapshotSaveReply } from '../../contracts/services/snapshot-service.js';
-import type { RaftConfigurationReply, RaftTransferLeaderReply } from '../../contracts/services/operator-service.js';
+import type { AutopilotConfiguration, AutopilotSettings, AutopilotState, OperatorHealthReply, RaftConfigurationReply, RaftTransferLeaderReply } from '../../contracts/services/operator-service.js';
 import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
 import type { KvOp } from '../../contracts/services/kv-service.js';
 import type { TxnOp, TxnOutcome } from '../../contracts/services/txn-service.js';
@@ -46,6 +46,10 @@ export interface RpcSchema {
   'Operator.RaftRemovePeerByID': { args: { id: string }; reply: null };
   'Operator.RaftRemovePeerByAddress': { args: { address: string }; reply: null };
   'Operator.RaftLeaderTransfer': { args: { id: string }; reply: RaftTransferLeaderReply };
+  'Operator.AutopilotGetConfiguration': { args: Record<string, never>; reply: AutopilotConfiguration };
+  'Operator.AutopilotSetConfiguration': { args: { config: AutopilotSettings; cas?: number }; reply: boolean };
+  'Operator.ServerHealth': { args: Record<string, never>; reply: OperatorHealthReply };
+  'Operator.AutopilotState': { args: Record<string, never>; reply: AutopilotState };
   'Coordinate.Update': { args: { req: NodeCoordinate }; reply: null };
   'Coordinate.ListDatacenters': { args: Record<string, never>; reply: DatacenterMap[] };
   'Coordinate.ListNodes': { args: Record<string, never>; reply: QueryResult<NodeCoordinate[]> };
@@ -94,6 +98,10 @@ export const RPC_IS_READ: { readonly [N in RpcName]: boolean } = {
   'Operator.RaftRemovePeerByID': false,
   'Operator.RaftRemovePeerByAddress': false,
   'Operator.RaftLeaderTransfer': false,
+  'Operator.AutopilotGetConfiguration': true,
+  'Operator.AutopilotSetConfiguration': false,
+  'Operator.ServerHealth': true,
+  'Operator.AutopilotState': true,
   'Coordinate.Update': false,
   'Coordinate.ListDatacenters': true,
   'Coordinate.ListNodes': true,

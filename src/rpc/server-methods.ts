@@ -65,6 +65,10 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
   t.register('Operator.RaftRemovePeerByID', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ id: a.id }, ctx), null));
   t.register('Operator.RaftRemovePeerByAddress', 'write', async (a, ctx) => (await e.operator.raftRemovePeer({ address: a.address }, ctx), null));
   t.register('Operator.RaftLeaderTransfer', 'write', (a, ctx) => e.operator.raftTransferLeader(a.id, ctx));
+  t.register('Operator.AutopilotGetConfiguration', 'read', (_a, ctx) => e.operator.autopilotGetConfiguration(ctx));
+  t.register('Operator.AutopilotSetConfiguration', 'write', (a, ctx) => e.operator.autopilotSetConfiguration(a.config, a.cas, ctx));
+  t.register('Operator.ServerHealth', 'read', (_a, ctx) => e.operator.autopilotServerHealth(ctx));
+  t.register('Operator.AutopilotState', 'read', (_a, ctx) => e.operator.autopilotState(ctx));
 
   t.register('Internal.EventFire', 'any', async (a) => (await e.internal.eventFire(a.name, a.payload), null));
 

@@ -5,6 +5,9 @@ import type { LeaderJob } from '../kernel/leadership.js';
 import { encodeCommand } from '../state/command-codec.js';
 import type { SessionReader } from '../state/session-reader.js';
 
+/** Consul's structs.SessionTTLMultiplier: a session is invalidated TTL × 2 after its last renewal. */
+export const SESSION_TTL_MULTIPLIER = 2;
+
 /** Constructor dependencies of SessionTtlTimers. */
 export interface SessionTtlTimersDeps {
   /** The local replicated state; its sessions' deadlines drive the timers. */
@@ -24,7 +27,8 @@ export interface SessionTtlTimersDeps {
  * on the clock of the leader that committed it). A timer that fires proposes `session.expire`
  * stamped with the clock, which the state machine applies only if the deadline still lies at or
  * before that time, so a renew that commits first always wins and a deadline is never moved
- * by a restart or a change of leader: a new leader arms its timers from the same deadlines.
+ * by a restart. A new leader (Consul's initializeSessionTimers) restarts every timer at the full
+ * TTL × 2 from its establishment, or the replicated deadline when that is later.
  * A LeaderJob: established with leadership, revoked when it ends; followers hold no timers.
  */
 export class SessionTtlTimers implements LeaderJob {
@@ -42,7 +46,14 @@ export class SessionTtlTimers implements LeaderJob {
     this.offTtl = this.deps.store.sessions.onTtlChange((id, expiresAt) => {
       if (this.leading) this.arm(id, expiresAt, 0);
     });
-    for (const [id, expiresAt] of this.deps.store.sessions.ttlDeadlines()) this.arm(id, expiresAt, 0);
+    // Consul's initializeSessionTimers: a new leader gives every session its full TTL × 2 from now
+    // (the old leader's clock and the time without a leader count for nothing); an earlier
+    // replicated deadline stays in the log, and the expiry stamped later passes it.
+    const now = this.deps.clock.now();
+    for (const [id, expiresAt] of this.deps.store.sessions.ttlDeadlines()) {
+      const ttlMs = this.deps.store.sessions.get(id)?.ttlMs ?? 0;
+      this.arm(id, expiresAt, 0, undefined, Math.max(expiresAt, now + SESSION_TTL_MULTIPLIER * ttlMs));
+    }
     this.deps.logger.debug('session TTL timers armed', { sessions: this.timers.size });
   }
 
@@ -64,21 +75,25 @@ export class SessionTtlTimers implements LeaderJob {
     this.timers.clear();
   }
 
-  /** (Re)arms `id`'s timer for `expiresAt` (0: disarms). `attempt` counts failed expire proposals. */
-  private arm(id: string, expiresAt: number, attempt: number, delayMs?: number): void {
+  /**
+   * (Re)arms `id`'s timer for replicated deadline `expiresAt` (0: disarms), firing at `fireAt`
+   * (default: the deadline; a new leader's restarted timer fires later). `attempt` counts failed
+   * expire proposals.
+   */
+  private arm(id: string, expiresAt: number, attempt: number, delayMs?: number, fireAt = expiresAt): void {
     this.timers.get(id)?.cancel();
     this.timers.delete(id);
     if (expiresAt <= 0) return;
-    const wait = delayMs ?? Math.max(0, expiresAt - this.deps.clock.now());
-    this.timers.set(id, this.deps.clock.setTimeout(() => void this.fire(id, expiresAt, attempt), wait));
+    const wait = delayMs ?? Math.max(0, fireAt - this.deps.clock.now());
+    this.timers.set(id, this.deps.clock.setTimeout(() => void this.fire(id, expiresAt, attempt, fireAt), wait));
   }
 
-  private async fire(id: string, expiresAt: number, attempt: number): Promise<void> {
+  private async fire(id: string, expiresAt: number, attempt: number, fireAt: number): Promise<void> {
     this.timers.delete(id);
     if (!this.leading) return;
     const now = this.deps.clock.now();
-    // A timer may fire a little early: never propose before the deadline.
-    if (now < expiresAt) return this.arm(id, expiresAt, attempt);
+    // A timer may fire a little early: never propose before its time.
+    if (now < fireAt) return this.arm(id, expiresAt, attempt, undefined, fireAt);
     try {
       const expired = await this.deps.raft.propose(encodeCommand({ type: 'session.expire', id, now }));
       if (expired === true) this.deps.logger.info('session invalidated: TTL expired', { session: id });
@@ -94,7 +109,7 @@ export class SessionTtlTimers implements LeaderJob {
       if (!current || current.expiresAt !== expiresAt || this.timers.has(id)) return;
       const backoff = (this.deps.retryBaseMs ?? 1000) * 2 ** attempt;
       this.deps.logger.warn('invalidating an expired session failed; retrying', { session: id, inMs: backoff, error: e });
-      this.arm(id, expiresAt, attempt + 1, backoff);
+      this.arm(id, expiresAt, attempt + 1, backoff, fireAt);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { AUTOPILOT_COMMANDS } from './autopilot-command-entries.js';
 import { CATALOG_COMMANDS } from './catalog-command-entries.js';
 import type { Command } from './command.js';
 import type { CommandEntries, CommandEntry } from './command-entry.js';
@@ -14,7 +15,7 @@ import { TXN_COMMANDS } from './txn-command-entries.js';
  * them (plus its tag in CommandTag and its type in the Command union — the compiler then insists
  * on the entry). encodeCommand, decodeCommand and StateStore.apply are look-ups here.
  */
-const BY_TYPE: CommandEntries<Command['type']> = { ...KV_COMMANDS, ...SESSION_COMMANDS, ...CATALOG_COMMANDS, ...COORDINATE_COMMANDS, ...TXN_COMMANDS, ...RESTORE_COMMANDS };
+const BY_TYPE: CommandEntries<Command['type']> = { ...KV_COMMANDS, ...SESSION_COMMANDS, ...CATALOG_COMMANDS, ...COORDINATE_COMMANDS, ...TXN_COMMANDS, ...RESTORE_COMMANDS, ...AUTOPILOT_COMMANDS };
 
 /** Every entry, as one type (each entry only ever sees commands of its own type: see entryFor). */
 const ENTRIES: readonly CommandEntry<Command>[] = Object.values(BY_TYPE) as readonly CommandEntry<Command>[];

@@ -10,9 +10,11 @@ import type {
 } from './session-command.js';
 import type { TxnCommand } from './txn-op.js';
 import type { StateRestoreCommand } from './restore-command.js';
+import type { AutopilotSetConfigCommand } from './autopilot-command.js';
 
 export type { TxnCommand } from './txn-op.js';
 export type { StateRestoreCommand } from './restore-command.js';
+export type { AutopilotSetConfigCommand } from './autopilot-command.js';
 export type { CatalogDeregisterCommand, CatalogRegisterCommand } from './catalog-command.js';
 export type { CoordinateBatchUpdateCommand } from './coordinate-command.js';
 export type {
@@ -32,7 +34,7 @@ export type {
  * change.
  */
 
-/** Wire tags. Ranges reserved for later tables: 32–63 session, 64–95 catalog (coordinates included), 96–127 txn, 128–223 acl, 224– whole-state operations. */
+/** Wire tags. Ranges reserved for later tables: 32–63 session, 64–95 catalog (coordinates included), 96–127 txn, 128–223 acl, 224–239 whole-state operations, 240– operator settings (autopilot). */
 export const CommandTag = {
   KvSet: 1,
   KvCas: 2,
@@ -51,6 +53,7 @@ export const CommandTag = {
   CoordinateBatchUpdate: 66,
   TxnApply: 96,
   StateRestore: 224,
+  AutopilotSetConfig: 240,
 } as const;
 
 export type CommandTag = (typeof CommandTag)[keyof typeof CommandTag];
@@ -114,4 +117,5 @@ export type Command =
   | SessionRenewCommand
   | SessionExpireCommand
   | TxnCommand
-  | StateRestoreCommand;
+  | StateRestoreCommand
+  | AutopilotSetConfigCommand;

@@ -7,6 +7,7 @@ import { entryFor } from './command-registry.js';
 import { encodeSliced } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
 import { KvTable, lazySnapshot } from './kv-table.js';
+import { AutopilotConfigTable, type AutopilotConfigReader } from './autopilot-config-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
 import type { CoordinateReader } from './coordinate-reader.js';
@@ -21,7 +22,8 @@ import type { TxnReaders } from './txn-apply.js';
  * Snapshot envelope versions: v1 = KV only; v2 = KV + catalog; v3 = KV (with lock-delays) +
  * catalog + sessions (written today). restore() accepts all three. A v3 image may carry
  * `coordinates` (absent: none): soft state that a reader which predates it may drop, as Consul
- * marks its coordinate updates safe to ignore, so it needs no new version.
+ * marks its coordinate updates safe to ignore, so it needs no new version; likewise `autopilot`
+ * (absent: no stored autopilot configuration, which the next leader seeds from its config).
  */
 const SNAPSHOT_V1 = 1;
 const SNAPSHOT_V2 = 2;
@@ -50,6 +52,7 @@ export class StateStore implements StateMachine, TxnReaders {
   private readonly catalogTable: CatalogTable;
   private readonly sessionTable: SessionTable;
   private readonly coordinateTable: CoordinateTable;
+  private readonly autopilotTable: AutopilotConfigTable;
   private readonly tables: StateTables;
   private applied = 0;
 
@@ -59,12 +62,18 @@ export class StateStore implements StateMachine, TxnReaders {
     this.catalogTable = new CatalogTable(this.tx, opts.onWatcherError, opts.onCatalogChange);
     this.sessionTable = new SessionTable(this.tx, opts.onWatcherError);
     this.coordinateTable = new CoordinateTable(this.tx, opts.onWatcherError);
-    this.tables = { tx: this.tx, kv: this.kvTable, catalog: this.catalogTable, sessions: this.sessionTable, coordinates: this.coordinateTable };
+    this.autopilotTable = new AutopilotConfigTable(this.tx);
+    this.tables = { tx: this.tx, kv: this.kvTable, catalog: this.catalogTable, sessions: this.sessionTable, coordinates: this.coordinateTable, autopilot: this.autopilotTable };
   }
 
   /** The network coordinates table, read side. */
   get coordinates(): CoordinateReader {
     return this.coordinateTable;
+  }
+
+  /** The autopilot configuration, read side. */
+  get autopilot(): AutopilotConfigReader {
+    return this.autopilotTable;
   }
 
   /** The sessions table, read side. */
@@ -137,7 +146,7 @@ export class StateStore implements StateMachine, TxnReaders {
   }
 
   /**
-   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions, coordinates }` of the whole state
+   * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions, coordinates, autopilot? }` of the whole state
    * as it is at the call: the tables' rows are gathered synchronously (each table hands out
    * fresh row arrays over records that are replaced, never mutated, on write), then encoded in
    * slices over later turns while apply() goes on (see StateMachine.snapshot).
@@ -150,9 +159,10 @@ export class StateStore implements StateMachine, TxnReaders {
     const catalog = this.catalogTable.toSnapshot();
     const sessions = this.sessionTable.toSnapshot();
     const coordinates = this.coordinateTable.toSnapshot();
+    const autopilot = this.autopilotTable.toSnapshot();
     return (async () => {
       try {
-        return await encodeSliced({ ...head, kv: lazySnapshot(kv), catalog, sessions, coordinates });
+        return await encodeSliced({ ...head, kv: lazySnapshot(kv), catalog, sessions, coordinates, ...(autopilot ? { autopilot } : {}) });
       } finally {
         kv.release();
       }
@@ -184,10 +194,12 @@ export class StateStore implements StateMachine, TxnReaders {
     new CatalogTable(scratch).load(withCatalog ? img.catalog : undefined);
     new SessionTable(scratch).load(withSessions ? img.sessions : undefined);
     new CoordinateTable(scratch).load(withCoordinates ? img.coordinates : undefined);
+    new AutopilotConfigTable(scratch).load(withCoordinates ? img.autopilot : undefined);
     this.kvTable.load(img.kv);
     this.catalogTable.load(withCatalog ? img.catalog : undefined);
     this.sessionTable.load(withSessions ? img.sessions : undefined);
     this.coordinateTable.load(withCoordinates ? img.coordinates : undefined);
+    this.autopilotTable.load(withCoordinates ? img.autopilot : undefined);
     this.applied = lastIndex;
   }
 

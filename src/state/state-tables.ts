@@ -1,3 +1,4 @@
+import type { AutopilotConfigTable } from './autopilot-config-table.js';
 import type { CatalogTable } from './catalog-table.js';
 import type { CoordinateTable } from './coordinate-table.js';
 import type { KvTable } from './kv-table.js';
@@ -15,4 +16,5 @@ export interface StateTables {
   readonly catalog: CatalogTable;
   readonly sessions: SessionTable;
   readonly coordinates: CoordinateTable;
+  readonly autopilot: AutopilotConfigTable;
 }

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { operatorAutopilotGetConfigCommand, operatorAutopilotSetConfigCommand, operatorAutopilotStateCommand } from './operator-autopilot.js';
 import { operatorRaftListPeersCommand, operatorRaftRemovePeerCommand, operatorRaftTransferLeaderCommand } from './operator-raft.js';
 import { catalogDatacentersCommand } from './catalog-datacenters.js';
 import { catalogNodesCommand } from './catalog-nodes.js';
@@ -55,6 +56,9 @@ export const HTTP_CLIENT_COMMANDS: readonly Command[] = [
   watchCommand,
   infoCommand,
   monitorCommand,
+  operatorAutopilotGetConfigCommand,
+  operatorAutopilotSetConfigCommand,
+  operatorAutopilotStateCommand,
   operatorRaftListPeersCommand,
   operatorRaftRemovePeerCommand,
   operatorRaftTransferLeaderCommand,

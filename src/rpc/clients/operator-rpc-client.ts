@@ -1,5 +1,14 @@
 import type { RequestContext } from '../../../contracts/model/query.js';
-import type { OperatorService, RaftConfigurationReply, RaftPeerSelector, RaftTransferLeaderReply } from '../../../contracts/services/operator-service.js';
+import type {
+  AutopilotConfiguration,
+  AutopilotSettings,
+  AutopilotState,
+  OperatorHealthReply,
+  OperatorService,
+  RaftConfigurationReply,
+  RaftPeerSelector,
+  RaftTransferLeaderReply,
+} from '../../../contracts/services/operator-service.js';
 import type { RpcCaller } from './rpc-caller.js';
 
 /** OperatorService as the surfaces see it on every agent: the Operator RPCs, answered by the leader (any server when stale). */
@@ -20,5 +29,25 @@ export class OperatorRpcClient implements OperatorService {
   /** Operator.RaftLeaderTransfer. */
   raftTransferLeader(id: string, ctx?: RequestContext): Promise<RaftTransferLeaderReply> {
     return this.rpc.call('Operator.RaftLeaderTransfer', { id }, ctx);
+  }
+
+  /** Operator.AutopilotGetConfiguration. */
+  autopilotGetConfiguration(ctx?: RequestContext): Promise<AutopilotConfiguration> {
+    return this.rpc.call('Operator.AutopilotGetConfiguration', {}, ctx);
+  }
+
+  /** Operator.AutopilotSetConfiguration. */
+  autopilotSetConfiguration(config: AutopilotSettings, cas: number | undefined, ctx?: RequestContext): Promise<boolean> {
+    return this.rpc.call('Operator.AutopilotSetConfiguration', cas === undefined ? { config } : { config, cas }, ctx);
+  }
+
+  /** Operator.ServerHealth. */
+  autopilotServerHealth(ctx?: RequestContext): Promise<OperatorHealthReply> {
+    return this.rpc.call('Operator.ServerHealth', {}, ctx);
+  }
+
+  /** Operator.AutopilotState. */
+  autopilotState(ctx?: RequestContext): Promise<AutopilotState> {
+    return this.rpc.call('Operator.AutopilotState', {}, ctx);
   }
 }

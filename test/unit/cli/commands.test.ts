@@ -277,10 +277,10 @@ describe('commands Consul has and Sextant does not yet', () => {
       expect(await main([name, 'save', 'x.snap'], r.io)).toBe(1);
       expect(r.out.stderr).toBe(`sextant ${name}: not implemented yet in Sextant (Consul has it; \`sextant -help\` lists what Sextant runs)\n`);
     }
-    // `operator raft list-peers|remove-peer` exist; the other operator subcommands are not implemented yet.
+    // `operator raft …` and `operator autopilot …` exist; the other operator subcommands are not implemented yet.
     const autopilot = io();
-    expect(await main(['operator', 'autopilot', 'get-config'], autopilot.io)).toBe(1);
-    expect(autopilot.out.stderr).toBe('sextant operator autopilot: not implemented yet in Sextant (Consul has it; `sextant -help` lists what Sextant runs)\n');
+    expect(await main(['operator', 'area', 'list'], autopilot.io)).toBe(1);
+    expect(autopilot.out.stderr).toBe('sextant operator area: not implemented yet in Sextant (Consul has it; `sextant -help` lists what Sextant runs)\n');
     const unknown = io();
     expect(await main(['frobnicate'], unknown.io)).toBe(1);
     expect(unknown.out.stderr).toMatch(/^Unknown command: sextant frobnicate\n/);

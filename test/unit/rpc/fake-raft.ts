@@ -62,7 +62,7 @@ export class FakeRaft implements RaftApi {
     return () => {};
   }
 
-  onLeadershipChange(): () => void {
+  onLeadershipChange(_fn?: (isLeader: boolean) => void): () => void {
     return () => {};
   }
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SextantError } from '../../../contracts/errors.js';
 import type { RaftPeer } from '../../../src/consensus/raft-api.js';
-import { MAX_TRAILING_LOGS, RaftServerReconciler, SERVER_RECONCILE_RETRY_MS, SERVER_STABILIZATION_MS } from '../../../src/rpc/raft-server-reconciler.js';
+import { AUTOPILOT_PRUNE_INTERVAL_MS, RaftServerReconciler, SERVER_RECONCILE_RETRY_MS } from '../../../src/rpc/raft-server-reconciler.js';
+import { AutopilotHealth, DEFAULT_AUTOPILOT_SETTINGS } from '../../../src/rpc/autopilot-health.js';
+
+const MAX_TRAILING_LOGS = DEFAULT_AUTOPILOT_SETTINGS.maxTrailingLogs;
+const SERVER_STABILIZATION_MS = DEFAULT_AUTOPILOT_SETTINGS.serverStabilizationTimeMs;
+/** The leader's last log index in these tests. */
+const LEADER_LAST_INDEX = 1_000;
 import { ManualClock } from '../../../src/testing/manual-clock.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { FakePool, poolMember, serverMemberTags } from '../../support/fake-pool.js';
@@ -22,6 +28,9 @@ class ConfigRaft {
   }
   isLeader(): boolean {
     return this.leading;
+  }
+  leader(): RaftPeer | undefined {
+    return this.leading ? this.servers.find((s) => s.id === 'id-1') : undefined;
   }
   async addVoter(id: string, address: string): Promise<void> {
     this.check(`addVoter ${id} ${address}`);
@@ -56,14 +65,32 @@ function setup(autopilot?: { cleanupDeadServers: boolean; minQuorum: number }) {
   const pool = new FakePool();
   pool.list = [poolMember('s1', '127.0.14.1', ALIVE, serverMemberTags('id-1', 4001))];
   const raft = new ConfigRaft();
-  /** How far each server trails the leader (unknown: not replicating yet). */
+  /** How far each server trails the leader (unknown: not replicating yet); every known one was heard from just now. */
   const trailing = new Map<string, number>();
-  const r = new RaftServerReconciler({
-    membership: pool, raft, trailingLogs: (id) => trailing.get(id), local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger,
-    ...(autopilot ? { autopilot: () => autopilot } : {}),
+  /** Ms since each server was last heard from (default 0). */
+  const contact = new Map<string, number>();
+  /** Without `autopilot`, cleanup_dead_servers is off (the other settings are Consul's defaults). */
+  const settings = { ...DEFAULT_AUTOPILOT_SETTINGS, cleanupDeadServers: false, ...(autopilot ?? {}) };
+  const health = new AutopilotHealth({
+    membership: pool, raft, clock,
+    local: () => ({ id: 'id-1', datacenter: 'dc1', lastIndex: LEADER_LAST_INDEX, lastTerm: 2 }),
+    peer: (id) => {
+      const t = trailing.get(id);
+      return t === undefined ? {} : { matchIndex: LEADER_LAST_INDEX - t, matchTerm: 2, lastContactMs: contact.get(id) ?? 0 };
+    },
+    settings: () => settings,
   });
+  const r = new RaftServerReconciler({
+    membership: pool, raft, health, autopilot: () => settings, local: () => ({ datacenter: 'dc1', id: 'id-1' }), clock, logger,
+  });
+  // The leader jobs are established together (health first, as startServerLeaderJobs registers them).
+  const establish = r.establish.bind(r);
+  r.establish = () => {
+    health.establish();
+    establish();
+  };
   const ids = () => raft.servers.map((s) => `${s.id}@${s.address}${s.voter ? '' : ' (nonvoter)'}`).sort();
-  return { clock, logger, pool, raft, r, ids, trailing };
+  return { clock, logger, pool, raft, r, ids, trailing, contact, health, settings };
 }
 
 describe('RaftServerReconciler (the leader makes the Raft configuration follow the pool)', () => {
@@ -185,6 +212,7 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
       off.r.establish();
       await off.r.idle();
       fail(off, 3);
+      off.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS); // dead servers are pruned on the autopilot interval
       await off.r.idle();
       expect(off.ids()).toHaveLength(3);
       const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
@@ -192,6 +220,7 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
       h.r.establish();
       await h.r.idle();
       fail(h, 3);
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS); // dead servers are pruned on the autopilot interval
       await h.r.idle();
       expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002']);
       expect(h.logger.lines.join('\n')).toContain('Attempting removal of failed server node');
@@ -205,6 +234,7 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
       h.r.establish();
       await h.r.idle();
       fail(h, 3, 4, 7);
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS); // dead servers are pruned on the autopilot interval
       await h.r.idle();
       expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003', 'id-4@127.0.14.4:4004']);
       expect(h.raft.calls).toEqual(['removeServer id-7']);
@@ -217,6 +247,7 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
       h.r.establish();
       await h.r.idle();
       fail(h, 4, 5);
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS); // dead servers are pruned on the autopilot interval
       await h.r.idle();
       expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003']);
       expect(h.raft.calls).toEqual(['removeServer id-4', 'removeServer id-5']);
@@ -228,10 +259,90 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
       h.r.establish();
       await h.r.idle();
       fail(h, 3);
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS); // dead servers are pruned on the autopilot interval
       await h.r.idle();
       expect(h.ids()).toHaveLength(3);
       expect(h.raft.calls).toEqual([]);
       expect(h.logger.lines.join('\n')).toContain('less voters than the minimum number allowed');
+    });
+  });
+
+  describe('autopilot health and dead servers that come back', () => {
+    const member = (i: number, status: number) => poolMember(`s${i}`, `127.0.14.${i}`, status, serverMemberTags(`id-${i}`, 4000 + i));
+    const threeVoters = (h: ReturnType<typeof setup>) => {
+      for (const i of [2, 3]) {
+        h.raft.servers.push({ id: `id-${i}`, address: `127.0.14.${i}:400${i}`, voter: true });
+        h.pool.list.push(member(i, ALIVE));
+        h.trailing.set(`id-${i}`, 0);
+      }
+    };
+
+    it('a server serf still sees alive (a restart it did not notice, or under suspicion) is never removed; a failed one only at the autopilot interval', async () => {
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      threeVoters(h);
+      h.r.establish();
+      await h.r.idle();
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS * 3); // alive servers: nothing to prune
+      await h.r.idle();
+      expect(h.raft.calls).toEqual([]);
+      // serf declares s3 failed, but it restarts and refutes before the next prune: it stays.
+      h.pool.list[2] = member(3, FAILED);
+      h.pool.emit({ type: 'failed', members: [member(3, FAILED)] });
+      await h.r.idle();
+      expect(h.raft.calls).toEqual([]);
+      h.pool.list[2] = member(3, ALIVE);
+      h.pool.emit({ type: 'join', members: [member(3, ALIVE)] });
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS);
+      await h.r.idle();
+      expect(h.raft.calls).toEqual([]);
+      expect(h.ids()).toHaveLength(3);
+    });
+
+    it('a removed failed server that comes back alive is added again as a non-voter and promoted after server_stabilization_time', async () => {
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      threeVoters(h);
+      h.r.establish();
+      await h.r.idle();
+      h.pool.list[2] = member(3, FAILED);
+      h.pool.emit({ type: 'failed', members: [member(3, FAILED)] });
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002']);
+      // It comes back: a non-voter first, a voter once healthy for the stabilization time.
+      h.pool.list[2] = member(3, ALIVE);
+      h.pool.emit({ type: 'join', members: [member(3, ALIVE)] });
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003 (nonvoter)']);
+      h.clock.advance(SERVER_STABILIZATION_MS - 1);
+      await h.r.idle();
+      expect(h.ids()).toContain('id-3@127.0.14.3:4003 (nonvoter)');
+      h.clock.advance(1_000);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003']);
+      expect(h.raft.calls).toEqual(['removeServer id-3', 'addNonvoter id-3 127.0.14.3:4003', 'addVoter id-3 127.0.14.3:4003']);
+    });
+
+    it('promotion waits for health (last contact within last_contact_threshold) and uses the live server_stabilization_time', async () => {
+      const h = setup();
+      h.settings.serverStabilizationTimeMs = 3_000;
+      h.pool.list.push(member(2, ALIVE));
+      h.trailing.set('id-2', 0);
+      h.contact.set('id-2', 5_000); // not heard from for 5 s: unhealthy
+      h.r.establish();
+      await h.r.idle();
+      h.clock.advance(10_000);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002 (nonvoter)']);
+      expect(h.health.healthReply().Healthy).toBe(false);
+      h.contact.set('id-2', 10); // heard from again
+      h.clock.advance(1_000);
+      await h.r.idle();
+      h.clock.advance(2_999);
+      await h.r.idle();
+      expect(h.ids()).toContain('id-2@127.0.14.2:4002 (nonvoter)');
+      h.clock.advance(1_000);
+      await h.r.idle();
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002']);
     });
   });
 });

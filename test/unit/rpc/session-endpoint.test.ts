@@ -282,7 +282,7 @@ describe('SessionTtlTimers: the leader expires TTL sessions through Raft', () =>
     s.timers.stop();
   });
 
-  it('arms only while leading; a new leader arms from the replicated deadlines', async () => {
+  it('arms only while leading; a new leader restarts every timer at the full TTL × 2 (Consul\'s initializeSessionTimers)', async () => {
     const s = await withAgentNode();
     s.raft.setLeader(false);
     s.timers.start();
@@ -292,15 +292,21 @@ describe('SessionTtlTimers: the leader expires TTL sessions through Raft', () =>
     expect(s.timers.armed()).toBe(0);
     s.clock.advance(30_000);
     expect(s.store.sessions.get(id)).toBeDefined(); // nobody expires it without a leader
-    s.raft.setLeader(true); // deadline (20 s) already passed: expired at once
+    s.raft.setLeader(true); // the replicated deadline (20 s) passed, but the new leader gives it 20 s from now
     expect(s.timers.armed()).toBe(1);
     s.clock.advance(0);
+    await settle();
+    expect(s.store.sessions.get(id)).toBeDefined();
+    s.clock.advance(19_999);
+    await settle();
+    expect(s.store.sessions.get(id)).toBeDefined();
+    s.clock.advance(1);
     await settle();
     expect(s.store.sessions.get(id)).toBeUndefined();
     s.timers.stop();
   });
 
-  it('a restart re-arms from the replicated deadline without extending it', async () => {
+  it('a restart keeps the replicated deadline and restarts the timer at the full TTL × 2 (or the later deadline)', async () => {
     const clock = new ManualClock();
     const first = await withAgentNode(setup({ clock }));
     first.timers.start();
@@ -314,7 +320,10 @@ describe('SessionTtlTimers: the leader expires TTL sessions through Raft', () =>
     for (const data of first.raft.log) await second.raft.propose(data);
     second.timers.start();
     expect(second.store.sessions.get(id)?.expiresAt).toBe(clock.now() + 9000);
-    clock.advance(8999);
+    clock.advance(9000); // the replicated deadline passes: the restarted timer runs on
+    await settle();
+    expect(second.store.sessions.get(id)).toBeDefined();
+    clock.advance(10_999); // 20 s − 1 ms after the restart
     await settle();
     expect(second.store.sessions.get(id)).toBeDefined();
     clock.advance(1);

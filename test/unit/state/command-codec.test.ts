@@ -50,6 +50,7 @@ describe('command codec', () => {
       CatalogRegister: 64, CatalogDeregister: 65, CoordinateBatchUpdate: 66,
       TxnApply: 96,
       StateRestore: 224,
+      AutopilotSetConfig: 240,
     });
     expect(encodeCommand({ type: 'kv.delete', key: 'a' })).toEqual(encode([3, 1, 'a']));
   });

@@ -21,6 +21,14 @@ const register: Extract<Command, { type: 'catalog.register' }> = {
 /** One command of every type, with the record each must encode to (the wire format, pinned). */
 const SAMPLES: [Command, unknown[]][] = [
   [{ type: 'state.restore', image: value }, [224, 1, value]],
+  [
+    { type: 'autopilot.set-config', settings: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 } },
+    [240, 1, [true, 200, 250, 0, 10_000], -1],
+  ],
+  [
+    { type: 'autopilot.set-config', settings: { cleanupDeadServers: false, lastContactThresholdMs: 0.5, maxTrailingLogs: 0, minQuorum: 3, serverStabilizationTimeMs: 0 }, cas: 17 },
+    [240, 1, [false, 0.5, 0, 3, 0], 17],
+  ],
   [{ type: 'kv.set', key: 'k', value, flags: '18446744073709551615' }, [1, 1, 'k', value, '18446744073709551615']],
   [{ type: 'kv.cas', key: 'k', value, flags: '0', index: 7 }, [2, 1, 'k', value, '0', 7]],
   [{ type: 'kv.delete', key: 'k' }, [3, 1, 'k']],

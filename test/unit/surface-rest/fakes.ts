@@ -36,6 +36,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     maxQueryTimeMs: 600_000,
     sessionTtlMinMs: 10_000,
     raft: { snapshotThreshold: 16384, snapshotIntervalMs: 120_000, trailingLogs: 10240, multiplier: 1 },
+    autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     ui: false,
     pidFile: undefined,
     startJoin: [],

@@ -38,6 +38,19 @@ class FakeOperator implements OperatorService {
     this.transfers.push(id);
     return { Success: true };
   }
+  // The autopilot part is tested in operator-autopilot.test.ts.
+  async autopilotGetConfiguration(): Promise<never> {
+    throw new SextantError(ErrorCode.NotImplemented, 'not in this fake');
+  }
+  async autopilotSetConfiguration(): Promise<never> {
+    throw new SextantError(ErrorCode.NotImplemented, 'not in this fake');
+  }
+  async autopilotServerHealth(): Promise<never> {
+    throw new SextantError(ErrorCode.NotImplemented, 'not in this fake');
+  }
+  async autopilotState(): Promise<never> {
+    throw new SextantError(ErrorCode.NotImplemented, 'not in this fake');
+  }
 }
 
 let surface: RestSurface;
@@ -127,7 +140,7 @@ describe('sextant operator raft', () => {
   it('other operator subcommands still say plainly that they are not implemented', async () => {
     let err = '';
     const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) } };
-    const code = await main(['operator', 'autopilot', 'get-config'], io as never);
+    const code = await main(['operator', 'area', 'list'], io as never);
     expect(code).toBe(1);
     expect(err).toContain('not implemented yet');
   });
