@@ -36,6 +36,12 @@ export interface BuildContext {
   readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
 }
 
+/** Consul's UIPathBuilder: `ui_config.content_path` with exactly one leading and one trailing `/`; empty → `/ui/`. */
+export function uiContentPath(raw: string): string {
+  const trimmed = raw.replace(/^\/+|\/+$/g, '');
+  return raw === '' || trimmed === '' ? '/ui/' : `/${trimmed}/`;
+}
+
 /** Keys turned into RuntimeConfig fields; every other key present is passed on in `extra`. */
 const CONSUMED = new Set([
   'datacenter', 'node_name', 'node_id', 'node_meta', 'data_dir', 'server', 'bootstrap', 'bootstrap_expect',
@@ -101,8 +107,6 @@ function unsupportedSettings(c: UserConfig, ctx: BuildContext, problem: (m: stri
  * warning printed at start: a row goes when the feature lands.
  */
 const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, ctx: BuildContext) => boolean, string])[] = [
-  // -dev turns the UI on by default (as Consul's dev mode): only an explicit request is warned about.
-  [(c, ctx) => (c.ui === true || obj(c.ui_config).enabled === true) && (!ctx.dev || ctx.uiAsked === true), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
   [(c) => num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0, 'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served'],
   [(c) => obj(c.connect).enabled === true, 'connect.enabled = true: Connect (service mesh) is not implemented by Sextant'],
 ];
@@ -257,6 +261,7 @@ export function buildRuntimeConfig(
       multiplier: num(performance.raft_multiplier, ctx.dev ? 1 : 5),
     },
     ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
+    uiContentPath: uiContentPath(str(uiConfig.content_path)),
     pidFile: str(c.pid_file) || undefined,
     startJoin: list<string>(c.start_join),
     retryJoin: list<string>(c.retry_join),

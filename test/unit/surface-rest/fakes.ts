@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     sessionTtlMinMs: 10_000,
     raft: { snapshotThreshold: 16384, snapshotIntervalMs: 120_000, trailingLogs: 10240, multiplier: 1 },
     ui: false,
+    uiContentPath: '/ui/',
     pidFile: undefined,
     startJoin: [],
     retryJoin: [],
