@@ -62,7 +62,7 @@ export function serviceRows(services: Record<string, string[]>, checks: readonly
 type StatusFilter = 'all' | 'passing' | 'warning' | 'critical';
 
 /** Rows rendered at first; more as the list is scrolled (or "Show more" is pressed), so a long list is usable at once. */
-export const PAGE_ROWS = 100;
+export const PAGE_ROWS = 50;
 
 /** Every service with its health roll-up, tags and instance count; searchable and filterable by status. */
 export function ServicesView({ dc }: { dc: string }) {
