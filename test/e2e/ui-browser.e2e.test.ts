@@ -130,6 +130,9 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     expect(web.text).toContain('secondary');
     expect(await page.$eval('tr[data-service="web"] td.num', (td) => td.textContent)).toBe('2');
     expect(await page.$eval('tr[data-service="db"]', (tr) => tr.getAttribute('data-status'))).toBe('critical');
+    // `consul` has no check of its own: its one instance and its node's serfHealth come from /v1/health/service/consul.
+    await page.waitForFunction(() => document.querySelector('tr[data-service="consul"] td.num')?.textContent === '1');
+    expect(await page.$eval('tr[data-service="consul"]', (tr) => tr.textContent)).toMatch(/1 passing/);
     expect(await axeProblems(page)).toEqual([]);
     await shoot('services');
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);

@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { apiUrl } from '../api.js';
+import { apiUrl, pathPart, request } from '../api.js';
 import { useFollowed } from '../blocking.js';
 import { ErrorBanner, Loading, PageHeader, StatusBadge, Tags } from '../components.js';
-import type { HealthCheck } from '../model.js';
+import type { HealthCheck, ServiceEntry } from '../model.js';
 import { href } from '../router.js';
-import { type StatusCounts, worstStatus } from '../status.js';
+import { countStatuses, type StatusCounts, worstStatus } from '../status.js';
 
 /** One row of the services list. */
 export interface ServiceRow {
@@ -135,16 +135,7 @@ export function ServicesView({ dc }: { dc: string }) {
             </thead>
             <tbody>
               {shown.slice(0, limit).map((r) => (
-                <tr key={r.name} data-service={r.name} data-status={r.status}>
-                  <th scope="row">
-                    <a href={href({ view: 'service', dc, name: r.name })}>{r.name}</a>
-                  </th>
-                  <td>{r.counts ? <Counts counts={r.counts} /> : <span class="muted">…</span>}</td>
-                  <td class="num">{r.instances ?? '…'}</td>
-                  <td>
-                    <Tags tags={r.tags} />
-                  </td>
-                </tr>
+                <Row key={r.name} dc={dc} row={r} checksIndex={checks.index} />
               ))}
             </tbody>
           </table>
@@ -159,6 +150,43 @@ export function ServicesView({ dc }: { dc: string }) {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * One service's row. A service none of whose instances has a check of its own is invisible in
+ * /v1/health/state/any; its instances (and their nodes' checks) are read once from
+ * /v1/health/service/:name, again only when the followed checks change.
+ */
+function Row({ dc, row, checksIndex }: { dc: string; row: ServiceRow; checksIndex: number }) {
+  const [own, setOwn] = useState<{ counts: StatusCounts; instances: number } | undefined>(undefined);
+  const unseen = row.instances === 0;
+  useEffect(() => {
+    if (!unseen) return undefined;
+    let live = true;
+    request<ServiceEntry[]>('GET', apiUrl(`health/service/${pathPart(row.name)}`, dc)).then(
+      (a) => {
+        const entries = a.data ?? [];
+        if (live) setOwn({ counts: countStatuses(entries.flatMap((e) => e.Checks)), instances: entries.length });
+      },
+      () => undefined,
+    );
+    return () => void (live = false);
+  }, [unseen, row.name, dc, checksIndex]);
+  const counts = unseen ? own?.counts : row.counts;
+  const instances = unseen ? own?.instances : row.instances;
+  const status = unseen && counts ? (counts.critical > 0 ? 'critical' : counts.warning > 0 ? 'warning' : 'passing') : row.status;
+  return (
+    <tr data-service={row.name} data-status={status}>
+      <th scope="row">
+        <a href={href({ view: 'service', dc, name: row.name })}>{row.name}</a>
+      </th>
+      <td>{counts ? <Counts counts={counts} /> : <span class="muted">…</span>}</td>
+      <td class="num">{instances ?? '…'}</td>
+      <td>
+        <Tags tags={row.tags} />
+      </td>
+    </tr>
   );
 }
 
