@@ -301,6 +301,35 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     await page.waitForFunction(() => location.pathname === '/ui/dc1/kv/');
   });
 
+  it('errors are shown, not swallowed: a 403 from the agent, and an unreachable agent', async () => {
+    await page.setRequestInterception(true);
+    let mode: 'forbid' | 'down' | 'pass' = 'forbid';
+    const onRequest = (r: import('puppeteer-core').HTTPRequest): void => {
+      const path = new URL(r.url()).pathname;
+      if (mode === 'forbid' && path === '/v1/catalog/services') void r.respond({ status: 403, contentType: 'text/plain', body: 'ACL not found' });
+      else if (mode === 'down' && path.startsWith('/v1/')) void r.abort('connectionrefused');
+      else void r.continue();
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto(`${agent.httpAddr}/ui/dc1/services`, { waitUntil: 'domcontentloaded' });
+      const forbidden = await page.waitForSelector('.banner.error[data-status="403"]');
+      expect(await forbidden!.evaluate((e) => e.textContent)).toBe('Permission denied (403): ACL not found');
+      await shoot('error-403');
+      mode = 'pass';
+      await page.waitForSelector('#services-list[data-loaded="true"]', { timeout: 15_000 }); // the retry succeeds
+      await page.waitForSelector('.banner.error', { hidden: true });
+      mode = 'down';
+      await page.click('a[href="/ui/dc1/nodes"]');
+      const down = await page.waitForSelector('.banner.error[data-status="0"]');
+      expect(await down!.evaluate((e) => e.textContent)).toContain('unreachable');
+      await shoot('error-unreachable');
+    } finally {
+      page.off('request', onRequest);
+      await page.setRequestInterception(false);
+    }
+  });
+
   it('the datacenter switcher lists /v1/catalog/datacenters and every request names the datacenter', async () => {
     const requests: string[] = [];
     const onRequest = (r: { url(): string }): void => void requests.push(r.url());
