@@ -157,6 +157,15 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     await shoot('services-dark');
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
 
+    // Live: a service registered while the list is open appears without a reload.
+    await ok('PUT', '/v1/catalog/register', { Node: 'node-b', Address: '10.0.25.2', NodeMeta: { rack: 'r2' }, Service: { ID: 'cache-1', Service: 'cache', Port: 6379 } });
+    await page.waitForSelector('tr[data-service="cache"]', { timeout: 2000 });
+    await ok('PUT', '/v1/catalog/deregister', { Node: 'node-b', ServiceID: 'cache-1' });
+    await page.waitForSelector('tr[data-service="cache"]', { hidden: true, timeout: 2000 });
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: PageElement | null } }).document.activeElement?.textContent)).toBe('Skip to content');
+
     await page.type('input[name="q"]', 'postgres'); // a tag matches too
     await page.waitForFunction(() => document.querySelectorAll('#services-list tbody tr').length === 1);
     expect(await texts('#services-list tbody th')).toEqual(['db']);
@@ -226,6 +235,9 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     expect(await texts('#kv-list li')).toEqual(['📁 app/']);
     await page.click('li[data-key="app/"] a');
     await page.waitForSelector('li[data-key="app/db/"]');
+    // Live: a key written through the API while the folder is open appears in it.
+    await ok('PUT', '/v1/kv/app/feature-flag', 'on');
+    await page.waitForSelector('li[data-key="app/feature-flag"]', { timeout: 2000 });
     // Create app/config as JSON: invalid JSON blocks the save, valid JSON is stored as typed.
     await page.type('input[name="key"]', 'config');
     await page.click('input[name="json"]');
