@@ -21,8 +21,6 @@ export interface PluginEntry {
 /** What besides the merged user config the runtime config is built from. */
 export interface BuildContext {
   readonly dev: boolean;
-  /** A file or flag set `ui` / `ui_config.enabled` to true (not just -dev's default). */
-  readonly uiAsked?: boolean;
   /** False for `sextant validate`, which checks files that need not name a data_dir. Default true. */
   readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
