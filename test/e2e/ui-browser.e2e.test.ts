@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -353,6 +354,24 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     const apiCalls = requests.filter((u) => new URL(u).pathname.startsWith('/v1/'));
     expect(apiCalls.length).toBeGreaterThan(0);
     for (const u of apiCalls) expect(new URL(u).searchParams.get('dc')).toBe('dc1');
+  });
+
+  it('a client agent started with -ui serves the same UI, reading the catalog through its servers', async () => {
+    const self = await getJson<{ Member: { Addr: string; Port: number } }>(agent, '/v1/agent/self');
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-ui-client-'));
+    const client = await startAgent(['-ui', '-node', 'ui-client', '-bind', '127.0.25.3', '-client', '127.0.25.3', '-data-dir', dir, '-http-port', '0', '-dns-port', '-1', '-join', `${self.Member.Addr}:${self.Member.Port}`]);
+    try {
+      await page.goto(`${client.httpAddr}/`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('tr[data-service="web"]', { timeout: 10_000 });
+      expect(new URL(page.url()).pathname).toBe('/ui/dc1/services');
+      await page.click('a[href="/ui/dc1/nodes"]');
+      await page.waitForSelector('tr[data-node="ui-client"]', { timeout: 10_000 }); // the client synced itself into the catalog
+      await shoot('client-agent-nodes');
+    } finally {
+      await page.goto('about:blank');
+      await client.kill9(); // no graceful leave to wait for: nothing later looks at this node
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with 1,000 services and 5,000 instances the services list is interactive in under 1 s', async () => {
