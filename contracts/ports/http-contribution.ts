@@ -30,8 +30,8 @@ export interface HttpContributionAnswer {
 export interface HttpContribution {
   /**
    * The paths claimed: an entry ending in `/` (other than `/` itself) claims every path under
-   * it, any other entry only itself (e.g. `['/', '/ui', '/ui/']`). A claimed path is offered to `handle` before the host's
-   * own routes.
+   * it, any other entry only itself (e.g. `['/', '/ui', '/ui/']`). A claimed path is offered to
+   * `handle` before the host's own routes.
    */
   readonly paths: readonly string[];
   /**
