@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiUrl, request } from './api.js';
 import { href, navigate, type Route, useRoute } from './router.js';
 import { settings } from './settings.js';
@@ -91,6 +91,16 @@ function Page({ route }: { route: Route }) {
 
 function App() {
   const route = useRoute();
+  const previous = useRef<Route | undefined>(undefined);
+  // After a navigation inside the app, focus moves to the new page's heading (as a page load
+  // would start at the top), so keyboard and screen-reader users are not left on a vanished link.
+  // Not on the first page, nor after the redirect from the bare content path.
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = route;
+    if (before === undefined || before.view === 'home') return;
+    document.getElementById('page-title')?.focus();
+  }, [route.view, route.dc, 'name' in route ? route.name : '', 'path' in route ? route.path : '']);
   useEffect(() => {
     if (route.view === 'home') navigate(href({ view: 'services', dc: route.dc }), true);
   }, [route]);
