@@ -343,17 +343,30 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     }
   });
 
-  it('the datacenter switcher lists /v1/catalog/datacenters and every request names the datacenter', async () => {
+  it('the datacenter switcher lists /v1/catalog/datacenters, every request names the datacenter, and an idle page polls nothing', async () => {
     const requests: string[] = [];
     const onRequest = (r: { url(): string }): void => void requests.push(r.url());
     page.on('request', onRequest);
     await open('/ui/dc1/services', '#services-list[data-loaded="true"]');
-    page.off('request', onRequest);
     const dcs = await getJson<string[]>(agent, '/v1/catalog/datacenters');
     expect(await page.$$eval('#dc-switcher option', (os) => os.map((o) => (o as PageElement).value))).toEqual(dcs);
     const apiCalls = requests.filter((u) => new URL(u).pathname.startsWith('/v1/'));
     expect(apiCalls.length).toBeGreaterThan(0);
     for (const u of apiCalls) expect(new URL(u).searchParams.get('dc')).toBe('dc1');
+
+    // Idle, the page polls nothing: its blocking queries stay parked on the agent (one for the names and tags,
+    // one for the checks), and no request is sent until something changes.
+    await page.waitForSelector('#services-list[data-health="loaded"]');
+    await new Promise((r) => setTimeout(r, 300));
+    const idle: string[] = [];
+    const onIdle = (r: { url(): string }): void => void idle.push(r.url());
+    page.on('request', onIdle);
+    await new Promise((r) => setTimeout(r, 1500));
+    page.off('request', onIdle);
+    expect(idle).toEqual([]);
+    const parked = requests.filter((u) => new URL(u).searchParams.has('index')).map((u) => new URL(u).pathname);
+    page.off('request', onRequest);
+    expect([...new Set(parked)].sort()).toEqual(['/v1/catalog/services', '/v1/health/state/any']);
   });
 
   it('a client agent started with -ui serves the same UI, reading the catalog through its servers', async () => {
