@@ -431,5 +431,8 @@ describe('nonReloadableChanges', () => {
     expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['datacenter', 'ports', 'plugins']);
     write('cfg/a.json', { services: [{ name: 'web' }], log_level: 'info', ports: { http: 18500 }, session_ttl_min: '1s' });
     expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['session_ttl_min']);
+    // The web UI is mounted at start, as Consul's (which does not reload ui_config.enabled or content_path either).
+    write('cfg/a.json', { services: [{ name: 'web' }], log_level: 'info', ports: { http: 18500 }, ui_config: { enabled: true, content_path: '/console/' } });
+    expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['ui', 'ui_config.content_path']);
   });
 });
