@@ -212,6 +212,9 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     const self = nodes.find((n) => n.Node !== 'node-b')!;
     await page.waitForSelector(`tr[data-node="${self.Node}"][data-leader="true"]`, { timeout: 3000 });
     expect(await page.$$eval('tr[data-leader="true"]', (trs) => trs.length)).toBe(1);
+    // A node whose services have no checks (a dedicated server's `consul`) still lists them.
+    await ok('PUT', '/v1/catalog/register', { Node: 'node-c', Address: '10.0.25.3', Service: { ID: 'legacy-1', Service: 'legacy', Port: 7000 } });
+    await page.waitForFunction(() => document.querySelector('tr[data-node="node-c"]')?.textContent?.includes('legacy') === true);
     const nodeB = await page.$eval('tr[data-node="node-b"]', (tr) => ({ status: tr.getAttribute('data-status'), text: tr.textContent ?? '' }));
     expect(nodeB.status).toBe('critical');
     for (const s of ['10.0.25.2', 'web', 'db']) expect(nodeB.text).toContain(s);

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { apiUrl, request } from '../api.js';
+import { apiUrl, pathPart, request } from '../api.js';
 import { useFollowed } from '../blocking.js';
 import { ErrorBanner, Loading, PageHeader, StatusBadge } from '../components.js';
-import type { CatalogNode, HealthCheck } from '../model.js';
+import type { CatalogNode, HealthCheck, NodeServices } from '../model.js';
 import { href } from '../router.js';
 import { countStatuses, worstStatus } from '../status.js';
 import { Counts } from './services-view.js';
@@ -11,6 +11,50 @@ import { Counts } from './services-view.js';
 export function hostOf(addr: string): string {
   const m = /^\[(.*)\]:\d+$/.exec(addr) ?? /^(.*):\d+$/.exec(addr);
   return m ? m[1]! : addr;
+}
+
+/**
+ * One node's row. Its services are those its checks name; a node none of whose services has a
+ * check (a server's `consul`) has them read once from /v1/catalog/node/:node, again only when the
+ * followed checks change.
+ */
+function NodeRow({ dc, node, checks, leader, checksIndex }: { dc: string; node: CatalogNode; checks: HealthCheck[]; leader: boolean; checksIndex: number }) {
+  const fromChecks = [...new Set(checks.filter((c) => c.ServiceID !== '').map((c) => c.ServiceName))].sort();
+  const [own, setOwn] = useState<string[] | undefined>(undefined);
+  const unseen = fromChecks.length === 0;
+  useEffect(() => {
+    if (!unseen) return undefined;
+    let live = true;
+    request<NodeServices>('GET', apiUrl(`catalog/node/${pathPart(node.Node)}`, dc)).then(
+      (a) => live && setOwn([...new Set(Object.values(a.data?.Services ?? {}).map((s) => s.Service))].sort()),
+      () => undefined,
+    );
+    return () => void (live = false);
+  }, [unseen, node.Node, dc, checksIndex]);
+  const services = unseen ? (own ?? []) : fromChecks;
+  return (
+    <tr data-node={node.Node} data-status={worstStatus(checks)} data-leader={leader ? 'true' : undefined}>
+      <th scope="row">
+        <a href={href({ view: 'node', dc, name: node.Node })}>{node.Node}</a>
+        {leader ? <span class="badge leader">leader</span> : null}
+      </th>
+      <td>
+        <StatusBadge status={worstStatus(checks)} />
+      </td>
+      <td class="mono">{node.Address}</td>
+      <td>
+        {services.map((s, i) => (
+          <span key={s}>
+            {i > 0 ? ', ' : ''}
+            <a href={href({ view: 'service', dc, name: s })}>{s}</a>
+          </span>
+        ))}
+      </td>
+      <td>
+        <Counts counts={countStatuses(checks)} />
+      </td>
+    </tr>
+  );
 }
 
 /** Every node with its health, address, the services its checks belong to and its checks; the Raft leader marked. */
@@ -59,34 +103,9 @@ export function NodesView({ dc }: { dc: string }) {
               </tr>
             </thead>
             <tbody>
-              {(nodes.data ?? []).map((n) => {
-                const cs = byNode.get(n.Node) ?? [];
-                const services = [...new Set(cs.filter((c) => c.ServiceID !== '').map((c) => c.ServiceName))].sort();
-                const isLeader = leaderHost !== undefined && leaderHost === n.Address;
-                return (
-                  <tr key={n.Node} data-node={n.Node} data-status={worstStatus(cs)} data-leader={isLeader ? 'true' : undefined}>
-                    <th scope="row">
-                      <a href={href({ view: 'node', dc, name: n.Node })}>{n.Node}</a>
-                      {isLeader ? <span class="badge leader">leader</span> : null}
-                    </th>
-                    <td>
-                      <StatusBadge status={worstStatus(cs)} />
-                    </td>
-                    <td class="mono">{n.Address}</td>
-                    <td>
-                      {services.map((s, i) => (
-                        <span key={s}>
-                          {i > 0 ? ', ' : ''}
-                          <a href={href({ view: 'service', dc, name: s })}>{s}</a>
-                        </span>
-                      ))}
-                    </td>
-                    <td>
-                      <Counts counts={countStatuses(cs)} />
-                    </td>
-                  </tr>
-                );
-              })}
+              {(nodes.data ?? []).map((n) => (
+                <NodeRow key={n.Node} dc={dc} node={n} checks={byNode.get(n.Node) ?? []} leader={leaderHost !== undefined && leaderHost === n.Address} checksIndex={checks.index} />
+              ))}
             </tbody>
           </table>
         </div>
