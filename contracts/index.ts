@@ -11,6 +11,7 @@ export * from './ports/state-machine.js';
 export * from './ports/check-runner.js';
 export * from './ports/resolver.js';
 export * from './ports/api-surface.js';
+export * from './ports/http-contribution.js';
 export * from './ports/membership.js';
 export * from './ports/metrics.js';
 export * from './services/kv-service.js';

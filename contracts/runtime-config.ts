@@ -64,7 +64,10 @@ export interface RuntimeConfig {
     minQuorum: number;
     serverStabilizationTimeMs: number;
   }>;
+  /** ui_config.enabled (-ui; on by default with -dev): the web UI is served on the HTTP address. */
   readonly ui: boolean;
+  /** ui_config.content_path: where the UI is served, with a leading and trailing `/` (Consul's default `/ui/`). */
+  readonly uiContentPath: string;
   readonly pidFile: string | undefined;
   /** start_join (-join): agents joined once at start; the agent fails to start when none answers. */
   readonly startJoin: readonly string[];

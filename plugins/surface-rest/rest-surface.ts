@@ -5,6 +5,8 @@ import Koa from 'koa';
 import type { Context } from 'koa';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
+import { claimsPath } from '../../contracts/ports/http-contribution.js';
+import type { HttpContribution, HttpHost } from '../../contracts/ports/http-contribution.js';
 import { httpErrorFor } from './error-status.js';
 import { hasUnprintable } from './printable-path.js';
 import { ROUTES } from './routes.js';
@@ -40,8 +42,10 @@ const NOT_FOUND_BODY = '404 page not found\n';
  * Hot path (measured with wrk): a request costs no router middleware
  * chain, no AbortController and, when its answer is written at once, no listener of ours.
  */
-export class RestSurface implements ApiSurface {
+export class RestSurface implements ApiSurface, HttpHost {
   readonly name = 'http';
+  /** Other surfaces' paths on this listener (the web UI), newest first. */
+  private contributions: HttpContribution[] = [];
   private readonly app: Koa;
   private readonly routes = new RouteTable(ROUTES);
   /** `http.<METHOD>.<path>` metric names by method and route pattern (a handful: computed once each, not per request). */
@@ -110,6 +114,11 @@ export class RestSurface implements ApiSurface {
       await this.closeServers();
       throw e;
     }
+  }
+
+  /** Serves `contribution`'s paths on this listener, ahead of the API routes (HttpHost). */
+  mountHttp(contribution: HttpContribution): void {
+    this.contributions = [contribution, ...this.contributions];
   }
 
   /** The `host:port` addresses bound (`[v6]:port` for IPv6). Empty before start and after stop. */
@@ -259,6 +268,7 @@ export class RestSurface implements ApiSurface {
   }
 
   private async dispatch(ctx: Context): Promise<void> {
+    if (this.contributions.length > 0 && (await this.contributed(ctx))) return;
     const match = this.routes.match(ctx.path);
     if (match === undefined) return sendText(ctx, 404, NOT_FOUND_BODY);
     if (ctx.method === 'OPTIONS') {
@@ -286,6 +296,21 @@ export class RestSurface implements ApiSurface {
       deps: this.deps,
     };
     await handler(scope);
+  }
+
+  /** Offers the request to the contribution claiming its path; true when one answered it. */
+  private async contributed(ctx: Context): Promise<boolean> {
+    const path = ctx.path;
+    for (const c of this.contributions) {
+      if (!claimsPath(c.paths, path)) continue;
+      const answer = await c.handle({ method: ctx.method, path, headers: ctx.req.headers });
+      if (answer === undefined) return false;
+      ctx.status = answer.status;
+      for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
+      ctx.body = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
+      return true;
+    }
+    return false;
   }
 }
 

@@ -44,6 +44,7 @@ const SPECS: readonly FlagSpec[] = [
   { name: 'log-level', kind: 'string', usage: 'Log level of the agent.' },
   { name: 'log-json', kind: 'bool', usage: 'Output logs in JSON format.' },
   { name: 'ui', kind: 'bool', usage: 'Enables the built-in static web UI server.' },
+  { name: 'ui-content-path', kind: 'string', usage: 'Sets the external UI path to a string. Defaults to: /ui/ ' },
   { name: 'enable-script-checks', kind: 'bool', usage: 'Enables health check scripts.' },
   { name: 'enable-local-script-checks', kind: 'bool', usage: 'Enables health check scripts from configuration file.' },
   { name: 'domain', kind: 'string', usage: 'Domain to use for DNS interface.' },
@@ -113,6 +114,7 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags {
   setIf('default-query-time', 'default_query_time', () => formatGoDuration(v['default-query-time'] as bigint));
   setIf('max-query-time', 'max_query_time', () => formatGoDuration(v['max-query-time'] as bigint));
   if (p.set.has('ui')) o.ui_config = { enabled: v.ui };
+  if (p.set.has('ui-content-path')) o.ui_config = { ...(o.ui_config as object | undefined), content_path: v['ui-content-path'] };
   const ports: Record<string, unknown> = {};
   for (const [flag, key] of [
     ['http-port', 'http'],

@@ -21,8 +21,6 @@ export interface PluginEntry {
 /** What besides the merged user config the runtime config is built from. */
 export interface BuildContext {
   readonly dev: boolean;
-  /** A file or flag set `ui` / `ui_config.enabled` to true (not just -dev's default). */
-  readonly uiAsked?: boolean;
   /** False for `sextant validate`, which checks files that need not name a data_dir. Default true. */
   readonly requireDataDir?: boolean;
   readonly plugins: readonly PluginEntry[];
@@ -34,6 +32,12 @@ export interface BuildContext {
   readonly pluginConfigSources?: Readonly<Record<string, readonly string[]>>;
   /** For advertise-address detection when bind_addr is 0.0.0.0 / ::. */
   readonly networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
+}
+
+/** Consul's UIPathBuilder: `ui_config.content_path` with exactly one leading and one trailing `/`; empty → `/ui/`. */
+export function uiContentPath(raw: string): string {
+  const trimmed = raw.replace(/^\/+|\/+$/g, '');
+  return raw === '' || trimmed === '' ? '/ui/' : `/${trimmed}/`;
 }
 
 /** Keys turned into RuntimeConfig fields; every other key present is passed on in `extra`. */
@@ -101,8 +105,6 @@ function unsupportedSettings(c: UserConfig, ctx: BuildContext, problem: (m: stri
  * warning printed at start: a row goes when the feature lands.
  */
 const NOT_ACTED_ON_YET: readonly (readonly [(c: UserConfig, ctx: BuildContext) => boolean, string])[] = [
-  // -dev turns the UI on by default (as Consul's dev mode): only an explicit request is warned about.
-  [(c, ctx) => (c.ui === true || obj(c.ui_config).enabled === true) && (!ctx.dev || ctx.uiAsked === true), 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served'],
   [(c) => num(obj(c.ports).https, -1) > 0 || Object.keys(obj(c.tls)).length > 0, 'tls / ports.https: Sextant does not serve HTTPS or TLS; only plain HTTP is served'],
   [(c) => obj(c.connect).enabled === true, 'connect.enabled = true: Connect (service mesh) is not implemented by Sextant'],
 ];
@@ -268,6 +270,7 @@ export function buildRuntimeConfig(
       serverStabilizationTimeMs: durationMs(str(autopilot.server_stabilization_time, '10s')),
     },
     ui: typeof uiConfig.enabled === 'boolean' ? uiConfig.enabled : bool(c.ui),
+    uiContentPath: uiContentPath(str(uiConfig.content_path)),
     pidFile: str(c.pid_file) || undefined,
     startJoin: list<string>(c.start_join),
     retryJoin: list<string>(c.retry_join),

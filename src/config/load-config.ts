@@ -230,7 +230,6 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   const serviceOrigins: ConfigOrigin[] = [];
   const checkOrigins: ConfigOrigin[] = [];
   const pluginConfigSources: Record<string, string[]> = {};
-  let uiAsked = asksForUi(flags.overrides);
   for (const f of await selectFiles(flags.configPaths, flags.configFormat, warnings)) {
     if (f.problem) {
       problems.push(f.problem);
@@ -239,7 +238,6 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
     const read = await readConfigFile(f.path, problems, input.checkFields);
     if (!read) continue;
     const { frag } = read;
-    uiAsked ||= asksForUi(frag);
     // Lists append in load order, so the merged services/checks line up with these origins.
     serviceOrigins.push(...read.serviceOrigins);
     checkOrigins.push(...read.checkOrigins);
@@ -257,7 +255,6 @@ async function load(input: LoadConfigInput): Promise<LoadOutcome> {
   merged = mergeUserConfig(merged, foldSingulars({ ...flags.overrides }));
   const built = buildRuntimeConfig(merged, {
     dev: flags.dev,
-    uiAsked,
     requireDataDir: !input.validateOnly,
     plugins,
     sources,
@@ -319,8 +316,3 @@ export function validateFlags(paths: readonly string[], opts: { configFormat?: s
   return { dev: opts.dev ?? false, configPaths: paths, configFormat: opts.configFormat ?? '', overrides: {} };
 }
 
-/** Whether a file's (or the flags') config asks for the web UI: `ui` or `ui_config.enabled` true. */
-function asksForUi(u: UserConfig): boolean {
-  const uiConfig = u.ui_config;
-  return u.ui === true || (typeof uiConfig === 'object' && uiConfig !== null && (uiConfig as { enabled?: unknown }).enabled === true);
-}

@@ -23,6 +23,7 @@ const RESTART_ONLY: readonly (readonly [string, (c: RuntimeConfig) => unknown])[
   ['alt_domain', (c) => c.altDomain],
   ['performance.raft_multiplier', (c) => c.raft.multiplier],
   ['ui', (c) => c.ui],
+  ['ui_config.content_path', (c) => c.uiContentPath],
   ['pid_file', (c) => c.pidFile],
   ['session_ttl_min', (c) => c.sessionTtlMinMs],
   ['plugins', (c) => c.plugins],

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { AgentHooks } from '../../contracts/hooks.js';
 import type { Clock, Logger, Random } from '../../contracts/platform.js';
 import type { ApiSurface } from '../../contracts/ports/api-surface.js';
+import { mountHttpContributions } from './mount-http-contributions.js';
 import type { CheckRunner } from '../../contracts/ports/check-runner.js';
 import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import type { KernelServices } from '../../contracts/plugin.js';
@@ -281,6 +282,7 @@ export class Agent {
       this.surfaces.push(surface);
       this.onStop(`surface ${surface.name}`, () => surface.stop());
     }
+    mountHttpContributions(this.surfaces);
     await this.hooks.started.promise();
     this.startWatches();
     // start_join (-join) before the banner, retry_join (-retry-join) in the background: Consul's order.

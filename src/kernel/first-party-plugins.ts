@@ -22,6 +22,7 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   'check-alias',
   'surface-rest',
   'surface-dns',
+  'surface-ui',
 ];
 
 /**

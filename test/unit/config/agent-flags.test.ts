@@ -100,6 +100,15 @@ describe('parseAgentFlags', () => {
 });
 
 describe('flags → loadRuntimeConfig', () => {
+  it('-ui-content-path moves the UI (slashes added, as Consul does); a file’s ui_config.enabled still applies', async () => {
+    mkdirSync(join(root, 'cfg'));
+    writeFileSync(join(root, 'cfg', 'a.json'), JSON.stringify({ ui_config: { enabled: false } }));
+    const moved = await loadRuntimeConfig({ flags: parseAgentFlags(['-dev', '-ui-content-path', 'consul/ui']), hostname: 'h' });
+    expect([moved.ui, moved.uiContentPath]).toEqual([true, '/consul/ui/']);
+    const off = await loadRuntimeConfig({ flags: parseAgentFlags(['-dev', '-config-dir', join(root, 'cfg'), '-ui-content-path', '/x/']), hostname: 'h' });
+    expect([off.ui, off.uiContentPath]).toEqual([false, '/x/']);
+  });
+
   it('-dev gives dev defaults; flags beat files', async () => {
     mkdirSync(join(root, 'cfg'));
     writeFileSync(join(root, 'cfg', 'a.json'), JSON.stringify({ node_name: 'file', ports: { http: 1111, dns: 2222 }, ui_config: { enabled: false } }));

@@ -329,20 +329,20 @@ describe('whole-config rules', () => {
     expect((await loadError({ dev: true, overrides: { bootstrap: false, bootstrap_expect: 3 } })).message).toBe("'bootstrap_expect > 0' not allowed in dev mode");
   });
 
-  it('warns at start about the UI it accepts but does not act on yet (-ui), not about -bootstrap-expect / -join / -retry-join, which it acts on', async () => {
+  it('does not warn about the UI (-ui), -bootstrap-expect, -join or -retry-join, which it acts on', async () => {
     write('cfg/cluster.json', { start_join: ['10.0.0.1'], retry_join: ['10.0.0.2'], bootstrap_expect: 3, server: true, ui_config: { enabled: true } });
     const { warnings } = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
-    expect(warnings.filter((w) => /not implemented by Sextant yet|cannot find each other/.test(w))).toEqual([
-      'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served',
-    ]);
+    expect(warnings.filter((w) => /not implemented by Sextant yet|cannot find each other|\bui\b/i.test(w))).toEqual([]);
   });
 
-  it('-dev turns the UI on without a warning, but an explicit -ui (or ui_config in a file) under -dev warns', async () => {
-    const uiWarning = 'ui_config.enabled (-ui): the web UI is not implemented by Sextant yet; /ui is not served';
-    expect((await loadConfig({ flags: flags({ dev: true }), hostname: 'h' })).warnings).not.toContain(uiWarning);
-    expect((await loadConfig({ flags: flags({ dev: true, overrides: { ui_config: { enabled: true } } }), hostname: 'h' })).warnings).toContain(uiWarning);
-    write('cfg/ui.json', { ui: true });
-    expect((await loadConfig({ flags: flags({ dev: true, configPaths: ['cfg'] }), hostname: 'h' })).warnings).toContain(uiWarning);
+  it('-dev turns the UI on at /ui/; ui_config.enabled = false turns it off; content_path gets its slashes', async () => {
+    const dev = await loadConfig({ flags: flags({ dev: true }), hostname: 'h' });
+    expect([dev.config.ui, dev.config.uiContentPath]).toEqual([true, '/ui/']);
+    expect(dev.warnings.filter((w) => /\bui\b/i.test(w))).toEqual([]);
+    expect((await loadConfig({ flags: flags({ dev: true, overrides: { ui_config: { enabled: false } } }), hostname: 'h' })).config.ui).toBe(false);
+    write('cfg/ui.json', { ui_config: { enabled: true, content_path: 'consul/ui' } });
+    const custom = await loadConfig({ flags: flags({ configPaths: ['cfg'], overrides: { data_dir: 'd' } }), hostname: 'h' });
+    expect([custom.config.ui, custom.config.uiContentPath]).toEqual([true, '/consul/ui/']);
   });
 
   it('refuses acl.enabled = true (nothing would be enforced) and warns about other settings it does not act on', async () => {
@@ -431,5 +431,8 @@ describe('nonReloadableChanges', () => {
     expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['datacenter', 'ports', 'plugins']);
     write('cfg/a.json', { services: [{ name: 'web' }], log_level: 'info', ports: { http: 18500 }, session_ttl_min: '1s' });
     expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['session_ttl_min']);
+    // The web UI is mounted at start, as Consul's (which does not reload ui_config.enabled or content_path either).
+    write('cfg/a.json', { services: [{ name: 'web' }], log_level: 'info', ports: { http: 18500 }, ui_config: { enabled: true, content_path: '/console/' } });
+    expect(nonReloadableChanges(a, await loadRuntimeConfig(input))).toEqual(['ui', 'ui_config.content_path']);
   });
 });

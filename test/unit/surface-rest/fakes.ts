@@ -38,6 +38,7 @@ export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfi
     raft: { snapshotThreshold: 16384, snapshotIntervalMs: 120_000, trailingLogs: 10240, multiplier: 1 },
     autopilot: { cleanupDeadServers: true, lastContactThresholdMs: 200, maxTrailingLogs: 250, minQuorum: 0, serverStabilizationTimeMs: 10_000 },
     ui: false,
+    uiContentPath: '/ui/',
     pidFile: undefined,
     startJoin: [],
     retryJoin: [],
