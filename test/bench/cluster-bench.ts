@@ -52,6 +52,16 @@ const CLIENT_IP = '127.0.23.4';
 const ETCD_IPS = ['127.0.23.11', '127.0.23.12', '127.0.23.13'];
 const VALUE = Buffer.alloc(256, 'v');
 const KEYS = 10_000;
+/** Reads go to the first READ_KEYS keys, all written before the read phase (a missing key would be a 404). */
+const READ_KEYS = 1000;
+
+/** Writes keys bench/0..READ_KEYS-1 through `put`, 32 at a time. */
+async function fill(put: (key: string) => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < READ_KEYS; i += 32) {
+    const ok = await Promise.all(Array.from({ length: Math.min(32, READ_KEYS - i) }, (_, j) => put(`bench/${i + j}`)));
+    if (!ok.every(Boolean)) throw new Error('filling the read keys failed');
+  }
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A TCP port on `ip` that was free a moment ago. */
@@ -305,7 +315,7 @@ async function grpcLoop(target: URL, concurrency: number, seconds: number, metho
   return { requests: latencies.length, errors, seconds: secs, perSecond: latencies.length / secs, p50Ms: pct(50), p99Ms: pct(99), maxMs: latencies.at(-1) ?? 0 };
 }
 const etcdPutPb = (n: number): Buffer => Buffer.concat([pbBytes(1, Buffer.from(`bench/${n % KEYS}`)), pbBytes(2, VALUE)]);
-const etcdRangePb = (n: number): Buffer => pbBytes(1, Buffer.from(`bench/${n % KEYS}`));
+const etcdRangePb = (n: number): Buffer => pbBytes(1, Buffer.from(`bench/${n % READ_KEYS}`));
 
 // ---------------------------------------------------------------------------------------------
 // Phases
@@ -334,9 +344,10 @@ async function sextantLoad(c: SextantCluster): Promise<void> {
   record('put/s, 64 clients', 'sextant', puts.perSecond);
   record('put p50 ms, 64 clients', 'sextant', puts.p50Ms);
   record('put p99 ms, 64 clients', 'sextant', puts.p99Ms);
+  await fill((key) => c.put(l, key, AbortSignal.timeout(10_000)));
   const reads = WRK
-    ? await wrk(base, { connections: 64, seconds: SECONDS, lua: requestScript('GET', `"/v1/kv/bench/" .. (n % ${KEYS}) .. "?consistent"`, 'nil') })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'GET', path: `/v1/kv/bench/${i % KEYS}?consistent` }) });
+    ? await wrk(base, { connections: 64, seconds: SECONDS, lua: requestScript('GET', `"/v1/kv/bench/" .. (n % ${READ_KEYS}) .. "?consistent"`, 'nil') })
+    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'GET', path: `/v1/kv/bench/${i % READ_KEYS}?consistent` }) });
   line('sextant', '?consistent read, 64 cl.', reads);
   record('linearizable read/s, 64 clients', 'sextant', reads.perSecond);
   record('read p50 ms, 64 clients', 'sextant', reads.p50Ms);
@@ -369,13 +380,14 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
   record('put/s, 64 clients', 'etcd-grpc', gputs.perSecond);
   record('put p50 ms, 64 clients', 'etcd-grpc', gputs.p50Ms);
   record('put p99 ms, 64 clients', 'etcd-grpc', gputs.p99Ms);
+  await fill((key) => c.put(l, key, AbortSignal.timeout(10_000)));
   const reads = WRK
     ? await wrk(`${u.origin}/v3/kv/range`, {
         connections: 64,
         seconds: SECONDS,
-        lua: requestScript('POST', '"/v3/kv/range"', `'{"key":"' .. keys[(n % ${KEYS}) + 1] .. '"}'`, `local keys = { ${keys} }`),
+        lua: requestScript('POST', '"/v3/kv/range"', `'{"key":"' .. keys[(n % ${READ_KEYS}) + 1] .. '"}'`, `local keys = { ${keys} }`),
       })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/range', body: Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % KEYS}`).toString('base64') })) }) });
+    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/range', body: Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % READ_KEYS}`).toString('base64') })) }) });
   line('etcd gateway', 'linearizable read, 64 cl.', reads);
   record('linearizable read/s, 64 clients', 'etcd-gw', reads.perSecond);
   record('read p50 ms, 64 clients', 'etcd-gw', reads.p50Ms);
