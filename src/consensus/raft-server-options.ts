@@ -24,6 +24,11 @@ export interface RaftServerOptions {
   maxAppendEntries?: number;
   /** Most unacknowledged AppendEntries per follower while pipelining. Default 64. */
   maxInflight?: number;
+  /** A leader sends AppendEntries for new entries before its own write of them completes, so
+   * its disk write and the followers' overlap (thesis §10.2.1; etcd does the same). Its own
+   * match index still counts only once the write is durable. Default true; false persists first
+   * (scripted fault scenarios that cut a leader off right after it appends use that). */
+  parallelLeaderWrite?: boolean;
   /** Pre-vote (thesis §9.6). Default true. */
   preVote?: boolean;
   /** Check-quorum and leader stickiness. Default true. */
