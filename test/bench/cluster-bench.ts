@@ -22,15 +22,21 @@
  * multiplier-1 timings: 100 ms heartbeats, 1 s base election timeout) and scaled ×5 (500 / 5000,
  * matching multiplier 5).
  *
- * Client agent: a client agent on 127.0.23.4 joined to the servers; p50 of sequential KV puts
- * through it vs directly to the leader, alternated BENCH_RUNS × 2 times.
+ * Client agent: a client agent on 127.0.23.4 joined to the servers; sequential KV puts
+ * alternating one by one between it and the leader directly (so both see the same machine
+ * load), p50 of each per run (BENCH_RUNS runs of up to 5 s after a 1 s warm-up).
  *
  *   npm run bench:cluster
  *   env: BENCH_SECONDS (10, per load phase), BENCH_RUNS (3), BENCH_FAILOVER_RUNS (20),
- *        BENCH_PHASES (load,client,failover), BENCH_MULTIPLIERS (1,5)
+ *        BENCH_PHASES (load,client,failover), BENCH_MULTIPLIERS (1,5), BENCH_SYSTEMS (sextant,etcd:
+ *        whose load phases run), BENCH_CPU_PROF (a dir: the Sextant servers run with --cpu-prof)
+ * Each load line also prints the servers' CPU per operation (user + system of the three member
+ * processes over the phase, from /proc): unlike throughput it hardly moves with the load other
+ * programs put on the machine, so it is the figure to compare optimisations by.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +52,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FAILOVER_RUNS = Number(process.env.BENCH_FAILOVER_RUNS ?? 20);
 const PHASES = (process.env.BENCH_PHASES ?? 'load,client,failover').split(',');
 const MULTIPLIERS = (process.env.BENCH_MULTIPLIERS ?? '1,5').split(',').map(Number);
+/** Which systems' load phases run (profiling one side: BENCH_SYSTEMS=sextant). */
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'sextant,etcd').split(',');
 const ETCD = '/usr/bin/etcd';
 const SEXTANT_IPS = ['127.0.23.1', '127.0.23.2', '127.0.23.3'];
 const CLIENT_IP = '127.0.23.4';
@@ -90,9 +98,25 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
   }
 }
 
+/** CPU seconds (user + system) the processes used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100;
+}
+
 /** A 3-member cluster the bench drives: Sextant's or etcd's. */
 interface Cluster {
   name: string;
+  /** The member processes' pids (for CPU accounting). */
+  pids(): number[];
   /** Index of the member all live members agree leads. */
   leader(): Promise<number>;
   /** One write to member i; true when it succeeded. */
@@ -134,6 +158,7 @@ async function sextantCluster(multiplier: number, dir: string): Promise<SextantC
   const url = (i: number, path: string): string => `http://${SEXTANT_IPS[i]}:${httpPorts[i]}${path}`;
   const c: SextantCluster = {
     name: `sextant ×${multiplier}`,
+    pids: () => agents.map((a) => a.proc.pid!),
     agents,
     httpPorts,
     async leader() {
@@ -227,6 +252,7 @@ async function etcdCluster(timing: { heartbeat: number; election: number }, dir:
   const base = (i: number): string => `http://${ETCD_IPS[i]}:${clientPorts[i]}`;
   const c: EtcdCluster = {
     name: `etcd ${timing.heartbeat}/${timing.election}`,
+    pids: () => procs.map((p) => p.pid!),
     clientUrl: (i) => new URL(base(i)),
     async leader() {
       return until('an etcd leader all agree on', 60_000, async () => {
@@ -328,8 +354,16 @@ function record(metric: string, who: string, v: number): void {
   if (!row.has(who)) row.set(who, []);
   row.get(who)!.push(v);
 }
-function line(who: string, what: string, r: LoadResult): void {
-  console.log(`  ${who.padEnd(16)} ${what.padEnd(26)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}`);
+function line(who: string, what: string, r: LoadResult, cpuMs?: number): void {
+  const cpu = cpuMs === undefined ? '' : `  servers' CPU ${((1000 * cpuMs) / Math.max(1, r.requests)).toFixed(0)} µs/op`;
+  console.log(`  ${who.padEnd(16)} ${what.padEnd(26)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}${cpu}`);
+}
+
+/** Runs `f` and returns its result with the CPU ms the cluster's processes spent meanwhile. */
+async function metered(c: Cluster, f: () => Promise<LoadResult>): Promise<[LoadResult, number]> {
+  const before = cpuSeconds(c.pids());
+  const r = await f();
+  return [r, 1000 * (cpuSeconds(c.pids()) - before)];
 }
 
 async function sextantLoad(c: SextantCluster): Promise<void> {
@@ -337,18 +371,20 @@ async function sextantLoad(c: SextantCluster): Promise<void> {
   const host = SEXTANT_IPS[l]!;
   const port = c.httpPorts[l]!;
   const base = `http://${host}:${port}/`;
-  const puts = WRK
+  const [puts, putCpu] = await metered(c, async () => WRK
     ? await wrk(base, { connections: 64, seconds: SECONDS, lua: requestScript('PUT', `"/v1/kv/bench/" .. (n % ${KEYS})`, `string.rep("v", 240) .. string.format("%016d", n)`) })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'PUT', path: `/v1/kv/bench/${i % KEYS}`, body: VALUE }) });
-  line('sextant', 'put, 64 clients', puts);
+    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'PUT', path: `/v1/kv/bench/${i % KEYS}`, body: VALUE }) }));
+  line('sextant', 'put, 64 clients', puts, putCpu);
+  record('servers CPU µs/put, 64 clients', 'sextant', (1000 * putCpu) / puts.requests);
   record('put/s, 64 clients', 'sextant', puts.perSecond);
   record('put p50 ms, 64 clients', 'sextant', puts.p50Ms);
   record('put p99 ms, 64 clients', 'sextant', puts.p99Ms);
   await fill((key) => c.put(l, key, AbortSignal.timeout(10_000)));
-  const reads = WRK
+  const [reads, readCpu] = await metered(c, async () => WRK
     ? await wrk(base, { connections: 64, seconds: SECONDS, lua: requestScript('GET', `"/v1/kv/bench/" .. (n % ${READ_KEYS}) .. "?consistent"`, 'nil') })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'GET', path: `/v1/kv/bench/${i % READ_KEYS}?consistent` }) });
-  line('sextant', '?consistent read, 64 cl.', reads);
+    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'GET', path: `/v1/kv/bench/${i % READ_KEYS}?consistent` }) }));
+  line('sextant', '?consistent read, 64 cl.', reads, readCpu);
+  record('servers CPU µs/read, 64 clients', 'sextant', (1000 * readCpu) / reads.requests);
   record('linearizable read/s, 64 clients', 'sextant', reads.perSecond);
   record('read p50 ms, 64 clients', 'sextant', reads.p50Ms);
   await closedLoop({ host, port, concurrency: 1, seconds: 1, request: (i) => ({ method: 'PUT', path: `/v1/kv/seq/${i % 1000}`, body: VALUE }) });
@@ -364,35 +400,39 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
   const port = Number(u.port);
   const keys = Array.from({ length: KEYS }, (_, i) => `"${Buffer.from(`bench/${i}`).toString('base64')}"`).join(',');
   const putBody = (i: number): Buffer => Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % KEYS}`).toString('base64'), value: VALUE.toString('base64') }));
-  const puts = WRK
+  const [puts, putCpu] = await metered(c, async () => WRK
     ? await wrk(`${u.origin}/v3/kv/put`, {
         connections: 64,
         seconds: SECONDS,
         lua: requestScript('POST', '"/v3/kv/put"', `'{"key":"' .. keys[(n % ${KEYS}) + 1] .. '","value":"${VALUE.toString('base64')}"}'`, `local keys = { ${keys} }`),
       })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: putBody(i) }) });
-  line('etcd gateway', 'put, 64 clients', puts);
+    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: putBody(i) }) }));
+  line('etcd gateway', 'put, 64 clients', puts, putCpu);
+  record('servers CPU µs/put, 64 clients', 'etcd-gw', (1000 * putCpu) / puts.requests);
   record('put/s, 64 clients', 'etcd-gw', puts.perSecond);
   record('put p50 ms, 64 clients', 'etcd-gw', puts.p50Ms);
   record('put p99 ms, 64 clients', 'etcd-gw', puts.p99Ms);
-  const gputs = await grpcLoop(u, 64, SECONDS, 'Put', etcdPutPb);
-  line('etcd gRPC', 'put, 64 clients', gputs);
+  const [gputs, gputCpu] = await metered(c, () => grpcLoop(u, 64, SECONDS, 'Put', etcdPutPb));
+  line('etcd gRPC', 'put, 64 clients', gputs, gputCpu);
+  record('servers CPU µs/put, 64 clients', 'etcd-grpc', (1000 * gputCpu) / gputs.requests);
   record('put/s, 64 clients', 'etcd-grpc', gputs.perSecond);
   record('put p50 ms, 64 clients', 'etcd-grpc', gputs.p50Ms);
   record('put p99 ms, 64 clients', 'etcd-grpc', gputs.p99Ms);
   await fill((key) => c.put(l, key, AbortSignal.timeout(10_000)));
-  const reads = WRK
+  const [reads, readCpu] = await metered(c, async () => WRK
     ? await wrk(`${u.origin}/v3/kv/range`, {
         connections: 64,
         seconds: SECONDS,
         lua: requestScript('POST', '"/v3/kv/range"', `'{"key":"' .. keys[(n % ${READ_KEYS}) + 1] .. '"}'`, `local keys = { ${keys} }`),
       })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/range', body: Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % READ_KEYS}`).toString('base64') })) }) });
-  line('etcd gateway', 'linearizable read, 64 cl.', reads);
+    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/range', body: Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % READ_KEYS}`).toString('base64') })) }) }));
+  line('etcd gateway', 'linearizable read, 64 cl.', reads, readCpu);
+  record('servers CPU µs/read, 64 clients', 'etcd-gw', (1000 * readCpu) / reads.requests);
   record('linearizable read/s, 64 clients', 'etcd-gw', reads.perSecond);
   record('read p50 ms, 64 clients', 'etcd-gw', reads.p50Ms);
-  const greads = await grpcLoop(u, 64, SECONDS, 'Range', etcdRangePb);
-  line('etcd gRPC', 'linearizable read, 64 cl.', greads);
+  const [greads, greadCpu] = await metered(c, () => grpcLoop(u, 64, SECONDS, 'Range', etcdRangePb));
+  line('etcd gRPC', 'linearizable read, 64 cl.', greads, greadCpu);
+  record('servers CPU µs/read, 64 clients', 'etcd-grpc', (1000 * greadCpu) / greads.requests);
   record('linearizable read/s, 64 clients', 'etcd-grpc', greads.perSecond);
   record('read p50 ms, 64 clients', 'etcd-grpc', greads.p50Ms);
   await closedLoop({ host, port, concurrency: 1, seconds: 1, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: putBody(i) }) });
@@ -404,23 +444,47 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
   record('sequential put p50 ms', 'etcd-grpc', gseq.p50Ms);
 }
 
+/** One PUT on a keep-alive agent; resolves with its latency in ms (throws unless 200). */
+function timedPut(agent: http.Agent, host: string, port: number, path: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const r = http.request({ agent, host, port, method: 'PUT', path, headers: { 'content-length': VALUE.length } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`status ${res.statusCode}`))));
+    });
+    r.on('error', reject);
+    r.end(VALUE);
+  });
+}
+
+/**
+ * Sequential KV puts alternating, one at a time, between the leader directly and the client
+ * agent (which forwards to a server over RPC), so both see the same machine load: the p50 of
+ * each and their difference.
+ */
 async function clientOverhead(c: SextantCluster): Promise<void> {
   const client = c.client ?? (await c.startClient());
   const l = await c.leader();
   const cu = new URL(client.httpAddr);
-  const seq = (host: string, port: number, seconds: number): Promise<LoadResult> =>
-    closedLoop({ host, port, concurrency: 1, seconds, request: (i) => ({ method: 'PUT', path: `/v1/kv/seq/${i % 1000}`, body: VALUE }) });
-  await seq(cu.hostname, Number(cu.port), 1);
-  await seq(SEXTANT_IPS[l]!, c.httpPorts[l]!, 1);
-  for (let r = 0; r < 2 * RUNS; r++) {
-    const direct = await seq(SEXTANT_IPS[l]!, c.httpPorts[l]!, Math.min(5, SECONDS));
-    const via = await seq(cu.hostname, Number(cu.port), Math.min(5, SECONDS));
-    line('sextant', 'seq put → leader', direct);
-    line('sextant', 'seq put → client agent', via);
-    record('seq put p50 ms → leader', 'sextant', direct.p50Ms);
-    record('seq put p50 ms → client agent', 'sextant', via.p50Ms);
-    record('client agent adds, p50 ms', 'sextant', via.p50Ms - direct.p50Ms);
+  const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const via = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const pct50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  for (let r = 0; r <= RUNS; r++) {
+    const d: number[] = [];
+    const v: number[] = [];
+    const end = performance.now() + 1000 * (r === 0 ? 1 : Math.min(5, SECONDS));
+    for (let i = 0; performance.now() < end; i++) {
+      d.push(await timedPut(direct, SEXTANT_IPS[l]!, c.httpPorts[l]!, `/v1/kv/seq/${i % 1000}`));
+      v.push(await timedPut(via, cu.hostname, Number(cu.port), `/v1/kv/seq/${i % 1000}`));
+    }
+    if (r === 0) continue; // warm-up
+    console.log(`  sextant          seq put, alternating: → leader p50 ${pct50(d).toFixed(3)} ms, → client agent p50 ${pct50(v).toFixed(3)} ms (${d.length} each)`);
+    record('seq put p50 ms → leader', 'sextant', pct50(d));
+    record('seq put p50 ms → client agent', 'sextant', pct50(v));
+    record('client agent adds, p50 ms', 'sextant', pct50(v) - pct50(d));
   }
+  direct.destroy();
+  via.destroy();
 }
 
 /** kill -9 of the leader until a write to a survivor succeeds; ms per run. */
@@ -492,7 +556,7 @@ function printTable(): void {
   console.log(`${'metric'.padEnd(34)} ${cols.map((c) => c.padEnd(24)).join(' ')}`);
   for (const [metric, row] of results) {
     if (metric.startsWith('failover')) continue;
-    const digits = metric.includes('/s') ? 0 : 3;
+    const digits = metric.includes('/s') || metric.includes('µs') ? 0 : 3;
     console.log(`${metric.padEnd(34)} ${cols.map((c) => fmt(row.get(c), digits).padEnd(24)).join(' ')}`);
   }
   const fo = [...results].filter(([m]) => m.startsWith('failover'));
@@ -548,8 +612,8 @@ async function main(): Promise<void> {
       if (k === 0 && PHASES.includes('load')) {
         console.log(`load (×${mult} timings):`);
         for (let r = 0; r < RUNS; r++) {
-          await sextantLoad(sx);
-          await etcdLoad(et);
+          if (SYSTEMS.includes('sextant')) await sextantLoad(sx);
+          if (SYSTEMS.includes('etcd')) await etcdLoad(et);
         }
       }
       if (k === 0 && PHASES.includes('client')) await clientOverhead(sx);
