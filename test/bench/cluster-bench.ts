@@ -23,8 +23,10 @@
  * matching multiplier 5).
  *
  * Client agent: a client agent on 127.0.23.4 joined to the servers; sequential KV puts
- * alternating one by one between it and the leader directly (so both see the same machine
- * load), p50 of each per run (BENCH_RUNS runs of up to 5 s after a 1 s warm-up).
+ * alternating one by one between the leader directly, the client agent and a follower (which
+ * forwards to the leader, as a server the client picks may), so all see the same machine load;
+ * p50 of each per run (BENCH_RUNS runs of up to 5 s after a 1 s warm-up). The target compares
+ * the client agent with the leader (the stricter of the two).
  *
  *   npm run bench:cluster
  *   env: BENCH_SECONDS (10, per load phase), BENCH_RUNS (3), BENCH_FAILOVER_RUNS (20),
@@ -466,24 +468,33 @@ async function clientOverhead(c: SextantCluster): Promise<void> {
   const client = c.client ?? (await c.startClient());
   const l = await c.leader();
   const cu = new URL(client.httpAddr);
+  const f = [0, 1, 2].find((i) => i !== l)!;
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const toFollower = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const via = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const pct50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   for (let r = 0; r <= RUNS; r++) {
     const d: number[] = [];
     const v: number[] = [];
+    const fo: number[] = [];
     const end = performance.now() + 1000 * (r === 0 ? 1 : Math.min(5, SECONDS));
     for (let i = 0; performance.now() < end; i++) {
       d.push(await timedPut(direct, SEXTANT_IPS[l]!, c.httpPorts[l]!, `/v1/kv/seq/${i % 1000}`));
       v.push(await timedPut(via, cu.hostname, Number(cu.port), `/v1/kv/seq/${i % 1000}`));
+      fo.push(await timedPut(toFollower, SEXTANT_IPS[f]!, c.httpPorts[f]!, `/v1/kv/seq/${i % 1000}`));
     }
     if (r === 0) continue; // warm-up
-    console.log(`  sextant          seq put, alternating: → leader p50 ${pct50(d).toFixed(3)} ms, → client agent p50 ${pct50(v).toFixed(3)} ms (${d.length} each)`);
+    console.log(
+      `  sextant          seq put, alternating: → leader p50 ${pct50(d).toFixed(3)} ms, → client agent p50 ${pct50(v).toFixed(3)} ms, ` +
+        `→ a follower p50 ${pct50(fo).toFixed(3)} ms (${d.length} each)`,
+    );
     record('seq put p50 ms → leader', 'sextant', pct50(d));
+    record('seq put p50 ms → follower', 'sextant', pct50(fo));
     record('seq put p50 ms → client agent', 'sextant', pct50(v));
     record('client agent adds, p50 ms', 'sextant', pct50(v) - pct50(d));
   }
   direct.destroy();
+  toFollower.destroy();
   via.destroy();
 }
 
