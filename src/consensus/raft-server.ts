@@ -80,6 +80,7 @@ export class RaftServer implements RaftApi {
   private readonly timing: ResolvedRaftTiming;
   private readonly log: Logger;
   private readonly parallelLeaderWrite: boolean;
+  private readonly batchReadIndex: boolean;
   private node: RaftNode | undefined;
   private ticker: TimerHandle | undefined;
   /** Removes the Raft protocol handler from the transport (set by start). */
@@ -123,6 +124,7 @@ export class RaftServer implements RaftApi {
     this.address = deps.address;
     this.timing = resolveRaftTiming(deps.options);
     this.parallelLeaderWrite = deps.options?.parallelLeaderWrite ?? true;
+    this.batchReadIndex = deps.options?.batchReadIndex ?? true;
     this.log = deps.logger.child('raft');
   }
 
@@ -235,7 +237,7 @@ export class RaftServer implements RaftApi {
    */
   private startReadRound(): void {
     const node = this.node;
-    if (this.readRound || this.readQueue.length === 0 || !node || this.stopped) return;
+    if ((this.readRound && this.batchReadIndex) || this.readQueue.length === 0 || !node || this.stopped) return;
     const group = this.readQueue.splice(0);
     const id = `${this.id}/${++this.readSeq}`;
     this.reads.set(id, {
@@ -493,7 +495,7 @@ export class RaftServer implements RaftApi {
         if (early) this.sendAll(rd.messages);
         // Entries committed and already durable here, and confirmed reads, need not wait for
         // this Ready's new entries to reach the disk.
-        if (!rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);
+        if (this.parallelLeaderWrite && !rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);
         await this.persist(rd);
         if (this.stopped) return;
         if (!early) this.sendAll(rd.messages);
@@ -599,7 +601,7 @@ export class RaftServer implements RaftApi {
       r.reject(new SextantError(ErrorCode.LeadershipLost, 'leadership lost before the read was confirmed'));
       ended = true;
     }
-    if (ended && this.reads.size === 0) {
+    if (ended && (this.reads.size === 0 || !this.batchReadIndex)) {
       this.readRound = false;
       this.startReadRound();
     }
