@@ -56,6 +56,8 @@ export class TcpConnection {
   /** The stream protocol (outbound: given; inbound: the first byte read; undefined until then). */
   private proto: number | undefined;
   private nextId = 1;
+  /** True while writes of the current synchronous run are being coalesced (see coalesce). */
+  private corked = false;
   private framesSeen = 0;
   private helloFrom: string | undefined;
   private lastError: string | undefined;
@@ -144,8 +146,24 @@ export class TcpConnection {
     const size = FRAME_HEADER_BYTES + payload.byteLength;
     const queued = this.socket.writableLength;
     if (bounded && queued > 0 && queued + size > this.opts.maxBufferedBytes) return false;
+    this.coalesce();
     this.socket.write(encodeFrame(kind, id, payload));
     return true;
+  }
+
+  /**
+   * Corks the socket until the current synchronous run ends, so every frame written in it (a
+   * Raft leader's appends and heartbeats of one Ready, a burst of responses) leaves in one
+   * writev system call instead of one write each.
+   */
+  private coalesce(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    queueMicrotask(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   private failure(): SextantError {

@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LogEntry, LogEntryType } from '../../contracts/ports/log-store.js';
 import type { RaftMessage } from './raft-message.js';
@@ -9,6 +9,11 @@ export const RAFT_WIRE_VERSION = 1;
 
 /** First byte of every Raft frame, so a transport shared with other protocols can tell them apart. */
 export const RAFT_FRAME_TAG = 0x52; // 'R'
+
+/** One encoder and decoder for every frame: the library's encode()/decode() build a new one
+ * (a 2 KB buffer, a key cache) per call. Both are synchronous and guard re-entrance. */
+const encoder = new Encoder();
+const decoder = new Decoder();
 
 type Wire = [version: number, type: number, from: string, to: string, term: number, body: unknown[]];
 
@@ -87,7 +92,7 @@ export function encodeRaftMessage(m: RaftMessage): Uint8Array {
       break;
   }
   const wire: Wire = [RAFT_WIRE_VERSION, RAFT_MESSAGE_TYPES.indexOf(m.type), m.from, m.to, m.term, body];
-  const packed = encode(wire);
+  const packed = encoder.encodeSharedRef(wire); // a view of the encoder's buffer: copied at once below
   const out = new Uint8Array(packed.length + 1);
   out[0] = RAFT_FRAME_TAG;
   out.set(packed, 1);
@@ -100,7 +105,7 @@ export function decodeRaftMessage(frame: Uint8Array): RaftMessage {
   if (frame.length < 2 || frame[0] !== RAFT_FRAME_TAG) fail('missing raft tag');
   let raw: unknown;
   try {
-    raw = decode(frame.subarray(1));
+    raw = decoder.decode(frame.subarray(1));
   } catch {
     fail('not msgpack');
   }

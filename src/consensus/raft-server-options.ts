@@ -28,6 +28,17 @@ export interface RaftServerOptions {
   maxAppendEntries?: number;
   /** Most unacknowledged AppendEntries per follower while pipelining. Default 64. */
   maxInflight?: number;
+  /** A leader sends AppendEntries for new entries before its own write of them completes, so
+   * its disk write and the followers' overlap (thesis §10.2.1; etcd does the same), and entries
+   * already committed and durable are applied before the next write completes. Its own match
+   * index still counts only once the write is durable. Default true; false persists first, then
+   * sends and applies (scripted fault scenarios that cut a leader off right after it appends,
+   * and the schedules their seeds were picked for, use that). */
+  parallelLeaderWrite?: boolean;
+  /** Consistent reads share ReadIndex rounds: one round (one heartbeat broadcast and quorum
+   * ack) in flight at a time, reads arriving meanwhile go in the next (etcd's read loop).
+   * Default true; false starts a round per read. */
+  batchReadIndex?: boolean;
   /** Pre-vote (thesis §9.6). Default true. */
   preVote?: boolean;
   /** Check-quorum and leader stickiness. Default true. */

@@ -79,6 +79,8 @@ export class RaftServer implements RaftApi {
   private readonly deps: RaftServerDeps;
   private readonly timing: ResolvedRaftTiming;
   private readonly log: Logger;
+  private readonly parallelLeaderWrite: boolean;
+  private readonly batchReadIndex: boolean;
   private node: RaftNode | undefined;
   private ticker: TimerHandle | undefined;
   /** Removes the Raft protocol handler from the transport (set by start). */
@@ -115,6 +117,10 @@ export class RaftServer implements RaftApi {
   /** While leading: when each voter last answered an append or heartbeat of this term (Clock ms). */
   private readonly peerContact = new Map<string, number>();
   private readSeq = 0;
+  /** Consistent reads waiting for the next ReadIndex round. */
+  private readonly readQueue: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** True while a ReadIndex round is in flight (see startReadRound). */
+  private readRound = false;
   /** True while bootstrapCluster swaps the core: frames and the loop wait. */
   private bootstrapping = false;
 
@@ -124,6 +130,8 @@ export class RaftServer implements RaftApi {
     this.id = deps.id;
     this.address = deps.address;
     this.timing = resolveRaftTiming(deps.options);
+    this.parallelLeaderWrite = deps.options?.parallelLeaderWrite ?? true;
+    this.batchReadIndex = deps.options?.batchReadIndex ?? true;
     this.log = deps.logger.child('raft');
   }
 
@@ -225,16 +233,39 @@ export class RaftServer implements RaftApi {
       if (this.applied >= this.termStartIndex) return Promise.resolve();
       return new Promise((resolve, reject) => this.leaderWaiters.push({ resolve, reject }));
     }
+    const p = new Promise<void>((resolve, reject) => this.readQueue.push({ resolve, reject }));
+    this.startReadRound();
+    return p;
+  }
+
+  /**
+   * Batches ReadIndex requests as etcd's linearizableReadLoop does: at most one round (one
+   * heartbeat broadcast and quorum ack) is in flight; reads that arrive meanwhile wait for the
+   * next round, whose read index is recorded after they arrived, so each is still linearizable.
+   */
+  private startReadRound(): void {
+    const node = this.node;
+    if ((this.readRound && this.batchReadIndex) || this.readQueue.length === 0 || !node || this.stopped) return;
+    const group = this.readQueue.splice(0);
     const id = `${this.id}/${++this.readSeq}`;
-    const p = new Promise<void>((resolve, reject) => this.reads.set(id, { resolve, reject }));
+    this.reads.set(id, {
+      resolve: () => {
+        for (const g of group) g.resolve();
+      },
+      reject: (e) => {
+        for (const g of group) g.reject(e);
+      },
+    });
     try {
       node.readIndex(id);
     } catch (e) {
       this.reads.delete(id);
-      return Promise.reject(this.withLeaderAddress(e));
+      const err = this.withLeaderAddress(e);
+      for (const g of group) g.reject(err);
+      return;
     }
+    this.readRound = true;
     this.kick();
-    return p;
   }
 
   /** See RaftApi.isLeader. */
@@ -511,9 +542,18 @@ export class RaftServer implements RaftApi {
     try {
       while (!this.stopped && node.hasReady()) {
         const rd = node.ready();
+        // Thesis §10.2.1 (etcd does the same): a leader writes its log in parallel with
+        // replicating it. Its own match index counts only once persisted (advance), so a commit
+        // still needs a durable quorum. Only with no new term, vote, snapshot or truncation to
+        // persist: a leader's term and vote were made durable while it was a candidate.
+        const early = this.parallelLeaderWrite && node.currentRole() === 'leader' && !rd.hardState && !rd.snapshot && rd.truncateFrom === undefined;
+        if (early) this.sendAll(rd.messages);
+        // Entries committed and already durable here, and confirmed reads, need not wait for
+        // this Ready's new entries to reach the disk.
+        if (this.parallelLeaderWrite && !rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);
         await this.persist(rd);
         if (this.stopped) return;
-        this.sendAll(rd.messages);
+        if (!early) this.sendAll(rd.messages);
         this.applyReady(rd);
         node.advance(rd);
         this.compactPending();
@@ -549,6 +589,23 @@ export class RaftServer implements RaftApi {
     }
   }
 
+  /**
+   * Before this Ready's own entries are persisted: applies its committed entries that are
+   * already in stable storage (those below its first new entry), and takes its read states.
+   * applyReady then skips what was applied here.
+   */
+  private applyDurable(rd: Ready): void {
+    const limit = rd.entries[0]?.index ?? Infinity;
+    const durable: LogEntry[] = [];
+    for (const e of rd.committedEntries) {
+      if (e.index >= limit) break;
+      durable.push(e);
+    }
+    this.applyEntries(durable);
+    this.takeReadStates(rd);
+    this.releaseWaiters();
+  }
+
   private applyReady(rd: Ready): void {
     const sm = this.deps.stateMachine;
     if (rd.softState) this.onSoftState(rd);
@@ -558,7 +615,15 @@ export class RaftServer implements RaftApi {
       this.applied = rd.snapshot.meta.lastIndex;
       this.snapshotIndex = rd.snapshot.meta.lastIndex;
     }
-    for (const e of rd.committedEntries) {
+    this.applyEntries(rd.committedEntries);
+    this.takeReadStates(rd);
+    this.releaseWaiters();
+  }
+
+  /** Applies committed entries past `applied` in order, resolving their proposals. */
+  private applyEntries(entries: readonly LogEntry[]): void {
+    const sm = this.deps.stateMachine;
+    for (const e of entries) {
       if (e.index <= this.applied) continue;
       let result: unknown;
       if (e.type === LogEntryType.Command && e.index > sm.lastApplied()) {
@@ -572,19 +637,29 @@ export class RaftServer implements RaftApi {
         else p.reject(new SextantError(ErrorCode.LeadershipLost, 'leadership lost before the entry was committed'));
       }
     }
+  }
+
+  /** Turns confirmed ReadIndex rounds into apply waiters, fails lost ones, and starts the next round. */
+  private takeReadStates(rd: Ready): void {
+    let ended = false;
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.id);
       if (!r) continue;
       this.reads.delete(rs.id);
       this.applyWaiters.push({ index: rs.index, ...r });
+      ended = true;
     }
     for (const id of rd.failedReads) {
       const r = this.reads.get(id);
       if (!r) continue;
       this.reads.delete(id);
       r.reject(new SextantError(ErrorCode.LeadershipLost, 'leadership lost before the read was confirmed'));
+      ended = true;
     }
-    this.releaseWaiters();
+    if (ended && (this.reads.size === 0 || !this.batchReadIndex)) {
+      this.readRound = false;
+      this.startReadRound();
+    }
   }
 
   private onSoftState(rd: Ready): void {
@@ -814,6 +889,8 @@ export class RaftServer implements RaftApi {
     this.proposals.clear();
     for (const r of this.reads.values()) r.reject(make());
     this.reads.clear();
+    for (const r of this.readQueue.splice(0)) r.reject(make());
+    this.readRound = false;
     for (const w of this.applyWaiters.splice(0)) w.reject(make());
     for (const w of this.leaderWaiters.splice(0)) w.reject(make());
   }

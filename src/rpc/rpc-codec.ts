@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { ErrorCode, SextantError, isSextantError } from '../../contracts/errors.js';
 import type { QueryOptions } from '../../contracts/model/query.js';
 
@@ -22,12 +22,14 @@ export interface RpcRequestFrame {
   hops: number;
 }
 
-const OPTS = { ignoreUndefined: true } as const;
+/** One encoder and decoder for every frame (the library's encode()/decode() build one per call). */
+const encoder = new Encoder({ ignoreUndefined: true });
+const decoder = new Decoder();
 
 /** Encodes a request; `ctx.signal` is dropped. */
 export function encodeRpcRequest(method: string, args: unknown, ctx: QueryOptions, hops: number): Uint8Array {
   const { signal: _signal, ...wire } = ctx;
-  return encode({ v: V1, m: method, a: args, c: wire, h: hops }, OPTS);
+  return encoder.encode({ v: V1, m: method, a: args, c: wire, h: hops });
 }
 
 /** Decodes a request; COMMAND_INVALID when the bytes are not one. */
@@ -46,7 +48,7 @@ export function decodeRpcRequest(frame: Uint8Array): RpcRequestFrame {
 
 /** Encodes a successful reply. */
 export function encodeRpcReply(reply: unknown): Uint8Array {
-  return encode({ v: V1, r: reply }, OPTS);
+  return encoder.encode({ v: V1, r: reply });
 }
 
 /** Encodes a failure: a SextantError keeps its code, message and details; anything else is INTERNAL. */
@@ -54,7 +56,7 @@ export function encodeRpcError(e: unknown): Uint8Array {
   const err = isSextantError(e)
     ? { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }
     : { code: ErrorCode.Internal, message: e instanceof Error ? e.message : String(e) };
-  return encode({ v: V1, e: err }, OPTS);
+  return encoder.encode({ v: V1, e: err });
 }
 
 /** Decodes a reply: returns the value, or throws the SextantError the server answered with. */
@@ -73,7 +75,7 @@ export function decodeRpcReply(frame: Uint8Array): unknown {
 function decodeRecord(frame: Uint8Array): Record<string, unknown> {
   let raw: unknown;
   try {
-    raw = decode(frame);
+    raw = decoder.decode(frame);
   } catch (e) {
     throw new SextantError(ErrorCode.CommandInvalid, `undecodable RPC frame: ${(e as Error).message}`, undefined, { cause: e });
   }

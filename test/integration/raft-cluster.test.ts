@@ -46,7 +46,9 @@ function expectSameStateMachines(sim: RaftClusterSim): void {
  * scenario cannot pass by drifting away from Figure 8.
  */
 async function figure8(seed: number, nodes: 3 | 5, unsafe?: { commitOlderTermsByCount: boolean }): Promise<RaftClusterSim> {
-  const sim = await started({ seed, nodes, raft: { maxAppendEntries: 1, ...(unsafe ? { unsafe } : {}) } });
+  // The script cuts a new leader off right after it appends (b): its entries must not leave it
+  // before its own write, so the leader persists before sending here.
+  const sim = await started({ seed, nodes, raft: { maxAppendEntries: 1, parallelLeaderWrite: false, ...(unsafe ? { unsafe } : {}) } });
   const reached = (ok: boolean, what: string): void =>
     expect(ok, `seed ${seed} (${nodes} nodes): the Figure 8 script did not reach: ${what}`).toBe(true);
   const core = (id: string) => sim.nodes.get(id)!.server.core()!;
@@ -136,7 +138,8 @@ describe('simulated Raft clusters', () => {
   });
 
   it('5 nodes: a partitioned leader cannot commit; the majority moves on; healing repairs the divergent log', async () => {
-    const sim = await started({ seed: 7, nodes: 5 });
+    // Seed 7's schedule (the old leader's check-quorum falls before the new leader's 10 writes) as scripted with persist-then-send.
+    const sim = await started({ seed: 7, nodes: 5, raft: { parallelLeaderWrite: false } });
     await writeAll(sim, 5);
     const old = sim.leader()!;
     const others = sim.ids.filter((id) => id !== old.id);
