@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import type { QueryOptions } from '../../contracts/model/query.js';
 import { RestSurface } from '../../plugins/surface-rest/rest-surface.js';
 import { SystemClock } from '../../src/platform/system-clock.js';
 import { TextLogger } from '../../src/platform/text-logger.js';
@@ -12,12 +14,14 @@ import { FakeAgent, FakeKv, FakeStatus, testConfig } from '../unit/surface-rest/
 
 let surface: RestSurface;
 let base: string;
+let ui: InternalUiEndpoint;
 
 beforeEach(async () => {
   const clock = new SystemClock();
   const config = testConfig();
   const store = new StateStore();
   const deps = { store, raft: new FakeRaft(store), clock, config: { datacenter: config.datacenter, defaultQueryTimeMs: config.defaultQueryTimeMs, maxQueryTimeMs: config.maxQueryTimeMs } };
+  ui = new InternalUiEndpoint(deps);
   surface = new RestSurface({
     config,
     kv: new FakeKv(),
@@ -25,7 +29,7 @@ beforeEach(async () => {
     agent: new FakeAgent(),
     catalog: new CatalogEndpoint(deps),
     health: new HealthEndpoint(deps),
-    internalUi: new InternalUiEndpoint(deps),
+    internalUi: ui,
     logger: TextLogger.create({ level: 'error', sink: () => {}, clock }).child('http'),
     clock,
     random: new SeededRandom(5),
@@ -77,5 +81,19 @@ describe('REST surface: /v1/internal/ui/*', () => {
     expect(woken.index).toBeGreaterThan(r.index);
     expect(woken.body.find((n) => n.Node === 'node-b')!.Checks[0]!.Status).toBe('critical');
     expect((await services).body.find((s) => s.Name === 'web')!.ChecksCritical).toBe(1);
+  });
+
+  it('re-does a read that found no leader once as stale, as Consul\'s UI endpoints do; a stale read is not re-done', async () => {
+    const seen: string[] = [];
+    const real = ui.serviceSummaries.bind(ui);
+    ui.serviceSummaries = (f, opts: QueryOptions) => {
+      seen.push(opts.consistency);
+      return opts.consistency === 'stale' ? real(f, opts) : Promise.reject(new SextantError(ErrorCode.NoLeader, 'No cluster leader'));
+    };
+    const r = await get<{ Name: string }[]>('/v1/internal/ui/services');
+    expect([r.status, r.body.map((s) => s.Name)]).toEqual([200, ['consul', 'web']]);
+    expect(seen).toEqual(['default', 'stale']);
+    ui.serviceSummaries = () => Promise.reject(new SextantError(ErrorCode.NoLeader, 'No cluster leader'));
+    expect((await get('/v1/internal/ui/services?stale')).status).toBe(500);
   });
 });
