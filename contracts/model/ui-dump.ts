@@ -31,12 +31,14 @@ export interface UiServiceSummary {
   ConnectedWithGateway: boolean;
 }
 
-/** One node as /v1/internal/ui/nodes lists it (Consul's NodeInfo): the node with all its services and checks. */
+/**
+ * One node as /v1/internal/ui/nodes lists it (Consul's structs.NodeInfo, CE: members in its JSON
+ * order, no Datacenter and no index fields): the node with all its services and checks.
+ */
 export interface UiNodeInfo {
   ID: string;
   Node: string;
   Address: string;
-  Datacenter: string;
   TaggedAddresses: Record<string, string>;
   Meta: Record<string, string>;
   /** Every service on the node (services without checks too), by service ID. */

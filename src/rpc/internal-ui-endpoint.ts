@@ -187,7 +187,6 @@ function nodeInfo(node: CatalogNode, services: CatalogService[], checks: HealthC
     ID: node.ID,
     Node: node.Node,
     Address: node.Address,
-    Datacenter: node.Datacenter,
     TaggedAddresses: node.TaggedAddresses,
     Meta: node.Meta,
     Services: services,

@@ -104,8 +104,8 @@ describe('InternalUiEndpoint.nodeDump (/v1/internal/ui/nodes)', () => {
       ['n2', ['web', 'web2'], ['serfHealth', 'web-ttl']],
       ['n3', [], []],
     ]);
-    expect(value[2]).toMatchObject({ Node: 'n3', Address: '10.0.0.2', Datacenter: 'dc1', Meta: { rack: 'r1' }, TaggedAddresses: expect.any(Object) as unknown });
-    expect(Object.keys(value[0]!)).toEqual(['ID', 'Node', 'Address', 'Datacenter', 'TaggedAddresses', 'Meta', 'Services', 'Checks']);
+    expect(value[2]).toMatchObject({ Node: 'n3', Address: '10.0.0.2', Meta: { rack: 'r1' }, TaggedAddresses: expect.any(Object) as unknown });
+    expect(Object.keys(value[0]!)).toEqual(['ID', 'Node', 'Address', 'TaggedAddresses', 'Meta', 'Services', 'Checks']);
     expect(value[0]!.Checks[1]).toMatchObject({ Node: 'n1', ServiceID: 'web', Status: 'critical', Interval: '', Definition: {} });
   });
 
