@@ -13,6 +13,7 @@ import type { OperatorService } from './services/operator-service.js';
 import type { SnapshotService } from './services/snapshot-service.js';
 import type { AgentService } from './services/agent-service.js';
 import type { CatalogApi, HealthApi } from './services/catalog-service.js';
+import type { InternalUiApi } from './services/internal-ui-service.js';
 import type { CoordinateApi } from './services/coordinate-service.js';
 import type { LocalAgentApi } from './services/local-agent-service.js';
 import type { SessionApi } from './services/session-service.js';
@@ -80,6 +81,8 @@ export interface KernelServices {
   readonly agent: AgentService;
   readonly catalog: CatalogApi;
   readonly health: HealthApi;
+  /** The web UI's catalog dumps (/v1/internal/ui/services, /v1/internal/ui/nodes). */
+  readonly internalUi: InternalUiApi;
   readonly localAgent: LocalAgentApi;
   /** Sessions (/v1/session/*), the basis of KV locks. */
   readonly session: SessionApi;

@@ -18,6 +18,7 @@ export default definePlugin({
         agent: s.agent,
         catalog: s.catalog,
         health: s.health,
+        internalUi: s.internalUi,
         localAgent: s.localAgent,
         session: s.session,
         txn: s.txn,

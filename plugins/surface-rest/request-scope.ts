@@ -12,6 +12,7 @@ import type { StatusService } from '../../contracts/services/status-service.js';
 import type { OperatorService } from '../../contracts/services/operator-service.js';
 import type { SnapshotService } from '../../contracts/services/snapshot-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { InternalUiApi } from '../../contracts/services/internal-ui-service.js';
 import type { EventService } from '../../contracts/services/event-service.js';
 import type { TelemetryApi } from '../../contracts/services/telemetry-service.js';
 import type { Metrics } from '../../contracts/ports/metrics.js';
@@ -30,6 +31,8 @@ export interface RestSurfaceDeps {
   readonly catalog?: CatalogApi;
   /** The health reads (/v1/health/*); their routes answer 500 when absent. */
   readonly health?: HealthApi;
+  /** The UI's catalog dumps (/v1/internal/ui/services, /v1/internal/ui/nodes); their routes answer 500 when absent. */
+  readonly internalUi?: InternalUiApi;
   /** The agent's own services and checks (/v1/agent/service*, /v1/agent/check*); their routes answer 500 when absent. */
   readonly localAgent?: LocalAgentApi;
   /** Sessions (/v1/session/*); their routes answer 500 when absent. */

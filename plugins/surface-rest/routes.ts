@@ -37,6 +37,7 @@ import {
   putCatalogRegister,
 } from './catalog-handlers.js';
 import { getHealthChecks, getHealthNode, getHealthService, getHealthState } from './health-handlers.js';
+import { getUiNodes, getUiServices } from './internal-ui-handlers.js';
 import { getSessionInfo, getSessionList, getSessionNode, putSessionCreate, putSessionDestroy, putSessionRenew } from './session-handlers.js';
 import { putTxn } from './txn-handlers.js';
 import { getEventList, putEventFire } from './event-handlers.js';
@@ -108,6 +109,8 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/v1/health/service/:service', methods: { GET: getHealthService } },
   { path: '/v1/health/state/', methods: { GET: getHealthState } }, // empty name: 400 Missing …, as Consul
   { path: '/v1/health/state/:state', methods: { GET: getHealthState } },
+  { path: '/v1/internal/ui/services', methods: { GET: getUiServices } },
+  { path: '/v1/internal/ui/nodes', methods: { GET: getUiNodes } },
   { path: '/v1/session/create', methods: { PUT: putSessionCreate } },
   { path: '/v1/session/destroy/', methods: { PUT: putSessionDestroy } },
   { path: '/v1/session/destroy/:id', methods: { PUT: putSessionDestroy } },

@@ -13,6 +13,7 @@ import type { OperatorService } from '../../contracts/services/operator-service.
 import type { SnapshotService } from '../../contracts/services/snapshot-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { InternalUiApi } from '../../contracts/services/internal-ui-service.js';
 import type { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
@@ -28,6 +29,8 @@ export interface CoreServices {
   readonly operator: OperatorService;
   /** The Internal.* RPCs (user events go into the pool through a server). */
   readonly internal: InternalRpcClient;
+  /** The UI's catalog dumps (Internal.ServiceDump / Internal.NodeDump RPCs). */
+  readonly internalUi: InternalUiApi;
   /** Network coordinates (Coordinate.* RPCs). */
   readonly coordinate: CoordinateApi;
   /** The Snapshot.* RPCs (/v1/snapshot). */

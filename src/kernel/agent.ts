@@ -196,6 +196,7 @@ export class Agent {
     registerValue(container, 'resolver', resolver);
     registerValue(container, 'coordinate', core.services.coordinate);
     registerValue(container, 'snapshot', core.services.snapshot);
+    registerValue(container, 'internalUi', core.services.internalUi);
     const agentService = new LocalAgent({
       config: () => this.current,
       leaderAddress: () => core.leaderAddress(),

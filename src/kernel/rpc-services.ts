@@ -1,6 +1,7 @@
 import { CatalogRpcClient } from '../rpc/clients/catalog-rpc-client.js';
 import { CoordinateRpcClient } from '../rpc/clients/coordinate-rpc-client.js';
 import { InternalRpcClient } from '../rpc/clients/internal-rpc-client.js';
+import { InternalUiRpcClient } from '../rpc/clients/internal-ui-rpc-client.js';
 import { HealthRpcClient } from '../rpc/clients/health-rpc-client.js';
 import { KvRpcClient } from '../rpc/clients/kv-rpc-client.js';
 import type { RpcCaller } from '../rpc/clients/rpc-caller.js';
@@ -21,6 +22,7 @@ export function rpcServices(rpc: RpcCaller, nodeName: () => string): Omit<CoreSe
     txn: new TxnRpcClient(rpc),
     status: new StatusRpcClient(rpc),
     internal: new InternalRpcClient(rpc),
+    internalUi: new InternalUiRpcClient(rpc),
     operator: new OperatorRpcClient(rpc),
     coordinate: new CoordinateRpcClient(rpc),
     snapshot: new SnapshotRpcClient(rpc),

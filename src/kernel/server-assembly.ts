@@ -18,6 +18,7 @@ import { RpcResolver } from '../rpc/rpc-resolver.js';
 import { answersLocally, RpcRouter } from '../rpc/rpc-router.js';
 import { serverMethods } from '../rpc/server-methods.js';
 import { InternalEndpoint } from '../rpc/internal-endpoint.js';
+import { InternalUiEndpoint } from '../rpc/internal-ui-endpoint.js';
 import { OperatorEndpoint } from '../rpc/operator-endpoint.js';
 import { SnapshotEndpoint } from '../rpc/snapshot-endpoint.js';
 import { SessionEndpoint } from '../rpc/session-endpoint.js';
@@ -121,6 +122,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       },
     }),
     internal: new InternalEndpoint(env.membership),
+    internalUi: new InternalUiEndpoint(catalogDeps),
     snapshot: new SnapshotEndpoint({ store, raft: measured, term: () => raft.stats().term, clock }),
     coordinate: new CoordinateEndpoint({ store, raft: measured, clock, batcher: coordinateBatcher, membership: env.membership, config: { datacenter: config.datacenter, ...queryTimes } }),
   });

@@ -9,6 +9,7 @@ import type { AutopilotConfiguration, AutopilotSettings, AutopilotState, Operato
 import type { CatalogFilter } from '../../contracts/services/catalog-service.js';
 import type { KvOp } from '../../contracts/services/kv-service.js';
 import type { TxnOp, TxnOutcome } from '../../contracts/services/txn-service.js';
+import type { UiNodeInfo, UiServiceSummary } from '../../contracts/model/ui-dump.js';
 
 /**
  * Every server RPC method, under Consul's names (agent/consul/*_endpoint.go), with its
@@ -56,6 +57,8 @@ export interface RpcSchema {
   'Coordinate.Node': { args: { node: string }; reply: QueryResult<NodeCoordinate[]> };
   'Snapshot.Save': { args: Record<string, never>; reply: SnapshotSaveReply };
   'Snapshot.Restore': { args: { archive: Uint8Array }; reply: null };
+  'Internal.ServiceDump': { args: { f: CatalogFilter }; reply: QueryResult<UiServiceSummary[]> };
+  'Internal.NodeDump': { args: { f: CatalogFilter }; reply: QueryResult<UiNodeInfo[]> };
 }
 
 /** A method's name. */
@@ -108,6 +111,8 @@ export const RPC_IS_READ: { readonly [N in RpcName]: boolean } = {
   'Coordinate.Node': true,
   'Snapshot.Save': true,
   'Snapshot.Restore': false,
+  'Internal.ServiceDump': true,
+  'Internal.NodeDump': true,
 };
 /** A method's arguments. */
 export type RpcArgs<N extends RpcName> = RpcSchema[N]['args'];

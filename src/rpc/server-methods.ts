@@ -6,6 +6,7 @@ import type { OperatorService } from '../../contracts/services/operator-service.
 import type { SnapshotService } from '../../contracts/services/snapshot-service.js';
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { TxnApi } from '../../contracts/services/txn-service.js';
+import type { InternalUiApi } from '../../contracts/services/internal-ui-service.js';
 import type { InternalEndpoint } from './internal-endpoint.js';
 import { MethodTable } from './method-table.js';
 
@@ -19,6 +20,8 @@ export interface ServerEndpoints {
   status: StatusService;
   operator: OperatorService;
   internal: InternalEndpoint;
+  /** The UI's catalog dumps (Internal.ServiceDump, Internal.NodeDump). */
+  internalUi: InternalUiApi;
   coordinate: CoordinateApi;
   snapshot: SnapshotService;
 }
@@ -71,6 +74,8 @@ export function serverMethods(e: ServerEndpoints): MethodTable {
   t.register('Operator.AutopilotState', 'read', (_a, ctx) => e.operator.autopilotState(ctx));
 
   t.register('Internal.EventFire', 'any', async (a) => (await e.internal.eventFire(a.name, a.payload), null));
+  t.register('Internal.ServiceDump', 'read', (a, ctx) => e.internalUi.serviceSummaries(a.f, ctx));
+  t.register('Internal.NodeDump', 'read', (a, ctx) => e.internalUi.nodeDump(a.f, ctx));
 
   t.register('Coordinate.Update', 'write', async (a, ctx) => (await e.coordinate.update(a.req, ctx), null));
   t.register('Coordinate.ListDatacenters', 'any', (_a, ctx) => e.coordinate.datacenters(ctx));

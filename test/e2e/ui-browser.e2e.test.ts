@@ -148,7 +148,7 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     expect(web.text).toContain('secondary');
     expect(await page.$eval('tr[data-service="web"] td.num', (td) => td.textContent)).toBe('2');
     expect(await page.$eval('tr[data-service="db"]', (tr) => tr.getAttribute('data-status'))).toBe('critical');
-    // `consul` has no check of its own: its one instance and its node's serfHealth come from /v1/health/service/consul.
+    // `consul` has no check of its own: the roll-up still counts its one instance and its node's serfHealth.
     await page.waitForFunction(() => document.querySelector('tr[data-service="consul"] td.num')?.textContent === '1');
     expect(await page.$eval('tr[data-service="consul"]', (tr) => tr.textContent)).toMatch(/1 passing/);
     expect(await axeProblems(page)).toEqual([]);
@@ -322,7 +322,7 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     let mode: 'forbid' | 'down' | 'pass' = 'forbid';
     const onRequest = (r: import('puppeteer-core').HTTPRequest): void => {
       const path = new URL(r.url()).pathname;
-      if (mode === 'forbid' && path === '/v1/catalog/services') void r.respond({ status: 403, contentType: 'text/plain', body: 'ACL not found' });
+      if (mode === 'forbid' && path === '/v1/internal/ui/services') void r.respond({ status: 403, contentType: 'text/plain', body: 'ACL not found' });
       else if (mode === 'down' && path.startsWith('/v1/')) void r.abort('connectionrefused');
       else void r.continue();
     };
@@ -357,19 +357,27 @@ describe('web UI (chromium + puppeteer-core, real agent)', () => {
     expect(apiCalls.length).toBeGreaterThan(0);
     for (const u of apiCalls) expect(new URL(u).searchParams.get('dc')).toBe('dc1');
 
-    // Idle, the page polls nothing: its blocking queries stay parked on the agent (one for the names and tags,
-    // one for the checks), and no request is sent until something changes.
+    // Idle, the page polls nothing: each list keeps exactly one blocking query parked on the agent
+    // (/v1/internal/ui/services for the services, /v1/internal/ui/nodes for the nodes), and no request is
+    // sent until something changes.
+    const idleParked = async (): Promise<string[]> => {
+      await new Promise((r) => setTimeout(r, 300));
+      const idle: string[] = [];
+      const onIdle = (r: { url(): string }): void => void idle.push(r.url());
+      page.on('request', onIdle);
+      await new Promise((r) => setTimeout(r, 1500));
+      page.off('request', onIdle);
+      expect(idle).toEqual([]);
+      const parked = requests.filter((u) => new URL(u).searchParams.has('index')).map((u) => new URL(u).pathname);
+      requests.length = 0;
+      return [...new Set(parked)];
+    };
     await page.waitForSelector('#services-list[data-health="loaded"]');
-    await new Promise((r) => setTimeout(r, 300));
-    const idle: string[] = [];
-    const onIdle = (r: { url(): string }): void => void idle.push(r.url());
-    page.on('request', onIdle);
-    await new Promise((r) => setTimeout(r, 1500));
-    page.off('request', onIdle);
-    expect(idle).toEqual([]);
-    const parked = requests.filter((u) => new URL(u).searchParams.has('index')).map((u) => new URL(u).pathname);
+    expect(await idleParked()).toEqual(['/v1/internal/ui/services']);
+    await page.click('a[href="/ui/dc1/nodes"]');
+    await page.waitForSelector('#nodes-list[data-loaded="true"]');
+    expect(await idleParked()).toEqual(['/v1/internal/ui/nodes']);
     page.off('request', onRequest);
-    expect([...new Set(parked)].sort()).toEqual(['/v1/catalog/services', '/v1/health/state/any']);
   });
 
   it('a client agent started with -ui serves the same UI, reading the catalog through its servers', async () => {

@@ -68,3 +68,22 @@ export interface NodeServices {
   Node: CatalogNode;
   Services: Record<string, AgentService>;
 }
+
+/** One entry of /v1/internal/ui/services (Consul's ServiceListingSummary): a service name's roll-up. */
+export interface ServiceSummary {
+  Kind?: string;
+  Name: string;
+  Datacenter: string;
+  Tags: string[] | null;
+  Nodes: string[] | null;
+  InstanceCount: number;
+  ChecksPassing: number;
+  ChecksWarning: number;
+  ChecksCritical: number;
+}
+
+/** One entry of /v1/internal/ui/nodes (Consul's NodeInfo): a node with all its services and checks. */
+export interface NodeInfo extends CatalogNode {
+  Services: AgentService[] | null;
+  Checks: HealthCheck[] | null;
+}

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { apiUrl, pathPart, request } from '../api.js';
+import { apiUrl, request } from '../api.js';
 import { useFollowed } from '../blocking.js';
 import { ErrorBanner, Loading, PageHeader, StatusBadge } from '../components.js';
-import type { CatalogNode, HealthCheck, NodeServices } from '../model.js';
+import type { NodeInfo } from '../model.js';
 import { href } from '../router.js';
 import { countStatuses, worstStatus } from '../status.js';
 import { Counts } from './services-view.js';
@@ -13,25 +13,10 @@ export function hostOf(addr: string): string {
   return m ? m[1]! : addr;
 }
 
-/**
- * One node's row. Its services are those its checks name; a node none of whose services has a
- * check (a server's `consul`) has them read once from /v1/catalog/node/:node, again only when the
- * followed checks change.
- */
-function NodeRow({ dc, node, checks, leader, checksIndex }: { dc: string; node: CatalogNode; checks: HealthCheck[]; leader: boolean; checksIndex: number }) {
-  const fromChecks = [...new Set(checks.filter((c) => c.ServiceID !== '').map((c) => c.ServiceName))].sort();
-  const [own, setOwn] = useState<string[] | undefined>(undefined);
-  const unseen = fromChecks.length === 0;
-  useEffect(() => {
-    if (!unseen) return undefined;
-    let live = true;
-    request<NodeServices>('GET', apiUrl(`catalog/node/${pathPart(node.Node)}`, dc)).then(
-      (a) => live && setOwn([...new Set(Object.values(a.data?.Services ?? {}).map((s) => s.Service))].sort()),
-      () => undefined,
-    );
-    return () => void (live = false);
-  }, [unseen, node.Node, dc, checksIndex]);
-  const services = unseen ? (own ?? []) : fromChecks;
+/** One node's row: its services and checks come with it from /v1/internal/ui/nodes (services without checks too). */
+function NodeRow({ dc, node, leader }: { dc: string; node: NodeInfo; leader: boolean }) {
+  const checks = node.Checks ?? [];
+  const services = [...new Set((node.Services ?? []).map((s) => s.Service))].sort();
   return (
     <tr data-node={node.Node} data-status={worstStatus(checks)} data-leader={leader ? 'true' : undefined}>
       <th scope="row">
@@ -57,12 +42,12 @@ function NodeRow({ dc, node, checks, leader, checksIndex }: { dc: string; node: 
   );
 }
 
-/** Every node with its health, address, the services its checks belong to and its checks; the Raft leader marked. */
+/** Every node with its health, address, its services and its checks (one blocking query: /v1/internal/ui/nodes); the Raft leader marked. */
 export function NodesView({ dc }: { dc: string }) {
-  const nodes = useFollowed<CatalogNode[]>(apiUrl('catalog/nodes', dc));
-  const checks = useFollowed<HealthCheck[]>(apiUrl('health/state/any', dc));
+  const nodes = useFollowed<NodeInfo[]>(apiUrl('internal/ui/nodes', dc));
+  const membership = useMemo(() => (nodes.data ?? []).map((n) => `${n.Node}@${n.Address}`).join(','), [nodes.data]);
   const [leader, setLeader] = useState<string | undefined>(undefined);
-  // /v1/status/leader does not block: it is read again whenever the node list changes.
+  // /v1/status/leader does not block: it is read again when the set of nodes (or their addresses) changes, not on every check update.
   useEffect(() => {
     let live = true;
     request<string>('GET', apiUrl('status/leader', dc)).then(
@@ -70,23 +55,14 @@ export function NodesView({ dc }: { dc: string }) {
       () => live && setLeader(''),
     );
     return () => void (live = false);
-  }, [dc, nodes.index]);
-  const byNode = useMemo(() => {
-    const m = new Map<string, HealthCheck[]>();
-    for (const c of checks.data ?? []) {
-      const l = m.get(c.Node);
-      if (l) l.push(c);
-      else m.set(c.Node, [c]);
-    }
-    return m;
-  }, [checks.data]);
+  }, [dc, membership]);
   const leaderHost = leader ? hostOf(leader) : undefined;
   return (
     <section aria-labelledby="page-title">
       <PageHeader title="Nodes">
         <p class="muted">{nodes.data ? `${nodes.data.length} nodes` : ''}</p>
       </PageHeader>
-      <ErrorBanner error={nodes.error ?? checks.error} />
+      <ErrorBanner error={nodes.error} />
       {nodes.data === undefined ? (
         <Loading what="nodes" />
       ) : (
@@ -104,7 +80,7 @@ export function NodesView({ dc }: { dc: string }) {
             </thead>
             <tbody>
               {(nodes.data ?? []).map((n) => (
-                <NodeRow key={n.Node} dc={dc} node={n} checks={byNode.get(n.Node) ?? []} leader={leaderHost !== undefined && leaderHost === n.Address} checksIndex={checks.index} />
+                <NodeRow key={n.Node} dc={dc} node={n} leader={leaderHost !== undefined && leaderHost === n.Address} />
               ))}
             </tbody>
           </table>

@@ -1,62 +1,31 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { apiUrl, pathPart, request } from '../api.js';
+import { apiUrl } from '../api.js';
 import { useFollowed } from '../blocking.js';
 import { ErrorBanner, Loading, PageHeader, StatusBadge, Tags } from '../components.js';
-import type { HealthCheck, ServiceEntry } from '../model.js';
+import type { ServiceSummary } from '../model.js';
 import { href } from '../router.js';
-import { countStatuses, type StatusCounts, worstStatus } from '../status.js';
+import type { StatusCounts } from '../status.js';
 
 /** One row of the services list. */
 export interface ServiceRow {
   name: string;
   tags: string[];
-  /** Undefined until the checks have arrived. */
-  counts: StatusCounts | undefined;
-  /** Instances seen through their checks (node + service ID); undefined until the checks have arrived. */
-  instances: number | undefined;
-  status: 'passing' | 'warning' | 'critical' | undefined;
+  counts: StatusCounts;
+  instances: number;
+  status: 'passing' | 'warning' | 'critical';
 }
 
 /**
- * The rows from /v1/catalog/services (names and tags) and /v1/health/state/any (every check):
- * a service's counts are its instances' checks plus their nodes' checks, as its page shows them.
+ * The rows from /v1/internal/ui/services: the agent rolls each service up (its instances' checks
+ * and their nodes' checks, each counted once), so services without checks of their own are
+ * counted like any other.
  */
-export function serviceRows(services: Record<string, string[]>, checks: readonly HealthCheck[] | undefined): ServiceRow[] {
-  if (checks === undefined) {
-    return Object.keys(services)
-      .sort()
-      .map((name) => ({ name, tags: services[name] ?? [], counts: undefined, instances: undefined, status: undefined }));
-  }
-  const nodeChecks = new Map<string, HealthCheck[]>();
-  const byService = new Map<string, { checks: HealthCheck[]; instances: Set<string> }>();
-  for (const c of checks) {
-    if (c.ServiceID === '') {
-      const list = nodeChecks.get(c.Node);
-      if (list) list.push(c);
-      else nodeChecks.set(c.Node, [c]);
-      continue;
-    }
-    let s = byService.get(c.ServiceName);
-    if (!s) byService.set(c.ServiceName, (s = { checks: [], instances: new Set() }));
-    s.checks.push(c);
-    s.instances.add(`${c.Node}\u0000${c.ServiceID}`);
-  }
-  const rows: ServiceRow[] = [];
-  for (const name of Object.keys(services).sort()) {
-    const s = byService.get(name);
-    const all: HealthCheck[] = s ? [...s.checks] : [];
-    const nodes = new Set<string>();
-    for (const inst of s?.instances ?? []) nodes.add(inst.slice(0, inst.indexOf('\u0000')));
-    for (const n of nodes) all.push(...(nodeChecks.get(n) ?? []));
-    const counts: StatusCounts = { passing: 0, warning: 0, critical: 0 };
-    for (const c of all) {
-      if (c.Status === 'passing') counts.passing++;
-      else if (c.Status === 'warning') counts.warning++;
-      else counts.critical++;
-    }
-    rows.push({ name, tags: services[name] ?? [], counts, instances: s?.instances.size ?? 0, status: worstStatus(all) });
-  }
-  return rows;
+export function serviceRows(summaries: readonly ServiceSummary[]): ServiceRow[] {
+  return summaries.map((s) => {
+    const counts: StatusCounts = { passing: s.ChecksPassing, warning: s.ChecksWarning, critical: s.ChecksCritical };
+    const status = counts.critical > 0 ? 'critical' : counts.warning > 0 ? 'warning' : 'passing';
+    return { name: s.Name, tags: s.Tags ?? [], counts, instances: s.InstanceCount, status };
+  });
 }
 
 type StatusFilter = 'all' | 'passing' | 'warning' | 'critical';
@@ -66,17 +35,12 @@ export const PAGE_ROWS = 50;
 
 /** Every service with its health roll-up, tags and instance count; searchable and filterable by status. */
 export function ServicesView({ dc }: { dc: string }) {
-  const services = useFollowed<Record<string, string[]>>(apiUrl('catalog/services', dc));
-  // The checks (a far bigger answer) are asked for once the names are in, so the list shows first.
-  const checks = useFollowed<HealthCheck[]>(services.data === undefined ? undefined : apiUrl('health/state/any', dc));
+  // One blocking query for the whole list: names, tags, instance counts and check roll-ups in one answer.
+  const services = useFollowed<ServiceSummary[]>(apiUrl('internal/ui/services', dc));
   const [query, setQuery] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [limit, setLimit] = useState(PAGE_ROWS);
-  // The names and tags show as soon as /v1/catalog/services answers; the roll-ups fill in when the checks arrive.
-  const rows = useMemo(
-    () => (services.data === undefined ? undefined : serviceRows(services.data ?? {}, checks.data === undefined ? undefined : (checks.data ?? []))),
-    [services.data, checks.data],
-  );
+  const rows = useMemo(() => (services.data === undefined ? undefined : serviceRows(services.data ?? [])), [services.data]);
   const q = query.trim().toLowerCase();
   const shown = useMemo(
     () =>
@@ -103,7 +67,7 @@ export function ServicesView({ dc }: { dc: string }) {
           {shown && rows ? (shown.length === rows.length ? `${rows.length} services` : `${shown.length} of ${rows.length} services`) : ''}
         </p>
       </PageHeader>
-      <ErrorBanner error={services.error ?? checks.error} />
+      <ErrorBanner error={services.error} />
       <div class="toolbar" role="search">
         <label>
           <span>Search</span>
@@ -123,7 +87,7 @@ export function ServicesView({ dc }: { dc: string }) {
         <Loading what="services" />
       ) : (
         <div class="table-wrap">
-          <table class="list" id="services-list" data-loaded="true" data-count={shown.length} data-health={checks.data === undefined ? 'loading' : 'loaded'}>
+          <table class="list" id="services-list" data-loaded="true" data-count={shown.length} data-health="loaded">
             <caption class="visually-hidden">Services</caption>
             <thead>
               <tr>
@@ -135,7 +99,7 @@ export function ServicesView({ dc }: { dc: string }) {
             </thead>
             <tbody>
               {shown.slice(0, limit).map((r) => (
-                <Row key={r.name} dc={dc} row={r} checksIndex={checks.index} />
+                <Row key={r.name} dc={dc} row={r} />
               ))}
             </tbody>
           </table>
@@ -153,36 +117,17 @@ export function ServicesView({ dc }: { dc: string }) {
   );
 }
 
-/**
- * One service's row. A service none of whose instances has a check of its own is invisible in
- * /v1/health/state/any; its instances (and their nodes' checks) are read once from
- * /v1/health/service/:name, again only when the followed checks change.
- */
-function Row({ dc, row, checksIndex }: { dc: string; row: ServiceRow; checksIndex: number }) {
-  const [own, setOwn] = useState<{ counts: StatusCounts; instances: number } | undefined>(undefined);
-  const unseen = row.instances === 0;
-  useEffect(() => {
-    if (!unseen) return undefined;
-    let live = true;
-    request<ServiceEntry[]>('GET', apiUrl(`health/service/${pathPart(row.name)}`, dc)).then(
-      (a) => {
-        const entries = a.data ?? [];
-        if (live) setOwn({ counts: countStatuses(entries.flatMap((e) => e.Checks)), instances: entries.length });
-      },
-      () => undefined,
-    );
-    return () => void (live = false);
-  }, [unseen, row.name, dc, checksIndex]);
-  const counts = unseen ? own?.counts : row.counts;
-  const instances = unseen ? own?.instances : row.instances;
-  const status = unseen && counts ? (counts.critical > 0 ? 'critical' : counts.warning > 0 ? 'warning' : 'passing') : row.status;
+/** One service's row. */
+function Row({ dc, row }: { dc: string; row: ServiceRow }) {
   return (
-    <tr data-service={row.name} data-status={status}>
+    <tr data-service={row.name} data-status={row.status}>
       <th scope="row">
         <a href={href({ view: 'service', dc, name: row.name })}>{row.name}</a>
       </th>
-      <td>{counts ? <Counts counts={counts} /> : <span class="muted">…</span>}</td>
-      <td class="num">{instances ?? '…'}</td>
+      <td>
+        <Counts counts={row.counts} />
+      </td>
+      <td class="num">{row.instances}</td>
       <td>
         <Tags tags={row.tags} />
       </td>
