@@ -44,6 +44,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startAgent } from '../support/agent-process.js';
+import { waitFor } from '../support/agent-http.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { closedLoop } from './load-generator.js';
 import type { LoadResult } from './load-generator.js';
@@ -83,21 +84,6 @@ function freePortOn(ip: string): Promise<number> {
     });
     s.on('error', reject);
   });
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = performance.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(50);
-  }
 }
 
 /** CPU seconds (user + system) the processes used so far, from /proc/<pid>/stat. */
@@ -164,7 +150,7 @@ async function sextantCluster(multiplier: number, dir: string): Promise<SextantC
     agents,
     httpPorts,
     async leader() {
-      return until('a Sextant leader all agree on', 60_000, async () => {
+      return waitFor('a Sextant leader all agree on', 60_000, async () => {
         const live = [0, 1, 2].filter(alive);
         const ls = await Promise.all(live.map(async (i) => (await (await fetch(url(i, '/v1/status/leader'))).json()) as string));
         if (ls[0] === '' || !ls.every((l) => l === ls[0])) return undefined;
@@ -183,7 +169,7 @@ async function sextantCluster(multiplier: number, dir: string): Promise<SextantC
     async restart(i, key) {
       await agents[i]!.exited;
       agents[i] = await startAgent(args(i), { timeoutMs: 30_000, nodeArgs: nodeArgs(i) });
-      await until(`s${i + 1} catches up`, 60_000, async () => {
+      await waitFor(`s${i + 1} catches up`, 60_000, async () => {
         const res = await fetch(url(i, `/v1/kv/${key}?stale`));
         return res.status === 200 ? true : undefined;
       });
@@ -195,7 +181,7 @@ async function sextantCluster(multiplier: number, dir: string): Promise<SextantC
           '-dns-port', '-1', '-log-level', 'warn', '-config-file', cfg, '-retry-interval', '1s', ...joins],
         { timeoutMs: 30_000 },
       );
-      await until('the client agent forwards a write', 60_000, async () => {
+      await waitFor('the client agent forwards a write', 60_000, async () => {
         const res = await fetch(`${c.client!.httpAddr}/v1/kv/bench/client-probe`, { method: 'PUT', body: 'x' });
         return res.status === 200 ? true : undefined;
       });
@@ -257,7 +243,7 @@ async function etcdCluster(timing: { heartbeat: number; election: number }, dir:
     pids: () => procs.map((p) => p.pid!),
     clientUrl: (i) => new URL(base(i)),
     async leader() {
-      return until('an etcd leader all agree on', 60_000, async () => {
+      return waitFor('an etcd leader all agree on', 60_000, async () => {
         const live = [0, 1, 2].filter(alive);
         const st = await Promise.all(live.map((i) => postJson(`${base(i)}/v3/maintenance/status`, {}, AbortSignal.timeout(2000))));
         const leaders = st.map((s) => String(s.json['leader'] ?? ''));
@@ -279,7 +265,7 @@ async function etcdCluster(timing: { heartbeat: number; election: number }, dir:
       const p = procs[i]!;
       if (p.exitCode === null && p.signalCode === null) await new Promise((r) => p.once('exit', r));
       spawnMember(i);
-      await until(`e${i + 1} catches up`, 60_000, async () => {
+      await waitFor(`e${i + 1} catches up`, 60_000, async () => {
         const r = await postJson(`${base(i)}/v3/kv/range`, { key: Buffer.from(key).toString('base64'), serializable: true }, AbortSignal.timeout(2000));
         return Number(r.json['count'] ?? 0) > 0 ? true : undefined;
       });
