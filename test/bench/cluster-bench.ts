@@ -73,7 +73,6 @@ async function fill(put: (key: string) => Promise<boolean>): Promise<void> {
     if (!ok.every(Boolean)) throw new Error('filling the read keys failed');
   }
 }
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A TCP port on `ip` that was free a moment ago. */
 function freePortOn(ip: string): Promise<number> {
