@@ -115,8 +115,9 @@ describe('autopilot and leader duties in a real cluster', () => {
     });
     expect(first.Servers.filter((s) => s.Leader)).toHaveLength(1);
 
-    // A TTL session holding a lock, created well before the failover.
-    const sessionId = (JSON.parse(await put(agents[0]!, '/v1/session/create', JSON.stringify({ TTL: '10s', LockDelay: '0s' }))) as { ID: string }).ID;
+    // A TTL session holding a lock, created well before the failover. Without checks: its node may
+    // be the leader killed below, and a serfHealth turning critical would end it at once (Consul's rule too).
+    const sessionId = (JSON.parse(await put(agents[0]!, '/v1/session/create', JSON.stringify({ TTL: '10s', LockDelay: '0s', NodeChecks: [] }))) as { ID: string }).ID;
     expect(await put(agents[0]!, `/v1/kv/locked?acquire=${sessionId}`, 'held')).toBe('true');
     await new Promise((r) => setTimeout(r, 8_000)); // its replicated deadline is now ~12 s away
 
