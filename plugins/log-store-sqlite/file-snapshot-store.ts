@@ -139,10 +139,10 @@ export class FileSnapshotStore implements SnapshotStore {
 
   /** Deletes complete files older than the newest RETAIN, and every stray `.tmp` (of a crashed save). */
   private async prune(saved: string): Promise<void> {
-    const names = await this.complete();
-    const keep = new Set(names.slice(-RETAIN));
+    const all = await readdir(this.dir);
+    const keep = new Set(all.filter((n) => NAME.test(n)).sort().slice(-RETAIN));
     keep.add(saved);
-    for (const n of await readdir(this.dir)) {
+    for (const n of all) {
       if ((NAME.test(n) && !keep.has(n)) || n.endsWith('.snap.tmp')) await rm(join(this.dir, n), { force: true });
     }
   }
