@@ -5,7 +5,9 @@ import type { QueryOptions } from '../../contracts/model/query.js';
 /**
  * The RPC wire format (stream protocol Rpc): a request is a msgpack record
  * `{v: 1, m: method, a: args, c: context, h: hops}`; the reply is `{v: 1, r: reply}` or
- * `{v: 1, e: {code, message, details}}`. The context travels without its AbortSignal (the
+ * `{v: 1, e: {code, message, details}}`, either with `l`: the RPC address of the Raft leader as
+ * the answering server knows it (a client agent sends its leader-bound requests there next, see
+ * ServerPool.noteLeader). The context travels without its AbortSignal (the
  * transport carries cancellation); fields that are undefined are left out, so a record reads
  * back exactly as it was written.
  */
@@ -46,23 +48,28 @@ export function decodeRpcRequest(frame: Uint8Array): RpcRequestFrame {
   return { method: raw['m'], args: raw['a'] ?? {}, ctx, hops: raw['h'] };
 }
 
-/** Encodes a successful reply. */
-export function encodeRpcReply(reply: unknown): Uint8Array {
-  return encoder.encode({ v: V1, r: reply });
+/** Encodes a successful reply; `leader`: the leader's RPC address as this server knows it. */
+export function encodeRpcReply(reply: unknown, leader?: string): Uint8Array {
+  return encoder.encode({ v: V1, r: reply, l: leader });
 }
 
-/** Encodes a failure: a SextantError keeps its code, message and details; anything else is INTERNAL. */
-export function encodeRpcError(e: unknown): Uint8Array {
+/** Encodes a failure: a SextantError keeps its code, message and details; anything else is INTERNAL. `leader` as encodeRpcReply. */
+export function encodeRpcError(e: unknown, leader?: string): Uint8Array {
   const err = isSextantError(e)
     ? { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }
     : { code: ErrorCode.Internal, message: e instanceof Error ? e.message : String(e) };
-  return encoder.encode({ v: V1, e: err });
+  return encoder.encode({ v: V1, e: err, l: leader });
 }
 
-/** Decodes a reply: returns the value, or throws the SextantError the server answered with. */
-export function decodeRpcReply(frame: Uint8Array): unknown {
+/**
+ * Decodes a reply: returns the value, or throws the SextantError the server answered with.
+ * `onLeader` hears the leader address the reply carries (or undefined when the server knew none),
+ * before the value returns or the error is thrown.
+ */
+export function decodeRpcReply(frame: Uint8Array, onLeader?: (leader: string | undefined) => void): unknown {
   const raw = decodeRecord(frame);
   if (raw['v'] !== V1) throw new SextantError(ErrorCode.CommandInvalid, 'malformed RPC reply');
+  if (onLeader) onLeader(typeof raw['l'] === 'string' && raw['l'] !== '' ? raw['l'] : undefined);
   const e = raw['e'] as { code?: unknown; message?: unknown; details?: unknown } | undefined;
   if (e !== undefined) {
     const code = typeof e.code === 'string' && (Object.values(ErrorCode) as string[]).includes(e.code) ? (e.code as ErrorCode) : ErrorCode.Internal;

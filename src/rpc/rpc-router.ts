@@ -99,10 +99,18 @@ export class RpcRouter {
     try {
       const req = decodeRpcRequest(frame);
       const ctx: QueryOptions = { ...req.ctx, signal };
-      return encodeRpcReply(await this.route(req.method as RpcName, req.args as never, ctx, req.hops));
+      const reply = await this.route(req.method as RpcName, req.args as never, ctx, req.hops);
+      return encodeRpcReply(reply, this.knownLeader());
     } catch (e) {
-      return encodeRpcError(e);
+      return encodeRpcError(e, this.knownLeader());
     }
+  }
+
+  /** The leader's RPC address as this server knows it (told to client agents in every reply). */
+  private knownLeader(): string | undefined {
+    const role = this.deps.role;
+    if (role.kind !== 'server') return undefined;
+    return role.raft.isLeader() ? role.ownAddress() : role.raft.leader()?.address;
   }
 
   /** On a server: starts answering RPCs from other agents; returns the function that stops it. */
@@ -205,17 +213,21 @@ export class RpcRouter {
   }
 
   /**
-   * A client's call (Consul's client.RPC): the pool's first server; on a failure the server goes
-   * to the back of the pool and, while canRetry allows, the request is tried again after a stagger.
+   * A client's call (Consul's client.RPC): the pool's first server, or for a request that ends on
+   * the leader anyway (a write, a default or consistent read) the leader the servers named last;
+   * on a failure the server goes to the back of the pool and, while canRetry allows, the request
+   * is tried again after a stagger.
    */
   private async toServers(pool: ServerPool, name: RpcName, args: unknown, ctx: QueryOptions, hops: number): Promise<unknown> {
     const deadline = this.deps.clock.now() + this.holdTimeoutMs;
+    const toLeader = !RPC_IS_READ[name] || ctx.consistency !== 'stale';
+    const noteLeader = (addr: string | undefined): void => pool.noteLeader(addr);
     let last: unknown;
     for (;;) {
-      const addr = pool.find();
+      const addr = toLeader ? pool.findLeader() : pool.find();
       if (addr !== undefined) {
         try {
-          return await this.remote(addr, name, args, ctx, hops);
+          return await this.remote(addr, name, args, ctx, hops, noteLeader);
         } catch (e) {
           if (ctx.signal?.aborted) throw e;
           if (serverFailed(e)) {
@@ -234,12 +246,19 @@ export class RpcRouter {
     }
   }
 
-  private async remote(addr: string, name: RpcName, args: unknown, ctx: QueryOptions, hops: number): Promise<unknown> {
+  private async remote(
+    addr: string,
+    name: RpcName,
+    args: unknown,
+    ctx: QueryOptions,
+    hops: number,
+    onLeader?: (leader: string | undefined) => void,
+  ): Promise<unknown> {
     const blocking = ctx.minIndex > 0 ? ctx.waitMs + ctx.waitMs / 16 : 0;
     const frame = encodeRpcRequest(name, args, ctx, hops + 1);
     const signal = ctx.signal;
     const res = await this.deps.streams.request(addr, StreamProtocol.Rpc, frame, { timeoutMs: blocking + REMOTE_SLACK_MS, ...(signal ? { signal } : {}) });
-    return decodeRpcReply(res);
+    return decodeRpcReply(res, onLeader);
   }
 
   /**

@@ -26,9 +26,16 @@ export interface ServerPoolOptions {
  * server that failed is moved to the back (notifyFailed). Every rebalance interval (start()) the
  * list is shuffled and the first server that answers a ping is moved to the front (Consul's
  * RebalanceServers), so a client does not stay on one server forever.
+ *
+ * Beyond Consul's Manager, the pool remembers the Raft leader that servers name in their replies
+ * (noteLeader): requests that end on the leader anyway (writes, default and consistent reads) go
+ * straight to it (findLeader), which saves the follower's forwarding hop; stale reads and the
+ * rest keep going to find()'s server, so they still spread over the servers.
  */
 export class ServerPool {
   private list: string[] = [];
+  /** The leader's RPC address as the last reply named it, if any. */
+  private leader: string | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
 
@@ -44,6 +51,20 @@ export class ServerPool {
     return this.sync()[0];
   }
 
+  /**
+   * The server leader-bound requests go to: the leader the last reply named while it is still in
+   * the list, else find()'s server.
+   */
+  findLeader(): string | undefined {
+    const l = this.sync();
+    return this.leader !== undefined && l.includes(this.leader) ? this.leader : l[0];
+  }
+
+  /** Records the leader a server's reply named (undefined: that server knew none, so forget it). */
+  noteLeader(addr: string | undefined): void {
+    this.leader = addr;
+  }
+
   /** The list in its current order (first = the server requests go to). */
   servers(): readonly string[] {
     return [...this.sync()];
@@ -51,9 +72,11 @@ export class ServerPool {
 
   /**
    * Consul's NotifyFailedServer: when `addr` is the first server, it moves to the back so the
-   * next request goes to another one (a server that is not first already lost its place).
+   * next request goes to another one (a server that is not first already lost its place). A
+   * failed leader is forgotten until a reply names a leader again.
    */
   notifyFailed(addr: string): void {
+    if (this.leader === addr) this.leader = undefined;
     const l = this.sync();
     if (l.length > 1 && l[0] === addr) this.list = [...l.slice(1), addr];
   }

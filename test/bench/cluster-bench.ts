@@ -31,7 +31,7 @@
  *   npm run bench:cluster
  *   env: BENCH_SECONDS (10, per load phase), BENCH_RUNS (3), BENCH_FAILOVER_RUNS (20),
  *        BENCH_PHASES (load,client,failover), BENCH_MULTIPLIERS (1,5), BENCH_SYSTEMS (sextant,etcd:
- *        whose load phases run), BENCH_CPU_PROF (a dir: the Sextant servers run with --cpu-prof)
+ *        whose load phases run), BENCH_CPU_PROF (a dir: the Sextant agents run with --cpu-prof)
  * Each load line also prints the servers' CPU per operation (user + system of the three member
  * processes over the phase, from /proc): unlike throughput it hardly moves with the load other
  * programs put on the machine, so it is the figure to compare optimisations by.
@@ -138,8 +138,10 @@ async function sextantCluster(multiplier: number, dir: string): Promise<SextantC
     '-server-port', String(serverPorts[i]), '-serf-lan-port', String(serfPorts[i]), '-log-level', 'warn',
     '-config-file', cfg, '-retry-interval', '1s', ...joins,
   ];
-  const nodeArgs = (i: number): string[] =>
-    process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, `--cpu-prof-name=s${i + 1}-${Date.now()}.cpuprofile`] : [];
+  const nodeArgs = (i: number | 'c1'): string[] => {
+    const name = typeof i === 'number' ? `s${i + 1}` : i;
+    return process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  };
   const agents = await Promise.all([0, 1, 2].map((i) => startAgent(args(i), { timeoutMs: 30_000, nodeArgs: nodeArgs(i) })));
   const alive = (i: number): boolean => agents[i]!.proc.exitCode === null && agents[i]!.proc.signalCode === null;
   const url = (i: number, path: string): string => `http://${SEXTANT_IPS[i]}:${httpPorts[i]}${path}`;
@@ -178,7 +180,7 @@ async function sextantCluster(multiplier: number, dir: string): Promise<SextantC
       c.client = await startAgent(
         ['-node', 'c1', '-bind', CLIENT_IP, '-client', CLIENT_IP, '-data-dir', join(dir, 'c1'), '-http-port', String(clientHttp),
           '-dns-port', '-1', '-log-level', 'warn', '-config-file', cfg, '-retry-interval', '1s', ...joins],
-        { timeoutMs: 30_000 },
+        { timeoutMs: 30_000, nodeArgs: nodeArgs('c1') },
       );
       await waitFor('the client agent forwards a write', 60_000, async () => {
         const res = await fetch(`${c.client!.httpAddr}/v1/kv/bench/client-probe`, { method: 'PUT', body: 'x' });
@@ -432,15 +434,16 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
 }
 
 /** One PUT on a keep-alive agent; resolves with its latency in ms (throws unless 200). */
-function timedPut(agent: http.Agent, host: string, port: number, path: string): Promise<number> {
+function timedPut(agent: http.Agent, host: string, port: number, path: string, method: 'PUT' | 'GET' = 'PUT'): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const r = http.request({ agent, host, port, method: 'PUT', path, headers: { 'content-length': VALUE.length } }, (res) => {
+    const headers = method === 'PUT' ? { 'content-length': VALUE.length } : {};
+    const r = http.request({ agent, host, port, method, path, headers }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`status ${res.statusCode}`))));
     });
     r.on('error', reject);
-    r.end(VALUE);
+    r.end(method === 'PUT' ? VALUE : undefined);
   });
 }
 
@@ -462,11 +465,15 @@ async function clientOverhead(c: SextantCluster): Promise<void> {
     const d: number[] = [];
     const v: number[] = [];
     const fo: number[] = [];
+    const sd: number[] = [];
+    const sv: number[] = [];
     const end = performance.now() + 1000 * (r === 0 ? 1 : Math.min(5, SECONDS));
     for (let i = 0; performance.now() < end; i++) {
       d.push(await timedPut(direct, SEXTANT_IPS[l]!, c.httpPorts[l]!, `/v1/kv/seq/${i % 1000}`));
       v.push(await timedPut(via, cu.hostname, Number(cu.port), `/v1/kv/seq/${i % 1000}`));
       fo.push(await timedPut(toFollower, SEXTANT_IPS[f]!, c.httpPorts[f]!, `/v1/kv/seq/${i % 1000}`));
+      sd.push(await timedPut(direct, SEXTANT_IPS[l]!, c.httpPorts[l]!, `/v1/kv/seq/${i % 1000}?stale`, 'GET'));
+      sv.push(await timedPut(via, cu.hostname, Number(cu.port), `/v1/kv/seq/${i % 1000}?stale`, 'GET'));
     }
     if (r === 0) continue; // warm-up
     console.log(
@@ -477,6 +484,8 @@ async function clientOverhead(c: SextantCluster): Promise<void> {
     record('seq put p50 ms → follower', 'sextant', pct50(fo));
     record('seq put p50 ms → client agent', 'sextant', pct50(v));
     record('client agent adds, p50 ms', 'sextant', pct50(v) - pct50(d));
+    console.log(`  sextant          stale get, alternating: → a server p50 ${pct50(sd).toFixed(3)} ms, → client agent p50 ${pct50(sv).toFixed(3)} ms`);
+    record('client agent adds to a stale read, p50 ms', 'sextant', pct50(sv) - pct50(sd));
   }
   direct.destroy();
   toFollower.destroy();

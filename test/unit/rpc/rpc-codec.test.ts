@@ -21,6 +21,15 @@ describe('RPC wire format', () => {
     expect(decodeRpcReply(encodeRpcReply(null))).toBeNull();
   });
 
+  it('carries the leader the answering server knows, on replies and on errors', () => {
+    const heard: (string | undefined)[] = [];
+    const note = (l: string | undefined): number => heard.push(l);
+    expect(decodeRpcReply(encodeRpcReply(true, '10.0.0.1:8300'), note)).toBe(true);
+    expect(decodeRpcReply(encodeRpcReply(true), note)).toBe(true);
+    expect(() => decodeRpcReply(encodeRpcError(new SextantError(ErrorCode.NotLeader, 'x'), '10.0.0.2:8300'), note)).toThrow('x');
+    expect(heard).toEqual(['10.0.0.1:8300', undefined, '10.0.0.2:8300']);
+  });
+
   it("rethrows the server's error with its code, text and details; anything else as INTERNAL", () => {
     const e = new SextantError(ErrorCode.NotLeader, 'this server is not the raft leader', { leader: '10.0.0.1:8300' });
     let thrown: unknown;

@@ -241,6 +241,50 @@ describe('RpcRouter: the forward step', () => {
     expect(net.sent.filter((s) => s === 'dead:8300').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('on a client: writes and default/consistent reads go straight to the leader servers name; stale reads stay on the pool server', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const leader = { id: 'b', address: 'b:8300', voter: true };
+    const a = server(net, 'a:8300', clock, answered);
+    const b = server(net, 'b:8300', clock, answered);
+    a.raft.leaderPeer = leader;
+    b.raft.leaderPeer = leader;
+    const pool = new ServerPool(() => ['a:8300', 'b:8300'], new SeededRandom(1));
+    const first = pool.find()!;
+    const client = new RpcRouter({ role: { kind: 'client', servers: pool }, datacenter: () => 'dc1', streams: net.at('client:0'), clock, logger: new SilentLogger() });
+    const put = (key: string) => client.call('KVS.Apply', { op: { verb: 'set', key, value: new Uint8Array(), flags: '0' } });
+    // Nothing known yet: the first write goes to the pool's server (forwarded there when it follows).
+    expect(await settle(clock, put('k1'))).toEqual({ ok: true, value: true });
+    expect(net.sent).toEqual(first === 'b:8300' ? ['b:8300'] : ['a:8300', 'b:8300']);
+    // Its reply named the leader: writes and default/consistent reads now go to it directly.
+    net.sent.length = 0;
+    expect((await settle(clock, put('k2'))).ok).toBe(true);
+    expect((await settle(clock, client.call('KVS.List', { prefix: '' }, read('consistent')))).ok).toBe(true);
+    expect(net.sent).toEqual(['b:8300', 'b:8300']);
+    // A stale read still goes to the pool's first server, whoever leads.
+    net.sent.length = 0;
+    expect((await settle(clock, client.call('KVS.List', { prefix: '' }, read('stale')))).ok).toBe(true);
+    expect(net.sent).toEqual([first]);
+    // Leadership moves to a: the old leader forwards the next write and names the new one.
+    const next = { id: 'a', address: 'a:8300', voter: true };
+    a.raft.leaderPeer = next;
+    b.raft.leaderPeer = next;
+    net.sent.length = 0;
+    answered.length = 0;
+    expect((await settle(clock, put('k3'))).ok).toBe(true);
+    expect((await settle(clock, put('k4'))).ok).toBe(true);
+    expect(answered).toEqual(['a:8300 KVS.Apply k3', 'a:8300 KVS.Apply k4']);
+    expect(net.sent).toEqual(['b:8300', 'a:8300', 'a:8300']);
+    // A leader that fails is forgotten: the write goes back to the pool's order.
+    net.down.add('a:8300');
+    net.sent.length = 0;
+    const failed = await settle(clock, put('k5'));
+    expect(failed.ok).toBe(false);
+    expect(net.sent).toEqual(['a:8300']);
+    expect(pool.findLeader()).toBe(pool.find());
+  });
+
   it('on a client without servers: No known Consul servers after the hold timeout', async () => {
     const clock = new ManualClock();
     const client = new RpcRouter({

@@ -36,6 +36,28 @@ describe("ServerPool (Consul's router.Manager)", () => {
     expect(pool.servers()).toEqual([y, z, x]);
   });
 
+  it('sends leader-bound requests to the leader a reply named, while it is in the pool and has not failed', () => {
+    let lan = ['a', 'b', 'c'];
+    const pool = new ServerPool(() => lan, new SeededRandom(1));
+    const first = pool.find()!;
+    expect(pool.findLeader()).toBe(first);
+    const leader = ['a', 'b', 'c'].find((x) => x !== first)!;
+    pool.noteLeader(leader);
+    expect(pool.findLeader()).toBe(leader);
+    expect(pool.find()).toBe(first);
+    pool.noteLeader(undefined);
+    expect(pool.findLeader()).toBe(first);
+    pool.noteLeader('elsewhere');
+    expect(pool.findLeader()).toBe(first);
+    pool.noteLeader(leader);
+    lan = lan.filter((x) => x !== leader);
+    expect(pool.findLeader()).toBe(first);
+    lan = ['a', 'b', 'c'];
+    expect(pool.findLeader()).toBe(leader);
+    pool.notifyFailed(leader);
+    expect(pool.findLeader()).toBe(pool.find());
+  });
+
   it('rebalances: shuffles, then skips servers that do not answer a ping', async () => {
     const down = new Set(['a', 'b']);
     const pool = new ServerPool(() => ['a', 'b', 'c'], new SeededRandom(3), { ping: async (addr) => !down.has(addr) });
