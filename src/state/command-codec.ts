@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { Command } from './command.js';
 import { invalidCommand } from './command-fields.js';
 import { entryFor, entryForTag } from './command-registry.js';
@@ -9,12 +9,16 @@ import { entryFor, entryForTag } from './command-registry.js';
  * travel as msgpack `bin`, so arbitrary binary KV values survive.
  */
 
+/** One encoder and decoder for every command (the library's encode()/decode() build one per call: ~13 µs a put). */
+const encoder = new Encoder();
+const decoder = new Decoder();
+
 /** Encodes `cmd` into the bytes Raft replicates. Does not validate the fields. */
 export function encodeCommand(cmd: Command): Uint8Array {
   const e = entryFor(cmd);
   const record: unknown[] = e.encode(cmd);
   record.unshift(e.tag, e.version);
-  return encode(record);
+  return encoder.encode(record);
 }
 
 /**
@@ -26,7 +30,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
 export function decodeCommand(data: Uint8Array): Command {
   let raw: unknown;
   try {
-    raw = decode(data);
+    raw = decoder.decode(data);
   } catch (e) {
     throw invalidCommand(`undecodable command: ${(e as Error).message}`, e);
   }
