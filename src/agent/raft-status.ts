@@ -1,7 +1,7 @@
 import type { StatusService } from '../../contracts/services/status-service.js';
 import type { RaftApi } from '../consensus/raft-api.js';
 
-/** The Status endpoint (Consul's Status RPC) over this server's Raft node: leader and voters as their RPC addresses. */
+/** The Status endpoint (Consul's Status RPC) over this server's Raft node: the leader and the servers as their RPC addresses. */
 export class RaftStatus implements StatusService {
   constructor(private readonly raft: Pick<RaftApi, 'leader' | 'configuration'>) {}
 
@@ -10,11 +10,8 @@ export class RaftStatus implements StatusService {
     return this.raft.leader()?.address ?? '';
   }
 
-  /** Status.Peers: the voters' RPC addresses in configuration order. */
+  /** Status.Peers: every server of the Raft configuration (voters and non-voters, as Consul's), in configuration order. */
   async peers(): Promise<string[]> {
-    return this.raft
-      .configuration()
-      .filter((p) => p.voter)
-      .map((p) => p.address);
+    return this.raft.configuration().map((p) => p.address);
   }
 }

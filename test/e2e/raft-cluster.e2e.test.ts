@@ -135,9 +135,13 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     expect(asNonvoter.Voter).toBe(false);
     // Promotion waits for 10 s of continuous health (last contact within 200 ms + a heartbeat):
     // on a loaded machine a late heartbeat restarts that count, so this allows several tries.
-    await waitFor('the leader promotes the fourth server', 75_000, async () => {
+    await waitFor('the leader adds the fourth server (a non-voter at first: /v1/status/peers lists every server, as Consul)', 30_000, async () => {
       const peers = await getJson<string[]>(agents[0]!, '/v1/status/peers');
       return peers.length === 4 && peers.includes(fourthAddr) ? true : undefined;
+    });
+    await waitFor('the leader promotes the fourth server', 75_000, async () => {
+      const cfg = await getJson<{ Servers: { Address: string; Voter: boolean }[] }>(agents[0]!, '/v1/operator/raft/configuration');
+      return cfg.Servers.length === 4 && cfg.Servers.every((s) => s.Voter) && cfg.Servers.some((s) => s.Address === fourthAddr) ? true : undefined;
     }).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${[...agents, fourth].map((a) => a.output().split('\n').filter((l) => /raft|s4|leader|server/i.test(l)).slice(-15).join('\n')).join('\n----\n')}`);
     });
