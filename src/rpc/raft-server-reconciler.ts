@@ -34,11 +34,15 @@ export interface RaftServerReconcilerDeps {
   intervalMs?: number;
 }
 
+/** A server that autopilot may remove: failed in the pool, or stale (not in it). */
+type Candidate = { id: string; name: string; voter: boolean };
+
 /** One configuration change the pool calls for. */
 type Change =
   | { kind: 'add' | 'update' | 'promote'; id: string; address: string; name: string }
   | { kind: 'remove'; id: string; name: string }
-  | { kind: 'removeFailed'; id: string; name: string };
+  | { kind: 'removeFailed'; id: string; name: string }
+  | { kind: 'removeStale'; id: string; name: string };
 
 /**
  * The leader's Raft membership duties (Consul's leader.go joinConsulServer / removeConsulServer
@@ -61,7 +65,13 @@ type Change =
  *   dead servers"), so the healthy voters left are always a majority. A server
  *   serf still sees alive (a restart it has not noticed, or one under suspicion) is never
  *   touched; a removed one that comes back alive is added again as a non-voter and promoted
- *   after stabilization.
+ *   after stabilization;
+ * - also with cleanup_dead_servers, a STALE server (in the Raft configuration, but not a member
+ *   of the pool at all: reaped while this server did not lead, force-left with -prune, or never
+ *   known) is removed as raft-autopilot's removeStaleServer does ("removing server by ID"), stale
+ *   non-voters first, then stale voters, ahead of the failed ones, each batch judged by the same
+ *   rule. Beyond autopilot, a server must have been missing from the pool for a whole autopilot
+ *   interval, so a new leader whose pool is still filling in never removes a healthy server.
  *
  * One change at a time (single-server changes): passes run on every member event, at establish
  * and every interval; a refused change (another in progress, no commit in the term yet) is
@@ -79,6 +89,8 @@ export class RaftServerReconciler implements LeaderJob {
   private loop: Promise<void> | undefined;
   private again = false;
   private wake: TimerHandle | undefined;
+  /** When each configuration server unknown to the pool was first seen missing (Clock ms). */
+  private readonly missingSince = new Map<string, number>();
   /** Members reaped from the pool (gone from members()) that may still be in the configuration. */
   private readonly reaped = new Map<string, Member>();
   /** Configuration changes made, for tests. */
@@ -112,6 +124,7 @@ export class RaftServerReconciler implements LeaderJob {
     this.pruneTimer?.cancel();
     this.pruneTimer = undefined;
     this.pruneDue = false;
+    this.missingSince.clear();
     this.retry?.cancel();
     this.retry = undefined;
     this.wake?.cancel();
@@ -131,14 +144,16 @@ export class RaftServerReconciler implements LeaderJob {
     const config = this.deps.raft.configuration();
     const byId = new Map(config.map((s) => [s.id, s]));
     const out: Change[] = [];
-    const failed: { id: string; name: string; voter: boolean }[] = [];
-    /** raft-autopilot's potential voters: voters, and non-voters the pool knows that may be promoted. */
-    const potential = new Set(config.filter((s) => s.voter).map((s) => s.id));
+    const failed: Candidate[] = [];
+    /** raft-autopilot's potential voters: servers of the configuration the pool knows, unless tagged nonvoter. */
+    const potential = new Set<string>();
     const seen = new Set<string>();
+    const known = new Set<string>();
     for (const m of this.deps.membership.members()) {
       const p = serverParts(m);
       if (!p || p.datacenter !== datacenter) continue;
       seen.add(m.Name);
+      known.add(p.id);
       const inConfig = byId.get(p.id);
       if (inConfig && !p.nonVoter) potential.add(p.id);
       if (m.Status === MemberStatus.Alive) {
@@ -151,7 +166,8 @@ export class RaftServerReconciler implements LeaderJob {
         failed.push({ id: p.id, name: m.Name, voter: inConfig.voter });
       }
     }
-    if (this.pruneDue) out.push(...this.deadServerRemovals(failed, config, potential));
+    const stale = this.staleServers(config, known, self);
+    if (this.pruneDue) out.push(...this.deadServerRemovals(stale, failed, config, potential));
     for (const [name, m] of this.reaped) {
       if (seen.has(name)) continue;
       const p = serverParts(m);
@@ -162,12 +178,33 @@ export class RaftServerReconciler implements LeaderJob {
   }
 
   /**
-   * Autopilot's pruneDeadServers and adjudicateRemoval: failed non-voters, then failed voters
-   * (each by id), each batch judged against the potential voters left by the batch before.
+   * The configuration's servers the pool does not know (never this server), once missing for an
+   * autopilot interval; tracks when each went missing.
    */
-  private deadServerRemovals(failed: { id: string; name: string; voter: boolean }[], config: { voter: boolean }[], potential: Set<string>): Change[] {
+  private staleServers(config: readonly { id: string; voter: boolean }[], known: ReadonlySet<string>, self: string): Candidate[] {
+    const now = this.deps.clock.now();
+    const missing = new Set<string>();
+    const out: Candidate[] = [];
+    for (const s of config) {
+      if (s.id === self || known.has(s.id)) continue;
+      missing.add(s.id);
+      const since = this.missingSince.get(s.id) ?? now;
+      this.missingSince.set(s.id, since);
+      if (now - since >= AUTOPILOT_PRUNE_INTERVAL_MS) out.push({ id: s.id, name: s.id, voter: s.voter });
+      else this.wakeIn(since + AUTOPILOT_PRUNE_INTERVAL_MS - now);
+    }
+    for (const id of [...this.missingSince.keys()]) if (!missing.has(id)) this.missingSince.delete(id);
+    return out;
+  }
+
+  /**
+   * Autopilot's pruneDeadServers and adjudicateRemoval: stale non-voters, stale voters, failed
+   * non-voters, then failed voters (each by id), each batch judged against the potential voters
+   * left by the batch before.
+   */
+  private deadServerRemovals(stale: Candidate[], failed: Candidate[], config: { voter: boolean }[], potential: Set<string>): Change[] {
     const ap = this.deps.autopilot();
-    if (!ap.cleanupDeadServers || failed.length === 0 || config.length === 0) return [];
+    if (!ap.cleanupDeadServers || (failed.length === 0 && stale.length === 0) || config.length === 0) return [];
     const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const out: Change[] = [];
     const voters = config.filter((s) => s.voter).length;
@@ -178,7 +215,13 @@ export class RaftServerReconciler implements LeaderJob {
       this.deps.logger.warn('Failed to remove dead servers: too many dead servers', { dead: failedVoters.length, voters });
       failed = failed.filter((f) => !f.voter);
     }
-    for (const batch of [failed.filter((f) => !f.voter).sort(byId), failed.filter((f) => f.voter).sort(byId)]) {
+    const batches: [Candidate[], 'removeStale' | 'removeFailed'][] = [
+      [stale.filter((f) => !f.voter).sort(byId), 'removeStale'],
+      [stale.filter((f) => f.voter).sort(byId), 'removeStale'],
+      [failed.filter((f) => !f.voter).sort(byId), 'removeFailed'],
+      [failed.filter((f) => f.voter).sort(byId), 'removeFailed'],
+    ];
+    for (const [batch, kind] of batches) {
       const initial = potential.size;
       let maxRemoval = Math.floor((initial - 1) / 2);
       let removed = 0;
@@ -195,7 +238,7 @@ export class RaftServerReconciler implements LeaderJob {
             removed++;
           }
           chosen.push(f.id);
-          out.push({ kind: 'removeFailed', id: f.id, name: f.name });
+          out.push({ kind, id: f.id, name: f.name });
         }
       }
       for (const id of chosen) potential.delete(id);
@@ -238,7 +281,7 @@ export class RaftServerReconciler implements LeaderJob {
     for (;;) {
       if (!this.leading || !this.deps.raft.isLeader()) return;
       const all = this.pending();
-      if (!all.some((c) => c.kind === 'removeFailed')) this.pruneDue = false;
+      if (!all.some((c) => c.kind === 'removeFailed' || c.kind === 'removeStale')) this.pruneDue = false;
       const next = all[0];
       if (!next) return;
       try {
@@ -255,6 +298,10 @@ export class RaftServerReconciler implements LeaderJob {
         } else if (next.kind === 'removeFailed') {
           this.deps.logger.info('Attempting removal of failed server node', { name: next.name, id: next.id });
           await this.deps.raft.removeServer(next.id);
+        } else if (next.kind === 'removeStale') {
+          this.deps.logger.info('removing server by ID', { id: next.id });
+          await this.deps.raft.removeServer(next.id);
+          this.deps.logger.info('removed server', { id: next.id });
         } else {
           this.deps.logger.info('removing server by ID', { server: next.name, id: next.id });
           await this.deps.raft.removeServer(next.id);

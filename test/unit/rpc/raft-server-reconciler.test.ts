@@ -253,6 +253,54 @@ describe('RaftServerReconciler (the leader makes the Raft configuration follow t
       expect(h.raft.calls).toEqual(['removeServer id-4', 'removeServer id-5']);
     });
 
+    it('removes stale servers (in the configuration, unknown to the pool) once missing for an autopilot interval: non-voters first, then voters', async () => {
+      const stale = (h: ReturnType<typeof setup>) => {
+        voters(h, 3);
+        h.raft.servers.push({ id: 'id-4', address: '127.0.14.4:4004', voter: true }, { id: 'id-9', address: '127.0.14.9:4009', voter: false });
+      };
+      const off = setup();
+      stale(off);
+      off.r.establish();
+      off.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS * 3);
+      await off.r.idle();
+      expect(off.raft.calls).toEqual([]);
+
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      stale(h);
+      h.r.establish();
+      await h.r.idle();
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS - 1);
+      await h.r.idle();
+      expect(h.raft.calls).toEqual([]); // not yet missing for a whole interval
+      h.clock.advance(1);
+      await h.r.idle();
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS);
+      await h.r.idle();
+      expect(h.raft.calls).toEqual(['removeServer id-9', 'removeServer id-4']);
+      expect(h.ids()).toEqual(['id-1@127.0.14.1:4001', 'id-2@127.0.14.2:4002', 'id-3@127.0.14.3:4003']);
+      expect(h.logger.lines.join('\n')).toContain('removing server by ID');
+    });
+
+    it('keeps a stale server that the pool learns of again within the interval, and a stale voter whose removal would leave no majority', async () => {
+      const h = setup({ cleanupDeadServers: true, minQuorum: 0 });
+      voters(h, 2);
+      h.raft.servers.push({ id: 'id-3', address: '127.0.14.3:4003', voter: true });
+      h.r.establish();
+      await h.r.idle();
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS / 2);
+      h.pool.list.push(poolMember('s3', '127.0.14.3', ALIVE, serverMemberTags('id-3', 4003)));
+      h.pool.emit({ type: 'join', members: [poolMember('s3', '127.0.14.3', ALIVE, serverMemberTags('id-3', 4003))] });
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS * 2);
+      await h.r.idle();
+      expect(h.raft.calls).toEqual([]);
+      // Two known voters and one stale voter: removing it could not be judged safe (autopilot's maxRemoval 0).
+      h.pool.list.pop();
+      h.clock.advance(AUTOPILOT_PRUNE_INTERVAL_MS * 3);
+      await h.r.idle();
+      expect(h.raft.calls).toEqual([]);
+      expect(h.logger.lines.join('\n')).toContain('removal of a majority of voting servers is not safe');
+    });
+
     it('never goes below min_quorum', async () => {
       const h = setup({ cleanupDeadServers: true, minQuorum: 3 });
       voters(h, 3);
