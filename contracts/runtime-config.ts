@@ -43,6 +43,8 @@ export interface RuntimeConfig {
   }>;
   /** performance.rpc_hold_timeout: how long a request waits for a leader or a server, in ms (absent: 7 s). */
   readonly rpcHoldTimeoutMs?: number;
+  /** performance.leave_drain_time: how long a leaving server refuses forwarded RPCs before it goes on, in ms (absent: 5 s). */
+  readonly leaveDrainTimeMs?: number;
   /** discovery_max_stale: catalog/health reads without a consistency parameter are stale up to this lag, in ms (absent or 0: off). */
   readonly discoveryMaxStaleMs?: number;
   readonly defaultQueryTimeMs: number;

@@ -251,6 +251,7 @@ export function buildRuntimeConfig(
       httpMaxConnsPerClient: num(limits.http_max_conns_per_client, 200),
     },
     rpcHoldTimeoutMs: durationMs(str(performance.rpc_hold_timeout, '7s')),
+    leaveDrainTimeMs: durationMs(str(performance.leave_drain_time, '5s')),
     discoveryMaxStaleMs: durationMs(str(c.discovery_max_stale, '0s')),
     defaultQueryTimeMs,
     maxQueryTimeMs,

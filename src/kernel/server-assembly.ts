@@ -198,7 +198,16 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
       else if (raft.leader()) metrics.addSample('raft.leader.lastContact', raft.lastContactMs());
     },
     ready: () => (config.bootstrap || config.dev ? awaitLeadership(raft, clock) : Promise.resolve()),
-    leave: () => serverLeave({ raft, membership: env.membership, selfId: config.nodeId, clock, logger: log.child('server') }),
+    leave: () =>
+      serverLeave({
+        raft,
+        membership: env.membership,
+        selfId: config.nodeId,
+        clock,
+        logger: log.child('server'),
+        startLeaving: () => router.startLeaving(),
+        ...(config.leaveDrainTimeMs !== undefined ? { drainMs: config.leaveDrainTimeMs } : {}),
+      }),
   };
 }
 

@@ -19,7 +19,14 @@ export interface ServerLeaveDeps {
   removeGraceMs?: number;
   /** The follower's poll interval (default RAFT_LEAVE_POLL_MS). */
   pollMs?: number;
+  /** Consul's leave_drain_time: how long to refuse forwarded RPCs after leaving the pool (default LEAVE_DRAIN_MS). */
+  drainMs?: number;
+  /** Starts refusing the RPCs that need a leader (RpcRouter.startLeaving). */
+  startLeaving?: () => void;
 }
+
+/** Consul's default performance.leave_drain_time. */
+export const LEAVE_DRAIN_MS = 5_000;
 
 /**
  * Consul's Server.Leave (agent/consul/server.go), a server agent's graceful leave:
@@ -31,10 +38,12 @@ export interface ServerLeaveDeps {
  *   removes a follower from the configuration);
  * - a follower then waits up to RAFT_REMOVE_GRACE_MS for the leader to take it out of the
  *   configuration, so that its shutdown cannot cost the cluster its quorum; it logs
- *   `failed to leave raft configuration gracefully, timeout` when that does not happen.
+ *   `failed to leave raft configuration gracefully, timeout` when that does not happen;
+ * - between the two, as Consul's leave_drain_time: once out of the pool the server refuses every
+ *   request that needs a leader with `No cluster leader` (client agents retry on another server)
+ *   and waits `drainMs` (5 s) so requests in flight are retried elsewhere.
  *
  * Failures are logged, never thrown: the agent shuts down afterwards either way, as Consul's does.
- * Consul's leave_drain_time (refusing RPCs for 5 s after leaving the pool) is not implemented.
  */
 export async function serverLeave(deps: ServerLeaveDeps): Promise<void> {
   const { raft, logger, selfId } = deps;
@@ -55,6 +64,10 @@ export async function serverLeave(deps: ServerLeaveDeps): Promise<void> {
   } catch (e) {
     logger.error('failed to leave LAN Serf cluster', { error: e });
   }
+  const drainMs = deps.drainMs ?? LEAVE_DRAIN_MS;
+  logger.info('Waiting to drain RPC traffic', { drain_time: `${drainMs}ms` });
+  deps.startLeaving?.();
+  if (drainMs > 0) await sleep(deps.clock, drainMs);
   if (isLeader) return;
   const deadline = deps.clock.now() + (deps.removeGraceMs ?? RAFT_REMOVE_GRACE_MS);
   let left = false;

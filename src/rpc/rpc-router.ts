@@ -77,6 +77,8 @@ const DEFAULT_CONTEXT: QueryOptions = Object.freeze({ minIndex: 0, waitMs: 0, co
  */
 export class RpcRouter {
   private readonly holdTimeoutMs: number;
+  /** Set once this server left the pool (Consul's leaveCh): requests for the leader fail fast. */
+  private leaving = false;
 
   constructor(private readonly deps: RpcRouterDeps) {
     this.holdTimeoutMs = deps.holdTimeoutMs ?? RPC_HOLD_TIMEOUT_MS;
@@ -113,6 +115,15 @@ export class RpcRouter {
     return role.raft.isLeader() ? role.ownAddress() : role.raft.leader()?.address;
   }
 
+  /**
+   * On a server that left the pool (Consul's close(leaveCh)): from now on every request that is
+   * not answered locally fails at once with `No cluster leader`, so a client agent moves to
+   * another server and retries there (canRetry) while this one drains.
+   */
+  startLeaving(): void {
+    this.leaving = true;
+  }
+
   /** On a server: starts answering RPCs from other agents; returns the function that stops it. */
   listen(): () => void {
     return this.deps.streams.handle(StreamProtocol.Rpc, { onRequest: (_from, frame, signal) => this.serve(frame, signal) });
@@ -135,6 +146,7 @@ export class RpcRouter {
     const method = role.table.get(name);
     if (!method) throw unknownMethod(name);
     if (answersLocally(method.kind, ctx)) return method.handler(args as never, ctx);
+    if (this.leaving) throw new SextantError(ErrorCode.NoLeader, 'No cluster leader');
     if (role.raft.isLeader()) {
       // The common case stays one look-up; a leader deposed while answering a read goes on below.
       if (method.kind === 'write') return method.handler(args as never, ctx);

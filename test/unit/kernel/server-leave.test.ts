@@ -7,7 +7,7 @@ import { SilentLogger } from '../../../src/testing/silent-logger.js';
 
 const peer = (id: string, voter = true): RaftPeer => ({ id, address: `127.0.0.1:${id}`, voter });
 
-function setup(opts: { leader: boolean; servers: RaftPeer[]; removeFails?: Error; removeCommits?: boolean; leaveFails?: Error }) {
+function setup(opts: { leader: boolean; servers: RaftPeer[]; removeFails?: Error; removeCommits?: boolean; leaveFails?: Error; drainMs?: number }) {
   const clock = new ManualClock();
   const logger = new SilentLogger();
   const steps: string[] = [];
@@ -30,7 +30,9 @@ function setup(opts: { leader: boolean; servers: RaftPeer[]; removeFails?: Error
   };
   const removeByLeader = (id: string) => (servers = servers.filter((s) => s.id !== id));
   const done = { value: false };
-  const run = () => serverLeave({ raft, membership, selfId: 'a', clock, logger }).then(() => (done.value = true));
+  const startLeaving = () => steps.push('refuse RPCs');
+  // leave_drain_time is 0 unless a test is about it.
+  const run = () => serverLeave({ raft, membership, selfId: 'a', clock, logger, startLeaving, drainMs: opts.drainMs ?? 0 }).then(() => (done.value = true));
   return { clock, logger, steps, run, done, removeByLeader, logs: () => logger.lines.join('\n') };
 }
 
@@ -43,7 +45,7 @@ describe('serverLeave (Consul Server.Leave)', () => {
   it('a leader with other voters removes itself from Raft first, then leaves the pool, without waiting', async () => {
     const h = setup({ leader: true, servers: [peer('a'), peer('b'), peer('c')] });
     await h.run();
-    expect(h.steps).toEqual(['remove a', 'leave pool']);
+    expect(h.steps).toEqual(['remove a', 'leave pool', 'refuse RPCs']);
     expect(h.logs()).toContain('server starting leave');
     expect(h.logs()).not.toContain('failed');
   });
@@ -51,7 +53,7 @@ describe('serverLeave (Consul Server.Leave)', () => {
   it('a lone leader (single voter) does not remove itself', async () => {
     const h = setup({ leader: true, servers: [peer('a'), peer('n', false)] });
     await h.run();
-    expect(h.steps).toEqual(['leave pool']);
+    expect(h.steps).toEqual(['leave pool', 'refuse RPCs']);
   });
 
   it('a leader whose own removal ends in lost leadership but did commit logs no error', async () => {
@@ -59,21 +61,35 @@ describe('serverLeave (Consul Server.Leave)', () => {
     const h = setup({ leader: true, servers: [peer('a'), peer('b')], removeFails: lost, removeCommits: true });
     await h.run();
     expect(h.logs()).not.toContain('failed to remove ourself as a Raft peer');
-    expect(h.steps).toEqual(['remove a', 'leave pool']);
+    expect(h.steps).toEqual(['remove a', 'leave pool', 'refuse RPCs']);
   });
 
   it('a leader whose removal fails logs Consul\'s error and still leaves the pool', async () => {
     const h = setup({ leader: true, servers: [peer('a'), peer('b')], removeFails: new SextantError(ErrorCode.NotLeader, 'not the leader') });
     await h.run();
     expect(h.logs()).toContain('failed to remove ourself as a Raft peer');
-    expect(h.steps).toEqual(['remove a', 'leave pool']);
+    expect(h.steps).toEqual(['remove a', 'leave pool', 'refuse RPCs']);
+  });
+
+  it("after leaving the pool refuses forwarded RPCs and waits leave_drain_time (Consul's 5 s by default) before going on", async () => {
+    const h = setup({ leader: true, servers: [peer('a'), peer('b')], drainMs: 5_000 });
+    void h.run();
+    await flush();
+    expect(h.steps).toEqual(['remove a', 'leave pool', 'refuse RPCs']);
+    expect(h.logs()).toContain('Waiting to drain RPC traffic');
+    h.clock.advance(4_999);
+    await flush();
+    expect(h.done.value).toBe(false);
+    h.clock.advance(1);
+    await flush();
+    expect(h.done.value).toBe(true);
   });
 
   it('a follower leaves the pool, then returns once the leader has removed it', async () => {
     const h = setup({ leader: false, servers: [peer('a'), peer('b'), peer('c')] });
     void h.run();
     await flush();
-    expect(h.steps).toEqual(['leave pool']);
+    expect(h.steps).toEqual(['leave pool', 'refuse RPCs']);
     h.clock.advance(1_000);
     await flush();
     expect(h.done.value).toBe(false);

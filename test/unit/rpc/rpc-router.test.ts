@@ -285,6 +285,22 @@ describe('RpcRouter: the forward step', () => {
     expect(pool.findLeader()).toBe(pool.find());
   });
 
+  it('a server that left the pool (leave_drain_time) refuses requests for the leader at once with No cluster leader; stale reads and Status still answer', async () => {
+    const clock = new ManualClock();
+    const answered: string[] = [];
+    const net = new Loopback();
+    const a = server(net, 'a:8300', clock, answered);
+    a.raft.leaderPeer = { id: 'a', address: 'a:8300', voter: true };
+    a.router.startLeaving();
+    const w = await settle(clock, a.router.call('KVS.Apply', { op: { verb: 'set', key: 'k', value: new Uint8Array(), flags: '0' } }));
+    expect(w.ok).toBe(false);
+    expect(isSextantError((w as { error: unknown }).error, ErrorCode.NoLeader)).toBe(true);
+    expect((await settle(clock, a.router.call('KVS.List', { prefix: '' }, read('default')))).ok).toBe(false);
+    expect((await settle(clock, a.router.call('KVS.List', { prefix: '' }, read('stale')))).ok).toBe(true);
+    expect(await settle(clock, a.router.call('Status.Leader', {}))).toEqual({ ok: true, value: 'a:8300' });
+    expect(answered).toEqual(['a:8300 KVS.List stale', 'a:8300 Status.Leader']);
+  });
+
   it('on a client without servers: No known Consul servers after the hold timeout', async () => {
     const clock = new ManualClock();
     const client = new RpcRouter({
