@@ -122,10 +122,12 @@ describe('agent lifecycle', () => {
     const first = await start(args);
     for (let i = 0; i < 180; i++) expect(await put(first.http, `snap/${String(i).padStart(3, '0')}`, `v${i}`)).toBe('true');
     const before = await (await fetch(`${first.http}/v1/kv/snap/?recurse`)).json();
-    // Snapshots are checked once per raft_snapshot_interval (as hashicorp/raft does): wait for the one covering the writes.
+    // Snapshots are checked once per raft_snapshot_interval (as hashicorp/raft does) and taken once 50
+    // entries were applied since the last one; after 180 writes the last one is therefore past index
+    // 130 (where exactly depends on when the checks fell): wait for it.
     const lastSnapshot = async (): Promise<number> =>
       Number(((await (await fetch(`${first.http}/v1/agent/self`)).json()) as { Stats: { raft: Record<string, string> } }).Stats.raft['last_snapshot_index']);
-    await expect.poll(lastSnapshot, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(150);
+    await expect.poll(lastSnapshot, { timeout: 20_000, interval: 100 }).toBeGreaterThan(130);
     await first.agent.stop();
     running.splice(running.indexOf(first.agent), 1);
     expect(first.logs.some((l) => l.includes('snapshot complete'))).toBe(true);
@@ -133,8 +135,8 @@ describe('agent lifecycle', () => {
     const firstIndex = await storage.log.firstIndex();
     const snapshot = await storage.snapshots.latestSnapshot();
     await storage.close();
-    expect(snapshot!.meta.lastIndex).toBeGreaterThanOrEqual(150);
-    expect(firstIndex, 'log compacted behind the snapshot').toBeGreaterThan(100);
+    expect(snapshot!.meta.lastIndex).toBeGreaterThan(130);
+    expect(firstIndex, 'log compacted behind the snapshot').toBeGreaterThan(snapshot!.meta.lastIndex - 50);
 
     const second = await start(args);
     const after = await (await fetch(`${second.http}/v1/kv/snap/?recurse`)).json();
