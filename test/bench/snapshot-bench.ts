@@ -13,13 +13,23 @@
  *    (default snapshot settings: threshold 16384, interval 30s).
  *    Target: the last within 20% of the first.
  *
- * BENCH_PARTS=latency or BENCH_PARTS=size runs one part only.
+ * 3. Main-thread cost of one snapshot (`BENCH_PARTS=cost`, in process, no agent): a StateStore
+ *    holding BENCH_COST_KEYS (default 100,000) keys of 256 bytes is snapshotted from scratch, then
+ *    again after each of a few rounds of overwrites of random keys (the writes a snapshot
+ *    threshold lets through). Prints, per snapshot, the event loop's active time from the call
+ *    to the image (what the snapshot takes from the writes), the process CPU time, the wall
+ *    time, the longest single turn, and the image size. BENCH_COST_ROUNDS (default 3) rounds.
+ *
+ * BENCH_PARTS=latency, size or cost runs those parts only (default latency,size).
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { encodeCommand } from '../../src/state/command-codec.js';
+import { StateStore } from '../../src/state/state-store.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { closedLoop, type LoadResult } from './load-generator.js';
 import { WRK, requestScript, wrk } from './wrk.js';
@@ -154,9 +164,75 @@ export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECON
   }
 }
 
+/** What one snapshot cost the process (see snapshotCost). */
+interface SnapshotCost {
+  /** Event-loop active time from the call until the image is ready, ms (main-thread work). */
+  activeMs: number;
+  /** Process CPU time (user + system, all threads, GC included), ms. */
+  cpuMs: number;
+  wallMs: number;
+  /** The longest gap between two turns of a ticker running beside the encode, ms. */
+  longestTurnMs: number;
+  bytes: number;
+}
+
+/** Takes one snapshot of `store` with a setImmediate ticker beside it, measuring what it costs. */
+async function measureSnapshot(store: StateStore): Promise<SnapshotCost> {
+  let done = false;
+  let last = performance.now();
+  let longest = 0;
+  const tick = (): void => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (!done) setImmediate(tick);
+  };
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  last = t0;
+  setImmediate(tick);
+  const image = await store.snapshot();
+  const wallMs = performance.now() - t0;
+  done = true;
+  tick();
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  return { activeMs: elu.active, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, longestTurnMs: longest, bytes: image.length };
+}
+
+/** Part 3: main-thread cost of snapshots of a BENCH_COST_KEYS-key store, from scratch and after rounds of overwrites. */
+export async function snapshotCost(keys = Number(process.env.BENCH_COST_KEYS ?? 100_000), rounds = Number(process.env.BENCH_COST_ROUNDS ?? 3)): Promise<void> {
+  const store = new StateStore();
+  const value = new Uint8Array(256).fill(0x76);
+  let index = 0;
+  const apply = (key: string): void => void store.apply({ index: ++index, term: 1, data: encodeCommand({ type: 'kv.set', key: `k/${key}`, value, flags: '0' }) });
+  for (let i = 0; i < keys; i++) apply(String(i));
+  const show = (label: string, c: SnapshotCost): void =>
+    console.log(
+      `snapshot of ${keys} keys, ${label}: main thread ${c.activeMs.toFixed(0)} ms, process CPU ${c.cpuMs.toFixed(0)} ms, wall ${c.wallMs.toFixed(0)} ms, ` +
+        `longest turn ${c.longestTurnMs.toFixed(1)} ms, ${(c.bytes / 1e6).toFixed(1)} MB`,
+    );
+  show('first (from scratch)', await measureSnapshot(store));
+  show('again, nothing written', await measureSnapshot(store));
+  // Overwrites between snapshots: the default raft_snapshot_threshold (16384) and the bench's 8192.
+  let seed = 12345;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let r = 0; r < rounds; r++) {
+    for (const writes of [8192, 16384]) {
+      for (let w = 0; w < writes; w++) apply(String(random(keys)));
+      show(`after ${writes} overwrites of random keys`, await measureSnapshot(store));
+    }
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const parts = process.env.BENCH_PARTS ?? 'latency,size';
   console.log(`load generator: ${WRK ? 'wrk (Debian), 64 connections' : 'node closed loop, 64 clients'}`);
   if (parts.includes('latency')) await latencyAcrossSnapshots();
   if (parts.includes('size')) await writesBySize();
+  if (parts.includes('cost')) await snapshotCost();
 }
