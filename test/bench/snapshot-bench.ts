@@ -6,7 +6,10 @@
  *    overwrite random keys for BENCH_SNAPSHOT_SECONDS (default 30) with raft_snapshot_threshold
  *    8192 and raft_snapshot_interval 5s (several snapshots of the 100,000-key store fall in the
  *    window), and again on a fresh
- *    agent with snapshots disabled (threshold 10^12). Prints p50/p99/max of each and the ratio.
+ *    agent with snapshots disabled (threshold 10^12). Before the window, 5 s rounds of the same
+ *    writes run until a first snapshot of the full store is complete (one round with snapshots
+ *    disabled), so the window shows the steady state of a running server (BENCH_SNAPSHOT_WARMUP=0:
+ *    no warm-up, the window then holds the first snapshot, which encodes every row). Prints p50/p99/max of each and the ratio.
  *    Target: p99 with snapshots ≤ 1.5 × p99 without; max ≤ 100 ms.
  * 2. Write throughput by store size (`writesBySize`, also run by `npm run bench:kv`): writes/s of
  *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys
@@ -20,7 +23,8 @@
  *    to the image (what the snapshot takes from the writes), the process CPU time, the wall
  *    time, the longest single turn, and the image size. BENCH_COST_ROUNDS (default 3) rounds.
  *
- * BENCH_PARTS=latency, size or cost runs those parts only (default latency,size).
+ * BENCH_PARTS=latency, size or cost runs those parts only (default latency,size). BENCH_ADDR
+ * (default 127.0.0.1) is the loopback address the agents bind and the clients use.
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,19 +40,21 @@ import { WRK, requestScript, wrk } from './wrk.js';
 
 const VALUE_B64 = Buffer.alloc(256, 'v').toString('base64');
 const TXN_OPS = 64;
+const HOST = process.env.BENCH_ADDR ?? '127.0.0.1';
 
 /** Starts a dev agent with `config` merged in; the caller removes `dir`. */
 async function agentWith(dir: string, config: Record<string, unknown>): Promise<AgentProcess> {
   writeFileSync(join(dir, 'bench.json'), JSON.stringify({ limits: { http_max_conns_per_client: 20000 }, ...config }));
   return startAgent(
-    ['-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'info', '-config-file', join(dir, 'bench.json')],
-    { timeoutMs: 60_000 },
+    ['-dev', '-client', HOST, '-bind', HOST, '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'info', '-config-file', join(dir, 'bench.json')],
+    // BENCH_CPU_PROF_DIR: write each agent's CPU profile there (node --cpu-prof), to see where its time goes.
+    { timeoutMs: 60_000, nodeArgs: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [] },
   );
 }
 
 function put(agent: http.Agent, port: number, path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const r = http.request({ agent, host: '127.0.0.1', port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const r = http.request({ agent, host: HOST, port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -87,7 +93,7 @@ function writeLoad(url: string, port: number, prefix: string, keys: number, seco
     });
   }
   return closedLoop({
-    host: '127.0.0.1',
+    host: HOST,
     port,
     concurrency: 64,
     seconds,
@@ -117,6 +123,14 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
     try {
       const port = Number(new URL(agent.httpAddr).port);
       await fill(port, 'k/', 0, keys);
+      // Warm up into the steady state: overwrites until the first snapshot of the full store is
+      // done (with snapshots enabled), so the window holds snapshots that follow an earlier one,
+      // as on a server that has been running (the first after a start encodes every row).
+      const warmUntil = Date.now() + 60_000;
+      if (process.env.BENCH_SNAPSHOT_WARMUP !== '0') {
+        do await writeLoad(agent.httpAddr, port, 'k/', keys, 5);
+        while (threshold < 1e12 && snapshotsLogged(agent).length === 0 && Date.now() < warmUntil);
+      }
       const before = snapshotsLogged(agent).length;
       const r = await writeLoad(agent.httpAddr, port, 'k/', keys, seconds);
       const snaps = snapshotsLogged(agent).slice(before);
