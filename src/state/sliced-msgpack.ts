@@ -106,9 +106,9 @@ class BlockWriter {
    * after each BLOCK_BYTES copied): allocating and touching tens of MB at once would hold the
    * event loop for ~80 ms.
    */
-  async finish(yieldTurn: () => Promise<void>): Promise<Uint8Array> {
+  async finish(yieldTurn: () => Promise<void>, allocate?: (bytes: number) => Promise<Uint8Array>): Promise<Uint8Array> {
     if (this.pos > this.start) this.parts.push(this.cur.subarray(this.start, this.pos));
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(this.total).buffer, 0, this.total);
+    const out = allocate ? await allocate(this.total) : new Uint8Array(Buffer.allocUnsafeSlow(this.total).buffer, 0, this.total);
     let at = 0;
     let sinceYield = 0;
     for (const part of this.parts) {
@@ -139,7 +139,12 @@ class BlockWriter {
  */
 export async function encodeSliced(
   value: unknown,
-  opts: { sliceBytes?: number; yieldTurn?: () => Promise<void> } = {},
+  opts: {
+    sliceBytes?: number;
+    yieldTurn?: () => Promise<void>;
+    /** Allocates the image's buffer (exactly `bytes` long; contents overwritten). Default: Buffer.allocUnsafeSlow. */
+    allocate?: (bytes: number) => Promise<Uint8Array>;
+  } = {},
 ): Promise<Uint8Array> {
   const sliceBytes = opts.sliceBytes ?? SLICE_BYTES;
   const yieldTurn = opts.yieldTurn ?? nextTurn;
@@ -208,7 +213,7 @@ export async function encodeSliced(
   }
 
   for (const _ of put(value, 0)) await yieldTurn();
-  return out.finish(yieldTurn);
+  return out.finish(yieldTurn, opts.allocate);
 }
 
 /** Whether `v` at `depth` is written member by member (see put). */

@@ -8,6 +8,7 @@ import { encodeSliced } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
 import { KvTable, lazySnapshot } from './kv-table.js';
 import { KvRowCache } from './snapshot-row-cache.js';
+import { PrefaultedAllocator } from './prefaulted-allocator.js';
 import { AutopilotConfigTable, type AutopilotConfigReader } from './autopilot-config-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
@@ -57,6 +58,8 @@ export class StateStore implements StateMachine, TxnReaders {
   private readonly tables: StateTables;
   /** Where the KV rows lie in the last image snapshot() produced, for the next one to reuse. */
   private readonly kvRows = new KvRowCache();
+  /** Image buffers with their pages mapped off the main thread. */
+  private readonly imageBuffers = new PrefaultedAllocator();
   private applied = 0;
 
   constructor(opts: StateStoreOptions = {}) {
@@ -168,7 +171,10 @@ export class StateStore implements StateMachine, TxnReaders {
     const rows = this.kvRows.entries(kv, this.applied);
     return (async () => {
       try {
-        const image = await encodeSliced({ ...head, kv: lazySnapshot(kv, rows.rows), catalog, sessions, coordinates, ...(autopilot ? { autopilot } : {}) });
+        const image = await encodeSliced(
+          { ...head, kv: lazySnapshot(kv, rows.rows), catalog, sessions, coordinates, ...(autopilot ? { autopilot } : {}) },
+          { allocate: (bytes) => this.imageBuffers.allocate(bytes) },
+        );
         rows.complete(image);
         return image;
       } finally {
@@ -216,6 +222,7 @@ export class StateStore implements StateMachine, TxnReaders {
   /** See StateMachine.close: wakes every parked watcher of every table with reason `reset`. */
   close(): void {
     this.kvRows.clear();
+    this.imageBuffers.close();
     this.kvTable.wakeWatchers();
     this.catalogTable.wakeWatchers();
     this.sessionTable.wakeWatchers();
