@@ -70,14 +70,17 @@ export function entryRow(e: KvEntry): KvTableSnapshot['entries'][number] {
  * The KvTableSnapshot of a frozen view for encodeSliced: `entries` and `tombstones` are
  * LazyArrays whose rows are made from the view as the encoder reaches them (the view must stay
  * unreleased until the encode ends). Encodes to the same bytes as toSnapshot() at the freeze.
+ * `entries`, when given, replaces the entry rows (it must write the same bytes: see KvRowCache).
  */
-export function lazySnapshot(view: KvFrozenView): Record<keyof KvTableSnapshot, unknown> {
+export function lazySnapshot(view: KvFrozenView, entries?: LazyArray): Record<keyof KvTableSnapshot, unknown> {
   const count = (chunks: string[][]): number => chunks.reduce((n, c) => n + c.length, 0);
   return {
     index: view.index,
-    entries: new LazyArray(count(view.entryKeys), function* () {
-      for (const chunk of view.entryKeys) for (const key of chunk) yield entryRow(view.entry(key)!);
-    }),
+    entries:
+      entries ??
+      new LazyArray(count(view.entryKeys), function* () {
+        for (const chunk of view.entryKeys) for (const key of chunk) yield entryRow(view.entry(key)!);
+      }),
     tombstones: new LazyArray(count(view.tombstoneKeys), function* () {
       for (const chunk of view.tombstoneKeys) for (const key of chunk) yield [key, view.tombstone(key)!];
     }),

@@ -18,27 +18,61 @@ export function nextTurn(): Promise<void> {
  * An array whose items are produced while it is encoded, written as a msgpack array of
  * `length` items exactly as encode() writes the same items in a plain array: a table's rows can
  * go straight from a frozen view into the output, each dying young instead of a whole table of
- * row arrays being built first and kept until the encode ends. encodeSliced rejects when
+ * row arrays being built first and kept until the encode ends. Items may be RawMsgpack runs
+ * (bytes encoded earlier, each counting as its `items` items). encodeSliced rejects when
  * `items()` yields a different number of items.
  */
 export class LazyArray {
   /**
-   * @param length the number of items `items()` yields
-   * @param items produces the items, once, in order
+   * @param length the number of items `items()` yields (a RawMsgpack counting as its `items`)
+   * @param items produces the items, once, in order; `position()` answers how many bytes of the
+   *   image are written so far, i.e. the offset in the final image at which the next item starts
    */
   constructor(
     readonly length: number,
-    readonly items: () => Iterable<unknown>,
+    readonly items: (position: () => number) => Iterable<unknown>,
   ) {}
 }
+
+/**
+ * Bytes that are already msgpack — `items` consecutive values encoded earlier (e.g. rows of a
+ * previous image that did not change) — which encodeSliced writes verbatim, without copying
+ * them until the final join. Inside a LazyArray it counts as `items` items; elsewhere it must
+ * be one value (`items` 1) in a place the encoder writes on its own (the value itself, a member
+ * of the top two object levels, an item of an array written member by member: see isOpen), not
+ * inside a value encoded whole. Nothing checks the bytes: they must be exactly what encode()
+ * writes for those values, and must not change until the encode settles.
+ */
+export class RawMsgpack {
+  /**
+   * @param bytes the encoded values, back to back
+   * @param items how many values `bytes` holds (1 when omitted)
+   */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly items = 1,
+  ) {}
+}
+
+/**
+ * What one item of a RawMsgpack run counts toward a slice, in bytes: reusing a row costs its
+ * producer a lookup and a comparison (no encoding, no copy until the join), about what
+ * encoding 16 bytes costs, so a run of 4,096 rows weighs one 64 KB slice.
+ */
+const RAW_ITEM_WEIGHT = 16;
 
 /** Output is gathered in blocks of this size (one allocation per block, not one per row). */
 const BLOCK_BYTES = 1024 * 1024;
 
-/** A growing byte buffer made of large blocks, joined once at the end. */
+/**
+ * A growing byte buffer made of large blocks and of borrowed ranges (RawMsgpack bytes, kept by
+ * reference, not copied), joined once at the end.
+ */
 class BlockWriter {
-  private readonly blocks: Uint8Array[] = [];
+  /** The output so far, in order, except the unparted tail of `cur` (from `start` to `pos`). */
+  private readonly parts: Uint8Array[] = [];
   private cur = new Uint8Array(BLOCK_BYTES);
+  private start = 0;
   private pos = 0;
   total = 0;
 
@@ -46,9 +80,9 @@ class BlockWriter {
     let at = 0;
     while (at < bytes.length) {
       if (this.pos === this.cur.length) {
-        this.blocks.push(this.cur);
+        this.parts.push(this.cur.subarray(this.start, this.pos));
         this.cur = new Uint8Array(BLOCK_BYTES);
-        this.pos = 0;
+        this.start = this.pos = 0;
       }
       const n = Math.min(bytes.length - at, this.cur.length - this.pos);
       this.cur.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this.pos);
@@ -58,19 +92,38 @@ class BlockWriter {
     this.total += bytes.length;
   }
 
+  /** Appends `bytes` by reference: they are copied only by finish(), so must not change before. */
+  borrow(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.pos > this.start) this.parts.push(this.cur.subarray(this.start, this.pos));
+    this.start = this.pos;
+    this.parts.push(bytes);
+    this.total += bytes.length;
+  }
+
   /**
-   * The bytes written, joined into one buffer a block per turn (awaiting `yieldTurn` between
-   * blocks): allocating and touching tens of MB at once would hold the event loop for ~80 ms.
+   * The bytes written, joined into one buffer a block's worth per turn (awaiting `yieldTurn`
+   * after each BLOCK_BYTES copied): allocating and touching tens of MB at once would hold the
+   * event loop for ~80 ms.
    */
-  async finish(yieldTurn: () => Promise<void>): Promise<Uint8Array> {
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(this.total).buffer, 0, this.total);
+  async finish(yieldTurn: () => Promise<void>, allocate?: (bytes: number) => Promise<Uint8Array>): Promise<Uint8Array> {
+    if (this.pos > this.start) this.parts.push(this.cur.subarray(this.start, this.pos));
+    const out = allocate ? await allocate(this.total) : new Uint8Array(Buffer.allocUnsafeSlow(this.total).buffer, 0, this.total);
     let at = 0;
-    for (const b of this.blocks) {
-      out.set(b, at);
-      at += b.length;
-      await yieldTurn();
+    let sinceYield = 0;
+    for (const part of this.parts) {
+      for (let from = 0; from < part.length; ) {
+        const n = Math.min(part.length - from, BLOCK_BYTES - sinceYield);
+        out.set(from === 0 && n === part.length ? part : part.subarray(from, from + n), at);
+        at += n;
+        from += n;
+        sinceYield += n;
+        if (sinceYield >= BLOCK_BYTES) {
+          sinceYield = 0;
+          await yieldTurn();
+        }
+      }
     }
-    out.set(this.cur.subarray(0, this.pos), at);
     return out;
   }
 }
@@ -86,7 +139,12 @@ class BlockWriter {
  */
 export async function encodeSliced(
   value: unknown,
-  opts: { sliceBytes?: number; yieldTurn?: () => Promise<void> } = {},
+  opts: {
+    sliceBytes?: number;
+    yieldTurn?: () => Promise<void>;
+    /** Allocates the image's buffer (exactly `bytes` long; contents overwritten). Default: Buffer.allocUnsafeSlow. */
+    allocate?: (bytes: number) => Promise<Uint8Array>;
+  } = {},
 ): Promise<Uint8Array> {
   const sliceBytes = opts.sliceBytes ?? SLICE_BYTES;
   const yieldTurn = opts.yieldTurn ?? nextTurn;
@@ -98,15 +156,27 @@ export async function encodeSliced(
     out.write(bytes);
     sinceYield += bytes.length;
   };
+  const position = (): number => out.total;
   // A generator so that only a full slice costs an await: it yields when one is full. Rows of a
   // wide array are written in a plain loop (no generator per row).
   function* put(v: unknown, depth: number): Generator<void, void, undefined> {
     const lazy = v instanceof LazyArray;
     if (lazy || (Array.isArray(v) && (depth < OPEN_DEPTH || v.length > WIDE_ARRAY))) {
-      const items = lazy ? v.items() : (v as unknown[]);
+      const items = lazy ? v.items(position) : (v as unknown[]);
       let count = 0;
       push(header(lazy ? v.length : (v as unknown[]).length, 0x90, 0xdc, 0xdd));
       for (const item of items) {
+        if (item instanceof RawMsgpack) {
+          if (!lazy && item.items !== 1) throw new Error('a RawMsgpack of several items outside a LazyArray');
+          count += item.items;
+          out.borrow(item.bytes);
+          sinceYield += item.items * RAW_ITEM_WEIGHT;
+          if (sinceYield >= sliceBytes) {
+            sinceYield = 0;
+            yield;
+          }
+          continue;
+        }
         count++;
         if (isOpen(item, depth + 1)) {
           yield* put(item, depth + 1);
@@ -130,6 +200,11 @@ export async function encodeSliced(
       }
       return;
     }
+    if (v instanceof RawMsgpack) {
+      if (v.items !== 1) throw new Error('a RawMsgpack of several items outside a LazyArray');
+      out.borrow(v.bytes);
+      return;
+    }
     push(encoder.encodeSharedRef(v));
     if (sinceYield >= sliceBytes) {
       sinceYield = 0;
@@ -138,7 +213,7 @@ export async function encodeSliced(
   }
 
   for (const _ of put(value, 0)) await yieldTurn();
-  return out.finish(yieldTurn);
+  return out.finish(yieldTurn, opts.allocate);
 }
 
 /** Whether `v` at `depth` is written member by member (see put). */

@@ -7,6 +7,8 @@ import { entryFor } from './command-registry.js';
 import { encodeSliced } from './sliced-msgpack.js';
 import type { KvReader } from './kv-reader.js';
 import { KvTable, lazySnapshot } from './kv-table.js';
+import { KvRowCache } from './snapshot-row-cache.js';
+import { PrefaultedAllocator } from './prefaulted-allocator.js';
 import { AutopilotConfigTable, type AutopilotConfigReader } from './autopilot-config-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
@@ -54,6 +56,10 @@ export class StateStore implements StateMachine, TxnReaders {
   private readonly coordinateTable: CoordinateTable;
   private readonly autopilotTable: AutopilotConfigTable;
   private readonly tables: StateTables;
+  /** Where the KV rows lie in the last image snapshot() produced, for the next one to reuse. */
+  private readonly kvRows = new KvRowCache();
+  /** Image buffers with their pages mapped off the main thread. */
+  private readonly imageBuffers = new PrefaultedAllocator();
   private applied = 0;
 
   constructor(opts: StateStoreOptions = {}) {
@@ -149,7 +155,9 @@ export class StateStore implements StateMachine, TxnReaders {
    * A versioned msgpack image `{ v: 3, lastApplied, kv, catalog, sessions, coordinates, autopilot? }` of the whole state
    * as it is at the call: the tables' rows are gathered synchronously (each table hands out
    * fresh row arrays over records that are replaced, never mutated, on write), then encoded in
-   * slices over later turns while apply() goes on (see StateMachine.snapshot).
+   * slices over later turns while apply() goes on (see StateMachine.snapshot). KV rows unchanged
+   * since the last image this store produced are copied from it, not encoded again (KvRowCache);
+   * the image is byte for byte the one encoded from scratch.
    */
   snapshot(): Promise<Uint8Array> {
     // Taken now, on the caller's turn: the KV table (the big one) only freezes a view (its key
@@ -160,9 +168,15 @@ export class StateStore implements StateMachine, TxnReaders {
     const sessions = this.sessionTable.toSnapshot();
     const coordinates = this.coordinateTable.toSnapshot();
     const autopilot = this.autopilotTable.toSnapshot();
+    const rows = this.kvRows.entries(kv, this.applied);
     return (async () => {
       try {
-        return await encodeSliced({ ...head, kv: lazySnapshot(kv), catalog, sessions, coordinates, ...(autopilot ? { autopilot } : {}) });
+        const image = await encodeSliced(
+          { ...head, kv: lazySnapshot(kv, rows.rows), catalog, sessions, coordinates, ...(autopilot ? { autopilot } : {}) },
+          { allocate: (bytes) => this.imageBuffers.allocate(bytes) },
+        );
+        rows.complete(image);
+        return image;
       } finally {
         kv.release();
       }
@@ -195,6 +209,8 @@ export class StateStore implements StateMachine, TxnReaders {
     new SessionTable(scratch).load(withSessions ? img.sessions : undefined);
     new CoordinateTable(scratch).load(withCoordinates ? img.coordinates : undefined);
     new AutopilotConfigTable(scratch).load(withCoordinates ? img.autopilot : undefined);
+    // The rows of the last image describe a state that is going away (and must not be kept alive).
+    this.kvRows.clear();
     this.kvTable.load(img.kv);
     this.catalogTable.load(withCatalog ? img.catalog : undefined);
     this.sessionTable.load(withSessions ? img.sessions : undefined);
@@ -205,6 +221,8 @@ export class StateStore implements StateMachine, TxnReaders {
 
   /** See StateMachine.close: wakes every parked watcher of every table with reason `reset`. */
   close(): void {
+    this.kvRows.clear();
+    this.imageBuffers.close();
     this.kvTable.wakeWatchers();
     this.catalogTable.wakeWatchers();
     this.sessionTable.wakeWatchers();

@@ -6,39 +6,56 @@
  *    overwrite random keys for BENCH_SNAPSHOT_SECONDS (default 30) with raft_snapshot_threshold
  *    8192 and raft_snapshot_interval 5s (several snapshots of the 100,000-key store fall in the
  *    window), and again on a fresh
- *    agent with snapshots disabled (threshold 10^12). Prints p50/p99/max of each and the ratio.
+ *    agent with snapshots disabled (threshold 10^12). Before the window, 5 s rounds of the same
+ *    writes run until a first snapshot of the full store is complete (one round with snapshots
+ *    disabled), so the window shows the steady state of a running server (BENCH_SNAPSHOT_WARMUP=0:
+ *    no warm-up, the window then holds the first snapshot, which encodes every row). Prints p50/p99/max of each and the ratio.
  *    Target: p99 with snapshots ≤ 1.5 × p99 without; max ≤ 100 ms.
  * 2. Write throughput by store size (`writesBySize`, also run by `npm run bench:kv`): writes/s of
  *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys
  *    (default snapshot settings: threshold 16384, interval 30s).
  *    Target: the last within 20% of the first.
  *
- * BENCH_PARTS=latency or BENCH_PARTS=size runs one part only.
+ * 3. Main-thread cost of one snapshot (`BENCH_PARTS=cost`, in process, no agent): a StateStore
+ *    holding BENCH_COST_KEYS (default 100,000) keys of 256 bytes is snapshotted from scratch, then
+ *    again after each of a few rounds of overwrites of random keys (the writes a snapshot
+ *    threshold lets through). Prints, per snapshot, the event loop's active time from the call
+ *    to the image (what the snapshot takes from the writes), the process CPU time (all threads),
+ *    the wall time, the longest gap between ticks of a 1 ms timer (~ the longest turn), and the
+ *    image size. BENCH_COST_ROUNDS (default 3) rounds.
+ *
+ * BENCH_PARTS=latency, size or cost runs those parts only (default latency,size). BENCH_ADDR
+ * (default 127.0.0.1) is the loopback address the agents bind and the clients use.
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { encodeCommand } from '../../src/state/command-codec.js';
+import { StateStore } from '../../src/state/state-store.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { closedLoop, type LoadResult } from './load-generator.js';
 import { WRK, requestScript, wrk } from './wrk.js';
 
 const VALUE_B64 = Buffer.alloc(256, 'v').toString('base64');
 const TXN_OPS = 64;
+const HOST = process.env.BENCH_ADDR ?? '127.0.0.1';
 
 /** Starts a dev agent with `config` merged in; the caller removes `dir`. */
 async function agentWith(dir: string, config: Record<string, unknown>): Promise<AgentProcess> {
   writeFileSync(join(dir, 'bench.json'), JSON.stringify({ limits: { http_max_conns_per_client: 20000 }, ...config }));
   return startAgent(
-    ['-dev', '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'info', '-config-file', join(dir, 'bench.json')],
-    { timeoutMs: 60_000 },
+    ['-dev', '-client', HOST, '-bind', HOST, '-data-dir', join(dir, 'data'), '-http-port', '0', '-dns-port', '-1', '-server-port', '0', '-log-level', 'info', '-config-file', join(dir, 'bench.json')],
+    // BENCH_CPU_PROF_DIR: write each agent's CPU profile there (node --cpu-prof), to see where its time goes.
+    { timeoutMs: 60_000, nodeArgs: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [] },
   );
 }
 
 function put(agent: http.Agent, port: number, path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const r = http.request({ agent, host: '127.0.0.1', port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const r = http.request({ agent, host: HOST, port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -77,7 +94,7 @@ function writeLoad(url: string, port: number, prefix: string, keys: number, seco
     });
   }
   return closedLoop({
-    host: '127.0.0.1',
+    host: HOST,
     port,
     concurrency: 64,
     seconds,
@@ -107,6 +124,14 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
     try {
       const port = Number(new URL(agent.httpAddr).port);
       await fill(port, 'k/', 0, keys);
+      // Warm up into the steady state: overwrites until the first snapshot of the full store is
+      // done (with snapshots enabled), so the window holds snapshots that follow an earlier one,
+      // as on a server that has been running (the first after a start encodes every row).
+      const warmUntil = Date.now() + 60_000;
+      if (process.env.BENCH_SNAPSHOT_WARMUP !== '0') {
+        do await writeLoad(agent.httpAddr, port, 'k/', keys, 5);
+        while (threshold < 1e12 && snapshotsLogged(agent).length === 0 && Date.now() < warmUntil);
+      }
       const before = snapshotsLogged(agent).length;
       const r = await writeLoad(agent.httpAddr, port, 'k/', keys, seconds);
       const snaps = snapshotsLogged(agent).slice(before);
@@ -154,9 +179,76 @@ export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECON
   }
 }
 
+/** What one snapshot cost the process (see snapshotCost). */
+interface SnapshotCost {
+  /** Event-loop active time from the call until the image is ready, ms (main-thread work). */
+  activeMs: number;
+  /** Process CPU time (user + system, all threads, GC included), ms. */
+  cpuMs: number;
+  wallMs: number;
+  /** The longest gap between two ticks of a 1 ms timer running beside the snapshot, ms (≥ 1: the longest turn, roughly). */
+  longestTurnMs: number;
+  bytes: number;
+}
+
+/**
+ * Takes one snapshot of `store` with a 1 ms interval timer beside it (the loop stays idle between
+ * its ticks, so the event loop's active time is the snapshot's), measuring what it costs.
+ */
+async function measureSnapshot(store: StateStore): Promise<SnapshotCost> {
+  let last = performance.now();
+  let longest = 0;
+  const tick = (): void => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  };
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  last = t0;
+  const timer = setInterval(tick, 1);
+  const image = await store.snapshot();
+  const wallMs = performance.now() - t0;
+  tick();
+  clearInterval(timer);
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  return { activeMs: elu.active, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, longestTurnMs: longest, bytes: image.length };
+}
+
+/** Part 3: main-thread cost of snapshots of a BENCH_COST_KEYS-key store, from scratch and after rounds of overwrites. */
+export async function snapshotCost(keys = Number(process.env.BENCH_COST_KEYS ?? 100_000), rounds = Number(process.env.BENCH_COST_ROUNDS ?? 3)): Promise<void> {
+  const store = new StateStore();
+  const value = new Uint8Array(256).fill(0x76);
+  let index = 0;
+  const apply = (key: string): void => void store.apply({ index: ++index, term: 1, data: encodeCommand({ type: 'kv.set', key: `k/${key}`, value, flags: '0' }) });
+  for (let i = 0; i < keys; i++) apply(String(i));
+  const show = (label: string, c: SnapshotCost): void =>
+    console.log(
+      `snapshot of ${keys} keys, ${label}: main thread ${c.activeMs.toFixed(0)} ms, process CPU ${c.cpuMs.toFixed(0)} ms, wall ${c.wallMs.toFixed(0)} ms, ` +
+        `longest turn ${c.longestTurnMs.toFixed(1)} ms, ${(c.bytes / 1e6).toFixed(1)} MB`,
+    );
+  show('first (from scratch)', await measureSnapshot(store));
+  show('again, nothing written', await measureSnapshot(store));
+  // Overwrites between snapshots: the default raft_snapshot_threshold (16384) and the bench's 8192.
+  let seed = 12345;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let r = 0; r < rounds; r++) {
+    for (const writes of [8192, 16384]) {
+      for (let w = 0; w < writes; w++) apply(String(random(keys)));
+      show(`after ${writes} overwrites of random keys`, await measureSnapshot(store));
+    }
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const parts = process.env.BENCH_PARTS ?? 'latency,size';
   console.log(`load generator: ${WRK ? 'wrk (Debian), 64 connections' : 'node closed loop, 64 clients'}`);
   if (parts.includes('latency')) await latencyAcrossSnapshots();
   if (parts.includes('size')) await writesBySize();
+  if (parts.includes('cost')) await snapshotCost();
 }
