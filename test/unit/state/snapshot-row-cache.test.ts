@@ -5,6 +5,8 @@ import { encodeCommand } from '../../../src/state/command-codec.js';
 import type { SessionFields } from '../../../src/state/session-command.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import type { TxnKvStateOp } from '../../../src/state/txn-op.js';
+import { kvCommandArbitraries } from '../../support/kv-command-arbitrary.js';
+import { observeKv } from '../../support/observe-kv.js';
 
 /**
  * StateStore.snapshot() copies the bytes of KV rows unchanged since its previous image
@@ -34,12 +36,7 @@ const txnOp: fc.Arbitrary<TxnKvStateOp> = fc.record({
 
 /** KV writes, CAS, deletes, reaps, transactions (some failing and rolled back) and the session lifecycle. */
 const op: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ type: fc.constant('kv.set' as const), key, value, flags }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.cas' as const), key, value, flags, index: idx }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.delete' as const), key }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.delete-cas' as const), key, index: idx }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.delete-tree' as const), prefix: key }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.tombstone-reap' as const), index: idx }) },
+  ...kvCommandArbitraries({ key, value, flags, idx }, 6),
   { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.lock' as const), key, value, flags, session, now: fc.constant(T0) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.unlock' as const), key, value, flags, session }) },
   { weight: 1, arbitrary: fc.tuple(session, fc.constantFrom('release' as const, 'delete' as const)).map(([id, behavior]) => sessionCreate(id, behavior)) },
@@ -82,14 +79,7 @@ class Recorded {
 
 /** Everything a client can observe of the KV table. */
 function observe(s: StateStore): unknown {
-  const prefixes = ['', 'a', 'a/', 'b', 'z'];
-  return {
-    lastApplied: s.lastApplied(),
-    table: s.kv.tableIndex(),
-    tombstones: s.kv.tombstoneCount(),
-    list: prefixes.map((p) => s.kv.list(p)),
-    held: SESSIONS.map((id) => s.kv.heldBy(id)),
-  };
+  return { ...observeKv(s, ['', 'a', 'a/', 'b', 'z']), held: SESSIONS.map((id) => s.kv.heldBy(id)) };
 }
 
 function kvSet(k: string, v: string): Command {

@@ -5,19 +5,14 @@ import { ErrorCode, isSextantError } from '../../../contracts/errors.js';
 import type { Command } from '../../../src/state/command.js';
 import { encodeCommand } from '../../../src/state/command-codec.js';
 import { StateStore } from '../../../src/state/state-store.js';
+import { kvCommandArbitraries } from '../../support/kv-command-arbitrary.js';
+import { observeKv } from '../../support/observe-kv.js';
 
 const key = fc.constantFrom('a', 'a/', 'a/b', 'a/c', 'ab', 'b', 'b/x/y', '', 'é', '\u{1F600}');
 const value = fc.uint8Array({ maxLength: 8 });
 const flags = fc.constantFrom('0', '1', '18446744073709551615');
 const idx = fc.integer({ min: 0, max: 40 });
-const op: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('kv.set' as const), key, value, flags }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.cas' as const), key, value, flags, index: idx }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('kv.delete' as const), key }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.delete-cas' as const), key, index: idx }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.delete-tree' as const), prefix: key }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('kv.tombstone-reap' as const), index: idx }) },
-);
+const op: fc.Arbitrary<Command> = fc.oneof(...kvCommandArbitraries({ key, value, flags, idx }));
 
 function run(store: StateStore, ops: Command[], from: number): unknown[] {
   return ops.map((c, i) => store.apply({ index: from + i, term: 1, data: encodeCommand(c) }));
@@ -27,10 +22,7 @@ function run(store: StateStore, ops: Command[], from: number): unknown[] {
 function observe(s: StateStore): unknown {
   const prefixes = ['', 'a', 'a/', 'b', 'z'];
   return {
-    lastApplied: s.lastApplied(),
-    table: s.kv.tableIndex(),
-    tombstones: s.kv.tombstoneCount(),
-    list: prefixes.map((p) => s.kv.list(p)),
+    ...observeKv(s, prefixes),
     keys: prefixes.map((p) => s.kv.keys(p, '/')),
     gets: ['a', 'a/b', 'missing'].map((k) => s.kv.get(k)),
   };
