@@ -140,7 +140,7 @@ export class FileSnapshotStore implements SnapshotStore {
   /** Deletes complete files older than the newest RETAIN, and every stray `.tmp` (of a crashed save). */
   private async prune(saved: string): Promise<void> {
     const all = await readdir(this.dir);
-    const keep = new Set(all.filter((n) => NAME.test(n)).sort().slice(-RETAIN));
+    const keep = new Set(completeNames(all).slice(-RETAIN));
     keep.add(saved);
     for (const n of all) {
       if ((NAME.test(n) && !keep.has(n)) || n.endsWith('.snap.tmp')) await rm(join(this.dir, n), { force: true });
@@ -156,7 +156,7 @@ export class FileSnapshotStore implements SnapshotStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new SextantError(ErrorCode.StorageFailed, `cannot read the snapshot directory ${this.dir}: ${(err as Error).message}`, undefined, { cause: err });
     }
-    return names.filter((n) => NAME.test(n)).sort();
+    return completeNames(names);
   }
 
   /** The snapshot in `file`, or undefined when its trailer or checksum does not verify. */
@@ -186,4 +186,9 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** The names of complete snapshot files among a directory's `names`, oldest first. */
+function completeNames(names: readonly string[]): string[] {
+  return names.filter((n) => NAME.test(n)).sort();
 }
