@@ -179,7 +179,8 @@ export class RaftServerReconciler implements LeaderJob {
 
   /**
    * The configuration's servers the pool does not know (never this server), once missing for an
-   * autopilot interval; tracks when each went missing.
+   * autopilot interval; tracks when each went missing. Only the autopilot interval's pass acts on
+   * them (pruneDue), so no wake-up of its own is armed.
    */
   private staleServers(config: readonly { id: string; voter: boolean }[], known: ReadonlySet<string>, self: string): Candidate[] {
     const now = this.deps.clock.now();
@@ -191,7 +192,6 @@ export class RaftServerReconciler implements LeaderJob {
       const since = this.missingSince.get(s.id) ?? now;
       this.missingSince.set(s.id, since);
       if (now - since >= AUTOPILOT_PRUNE_INTERVAL_MS) out.push({ id: s.id, name: s.id, voter: s.voter });
-      else this.wakeIn(since + AUTOPILOT_PRUNE_INTERVAL_MS - now);
     }
     for (const id of [...this.missingSince.keys()]) if (!missing.has(id)) this.missingSince.delete(id);
     return out;
