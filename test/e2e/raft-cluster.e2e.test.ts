@@ -95,6 +95,9 @@ describe('a 3-server Raft cluster of real agent processes', () => {
     const li = serverAddrs.indexOf(leader);
     const leaderPort = leader.split(':')[1]!;
     const killed = agents[li]!;
+    // Its gossip port too: restarted on another one, the pool would hold two incarnations of the
+    // name and serf's conflict resolution could shut the new one down (then autopilot removes it).
+    const killedSerfPort = (await self(killed, `s${li + 1}`)).Port;
     const survivors = agents.filter((_, i) => i !== li);
     await killed.kill9();
     const t0 = Date.now();
@@ -112,7 +115,7 @@ describe('a 3-server Raft cluster of real agent processes', () => {
 
     // The killed server, restarted on its data dir and server port, rejoins and catches up.
     const survivorSelf = await self(survivors[0]!, `s${agents.indexOf(survivors[0]!) + 1}`);
-    const back = await start(li, ['-server-port', leaderPort, '-retry-join', `${survivorSelf.Addr}:${survivorSelf.Port}`, '-retry-interval', '1s']);
+    const back = await start(li, ['-server-port', leaderPort, '-serf-lan-port', String(killedSerfPort), '-retry-join', `${survivorSelf.Addr}:${survivorSelf.Port}`, '-retry-interval', '1s']);
     agents[li] = back;
     await waitFor('the restarted server catches up (stale read of its own state)', 20_000, async () =>
       (await getKv(back, 'down/19', '&stale')) === '19' && (await getKv(back, 'after', '&stale')) === 'failover' ? true : undefined,
