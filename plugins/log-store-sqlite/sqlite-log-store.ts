@@ -102,20 +102,30 @@ export class SqliteLogStore implements LogStore {
     return this.ctx.writer.append(entries);
   }
 
-  /** Durably removes entries with min ≤ index ≤ max; checkpoints the WAL after a big deletion. */
+  /**
+   * Durably removes entries with min ≤ index ≤ max; checkpoints the WAL after a big deletion.
+   * One DELETE statement in its own commit (atomic by itself). The log is contiguous, so the new
+   * bounds of a deleted prefix or suffix follow from the old ones, read when the DELETE runs
+   * (after every append queued before it); only a hole in the middle asks the table.
+   */
   async deleteRange(min: number, max: number): Promise<void> {
     this.guard.check();
     if (max < min) return;
     const lo = bound(min);
     const hi = bound(max);
-    const result = await this.ctx.writer.transaction('cannot delete log entries', async (c) => {
-      const deleted = await c.run('DELETE FROM log WHERE idx BETWEEN ? AND ?', [lo, hi]);
-      const b = await c.get<{ lo: number | null; hi: number | null }>('SELECT min(idx) AS lo, max(idx) AS hi FROM log');
-      return { deleted, first: b?.lo ?? 0, last: b?.hi ?? 0 };
+    const deleted = await this.ctx.writer.autocommit('cannot delete log entries', async (c) => {
+      const n = await c.run('DELETE FROM log WHERE idx BETWEEN ? AND ?', [lo, hi]);
+      if (this.last === 0 || hi < this.first || lo > this.last) return n;
+      if (lo <= this.first && hi >= this.last) [this.first, this.last] = [0, 0];
+      else if (lo <= this.first) this.first = hi + 1;
+      else if (hi >= this.last) this.last = lo - 1;
+      else {
+        const b = await c.get<{ lo: number | null; hi: number | null }>('SELECT min(idx) AS lo, max(idx) AS hi FROM log');
+        [this.first, this.last] = [b?.lo ?? 0, b?.hi ?? 0];
+      }
+      return n;
     });
-    this.first = result.first;
-    this.last = result.last;
-    if (result.deleted >= CHECKPOINT_AFTER_DELETED) await this.ctx.writer.checkpoint();
+    if (deleted >= CHECKPOINT_AFTER_DELETED) await this.ctx.writer.checkpoint();
   }
 
   /** Waits for queued writes, then releases the log store. Further calls reject SHUTDOWN. Idempotent. */

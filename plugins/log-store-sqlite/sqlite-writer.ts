@@ -80,22 +80,24 @@ export class SqliteWriter {
   }
 
   /**
+   * Queues `run` to execute after every write queued before it, outside any transaction: each
+   * statement it runs commits (and fsyncs) on its own. For one statement, which is atomic by
+   * itself, this saves the BEGIN and COMMIT trips of {@link transaction}; each trip waits for a
+   * turn of the event loop, which is what a write waits for under load. Rejects as transaction.
+   */
+  autocommit<T>(what: string, run: (c: SqliteConnection) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'task', what, transactional: false, durable: true, run, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /**
    * Queues `PRAGMA wal_checkpoint(TRUNCATE)` (outside any transaction) after every write queued
    * before it: copies the WAL into the database file and truncates the WAL to zero bytes.
    */
-  checkpoint(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({
-        kind: 'task',
-        what: 'cannot checkpoint the WAL',
-        transactional: false,
-        durable: true,
-        run: (c) => c.get('PRAGMA wal_checkpoint(TRUNCATE)'),
-        resolve: () => resolve(),
-        reject,
-      });
-      this.schedule();
-    });
+  async checkpoint(): Promise<void> {
+    await this.autocommit('cannot checkpoint the WAL', (c) => c.get('PRAGMA wal_checkpoint(TRUNCATE)'));
   }
 
   /** Resolves once every queued write has finished (committed or failed). */

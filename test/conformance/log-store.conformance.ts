@@ -143,6 +143,22 @@ export function describeLogStoreConformance(name: string, makeStorage: () => Pro
       expect(await s.log.lastIndex()).toBe(102);
     });
 
+    it('keeps its bounds right after deleting outside them, a hole in the middle, and prefix and suffix together', async () => {
+      const { storage: s } = await fresh();
+      await s.log.storeLogs(entries(5, 20));
+      await s.log.deleteRange(1, 3);
+      await s.log.deleteRange(30, 40);
+      expect([await s.log.firstIndex(), await s.log.lastIndex()]).toEqual([5, 20]);
+      await s.log.deleteRange(9, 12);
+      expect([await s.log.firstIndex(), await s.log.lastIndex()]).toEqual([5, 20]);
+      expect((await s.log.getLogs(1, 30)).map((e) => e.index)).toEqual([5, 6, 7, 8, 13, 14, 15, 16, 17, 18, 19, 20]);
+      await s.log.deleteRange(1, 6);
+      await s.log.deleteRange(19, 25);
+      expect([await s.log.firstIndex(), await s.log.lastIndex()]).toEqual([7, 18]);
+      expect(await s.log.getLog(6)).toBeUndefined();
+      expect(await s.log.getLog(19)).toBeUndefined();
+    });
+
     it('rejects non-contiguous or invalid entries with STORAGE_FAILED and writes none of them', async () => {
       const { storage: s } = await fresh();
       const good = s.log.storeLogs(entries(1, 3));
