@@ -20,7 +20,8 @@ export interface RaftServerOptions {
    * server snapshots at most about once per interval instead of every `snapshotThreshold`
    * entries. Default 0: checked after every applied batch. */
   snapshotIntervalMs?: number;
-  /** Log entries deleted per storage call when compacting behind a snapshot. Default 1024. */
+  /** Log entries deleted per storage call when compacting behind a snapshot. Default 256: an
+   * append queued behind a chunk waits for it (~2-3 ms under load on a 2-core VM). */
   compactionChunk?: number;
   /** Entries kept in the log behind a snapshot for slow followers. Default 10240. */
   trailingLogs?: number;
@@ -76,7 +77,7 @@ export function resolveRaftTiming(o: RaftServerOptions = {}): ResolvedRaftTiming
     snapshotThreshold: Math.max(1, o.snapshotThreshold ?? 8192),
     trailingLogs: Math.max(0, o.trailingLogs ?? 10240),
     snapshotIntervalMs: Math.max(0, o.snapshotIntervalMs ?? 0),
-    compactionChunk: Math.max(1, Math.floor(o.compactionChunk ?? 1024)),
+    compactionChunk: Math.max(1, Math.floor(o.compactionChunk ?? 256)),
     maxAppendEntries: Math.max(1, o.maxAppendEntries ?? 64),
     maxInflight: Math.max(1, o.maxInflight ?? 64),
   };
