@@ -1,7 +1,7 @@
 import { Encoder } from '@msgpack/msgpack';
 
 /** How many encoded bytes one slice produces before the encoder lets the event loop run. */
-const SLICE_BYTES = 64 * 1024;
+const SLICE_BYTES = 16 * 1024;
 
 /** Containers this shallow are always written member by member (the image's envelope and tables). */
 const OPEN_DEPTH = 2;

@@ -7,7 +7,7 @@ import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
  * run (a lookup and a comparison per row) before the encoder can yield, so this bounds one turn
  * (~4,096 rows, about a millisecond).
  */
-const RUN_ROWS = 4096;
+const RUN_ROWS = 1024;
 
 /** The KV entry rows of the last image a store produced, by position in that image. */
 interface PreviousRows {

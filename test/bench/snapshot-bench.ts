@@ -2,14 +2,16 @@
  * Snapshot and store-size benchmark (`npm run bench:snapshot`), on a real dev server with
  * -data-dir (SQLite, fsync on), 256-byte values, wrk (or the node closed loop) at 64 clients:
  *
- * 1. Write latency across snapshots: the store is filled with 100,000 keys, then 64 clients
- *    overwrite random keys for BENCH_SNAPSHOT_SECONDS (default 30) with raft_snapshot_threshold
- *    8192 and raft_snapshot_interval 5s (several snapshots of the 100,000-key store fall in the
- *    window), and again on a fresh
- *    agent with snapshots disabled (threshold 10^12). Before the window, 5 s rounds of the same
- *    writes run until a first snapshot of the full store is complete (one round with snapshots
- *    disabled), so the window shows the steady state of a running server (BENCH_SNAPSHOT_WARMUP=0:
- *    no warm-up, the window then holds the first snapshot, which encodes every row). Prints p50/p99/max of each and the ratio.
+ * 1. Write latency across snapshots: two agents are filled with 100,000 keys, one with
+ *    raft_snapshot_threshold 8192 and raft_snapshot_interval 5s (several snapshots of the
+ *    100,000-key store fall in each window), one with snapshots disabled (threshold 10^12). Before
+ *    the windows, 5 s rounds of the same writes run until a first snapshot of the full store is
+ *    complete (one round with snapshots disabled), so the windows show the steady state of a
+ *    running server (BENCH_SNAPSHOT_WARMUP=0: no warm-up, the first window then holds the first
+ *    snapshot, which encodes every row). Then 64 clients overwrite random keys for
+ *    BENCH_SNAPSHOT_SECONDS (default 20) on each agent in turn, BENCH_SNAPSHOT_ROUNDS (default 3)
+ *    times in ABBA order, the other agent idle. Prints p50/p99/max of each window, the median p99
+ *    of each side and their ratio, and the max over all windows.
  *    Target: p99 with snapshots ≤ 1.5 × p99 without; max ≤ 100 ms.
  * 2. Write throughput by store size (`writesBySize`, also run by `npm run bench:kv`): writes/s of
  *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys
@@ -111,46 +113,75 @@ function fmt(r: LoadResult): string {
   return `${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(2)} ms, errors ${r.errors}`;
 }
 
-/** Part 1: write latency at 64 clients over a window with snapshots of a 100,000-key store, and without. */
-export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_SNAPSHOT_SECONDS ?? 30)): Promise<void> {
+/** An agent of part 1, filled and warmed up, with the snapshot lines it logged so far. */
+interface LatencySide {
+  label: string;
+  agent: AgentProcess;
+  port: number;
+  dir: string;
+  results: LoadResult[];
+}
+
+/**
+ * Part 1: write latency at 64 clients over windows with snapshots of a 100,000-key store, and
+ * without. Both agents run side by side (each idle while the other is measured) and their
+ * windows alternate, BENCH_SNAPSHOT_ROUNDS times (default 3) in ABBA order, so a drift of the
+ * machine's speed falls on both; the figures compared are the medians of the rounds.
+ */
+export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_SNAPSHOT_SECONDS ?? 20)): Promise<void> {
   const keys = 100_000;
-  const results: { label: string; r: LoadResult; snaps: string[] }[] = [];
-  for (const [label, threshold] of [
-    ['snapshots (threshold 8192, checked every 5-10 s)', 8192],
-    ['snapshots disabled', 1_000_000_000_000],
-  ] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-snapbench-'));
-    const agent = await agentWith(dir, { raft_snapshot_threshold: threshold, raft_snapshot_interval: '5s', raft_trailing_logs: 10240 });
-    try {
-      const port = Number(new URL(agent.httpAddr).port);
-      await fill(port, 'k/', 0, keys);
+  const rounds = Math.max(1, Number(process.env.BENCH_SNAPSHOT_ROUNDS ?? 3));
+  const sides: LatencySide[] = [];
+  try {
+    for (const [label, threshold] of [
+      ['snapshots (threshold 8192, checked every 5-10 s)', 8192],
+      ['snapshots disabled', 1_000_000_000_000],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'sextant-snapbench-'));
+      const agent = await agentWith(dir, { raft_snapshot_threshold: threshold, raft_snapshot_interval: '5s', raft_trailing_logs: 10240 });
+      const side: LatencySide = { label, agent, port: Number(new URL(agent.httpAddr).port), dir, results: [] };
+      sides.push(side);
+      await fill(side.port, 'k/', 0, keys);
       // Warm up into the steady state: overwrites until the first snapshot of the full store is
-      // done (with snapshots enabled), so the window holds snapshots that follow an earlier one,
+      // done (with snapshots enabled), so the windows hold snapshots that follow an earlier one,
       // as on a server that has been running (the first after a start encodes every row).
       const warmUntil = Date.now() + 60_000;
       if (process.env.BENCH_SNAPSHOT_WARMUP !== '0') {
-        do await writeLoad(agent.httpAddr, port, 'k/', keys, 5);
+        do await writeLoad(agent.httpAddr, side.port, 'k/', keys, 5);
         while (threshold < 1e12 && snapshotsLogged(agent).length === 0 && Date.now() < warmUntil);
       }
-      const before = snapshotsLogged(agent).length;
-      const r = await writeLoad(agent.httpAddr, port, 'k/', keys, seconds);
-      const snaps = snapshotsLogged(agent).slice(before);
-      results.push({ label, r, snaps });
-      console.log(`writes over ${keys} keys, 64 clients, ${seconds} s, ${label}: ${fmt(r)}; ${snaps.length} snapshots in the window`);
-      for (const s of snaps) {
-        const m = /index=(\d+).*bytes=(\d+).*ms=(\d+)/.exec(s);
-        if (m) console.log(`  snapshot at index ${m[1]}: ${(Number(m[2]) / 1e6).toFixed(1)} MB, ${m[3]} ms from start to compacted`);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        const before = snapshotsLogged(side.agent).length;
+        const r = await writeLoad(side.agent.httpAddr, side.port, 'k/', keys, seconds);
+        const snaps = snapshotsLogged(side.agent).slice(before);
+        side.results.push(r);
+        console.log(`round ${round + 1}, writes over ${keys} keys, 64 clients, ${seconds} s, ${side.label}: ${fmt(r)}; ${snaps.length} snapshots in the window`);
+        for (const line of snaps) {
+          const m = /index=(\d+).*bytes=(\d+).*ms=(\d+)/.exec(line);
+          if (m) console.log(`  snapshot at index ${m[1]}: ${(Number(m[2]) / 1e6).toFixed(1)} MB, ${m[3]} ms from start to compacted`);
+        }
       }
-      await agent.stop();
-    } finally {
-      if (agent.proc.exitCode === null) await agent.kill9();
-      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    for (const side of sides) {
+      await side.agent.stop().catch(() => undefined);
+      if (side.agent.proc.exitCode === null) await side.agent.kill9();
+      rmSync(side.dir, { recursive: true, force: true });
     }
   }
-  const [on, off] = results as [(typeof results)[0], (typeof results)[0]];
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((x, y) => x - y);
+    return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const [on, off] = sides as [LatencySide, LatencySide];
+  const p99 = (side: LatencySide): number => median(side.results.map((r) => r.p99Ms));
+  const max = (side: LatencySide): number => Math.max(...side.results.map((r) => r.maxMs));
+  const ratios = on.results.map((r, i) => (r.p99Ms / off.results[i]!.p99Ms).toFixed(2)).join(', ');
   console.log(
-    `snapshot effect: p99 ${on.r.p99Ms.toFixed(2)} vs ${off.r.p99Ms.toFixed(2)} ms (${(on.r.p99Ms / off.r.p99Ms).toFixed(2)}×, target ≤ 1.5×); ` +
-      `max ${on.r.maxMs.toFixed(2)} vs ${off.r.maxMs.toFixed(2)} ms (target ≤ 100 ms)`,
+    `snapshot effect over ${rounds} rounds: median p99 ${p99(on).toFixed(2)} vs ${p99(off).toFixed(2)} ms (${(p99(on) / p99(off)).toFixed(2)}×, per round ${ratios}; target ≤ 1.5×); ` +
+      `max ${max(on).toFixed(2)} vs ${max(off).toFixed(2)} ms (target ≤ 100 ms)`,
   );
 }
 
