@@ -106,7 +106,7 @@ export class SqliteLogStore implements LogStore {
    * Durably removes entries with min ≤ index ≤ max; checkpoints the WAL after a big deletion.
    * One DELETE statement in its own commit (atomic by itself). The log is contiguous, so the new
    * bounds of a deleted prefix or suffix follow from the old ones, read when the DELETE runs
-   * (after every append queued before it); only a hole in the middle asks the table.
+   * (after every append queued before it); a hole in the middle leaves both bounds as they are.
    */
   async deleteRange(min: number, max: number): Promise<void> {
     this.guard.check();
@@ -119,10 +119,6 @@ export class SqliteLogStore implements LogStore {
       if (lo <= this.first && hi >= this.last) [this.first, this.last] = [0, 0];
       else if (lo <= this.first) this.first = hi + 1;
       else if (hi >= this.last) this.last = lo - 1;
-      else {
-        const b = await c.get<{ lo: number | null; hi: number | null }>('SELECT min(idx) AS lo, max(idx) AS hi FROM log');
-        [this.first, this.last] = [b?.lo ?? 0, b?.hi ?? 0];
-      }
       return n;
     });
     if (deleted >= CHECKPOINT_AFTER_DELETED) await this.ctx.writer.checkpoint();

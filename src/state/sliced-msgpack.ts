@@ -57,7 +57,7 @@ export class RawMsgpack {
 /**
  * What one item of a RawMsgpack run counts toward a slice, in bytes: reusing a row costs its
  * producer a lookup and a comparison (no encoding, no copy until the join), about what
- * encoding 16 bytes costs, so a run of 4,096 rows weighs one 64 KB slice.
+ * encoding 16 bytes costs, so a run of 1,024 rows weighs one 16 KB slice.
  */
 const RAW_ITEM_WEIGHT = 16;
 
