@@ -29,6 +29,19 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
+/**
+ * serf's output without its `agent.ipc` lines: those are about serf's local RPC with its own
+ * CLI (a `serf query` that exited before a late response was streamed to it logs
+ * "Failed to stream response to ipc.client ... connection reset by peer"), not about gossip
+ * with us.
+ */
+function gossipLines(output: string): string {
+  return output
+    .split('\n')
+    .filter((l) => !l.includes('agent.ipc:'))
+    .join('\n');
+}
+
 async function until(what: string, f: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -134,7 +147,7 @@ describe.skipIf(!existsSync(SERF))(`the Sextant serf layer in a pool with the re
     expect(a.output()).not.toContain('Failed to decode coordinate');
 
     // Nothing we sent made serf complain.
-    expect(a.output()).not.toMatch(/\[ERR\]|\[WARN\] serf/);
+    expect(gossipLines(a.output())).not.toMatch(/\[ERR\]|\[WARN\] serf/);
 
     await sx.serf.leave();
     await sx.serf.shutdown();
@@ -177,7 +190,7 @@ describe.skipIf(!existsSync(SERF))(`the Sextant serf layer in a pool with the re
     // The pool still works on the rotated key.
     await new Promise((r) => setTimeout(r, 3000));
     expect((await serfMembers(a)).filter((m) => m.status === 'alive').map((m) => m.name).sort()).toEqual(['serf1', 'serf2', 'sx1']);
-    expect(a.output() + b.output()).not.toMatch(/\[ERR\]/);
+    expect(gossipLines(a.output() + b.output())).not.toMatch(/\[ERR\]/);
   }, 90_000);
 
   it("serf agents' leave is seen as left, a kill -9 as failed (member events as serf emits them)", async () => {
