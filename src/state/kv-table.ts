@@ -53,6 +53,15 @@ export interface KvFrozenView {
   entryKeys: string[][];
   /** Tombstoned keys in order, in chunks. */
   tombstoneKeys: string[][];
+  /** Which freeze of its table this view is (1, 2, … for KvTable.freeze; compare only views of one table). */
+  epoch: number;
+  /**
+   * Keys whose entry was set, replaced or removed between the previous freeze of the table
+   * (epoch - 1) and this one, or undefined when not known (before the first freeze, after a
+   * load, or when more changed than is worth tracking). A key not in it has, at this freeze,
+   * the very entry it had at the previous one.
+   */
+  changed: ReadonlySet<string> | undefined;
   /** The entry of `key` at the freeze. */
   entry(key: string): KvEntry | undefined;
   /** The tombstone index of `key` at the freeze. */
@@ -60,6 +69,9 @@ export interface KvFrozenView {
   /** Stops saving old values for this view. */
   release(): void;
 }
+
+/** Changed keys are always tracked up to this many, whatever the table's size. */
+const TOUCHED_MIN = 4096;
 
 /** A snapshot row of an entry. */
 export function entryRow(e: KvEntry): KvTableSnapshot['entries'][number] {
@@ -101,6 +113,10 @@ export class KvTable implements KvReader, Undoable, Deferred {
   private readonly lockDelays = new Map<string, number>();
   /** Old values saved for the frozen views still building a snapshot (see freeze). */
   private readonly cows = new Set<CopyOnWrite>();
+  /** How many times freeze() was called (the next view's epoch - 1). */
+  private freezes = 0;
+  /** Keys whose entry changed since the last freeze (see KvFrozenView.changed); undefined: not tracked. */
+  private touched: Set<string> | undefined;
 
   /**
    * @param tx the transaction every write runs in (the StateStore's).
@@ -305,7 +321,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
 
   /** The table's whole content, in key order (deterministic). */
   toSnapshot(): KvTableSnapshot {
-    const view = this.freeze();
+    const view = this.view(false);
     try {
       const entries: KvTableSnapshot['entries'] = [];
       const tombstones: KvTableSnapshot['tombstones'] = [];
@@ -324,10 +340,19 @@ export class KvTable implements KvReader, Undoable, Deferred {
    * rows from it over later turns (see lazySnapshot), then release it. Not valid across load().
    */
   freeze(): KvFrozenView {
+    return this.view(true);
+  }
+
+  /** A frozen view; `next`: it is the table's next freeze (an epoch of its own, taking the changed keys). */
+  private view(next: boolean): KvFrozenView {
     const cow: CopyOnWrite = { entries: new Map(), tombstones: new Map() };
     this.cows.add(cow);
     const live = this;
+    const changed = next ? this.touched : undefined;
+    if (next) this.touched = new Set();
     return {
+      epoch: next ? ++this.freezes : 0,
+      changed,
       index: this.index,
       lockDelays: [...this.lockDelays],
       entryKeys: this.entryKeys.copyChunks(),
@@ -344,6 +369,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
    */
   load(snap: unknown): void {
     const parsed = parseSnapshot(snap);
+    this.touched = undefined;
     this.entries.clear();
     this.entryKeys.clear();
     this.tombstones.clear();
@@ -434,6 +460,11 @@ export class KvTable implements KvReader, Undoable, Deferred {
   /** Puts `entry` (undefined: none) in place of `existing`, keeping the key set and the session index in step. */
   private place(key: string, entry: KvEntry | undefined, existing: KvEntry | undefined): void {
     for (const cow of this.cows) if (!cow.entries.has(key)) cow.entries.set(key, existing);
+    if (this.touched) {
+      this.touched.add(key);
+      // Past a quarter of the keys, knowing which changed no longer saves the next snapshot much.
+      if (this.touched.size > TOUCHED_MIN && this.touched.size > this.entries.size >> 2) this.touched = undefined;
+    }
     if (entry) {
       this.entries.set(key, entry);
       if (!existing) this.entryKeys.add(key);

@@ -56,7 +56,7 @@ export class RawMsgpack {
 
 /**
  * What one item of a RawMsgpack run counts toward a slice, in bytes: reusing a row costs its
- * producer a lookup and a comparison (no encoding, no copy until the join), about what
+ * producer a comparison and at most a lookup (no encoding, no copy until the join), about what
  * encoding 16 bytes costs, so a run of 1,024 rows weighs one 16 KB slice.
  */
 const RAW_ITEM_WEIGHT = 16;

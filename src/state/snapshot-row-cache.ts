@@ -1,10 +1,11 @@
+import type { KvEntry } from '../../contracts/model/kv.js';
 import { compareKeys } from './key-order.js';
 import { entryRow, type KvFrozenView } from './kv-table.js';
 import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
 
 /**
  * The longest run of reused rows handed to the encoder as one RawMsgpack: the producer walks the
- * run (a lookup and a comparison per row) before the encoder can yield, so this bounds one turn
+ * run (a comparison and at most a lookup per row) before the encoder can yield, so this bounds one turn
  * (1,024 rows, well under a millisecond; 4,096 took 2-4 ms on a loaded 2-core VM).
  */
 const RUN_ROWS = 1024;
@@ -21,6 +22,8 @@ interface PreviousRows {
   offsets: Float64Array;
   /** The store's lastApplied at that image's freeze. */
   applied: number;
+  /** The epoch of the frozen view the image was made from (see KvFrozenView.changed). */
+  epoch: number;
 }
 
 /** One snapshot's KV entry rows (see KvRowCache.entries). */
@@ -79,6 +82,9 @@ export class KvRowCache {
     const mods = new Float64Array(n);
     const offsets = new Float64Array(n + 1);
     let finished = false;
+    // Keys not changed since the previous image's freeze keep the very entry it encoded: their
+    // rows are reused without looking the entry up (the walk's main cost in a large store).
+    const changed = prev && prev.epoch === view.epoch - 1 ? view.changed : undefined;
 
     function* produce(position: () => number): Generator<unknown, void, undefined> {
       const pkeys = prev ? prev.keys : [];
@@ -100,17 +106,19 @@ export class KvRowCache {
       }
       for (const chunk of view.entryKeys) {
         for (const key of chunk) {
-          const e = view.entry(key)!;
-          const m = e.modifyIndex;
           keys.push(key);
-          mods[i] = m <= applied ? m : -1;
           let reuse = -1;
-          if (j < pn) {
-            if (pkeys[j] !== key) while (j < pn && compareKeys(pkeys[j]!, key) < 0) j++;
-            if (j < pn && pkeys[j] === key) {
-              if (prev!.mods[j] === m) reuse = j;
-              j++;
-            }
+          let e: KvEntry | undefined;
+          if (j < pn && pkeys[j] !== key) while (j < pn && compareKeys(pkeys[j]!, key) < 0) j++;
+          const at = j < pn && pkeys[j] === key ? j++ : -1;
+          if (at >= 0 && changed && !changed.has(key) && prev!.mods[at]! >= 0) {
+            mods[i] = prev!.mods[at]!;
+            reuse = at;
+          } else {
+            e = view.entry(key)!;
+            const m = e.modifyIndex;
+            mods[i] = m <= applied ? m : -1;
+            if (at >= 0 && prev!.mods[at] === m) reuse = at;
           }
           if (reuse >= 0 && runLen > 0 && reuse === runFrom + runLen && runLen < RUN_ROWS) {
             runLen++;
@@ -122,7 +130,7 @@ export class KvRowCache {
               runAt = i;
             } else {
               offsets[i] = position();
-              yield entryRow(e);
+              yield entryRow(e ?? view.entry(key)!);
             }
           }
           i++;
@@ -138,7 +146,7 @@ export class KvRowCache {
       complete: (image) => {
         if (!finished || generation !== this.generation || offsets[n]! > image.length) return;
         if (this.prev && this.prev.applied > applied) return;
-        this.prev = { image, keys, mods, offsets, applied };
+        this.prev = { image, keys, mods, offsets, applied, epoch: view.epoch };
       },
     };
   }

@@ -159,6 +159,21 @@ describe('incremental state snapshots (KV rows reused from the previous image)',
     expect(a.store.kv.get('k/2').value?.value).toEqual(new TextEncoder().encode('b2'));
   });
 
+  it('a snapshot begun while the one before it is still encoding compares with the last finished image, not with that one', async () => {
+    const a = new Recorded();
+    a.apply([kvSet('k/1', 'v1'), kvSet('k/2', 'v2'), kvSet('k/3', 'v3')]);
+    await a.store.snapshot();
+    a.apply([kvSet('k/1', 'changed before the second freeze')]);
+    const second = a.store.snapshot();
+    const secondAt = a.history.length;
+    a.apply([kvSet('k/2', 'changed before the third freeze')]);
+    const third = a.store.snapshot();
+    expect(bytes(await second).equals(bytes(await a.fromScratch(secondAt)))).toBe(true);
+    expect(bytes(await third).equals(bytes(await a.fromScratch()))).toBe(true);
+    a.apply([kvSet('k/3', 'changed before the fourth freeze')]);
+    expect(bytes(await a.store.snapshot()).equals(bytes(await a.fromScratch()))).toBe(true);
+  });
+
   it('a snapshot still being encoded when the state is restored records nothing for the next one', async () => {
     const a = new Recorded();
     const b = new Recorded();
