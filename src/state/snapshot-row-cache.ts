@@ -5,8 +5,8 @@ import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
 
 /**
  * The longest run of reused rows handed to the encoder as one RawMsgpack: the producer walks the
- * run (a comparison and at most a lookup per row) before the encoder can yield, so this bounds one turn
- * (1,024 rows, well under a millisecond; 4,096 took 2-4 ms on a loaded 2-core VM).
+ * run (a comparison and at most a lookup per row) before the encoder can yield, so this bounds
+ * one turn (1,024 rows, well under a millisecond; 4,096 took 2-4 ms on a loaded 2-core VM).
  */
 const RUN_ROWS = 1024;
 
@@ -50,7 +50,10 @@ export interface KvRowsPass {
  * current when that apply began: so an entry of that key carrying that ModifyIndex after the
  * image can only be the very entry the image encoded. The one way to get entries with arbitrary
  * indexes is to replace the state (restore: clear() first), which is also why indexes above
- * lastApplied, which a restored image may carry, are never reused. Keys and indexes are kept,
+ * lastApplied, which a restored image may carry, are never reused. When the previous image was
+ * made from the table's freeze just before this one, a key the table did not change in between
+ * (KvFrozenView.changed; every entry write goes through one place that notes it) still has the
+ * entry that image encoded, so its row is reused without looking the entry up. Keys and indexes are kept,
  * not the entry objects, so entries replaced since the last image are not kept alive.
  *
  * Memory: 24 bytes per row (a key reference and two float64s: ~12 MB at 500,000 keys) besides
