@@ -73,10 +73,7 @@ export class SqliteWriter {
    * the row that makes the snapshot visible); a crash before that commit may drop them.
    */
   transaction<T>(what: string, run: (c: SqliteConnection) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'task', what, transactional: true, durable: opts.durable ?? true, run, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
-    });
+    return this.task(what, run, true, opts.durable ?? true);
   }
 
   /**
@@ -86,10 +83,7 @@ export class SqliteWriter {
    * turn of the event loop, which is what a write waits for under load. Rejects as transaction.
    */
   autocommit<T>(what: string, run: (c: SqliteConnection) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ kind: 'task', what, transactional: false, durable: true, run, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
-    });
+    return this.task(what, run, false, true);
   }
 
   /**
@@ -111,6 +105,14 @@ export class SqliteWriter {
     const stmts = [...this.inserts.values()];
     this.inserts.clear();
     await Promise.all(stmts.map((s) => s.finalize()));
+  }
+
+  /** Queues a task op (see transaction and autocommit) and resolves with its result. */
+  private task<T>(what: string, run: (c: SqliteConnection) => Promise<T>, transactional: boolean, durable: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'task', what, transactional, durable, run, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
   }
 
   private schedule(): void {
