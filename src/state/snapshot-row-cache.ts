@@ -133,7 +133,7 @@ export class KvRowCache {
               runAt = i;
             } else {
               offsets[i] = position();
-              yield entryRow(e ?? view.entry(key)!);
+              yield entryRow(e!); // looked up: only a looked-up row can fail to be reused
             }
           }
           i++;
