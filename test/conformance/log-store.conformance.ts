@@ -103,6 +103,19 @@ export function describeLogStoreConformance(name: string, makeStorage: () => Pro
       expect(all[600]).toEqual(entry(601));
     });
 
+    it('keeps empty payloads empty, binary payloads exact, and the later of two rows with one index in a batch', async () => {
+      const { storage: s } = await fresh();
+      const noops = [entry(1, 1, LogEntryType.Noop, 0), entry(2, 1, LogEntryType.Noop, 0)];
+      await s.log.storeLogs(noops);
+      expect(await s.log.getLogs(1, 2)).toEqual(noops);
+      const binary = { index: 3, term: 1, type: LogEntryType.Command, data: new Uint8Array([0, 255, 0, 91, 34, 0]) };
+      // two calls in one turn, the second overwriting the first's last entry (one batch in a group-committing store)
+      await Promise.all([s.log.storeLogs([binary, entry(4, 1)]), s.log.storeLogs([entry(4, 2, LogEntryType.Command, 0), entry(5, 2, LogEntryType.Command, 3)])]);
+      expect(await s.log.getLog(3)).toEqual(binary);
+      expect(await s.log.getLog(4)).toEqual(entry(4, 2, LogEntryType.Command, 0));
+      expect(await s.log.getLog(5)).toEqual(entry(5, 2, LogEntryType.Command, 3));
+    });
+
     it('overwrites entries at the same indexes', async () => {
       const { storage: s } = await fresh();
       await s.log.storeLogs(entries(1, 5, 1));
