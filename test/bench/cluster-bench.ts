@@ -29,7 +29,8 @@
  * the client agent with the leader (the stricter of the two).
  *
  *   npm run bench:cluster
- *   env: BENCH_SECONDS (10, per load phase), BENCH_RUNS (3), BENCH_FAILOVER_RUNS (20),
+ *   env: BENCH_SECONDS (10, per load phase), BENCH_WARMUP_SECONDS (5: put load on other keys
+ *        before each system's first measured run; 0 for none), BENCH_RUNS (3), BENCH_FAILOVER_RUNS (20),
  *        BENCH_PHASES (load,client,failover), BENCH_MULTIPLIERS (1,5), BENCH_SYSTEMS (sextant,etcd:
  *        whose load phases run), BENCH_CPU_PROF (a dir: the Sextant agents run with --cpu-prof)
  * Each load line also prints the servers' CPU per operation (user + system of the three member
@@ -51,6 +52,8 @@ import type { LoadResult } from './load-generator.js';
 import { WRK, requestScript, wrk } from './wrk.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Put load on other keys before a system's first measured phase (0: none). */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FAILOVER_RUNS = Number(process.env.BENCH_FAILOVER_RUNS ?? 20);
 const PHASES = (process.env.BENCH_PHASES ?? 'load,client,failover').split(',');
@@ -355,6 +358,41 @@ async function metered(c: Cluster, f: () => Promise<LoadResult>): Promise<[LoadR
   return [r, 1000 * (cpuSeconds(c.pids()) - before)];
 }
 
+/**
+ * The same put load as the measured phase, on keys of its own, for WARMUP_SECONDS before a
+ * system's first measured run: a freshly started agent runs its first seconds of load in
+ * unoptimised JavaScript while V8 compiles the hot paths (measured: ~25% fewer puts/s in the
+ * first 5 s), which a long-running agent never sees again. etcd gets the same load, through
+ * its gateway and its gRPC API, so both are measured warm.
+ */
+async function sextantWarmUp(c: SextantCluster): Promise<void> {
+  if (WARMUP_SECONDS <= 0) return;
+  const l = await c.leader();
+  const host = SEXTANT_IPS[l]!;
+  const port = c.httpPorts[l]!;
+  const r = WRK
+    ? await wrk(`http://${host}:${port}/`, { connections: 64, seconds: WARMUP_SECONDS, lua: requestScript('PUT', `"/v1/kv/warmup/" .. (n % ${KEYS})`, `string.rep("v", 256)`) })
+    : await closedLoop({ host, port, concurrency: 64, seconds: WARMUP_SECONDS, request: (i) => ({ method: 'PUT', path: `/v1/kv/warmup/${i % KEYS}`, body: VALUE }) });
+  line('sextant', 'warm-up put (not counted)', r);
+}
+
+/** etcd's warm-up: the same put load through its gateway and its gRPC API. */
+async function etcdWarmUp(c: EtcdCluster): Promise<void> {
+  if (WARMUP_SECONDS <= 0) return;
+  const u = c.clientUrl(await c.leader());
+  const key = (n: number): string => Buffer.from(`warmup/${n % KEYS}`).toString('base64');
+  const r = WRK
+    ? await wrk(`${u.origin}/v3/kv/put`, {
+        connections: 64,
+        seconds: WARMUP_SECONDS,
+        lua: requestScript('POST', '"/v3/kv/put"', `'{"key":"' .. keys[(n % ${KEYS}) + 1] .. '","value":"${VALUE.toString('base64')}"}'`, `local keys = { ${Array.from({ length: KEYS }, (_, i) => `"${key(i)}"`).join(',')} }`),
+      })
+    : await closedLoop({ host: u.hostname, port: Number(u.port), concurrency: 64, seconds: WARMUP_SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: Buffer.from(JSON.stringify({ key: key(i), value: VALUE.toString('base64') })) }) });
+  line('etcd gateway', 'warm-up put (not counted)', r);
+  const g = await grpcLoop(u, 64, WARMUP_SECONDS, 'Put', (n) => Buffer.concat([pbBytes(1, Buffer.from(`warmup/${n % KEYS}`)), pbBytes(2, VALUE)]));
+  line('etcd gRPC', 'warm-up put (not counted)', g);
+}
+
 async function sextantLoad(c: SextantCluster): Promise<void> {
   const l = await c.leader();
   const host = SEXTANT_IPS[l]!;
@@ -616,6 +654,8 @@ async function main(): Promise<void> {
       clusters.push(et);
       if (k === 0 && PHASES.includes('load')) {
         console.log(`load (×${mult} timings):`);
+        if (SYSTEMS.includes('sextant')) await sextantWarmUp(sx);
+        if (SYSTEMS.includes('etcd')) await etcdWarmUp(et);
         for (let r = 0; r < RUNS; r++) {
           if (SYSTEMS.includes('sextant')) await sextantLoad(sx);
           if (SYSTEMS.includes('etcd')) await etcdLoad(et);
