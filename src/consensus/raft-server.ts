@@ -73,6 +73,10 @@ interface Waiter {
  * StateMachine (resolving proposals with apply()'s result), advance. Ticks on the Clock.
  * Proposals made while a write is in flight (or in the same turn) are group-committed.
  */
+/** Longest pause between two chunks of a paced log compaction (see compactLog), so that a stop
+ * waits at most this long for the compaction to notice it. */
+const MAX_COMPACTION_GAP_MS = 250;
+
 export class RaftServer implements RaftApi {
   private readonly id: string;
   private readonly address: string;
@@ -100,6 +104,8 @@ export class RaftServer implements RaftApi {
   private nextSnapshotCheck: number | undefined;
   /** The storage part (save, compaction) of the snapshot in progress, while it runs. */
   private snapshotIo: Promise<void> | undefined;
+  /** Set to end the paced compaction early: an installed snapshot replaces the whole log. */
+  private compactionCancelled = false;
   private isLeaderNow = false;
   private termStartIndex = Infinity;
   private lastLeaderContact: number | undefined;
@@ -567,7 +573,9 @@ export class RaftServer implements RaftApi {
   private async persist(rd: Ready): Promise<void> {
     const { log, stable, snapshots } = this.deps.storage;
     if (rd.snapshot) {
-      // An installed snapshot must not race with (and be overtaken by) a local one being saved.
+      // An installed snapshot must not race with (and be overtaken by) a local one being saved;
+      // the compaction behind that one stops, since the whole log is about to go.
+      this.compactionCancelled = true;
       await this.snapshotTask;
       this.pendingCompaction = undefined;
       await snapshots.saveSnapshot(rd.snapshot);
@@ -749,6 +757,7 @@ export class RaftServer implements RaftApi {
     if (term === undefined) return;
     const configuration = encodeConfiguration(node.configurationAt(index));
     const image = this.deps.stateMachine.snapshot();
+    this.compactionCancelled = false;
     this.snapshotTask = this.writeSnapshot(index, term, configuration, image)
       .catch((e: unknown) => this.die(e))
       .finally(() => {
@@ -760,32 +769,24 @@ export class RaftServer implements RaftApi {
   /**
    * The background part of a snapshot: waits for the encoded image, saves it, hands the
    * in-memory compaction to the loop (applied between Ready cycles), then deletes the log
-   * prefix up to `index - trailingLogs` a chunk at a time. Only entries covered by the snapshot
-   * just saved are ever deleted.
+   * prefix up to `index - trailingLogs` a chunk at a time (see compactLog). Only entries covered
+   * by the snapshot just saved are ever deleted.
    */
   private async writeSnapshot(index: number, term: number, configuration: Uint8Array, image: Promise<Uint8Array>): Promise<void> {
     const started = this.deps.clock.now();
     const data = await image;
     if (this.stopped) return;
-    const io = this.saveAndCompact(index, term, configuration, data);
+    const io = this.saveAndCompact(index, term, configuration, data, started);
     this.snapshotIo = io;
     try {
       await io;
     } finally {
       this.snapshotIo = undefined;
     }
-    if (this.stopped) return;
-    this.log.info('snapshot complete', {
-      index,
-      term,
-      bytes: data.length,
-      compactedTo: Math.max(0, index - this.timing.trailingLogs),
-      ms: Math.round(this.deps.clock.now() - started),
-    });
   }
 
-  /** Saves the snapshot, hands its in-memory compaction to the loop and deletes the covered log prefix in chunks. */
-  private async saveAndCompact(index: number, term: number, configuration: Uint8Array, data: Uint8Array): Promise<void> {
+  /** Saves the snapshot, hands its in-memory compaction to the loop and deletes the covered log prefix. */
+  private async saveAndCompact(index: number, term: number, configuration: Uint8Array, data: Uint8Array, started: number): Promise<void> {
     const snapshot: Snapshot = { meta: { lastIndex: index, lastTerm: term, configuration }, data };
     await this.deps.storage.snapshots.saveSnapshot(snapshot);
     if (this.stopped) return;
@@ -793,9 +794,27 @@ export class RaftServer implements RaftApi {
     const compactTo = Math.min(index, index - this.timing.trailingLogs);
     this.pendingCompaction = { snapshot, compactTo };
     this.kick();
+    this.log.info('snapshot complete', { index, term, bytes: data.length, compactedTo: Math.max(0, compactTo), ms: Math.round(this.deps.clock.now() - started) });
+    await this.compactLog(compactTo);
+  }
+
+  /**
+   * Deletes the log up to `compactTo` a chunk at a time. With a snapshot interval, the chunks are
+   * spread over half of it rather than run back to back: a snapshot taken every 30-60 s under
+   * load deletes 30-60 s worth of entries, and done in one burst that work (measured: 3.7-7.3 s
+   * of SQLite work for 230,000 entries on each of 3 servers) took a third of the cluster's write
+   * throughput for its duration. The same work spread out costs each write its share instead.
+   * The next snapshot waits for this one's compaction, which ends well within the interval.
+   */
+  private async compactLog(compactTo: number): Promise<void> {
     const log = this.deps.storage.log;
-    for (let lo = await log.firstIndex(); lo >= 1 && lo <= compactTo && !this.stopped; lo += this.timing.compactionChunk) {
-      await log.deleteRange(lo, Math.min(compactTo, lo + this.timing.compactionChunk - 1));
+    const chunk = this.timing.compactionChunk;
+    const first = await log.firstIndex();
+    const chunks = Math.ceil((compactTo - first + 1) / chunk);
+    const gap = chunks > 1 ? Math.min(MAX_COMPACTION_GAP_MS, this.timing.snapshotIntervalMs / 2 / chunks) : 0;
+    for (let lo = first; lo >= 1 && lo <= compactTo && !this.stopped && !this.compactionCancelled; lo += chunk) {
+      await log.deleteRange(lo, Math.min(compactTo, lo + chunk - 1));
+      if (gap >= 1 && lo + chunk <= compactTo) await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, gap));
     }
   }
 

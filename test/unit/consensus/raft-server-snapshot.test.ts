@@ -210,6 +210,31 @@ describe('RaftServer snapshots off the write path', () => {
     await pump(clock, dev.server.stop());
   });
 
+  it('with snapshotIntervalMs, spreads the log compaction over half the interval instead of one burst', async () => {
+    const clock = new ManualClock();
+    const storage = new GatedStorage(new SimStorage(clock, 0));
+    const dev = await devServer(clock, storage, { snapshotThreshold: 10, trailingLogs: 0, snapshotIntervalMs: 1000, compactionChunk: 10, electionMs: 100_000, heartbeatMs: 10_000 });
+    for (let i = 0; i < 100; i++) await dev.server.propose(listCommand(`v${i}`));
+    await flush();
+    clock.advance(2001);
+    await dev.server.propose(listCommand('late'));
+    await until(clock, () => storage.deletions.length > 0);
+    const at = storage.saveStarted[0]!;
+    expect(at).toBeGreaterThan(100);
+    // ~10 chunks over 500 ms: one every ~50 ms, not all at once.
+    const startedAt = clock.now();
+    await flush();
+    expect(storage.deletions).toHaveLength(1);
+    await until(clock, () => storage.deletions.length === 2);
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(40);
+    await until(clock, async () => (await storage.log.firstIndex()) > at);
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(400);
+    expect(clock.now() - startedAt).toBeLessThan(1000);
+    expect(storage.deletions.every((d) => d.max <= d.covered)).toBe(true);
+    expect(await storage.log.firstIndex()).toBe(at + 1);
+    await pump(clock, dev.server.stop());
+  });
+
   it('takes no snapshot when the threshold is Infinity', async () => {
     const clock = new ManualClock();
     const storage = new GatedStorage(new SimStorage(clock, 0));
