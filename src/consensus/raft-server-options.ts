@@ -18,7 +18,8 @@ export interface RaftServerOptions {
   /** Consul's raft_snapshot_interval (hashicorp SnapshotInterval): the threshold is checked only
    * this often, at a random time between this and twice this since the last check, so a busy
    * server snapshots at most about once per interval instead of every `snapshotThreshold`
-   * entries. Default 0: checked after every applied batch. */
+   * entries. The log compaction behind a snapshot is spread over half of it. Default 0: checked
+   * after every applied batch, and compaction runs its chunks back to back. */
   snapshotIntervalMs?: number;
   /** Log entries deleted per storage call when compacting behind a snapshot. Default 256: an
    * append queued behind a chunk waits for it (~2-3 ms under load on a 2-core VM). */

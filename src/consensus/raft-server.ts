@@ -67,16 +67,16 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** Longest pause between two chunks of a paced log compaction (see compactLog), so that a stop
+ * waits at most this long for the compaction to notice it. */
+const MAX_COMPACTION_GAP_MS = 250;
+
 /**
  * The Raft driver: owns a RaftNode and does its I/O in etcd's order — persist entries and
  * hard state (one storeLogs call per Ready), send messages, apply committed entries to the
  * StateMachine (resolving proposals with apply()'s result), advance. Ticks on the Clock.
  * Proposals made while a write is in flight (or in the same turn) are group-committed.
  */
-/** Longest pause between two chunks of a paced log compaction (see compactLog), so that a stop
- * waits at most this long for the compaction to notice it. */
-const MAX_COMPACTION_GAP_MS = 250;
-
 export class RaftServer implements RaftApi {
   private readonly id: string;
   private readonly address: string;
