@@ -160,7 +160,7 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
         console.log(`round ${round + 1}, writes over ${keys} keys, 64 clients, ${seconds} s, ${side.label}: ${fmt(r)}; ${snaps.length} snapshots in the window`);
         for (const line of snaps) {
           const m = /index=(\d+).*bytes=(\d+).*ms=(\d+)/.exec(line);
-          if (m) console.log(`  snapshot at index ${m[1]}: ${(Number(m[2]) / 1e6).toFixed(1)} MB, ${m[3]} ms from start to compacted`);
+          if (m) console.log(`  snapshot at index ${m[1]}: ${(Number(m[2]) / 1e6).toFixed(1)} MB, ${m[3]} ms from start to saved (the log compaction follows, paced)`);
         }
       }
     }
