@@ -48,6 +48,7 @@ import { startAgent } from '../support/agent-process.js';
 import { waitFor } from '../support/agent-http.js';
 import type { AgentProcess } from '../support/agent-process.js';
 import { closedLoop } from './load-generator.js';
+import { median } from './median.js';
 import type { LoadResult } from './load-generator.js';
 import { WRK, requestScript, wrk } from './wrk.js';
 
@@ -332,7 +333,31 @@ async function grpcLoop(target: URL, concurrency: number, seconds: number, metho
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
   return { requests: latencies.length, errors, seconds: secs, perSecond: latencies.length / secs, p50Ms: pct(50), p99Ms: pct(99), maxMs: latencies.at(-1) ?? 0 };
 }
-const etcdPutPb = (n: number): Buffer => Buffer.concat([pbBytes(1, Buffer.from(`bench/${n % KEYS}`)), pbBytes(2, VALUE)]);
+/** etcd's gRPC PutRequest for request n: key `${prefix}${n % KEYS}`. */
+const etcdPutPb = (prefix: string) => (n: number): Buffer => Buffer.concat([pbBytes(1, Buffer.from(`${prefix}${n % KEYS}`)), pbBytes(2, VALUE)]);
+/** etcd's gateway /v3/kv/put body for request n: key `${prefix}${n % KEYS}`, base64 as the gateway wants. */
+const etcdPutJson = (prefix: string) => (n: number): Buffer => Buffer.from(JSON.stringify({ key: Buffer.from(`${prefix}${n % KEYS}`).toString('base64'), value: VALUE.toString('base64') }));
+/** A wrk script table `keys` of the base64 keys `${prefix}0` … `${prefix}${KEYS - 1}` (Lua index n + 1). */
+const etcdKeysLua = (prefix: string): string => `local keys = { ${Array.from({ length: KEYS }, (_, i) => `"${Buffer.from(`${prefix}${i}`).toString('base64')}"`).join(',')} }`;
+
+/** 64 clients putting 256-byte values over KEYS keys `${prefix}n` on the Sextant agent at host:port. */
+function sextantPuts(host: string, port: number, prefix: string, seconds: number): Promise<LoadResult> {
+  return WRK
+    ? wrk(`http://${host}:${port}/`, { connections: 64, seconds, lua: requestScript('PUT', `"/v1/kv/${prefix}" .. (n % ${KEYS})`, `string.rep("v", 240) .. string.format("%016d", n)`) })
+    : closedLoop({ host, port, concurrency: 64, seconds, request: (i) => ({ method: 'PUT', path: `/v1/kv/${prefix}${i % KEYS}`, body: VALUE }) });
+}
+
+/** The same load through etcd's HTTP/JSON gateway at `u`. */
+function etcdGatewayPuts(u: URL, prefix: string, seconds: number): Promise<LoadResult> {
+  const body = etcdPutJson(prefix);
+  return WRK
+    ? wrk(`${u.origin}/v3/kv/put`, {
+        connections: 64,
+        seconds,
+        lua: requestScript('POST', '"/v3/kv/put"', `'{"key":"' .. keys[(n % ${KEYS}) + 1] .. '","value":"${VALUE.toString('base64')}"}'`, etcdKeysLua(prefix)),
+      })
+    : closedLoop({ host: u.hostname, port: Number(u.port), concurrency: 64, seconds, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: body(i) }) });
+}
 const etcdRangePb = (n: number): Buffer => pbBytes(1, Buffer.from(`bench/${n % READ_KEYS}`));
 
 // ---------------------------------------------------------------------------------------------
@@ -368,29 +393,15 @@ async function metered(c: Cluster, f: () => Promise<LoadResult>): Promise<[LoadR
 async function sextantWarmUp(c: SextantCluster): Promise<void> {
   if (WARMUP_SECONDS <= 0) return;
   const l = await c.leader();
-  const host = SEXTANT_IPS[l]!;
-  const port = c.httpPorts[l]!;
-  const r = WRK
-    ? await wrk(`http://${host}:${port}/`, { connections: 64, seconds: WARMUP_SECONDS, lua: requestScript('PUT', `"/v1/kv/warmup/" .. (n % ${KEYS})`, `string.rep("v", 256)`) })
-    : await closedLoop({ host, port, concurrency: 64, seconds: WARMUP_SECONDS, request: (i) => ({ method: 'PUT', path: `/v1/kv/warmup/${i % KEYS}`, body: VALUE }) });
-  line('sextant', 'warm-up put (not counted)', r);
+  line('sextant', 'warm-up put (not counted)', await sextantPuts(SEXTANT_IPS[l]!, c.httpPorts[l]!, 'warmup/', WARMUP_SECONDS));
 }
 
 /** etcd's warm-up: the same put load through its gateway and its gRPC API. */
 async function etcdWarmUp(c: EtcdCluster): Promise<void> {
   if (WARMUP_SECONDS <= 0) return;
   const u = c.clientUrl(await c.leader());
-  const key = (n: number): string => Buffer.from(`warmup/${n % KEYS}`).toString('base64');
-  const r = WRK
-    ? await wrk(`${u.origin}/v3/kv/put`, {
-        connections: 64,
-        seconds: WARMUP_SECONDS,
-        lua: requestScript('POST', '"/v3/kv/put"', `'{"key":"' .. keys[(n % ${KEYS}) + 1] .. '","value":"${VALUE.toString('base64')}"}'`, `local keys = { ${Array.from({ length: KEYS }, (_, i) => `"${key(i)}"`).join(',')} }`),
-      })
-    : await closedLoop({ host: u.hostname, port: Number(u.port), concurrency: 64, seconds: WARMUP_SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: Buffer.from(JSON.stringify({ key: key(i), value: VALUE.toString('base64') })) }) });
-  line('etcd gateway', 'warm-up put (not counted)', r);
-  const g = await grpcLoop(u, 64, WARMUP_SECONDS, 'Put', (n) => Buffer.concat([pbBytes(1, Buffer.from(`warmup/${n % KEYS}`)), pbBytes(2, VALUE)]));
-  line('etcd gRPC', 'warm-up put (not counted)', g);
+  line('etcd gateway', 'warm-up put (not counted)', await etcdGatewayPuts(u, 'warmup/', WARMUP_SECONDS));
+  line('etcd gRPC', 'warm-up put (not counted)', await grpcLoop(u, 64, WARMUP_SECONDS, 'Put', etcdPutPb('warmup/')));
 }
 
 async function sextantLoad(c: SextantCluster): Promise<void> {
@@ -398,9 +409,7 @@ async function sextantLoad(c: SextantCluster): Promise<void> {
   const host = SEXTANT_IPS[l]!;
   const port = c.httpPorts[l]!;
   const base = `http://${host}:${port}/`;
-  const [puts, putCpu] = await metered(c, async () => WRK
-    ? await wrk(base, { connections: 64, seconds: SECONDS, lua: requestScript('PUT', `"/v1/kv/bench/" .. (n % ${KEYS})`, `string.rep("v", 240) .. string.format("%016d", n)`) })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'PUT', path: `/v1/kv/bench/${i % KEYS}`, body: VALUE }) }));
+  const [puts, putCpu] = await metered(c, () => sextantPuts(host, port, 'bench/', SECONDS));
   line('sextant', 'put, 64 clients', puts, putCpu);
   record('servers CPU µs/put, 64 clients', 'sextant', (1000 * putCpu) / puts.requests);
   record('put/s, 64 clients', 'sextant', puts.perSecond);
@@ -425,21 +434,14 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
   const u = c.clientUrl(l);
   const host = u.hostname;
   const port = Number(u.port);
-  const keys = Array.from({ length: KEYS }, (_, i) => `"${Buffer.from(`bench/${i}`).toString('base64')}"`).join(',');
-  const putBody = (i: number): Buffer => Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % KEYS}`).toString('base64'), value: VALUE.toString('base64') }));
-  const [puts, putCpu] = await metered(c, async () => WRK
-    ? await wrk(`${u.origin}/v3/kv/put`, {
-        connections: 64,
-        seconds: SECONDS,
-        lua: requestScript('POST', '"/v3/kv/put"', `'{"key":"' .. keys[(n % ${KEYS}) + 1] .. '","value":"${VALUE.toString('base64')}"}'`, `local keys = { ${keys} }`),
-      })
-    : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: putBody(i) }) }));
+  const putBody = etcdPutJson('bench/');
+  const [puts, putCpu] = await metered(c, () => etcdGatewayPuts(u, 'bench/', SECONDS));
   line('etcd gateway', 'put, 64 clients', puts, putCpu);
   record('servers CPU µs/put, 64 clients', 'etcd-gw', (1000 * putCpu) / puts.requests);
   record('put/s, 64 clients', 'etcd-gw', puts.perSecond);
   record('put p50 ms, 64 clients', 'etcd-gw', puts.p50Ms);
   record('put p99 ms, 64 clients', 'etcd-gw', puts.p99Ms);
-  const [gputs, gputCpu] = await metered(c, () => grpcLoop(u, 64, SECONDS, 'Put', etcdPutPb));
+  const [gputs, gputCpu] = await metered(c, () => grpcLoop(u, 64, SECONDS, 'Put', etcdPutPb('bench/')));
   line('etcd gRPC', 'put, 64 clients', gputs, gputCpu);
   record('servers CPU µs/put, 64 clients', 'etcd-grpc', (1000 * gputCpu) / gputs.requests);
   record('put/s, 64 clients', 'etcd-grpc', gputs.perSecond);
@@ -450,7 +452,7 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
     ? await wrk(`${u.origin}/v3/kv/range`, {
         connections: 64,
         seconds: SECONDS,
-        lua: requestScript('POST', '"/v3/kv/range"', `'{"key":"' .. keys[(n % ${READ_KEYS}) + 1] .. '"}'`, `local keys = { ${keys} }`),
+        lua: requestScript('POST', '"/v3/kv/range"', `'{"key":"' .. keys[(n % ${READ_KEYS}) + 1] .. '"}'`, etcdKeysLua('bench/')),
       })
     : await closedLoop({ host, port, concurrency: 64, seconds: SECONDS, request: (i) => ({ method: 'POST', path: '/v3/kv/range', body: Buffer.from(JSON.stringify({ key: Buffer.from(`bench/${i % READ_KEYS}`).toString('base64') })) }) }));
   line('etcd gateway', 'linearizable read, 64 cl.', reads, readCpu);
@@ -466,7 +468,7 @@ async function etcdLoad(c: EtcdCluster): Promise<void> {
   const seq = await closedLoop({ host, port, concurrency: 1, seconds: Math.min(5, SECONDS), request: (i) => ({ method: 'POST', path: '/v3/kv/put', body: putBody(i) }) });
   line('etcd gateway', 'sequential put, 1 client', seq);
   record('sequential put p50 ms', 'etcd-gw', seq.p50Ms);
-  const gseq = await grpcLoop(u, 1, Math.min(5, SECONDS), 'Put', etcdPutPb);
+  const gseq = await grpcLoop(u, 1, Math.min(5, SECONDS), 'Put', etcdPutPb('bench/'));
   line('etcd gRPC', 'sequential put, 1 client', gseq);
   record('sequential put p50 ms', 'etcd-grpc', gseq.p50Ms);
 }
@@ -582,10 +584,6 @@ async function failover(c: Cluster, runs: number, who: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 function fmt(xs: number[] | undefined, digits: number): string {
   if (!xs || xs.length === 0) return '—';
   const s = [...xs].sort((a, b) => a - b);
