@@ -39,6 +39,7 @@ import { encodeCommand } from '../../src/state/command-codec.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { closedLoop, type LoadResult } from './load-generator.js';
+import { median } from './median.js';
 import { WRK, requestScript, wrk } from './wrk.js';
 
 const VALUE_B64 = Buffer.alloc(256, 'v').toString('base64');
@@ -171,10 +172,6 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
       rmSync(side.dir, { recursive: true, force: true });
     }
   }
-  const median = (xs: number[]): number => {
-    const v = [...xs].sort((x, y) => x - y);
-    return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  };
   const [on, off] = sides as [LatencySide, LatencySide];
   const p99 = (side: LatencySide): number => median(side.results.map((r) => r.p99Ms));
   const max = (side: LatencySide): number => Math.max(...side.results.map((r) => r.maxMs));
