@@ -8,8 +8,8 @@ export interface KvRead<T> {
 }
 
 /**
- * The read side of the KV table: what endpoints may use. Returned entries are shared with the
- * table and must not be mutated (their `value` bytes included).
+ * The read side of the KV table: what endpoints may use. Each read returns fresh entries (their
+ * `value` bytes copied out of the table), which the caller owns.
  */
 export interface KvReader {
   /** The entry at `key` or null. Index: the entry's ModifyIndex, else the table index. */

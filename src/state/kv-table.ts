@@ -1,6 +1,7 @@
 import type { KvChange } from '../../contracts/hooks.js';
 import type { KvEntry } from '../../contracts/model/kv.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { latin1, latin1Bytes, recordEntry, type KvRecord } from './kv-record.js';
 import type { KvRead, KvReader } from './kv-reader.js';
 import { LazyArray } from './sliced-msgpack.js';
 import { SortedKeySet } from './sorted-key-set.js';
@@ -41,7 +42,7 @@ const UNDO_INDEX = 2;
  */
 /** Values a frozen view needs that writes after the freeze replaced: key → value before the first such write. */
 interface CopyOnWrite {
-  entries: Map<string, KvEntry | undefined>;
+  entries: Map<string, KvRecord | undefined>;
   tombstones: Map<string, number | undefined>;
 }
 
@@ -63,7 +64,7 @@ export interface KvFrozenView {
    */
   changed: ReadonlySet<string> | undefined;
   /** The entry of `key` at the freeze. */
-  entry(key: string): KvEntry | undefined;
+  entry(key: string): KvRecord | undefined;
   /** The tombstone index of `key` at the freeze. */
   tombstone(key: string): number | undefined;
   /** Stops saving old values for this view. */
@@ -74,8 +75,8 @@ export interface KvFrozenView {
 const TOUCHED_MIN = 4096;
 
 /** A snapshot row of an entry. */
-export function entryRow(e: KvEntry): KvTableSnapshot['entries'][number] {
-  return [e.key, e.value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
+export function entryRow(e: KvRecord): KvTableSnapshot['entries'][number] {
+  return [e.key, latin1Bytes(e.raw), e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
 }
 
 /**
@@ -101,7 +102,7 @@ export function lazySnapshot(view: KvFrozenView, entries?: LazyArray): Record<ke
 }
 
 export class KvTable implements KvReader, Undoable, Deferred {
-  private readonly entries = new Map<string, KvEntry>();
+  private readonly entries = new Map<string, KvRecord>();
   private readonly entryKeys = new SortedKeySet();
   private readonly tombstones = new Map<string, number>();
   private readonly tombstoneKeys = new SortedKeySet();
@@ -242,7 +243,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
   /** The entry at `key` or null; index: its ModifyIndex, else the table index (see KvReader). */
   get(key: string): KvRead<KvEntry | null> {
     const entry = this.entries.get(key);
-    return entry ? { value: entry, index: entry.modifyIndex } : { value: null, index: this.tableIndex() };
+    return entry ? { value: recordEntry(entry), index: entry.modifyIndex } : { value: null, index: this.tableIndex() };
   }
 
   /** Entries under `prefix` in key order; index: max of entries and tombstones under it (see KvReader). */
@@ -251,7 +252,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
     let max = 0;
     for (const key of this.entryKeys.withPrefix(prefix)) {
       const e = this.entries.get(key)!;
-      out.push(e);
+      out.push(recordEntry(e));
       if (e.modifyIndex > max) max = e.modifyIndex;
     }
     return { value: out, index: this.prefixIndex(prefix, max) };
@@ -397,7 +398,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
     const key = a as string;
     switch (code) {
       case UNDO_ENTRY:
-        this.place(key, b as KvEntry | undefined, this.entries.get(key));
+        this.place(key, b as KvRecord | undefined, this.entries.get(key));
         return;
       case UNDO_TOMBSTONE:
         this.placeTombstone(key, b as number | undefined);
@@ -432,11 +433,12 @@ export class KvTable implements KvReader, Undoable, Deferred {
    * Writes `key` (Consul's kvsSetTxn with the session decided by the caller): CreateIndex kept,
    * ModifyIndex `idx`, unless the result equals the existing entry, when nothing is written.
    */
-  private write(idx: number, key: string, value: Uint8Array, flags: string, lockIndex: number, session: string, existing: KvEntry | undefined): void {
-    if (existing && existing.flags === flags && existing.lockIndex === lockIndex && existing.session === session && bytesEqual(existing.value, value)) return;
-    const entry: KvEntry = Object.freeze({
+  private write(idx: number, key: string, value: Uint8Array, flags: string, lockIndex: number, session: string, existing: KvRecord | undefined): void {
+    const raw = latin1(value);
+    if (existing && existing.flags === flags && existing.lockIndex === lockIndex && existing.session === session && existing.raw === raw) return;
+    const entry: KvRecord = Object.freeze({
       key,
-      value: value.slice(),
+      raw,
       flags,
       createIndex: existing ? existing.createIndex : idx,
       modifyIndex: idx,
@@ -452,13 +454,13 @@ export class KvTable implements KvReader, Undoable, Deferred {
   }
 
   /** Puts `entry` (undefined: none) in place of `existing`, journaled. */
-  private put(key: string, entry: KvEntry | undefined, existing: KvEntry | undefined): void {
+  private put(key: string, entry: KvRecord | undefined, existing: KvRecord | undefined): void {
     this.tx.record(this, UNDO_ENTRY, key, existing);
     this.place(key, entry, existing);
   }
 
   /** Puts `entry` (undefined: none) in place of `existing`, keeping the key set and the session index in step. */
-  private place(key: string, entry: KvEntry | undefined, existing: KvEntry | undefined): void {
+  private place(key: string, entry: KvRecord | undefined, existing: KvRecord | undefined): void {
     for (const cow of this.cows) if (!cow.entries.has(key)) cow.entries.set(key, existing);
     if (this.touched) {
       this.touched.add(key);
@@ -562,18 +564,13 @@ export class KvTable implements KvReader, Undoable, Deferred {
   }
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
-function parseSnapshot(snap: unknown): { index: number; entries: KvEntry[]; tombstones: [string, number][]; lockDelays: [string, number][] } {
+function parseSnapshot(snap: unknown): { index: number; entries: KvRecord[]; tombstones: [string, number][]; lockDelays: [string, number][] } {
   const bad = (what: string): SextantError => new SextantError(ErrorCode.StorageCorrupt, `corrupt KV snapshot: ${what}`);
   const isIdx = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (typeof snap !== 'object' || snap === null) throw bad('not a table record');
   const s = snap as Record<string, unknown>;
   if (!isIdx(s.index) || !Array.isArray(s.entries) || !Array.isArray(s.tombstones)) throw bad('missing index, entries or tombstones');
-  const entries: KvEntry[] = [];
+  const entries: KvRecord[] = [];
   for (const row of s.entries as unknown[]) {
     if (!Array.isArray(row) || row.length !== 7) throw bad('entry is not a 7-field row');
     const [key, value, flags, createIndex, modifyIndex, lockIndex, session] = row as unknown[];
@@ -581,7 +578,7 @@ function parseSnapshot(snap: unknown): { index: number; entries: KvEntry[]; tomb
       throw bad(`entry ${JSON.stringify(key)} has a field of the wrong type`);
     }
     if (!isIdx(createIndex) || !isIdx(modifyIndex) || !isIdx(lockIndex)) throw bad(`entry ${JSON.stringify(key)} has a bad index`);
-    entries.push(Object.freeze({ key, value: value.slice(), flags, createIndex, modifyIndex, lockIndex, session }));
+    entries.push(Object.freeze({ key, raw: latin1(value), flags, createIndex, modifyIndex, lockIndex, session }));
   }
   const tombstones: [string, number][] = [];
   for (const row of s.tombstones as unknown[]) {

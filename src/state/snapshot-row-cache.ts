@@ -1,5 +1,5 @@
-import type { KvEntry } from '../../contracts/model/kv.js';
 import { compareKeys } from './key-order.js';
+import type { KvRecord } from './kv-record.js';
 import { entryRow, type KvFrozenView } from './kv-table.js';
 import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
 
@@ -111,7 +111,7 @@ export class KvRowCache {
         for (const key of chunk) {
           keys.push(key);
           let reuse = -1;
-          let e: KvEntry | undefined;
+          let e: KvRecord | undefined;
           if (j < pn && pkeys[j] !== key) while (j < pn && compareKeys(pkeys[j]!, key) < 0) j++;
           const at = j < pn && pkeys[j] === key ? j++ : -1;
           if (at >= 0 && changed && !changed.has(key) && prev!.mods[at]! >= 0) {

@@ -45,6 +45,30 @@ describe('KV state machine semantics (Consul state/kvs.go)', () => {
     expect(h.store.kv.get('lock').value).toMatchObject({ session: 'sess-1', lockIndex: 0, createIndex: 3, modifyIndex: 11 });
   });
 
+  it('values keep every byte value exactly through writes, reads and a snapshot, and a read hands out a copy', async () => {
+    const h = new StateHarness();
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const big = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) & 0xff);
+    h.set('all', all);
+    h.set('big', big);
+    h.set('empty', new Uint8Array(0));
+    expect(h.store.kv.get('all').value?.value).toEqual(all);
+    expect(h.store.kv.list('').value.map((e) => e.value)).toEqual([all, big, new Uint8Array(0)]);
+    // an identical rewrite of binary bytes writes nothing; one changed byte does
+    h.set('all', Uint8Array.from(all));
+    expect(h.store.kv.get('all').value?.modifyIndex).toBe(1);
+    const changed = Uint8Array.from(all);
+    changed[255] = 0;
+    h.set('all', changed);
+    expect(h.store.kv.get('all').value?.modifyIndex).toBe(5);
+    // a caller changing what it read changes nothing stored
+    h.store.kv.get('big').value!.value.fill(0);
+    expect(h.store.kv.get('big').value?.value).toEqual(big);
+    const copy = new StateHarness();
+    copy.store.restore(await h.store.snapshot(), h.store.lastApplied());
+    expect(copy.store.kv.list('').value.map((e) => e.value)).toEqual([changed, big, new Uint8Array(0)]);
+  });
+
   it('cas=0 is create-only', () => {
     const h = new StateHarness();
     expect(h.cas('k', 'first', 0)).toBe(true);
