@@ -1,5 +1,6 @@
 import type { LogEntry } from '../../contracts/ports/log-store.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
+import { EntryArena } from './entry-arena.js';
 
 /**
  * The in-memory view of a Raft log used by the pure core: the entries after a base point
@@ -23,11 +24,13 @@ export class RaftLog {
   private persistedHigh: number;
   /** Lowest index storage must delete (to +∞) before the next write, after a conflict truncation. */
   truncateFrom: number | undefined;
+  /** Holds the entries' payloads (each entry's `data` is moved there as it joins the log). */
+  private readonly arena = new EntryArena();
 
   constructor(prevIndex: number, prevTerm: number, entries: LogEntry[], committed: number) {
     this.prevIndex = prevIndex;
     this.prevTerm = prevTerm;
-    this.entries = entries.slice();
+    this.entries = entries.map((e) => this.arena.own(e));
     for (let i = 0; i < this.entries.length; i++) {
       if (this.entries[i]!.index !== prevIndex + 1 + i) {
         throw new SextantError(ErrorCode.StorageCorrupt, 'raft log entries are not contiguous');
@@ -95,7 +98,7 @@ export class RaftLog {
     if (entries[0]!.index !== this.lastIndex() + 1) {
       throw new SextantError(ErrorCode.Internal, 'raft log append is not contiguous');
     }
-    for (const e of entries) this.entries.push(e);
+    for (const e of entries) this.entries.push(this.arena.own(e));
   }
 
   /**
@@ -122,7 +125,7 @@ export class RaftLog {
     for (; i < entries.length; i++) {
       const e = entries[i]!;
       if (e.index <= this.prevIndex) continue;
-      this.entries.push(e);
+      this.entries.push(this.arena.own(e));
     }
     return prevIndex + entries.length;
   }
