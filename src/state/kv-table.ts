@@ -3,7 +3,8 @@ import type { KvEntry } from '../../contracts/model/kv.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { latin1, latin1Bytes, recordEntry, type KvRecord } from './kv-record.js';
 import type { KvRead, KvReader } from './kv-reader.js';
-import { LazyArray } from './sliced-msgpack.js';
+import { KvRowEncoder } from './kv-row-encoder.js';
+import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
 import { SortedKeySet } from './sorted-key-set.js';
 import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
@@ -79,6 +80,11 @@ export function entryRow(e: KvRecord): KvTableSnapshot['entries'][number] {
   return [e.key, latin1Bytes(e.raw), e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
 }
 
+/** The msgpack of entryRow(e) for encodeSliced, written by `encoder` (copied at once, so valid until its next use). */
+export function encodedEntryRow(encoder: KvRowEncoder, e: KvRecord): RawMsgpack {
+  return new RawMsgpack(encoder.encode(e), 1, true);
+}
+
 /**
  * The KvTableSnapshot of a frozen view for encodeSliced: `entries` and `tombstones` are
  * LazyArrays whose rows are made from the view as the encoder reaches them (the view must stay
@@ -92,7 +98,8 @@ export function lazySnapshot(view: KvFrozenView, entries?: LazyArray): Record<ke
     entries:
       entries ??
       new LazyArray(count(view.entryKeys), function* () {
-        for (const chunk of view.entryKeys) for (const key of chunk) yield entryRow(view.entry(key)!);
+        const encoder = new KvRowEncoder();
+        for (const chunk of view.entryKeys) for (const key of chunk) yield encodedEntryRow(encoder, view.entry(key)!);
       }),
     tombstones: new LazyArray(count(view.tombstoneKeys), function* () {
       for (const chunk of view.tombstoneKeys) for (const key of chunk) yield [key, view.tombstone(key)!];

@@ -36,21 +36,24 @@ export class LazyArray {
 
 /**
  * Bytes that are already msgpack — `items` consecutive values encoded earlier (e.g. rows of a
- * previous image that did not change) — which encodeSliced writes verbatim, without copying
- * them until the final join. Inside a LazyArray it counts as `items` items; elsewhere it must
- * be one value (`items` 1) in a place the encoder writes on its own (the value itself, a member
- * of the top two object levels, an item of an array written member by member: see isOpen), not
- * inside a value encoded whole. Nothing checks the bytes: they must be exactly what encode()
- * writes for those values, and must not change until the encode settles.
+ * previous image that did not change, or a row encoded by a specialised encoder) — which
+ * encodeSliced writes verbatim: borrowed without copying until the final join, or, when `copy`,
+ * copied into the output at once. Inside a LazyArray it counts as `items` items; elsewhere it
+ * must be one value (`items` 1) in a place the encoder writes on its own (the value itself, a
+ * member of the top two object levels, an item of an array written member by member: see
+ * isOpen), not inside a value encoded whole. Nothing checks the bytes: they must be exactly what
+ * encode() writes for those values and, unless `copy`, must not change until the encode settles.
  */
 export class RawMsgpack {
   /**
    * @param bytes the encoded values, back to back
    * @param items how many values `bytes` holds (1 when omitted)
+   * @param copy copied when written (so the producer may reuse `bytes` for its next item) rather than borrowed
    */
   constructor(
     readonly bytes: Uint8Array,
     readonly items = 1,
+    readonly copy = false,
   ) {}
 }
 
@@ -169,8 +172,12 @@ export async function encodeSliced(
         if (item instanceof RawMsgpack) {
           if (!lazy && item.items !== 1) throw new Error('a RawMsgpack of several items outside a LazyArray');
           count += item.items;
-          out.borrow(item.bytes);
-          sinceYield += item.items * RAW_ITEM_WEIGHT;
+          if (item.copy) {
+            push(item.bytes);
+          } else {
+            out.borrow(item.bytes);
+            sinceYield += item.items * RAW_ITEM_WEIGHT;
+          }
           if (sinceYield >= sliceBytes) {
             sinceYield = 0;
             yield;
@@ -202,7 +209,8 @@ export async function encodeSliced(
     }
     if (v instanceof RawMsgpack) {
       if (v.items !== 1) throw new Error('a RawMsgpack of several items outside a LazyArray');
-      out.borrow(v.bytes);
+      if (v.copy) push(v.bytes);
+      else out.borrow(v.bytes);
       return;
     }
     push(encoder.encodeSharedRef(v));

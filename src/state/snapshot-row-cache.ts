@@ -1,6 +1,7 @@
 import { compareKeys } from './key-order.js';
 import type { KvRecord } from './kv-record.js';
-import { entryRow, type KvFrozenView } from './kv-table.js';
+import { KvRowEncoder } from './kv-row-encoder.js';
+import { encodedEntryRow, type KvFrozenView } from './kv-table.js';
 import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
 
 /**
@@ -90,6 +91,7 @@ export class KvRowCache {
     const changed = prev && prev.epoch === view.epoch - 1 ? view.changed : undefined;
 
     function* produce(position: () => number): Generator<unknown, void, undefined> {
+      const encoder = new KvRowEncoder();
       const pkeys = prev ? prev.keys : [];
       const pn = pkeys.length;
       let i = 0;
@@ -133,7 +135,7 @@ export class KvRowCache {
               runAt = i;
             } else {
               offsets[i] = position();
-              yield entryRow(e!); // looked up: only a looked-up row can fail to be reused
+              yield encodedEntryRow(encoder, e!); // looked up: only a looked-up row can fail to be reused
             }
           }
           i++;

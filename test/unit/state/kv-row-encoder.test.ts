@@ -1,0 +1,35 @@
+import { encode } from '@msgpack/msgpack';
+import { describe, expect, it } from 'vitest';
+import type { KvRecord } from '../../../src/state/kv-record.js';
+import { KvRowEncoder } from '../../../src/state/kv-row-encoder.js';
+import { entryRow } from '../../../src/state/kv-table.js';
+
+const record = (over: Partial<KvRecord>): KvRecord => ({ key: 'k', raw: 'v', flags: '0', createIndex: 1, modifyIndex: 2, lockIndex: 0, session: '', ...over });
+const latin1 = (n: number): string => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff)).toString('latin1');
+
+describe('KvRowEncoder', () => {
+  it('writes exactly the bytes the msgpack library writes for the row, at every header size', () => {
+    const cases: Partial<KvRecord>[] = [];
+    for (const n of [0, 1, 31, 32, 255, 256, 65535, 65536]) {
+      cases.push({ key: 'k'.repeat(n) }, { raw: latin1(n) }, { flags: '9'.repeat(Math.min(n, 20)) }, { session: 's'.repeat(n) });
+    }
+    for (const i of [0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      cases.push({ createIndex: i, modifyIndex: i, lockIndex: i });
+    }
+    cases.push({ key: 'ключ/日本/🙂', session: 'ß' }, { key: 'é'.repeat(20) }, { key: '日'.repeat(11) }, { key: 'a\u0000b' }, { flags: '18446744073709551615' });
+    cases.push({ key: 'lone \ud800 surrogate' }, { session: '\udc00' });
+    const encoder = new KvRowEncoder();
+    for (const c of cases) {
+      const r = record(c);
+      expect(Buffer.from(encoder.encode(r)).toString('hex'), JSON.stringify(c).slice(0, 80)).toBe(Buffer.from(encode(entryRow(r))).toString('hex'));
+    }
+  });
+
+  it('grows for a row larger than its buffer and answers correctly afterwards', () => {
+    const encoder = new KvRowEncoder();
+    const big = record({ raw: latin1(300_000), key: 'x'.repeat(70_000) });
+    expect(Buffer.from(encoder.encode(big)).equals(Buffer.from(encode(entryRow(big))))).toBe(true);
+    const small = record({});
+    expect(Buffer.from(encoder.encode(small)).equals(Buffer.from(encode(entryRow(small))))).toBe(true);
+  });
+});
