@@ -30,6 +30,11 @@ export function latin1Bytes(raw: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** The snapshot row of a record (KvTableSnapshot's entry row), its value as fresh bytes. */
+export function entryRow(e: KvRecord): [string, Uint8Array, string, number, number, number, string] {
+  return [e.key, latin1Bytes(e.raw), e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
+}
+
 /** The KvEntry of `r`, with a fresh copy of its value the caller may keep. */
 export function recordEntry(r: KvRecord): KvEntry {
   return {

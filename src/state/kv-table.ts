@@ -1,7 +1,7 @@
 import type { KvChange } from '../../contracts/hooks.js';
 import type { KvEntry } from '../../contracts/model/kv.js';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import { latin1, latin1Bytes, recordEntry, type KvRecord } from './kv-record.js';
+import { entryRow, latin1, recordEntry, type KvRecord } from './kv-record.js';
 import type { KvRead, KvReader } from './kv-reader.js';
 import { KvRowEncoder } from './kv-row-encoder.js';
 import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
@@ -74,11 +74,6 @@ export interface KvFrozenView {
 
 /** Changed keys are always tracked up to this many, whatever the table's size. */
 const TOUCHED_MIN = 4096;
-
-/** A snapshot row of an entry. */
-export function entryRow(e: KvRecord): KvTableSnapshot['entries'][number] {
-  return [e.key, latin1Bytes(e.raw), e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
-}
 
 /** The msgpack of entryRow(e) for encodeSliced, written by `encoder` (copied at once, so valid until its next use). */
 export function encodedEntryRow(encoder: KvRowEncoder, e: KvRecord): RawMsgpack {

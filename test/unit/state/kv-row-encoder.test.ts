@@ -1,8 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
-import type { KvRecord } from '../../../src/state/kv-record.js';
+import { entryRow, type KvRecord } from '../../../src/state/kv-record.js';
 import { KvRowEncoder } from '../../../src/state/kv-row-encoder.js';
-import { entryRow } from '../../../src/state/kv-table.js';
 
 const record = (over: Partial<KvRecord>): KvRecord => ({ key: 'k', raw: 'v', flags: '0', createIndex: 1, modifyIndex: 2, lockIndex: 0, session: '', ...over });
 const latin1 = (n: number): string => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff)).toString('latin1');
