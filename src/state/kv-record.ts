@@ -1,4 +1,5 @@
 import type { KvEntry } from '../../contracts/model/kv.js';
+import type { KvTableSnapshot } from './kv-table.js';
 
 /**
  * A KV entry as the KV table keeps it: the value's bytes held as a one-byte (latin1) string
@@ -30,8 +31,8 @@ export function latin1Bytes(raw: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** The snapshot row of a record (KvTableSnapshot's entry row), its value as fresh bytes. */
-export function entryRow(e: KvRecord): [string, Uint8Array, string, number, number, number, string] {
+/** The snapshot row of a record, its value as fresh bytes. */
+export function entryRow(e: KvRecord): KvTableSnapshot['entries'][number] {
   return [e.key, latin1Bytes(e.raw), e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session];
 }
 
