@@ -553,7 +553,12 @@ export class RaftServer implements RaftApi {
         // still needs a durable quorum. Only with no new term, vote, snapshot or truncation to
         // persist: a leader's term and vote were made durable while it was a candidate.
         const early = this.parallelLeaderWrite && node.currentRole() === 'leader' && !rd.hardState && !rd.snapshot && rd.truncateFrom === undefined;
-        if (early) this.sendAll(rd.messages);
+        // A leader's Ready that only commits (no new entries) answers its clients before its
+        // messages go out: they tell the followers the new commit index, which no answer waits
+        // for (hashicorp/raft leaves that to its next AppendEntries, up to CommitTimeout later).
+        // Sent first, their socket writes sat in front of every sequential write's answer.
+        if (early && rd.entries.length === 0 && rd.committedEntries.length > 0 && !rd.softState) this.sendAfterAnswers(rd.messages);
+        else if (early) this.sendAll(rd.messages);
         // Entries committed and already durable here, and confirmed reads, need not wait for
         // this Ready's new entries to reach the disk.
         if (this.parallelLeaderWrite && !rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);
@@ -595,6 +600,17 @@ export class RaftServer implements RaftApi {
       }
       this.deps.transport.send(addr, StreamProtocol.Raft, encodeRaftMessage(m));
     }
+  }
+
+  /**
+   * Sends `messages` once the answers resolved in this turn are written: after the promise jobs
+   * they queue (the HTTP responses) have run. Order among the leader's messages to one follower
+   * may change; Raft tolerates that (an append carrying nothing new cannot truncate).
+   */
+  private sendAfterAnswers(messages: RaftMessage[]): void {
+    setImmediate(() => {
+      if (!this.stopped) this.sendAll(messages);
+    });
   }
 
   /**

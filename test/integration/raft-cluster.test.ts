@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RaftClusterSim, type RaftClusterSimOptions } from '../../src/testing/raft-cluster-sim.js';
+import { decodeRaftMessage } from '../../src/consensus/raft-message-codec.js';
+import { listCommand } from '../../src/testing/list-state-machine.js';
 
 async function started(opts: RaftClusterSimOptions): Promise<RaftClusterSim> {
   const sim = new RaftClusterSim(opts);
@@ -216,6 +218,34 @@ describe('simulated Raft clusters', () => {
     await sim.stop();
   });
 });
+
+  it('a leader answers a write before it tells the followers its commit index, and still tells them', async () => {
+    const sim = await started({ seed: 11, nodes: 3 });
+    await writeAll(sim, 2);
+    expect(await sim.settle()).toBe(true);
+    const leader = sim.leader()!;
+    const events: string[] = [];
+    const send = leader.transport.send.bind(leader.transport);
+    leader.transport.send = (to, protocol, frame) => {
+      const m = decodeRaftMessage(frame);
+      if (m.type === 'append') events.push(`append to ${to}: ${m.entries.length} entries, commit ${m.commit}`);
+      send(to, protocol, frame);
+    };
+    const index = leader.server.core()!.lastIndex() + 1;
+    let answered = false;
+    void leader.server.propose(listCommand('sequential')).then(() => {
+      answered = true;
+      events.push('answered');
+    });
+    expect(await sim.runUntil(() => answered, 500)).toBe(true);
+    // the followers learn the new commit index from an append with nothing new, after the answer
+    const followers = sim.ids.filter((id) => id !== leader.id);
+    expect(await sim.runUntil(() => followers.every((id) => sim.nodes.get(id)!.server.core()!.commitIndex() >= index), 100)).toBe(true);
+    const answer = events.indexOf('answered');
+    const told = followers.map((id) => events.findIndex((e) => e === `append to ${id}: 0 entries, commit ${index}`));
+    expect(told.every((i) => i > answer), events.join('\n')).toBe(true);
+    await sim.stop();
+  });
 
 describe('random faults (partitions, drops, delays, crash-restart)', () => {
   const runSeed = async (seed: number, nodes: number, extra: Partial<RaftClusterSimOptions> = {}): Promise<RaftClusterSim> => {
