@@ -1,5 +1,6 @@
 import { Encoder } from '@msgpack/msgpack';
 import { entryRow, type KvRecord } from './kv-record.js';
+import { InPlaceMsgpack } from './sliced-msgpack.js';
 
 /** String.prototype.isWellFormed (Node 20; not in the ES2022 lib). */
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
@@ -11,22 +12,47 @@ const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): 
  * A snapshot encodes one row per fresh key (500,000 for the first at 500k keys), on the main
  * thread; the generic encoder and the value's copy were most of that. Strings that are not
  * well-formed UTF-16 (a lone surrogate), which the library writes its own way, go through it.
+ *
+ * As an InPlaceMsgpack (`of(record)`), it writes the row straight into encodeSliced's output.
  */
-export class KvRowEncoder {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+export class KvRowEncoder extends InPlaceMsgpack {
+  private own: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private buf: Buffer = this.own;
   private pos = 0;
+  private record: KvRecord | undefined;
+  /** The library's bytes of `record`'s row when it has a string that is not well-formed. */
+  private library: Uint8Array | undefined;
   private readonly fallback = new Encoder();
+
+  /** Points the encoder at `r`: its bound() and writeInto() are then those of r's row. */
+  of(r: KvRecord): this {
+    this.record = r;
+    this.library = isWellFormed(r.key) && isWellFormed(r.flags) && isWellFormed(r.session) ? undefined : this.fallback.encodeSharedRef(entryRow(r));
+    return this;
+  }
 
   /** The row's msgpack bytes: valid until the next call (copy them before). */
   encode(r: KvRecord): Uint8Array {
-    if (!isWellFormed(r.key) || !isWellFormed(r.flags) || !isWellFormed(r.session)) {
-      return this.fallback.encodeSharedRef(entryRow(r));
-    }
+    const need = this.of(r).bound();
+    if (need > this.own.length) this.own = Buffer.allocUnsafe(need * 2);
+    return this.own.subarray(0, this.writeInto(this.own, 0));
+  }
+
+  bound(): number {
+    const r = this.record!;
     // Worst case: 3 UTF-8 bytes per UTF-16 unit, 5-byte headers, 9-byte integers.
-    const need = 64 + 3 * (r.key.length + r.flags.length + r.session.length) + r.raw.length;
-    if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need * 2);
-    this.pos = 0;
-    this.buf[this.pos++] = 0x97;
+    return this.library ? this.library.length : 64 + 3 * (r.key.length + r.flags.length + r.session.length) + r.raw.length;
+  }
+
+  writeInto(buf: Buffer, at: number): number {
+    if (this.library) {
+      buf.set(this.library, at);
+      return at + this.library.length;
+    }
+    const r = this.record!;
+    this.buf = buf;
+    this.pos = at;
+    buf[this.pos++] = 0x97;
     this.str(r.key);
     this.bin(r.raw);
     this.str(r.flags);
@@ -34,7 +60,7 @@ export class KvRowEncoder {
     this.uint(r.modifyIndex);
     this.uint(r.lockIndex);
     this.str(r.session);
-    return this.buf.subarray(0, this.pos);
+    return this.pos;
   }
 
   private str(s: string): void {

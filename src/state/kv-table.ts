@@ -4,7 +4,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { entryRow, latin1, recordEntry, type KvRecord } from './kv-record.js';
 import type { KvRead, KvReader } from './kv-reader.js';
 import { KvRowEncoder } from './kv-row-encoder.js';
-import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
+import { type InPlaceMsgpack, LazyArray } from './sliced-msgpack.js';
 import { SortedKeySet } from './sorted-key-set.js';
 import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
@@ -75,9 +75,9 @@ export interface KvFrozenView {
 /** Changed keys are always tracked up to this many, whatever the table's size. */
 const TOUCHED_MIN = 4096;
 
-/** The msgpack of entryRow(e) for encodeSliced, written by `encoder` (copied at once, so valid until its next use). */
-export function encodedEntryRow(encoder: KvRowEncoder, e: KvRecord): RawMsgpack {
-  return new RawMsgpack(encoder.encode(e), 1, true);
+/** entryRow(e) for encodeSliced, which `encoder` writes straight into the image (valid until its next use). */
+export function encodedEntryRow(encoder: KvRowEncoder, e: KvRecord): InPlaceMsgpack {
+  return encoder.of(e);
 }
 
 /**

@@ -36,25 +36,36 @@ export class LazyArray {
 
 /**
  * Bytes that are already msgpack — `items` consecutive values encoded earlier (e.g. rows of a
- * previous image that did not change, or a row encoded by a specialised encoder) — which
- * encodeSliced writes verbatim: borrowed without copying until the final join, or, when `copy`,
- * copied into the output at once. Inside a LazyArray it counts as `items` items; elsewhere it
+ * previous image that did not change) — which encodeSliced writes verbatim, borrowed without
+ * copying until the final join. Inside a LazyArray it counts as `items` items; elsewhere it
  * must be one value (`items` 1) in a place the encoder writes on its own (the value itself, a
  * member of the top two object levels, an item of an array written member by member: see
  * isOpen), not inside a value encoded whole. Nothing checks the bytes: they must be exactly what
- * encode() writes for those values and, unless `copy`, must not change until the encode settles.
+ * encode() writes for those values and must not change until the encode settles.
  */
 export class RawMsgpack {
   /**
    * @param bytes the encoded values, back to back
    * @param items how many values `bytes` holds (1 when omitted)
-   * @param copy copied when written (so the producer may reuse `bytes` for its next item) rather than borrowed
    */
   constructor(
     readonly bytes: Uint8Array,
     readonly items = 1,
-    readonly copy = false,
   ) {}
+}
+
+/**
+ * One value that writes its msgpack straight into the output (a specialised encoder: see
+ * KvRowEncoder), so it needs no buffer of its own and its bytes are not copied again. Like a
+ * RawMsgpack it must write exactly what encode() writes for the value it stands for, and it
+ * counts as one item. encodeSliced calls bound() then writeInto() at once when it reaches the
+ * item, so a producer may hand the same object again, pointed at its next value.
+ */
+export abstract class InPlaceMsgpack {
+  /** At least the number of bytes writeInto will write. */
+  abstract bound(): number;
+  /** Writes the value's msgpack into `buf` at `at` (at least bound() bytes are free there); returns the end. */
+  abstract writeInto(buf: Buffer, at: number): number;
 }
 
 /**
@@ -74,7 +85,7 @@ const BLOCK_BYTES = 1024 * 1024;
 class BlockWriter {
   /** The output so far, in order, except the unparted tail of `cur` (from `start` to `pos`). */
   private readonly parts: Uint8Array[] = [];
-  private cur = new Uint8Array(BLOCK_BYTES);
+  private cur: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
   private start = 0;
   private pos = 0;
   total = 0;
@@ -82,17 +93,30 @@ class BlockWriter {
   write(bytes: Uint8Array): void {
     let at = 0;
     while (at < bytes.length) {
-      if (this.pos === this.cur.length) {
-        this.parts.push(this.cur.subarray(this.start, this.pos));
-        this.cur = new Uint8Array(BLOCK_BYTES);
-        this.start = this.pos = 0;
-      }
+      if (this.pos === this.cur.length) this.nextBlock(BLOCK_BYTES);
       const n = Math.min(bytes.length - at, this.cur.length - this.pos);
       this.cur.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), this.pos);
       this.pos += n;
       at += n;
     }
     this.total += bytes.length;
+  }
+
+  /** Has `v` write itself into the current block (a fresh one when less than its bound is left); returns the bytes written. */
+  writeInPlace(v: InPlaceMsgpack): number {
+    const bound = v.bound();
+    if (this.cur.length - this.pos < bound) this.nextBlock(Math.max(BLOCK_BYTES, bound));
+    const end = v.writeInto(this.cur, this.pos);
+    const n = end - this.pos;
+    this.pos = end;
+    this.total += n;
+    return n;
+  }
+
+  private nextBlock(bytes: number): void {
+    if (this.pos > this.start) this.parts.push(this.cur.subarray(this.start, this.pos));
+    this.cur = Buffer.allocUnsafeSlow(bytes);
+    this.start = this.pos = 0;
   }
 
   /** Appends `bytes` by reference: they are copied only by finish(), so must not change before. */
@@ -135,7 +159,7 @@ class BlockWriter {
  * msgpack of `value`, byte for byte what `encode(value)` of @msgpack/msgpack writes, produced a
  * slice at a time: the envelope's objects and every long array are written member by member
  * (each row of a table encoded whole, into the encoder's shared buffer and copied straight into
- * large output blocks, so no per-row allocation), and after each `sliceBytes` of output the
+ * large output blocks, so no per-row allocation; an InPlaceMsgpack writes itself into them), and after each `sliceBytes` of output the
  * encoder awaits `yieldTurn`, so a large state image (tens of MB for a big catalog) does not
  * hold the event loop for the whole encode. The value must not change until the promise
  * settles (StateStore hands it a snapshot of the tables' rows, so apply may go on).
@@ -169,15 +193,20 @@ export async function encodeSliced(
       let count = 0;
       push(header(lazy ? v.length : (v as unknown[]).length, 0x90, 0xdc, 0xdd));
       for (const item of items) {
+        if (item instanceof InPlaceMsgpack) {
+          count++;
+          sinceYield += out.writeInPlace(item);
+          if (sinceYield >= sliceBytes) {
+            sinceYield = 0;
+            yield;
+          }
+          continue;
+        }
         if (item instanceof RawMsgpack) {
           if (!lazy && item.items !== 1) throw new Error('a RawMsgpack of several items outside a LazyArray');
           count += item.items;
-          if (item.copy) {
-            push(item.bytes);
-          } else {
-            out.borrow(item.bytes);
-            sinceYield += item.items * RAW_ITEM_WEIGHT;
-          }
+          out.borrow(item.bytes);
+          sinceYield += item.items * RAW_ITEM_WEIGHT;
           if (sinceYield >= sliceBytes) {
             sinceYield = 0;
             yield;
@@ -209,8 +238,7 @@ export async function encodeSliced(
     }
     if (v instanceof RawMsgpack) {
       if (v.items !== 1) throw new Error('a RawMsgpack of several items outside a LazyArray');
-      if (v.copy) push(v.bytes);
-      else out.borrow(v.bytes);
+      out.borrow(v.bytes);
       return;
     }
     push(encoder.encodeSharedRef(v));

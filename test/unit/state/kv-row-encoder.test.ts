@@ -2,6 +2,7 @@ import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { entryRow, type KvRecord } from '../../../src/state/kv-record.js';
 import { KvRowEncoder } from '../../../src/state/kv-row-encoder.js';
+import { LazyArray, encodeSliced } from '../../../src/state/sliced-msgpack.js';
 
 const record = (over: Partial<KvRecord>): KvRecord => ({ key: 'k', raw: 'v', flags: '0', createIndex: 1, modifyIndex: 2, lockIndex: 0, session: '', ...over });
 const latin1 = (n: number): string => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff)).toString('latin1');
@@ -30,5 +31,16 @@ describe('KvRowEncoder', () => {
     expect(Buffer.from(encoder.encode(big)).equals(Buffer.from(encode(entryRow(big))))).toBe(true);
     const small = record({});
     expect(Buffer.from(encoder.encode(small)).equals(Buffer.from(encode(entryRow(small))))).toBe(true);
+  });
+
+  it('writes rows straight into encodeSliced\'s output blocks: the library\'s bytes across block ends, a row larger than a block, a lone surrogate', async () => {
+    // ~300 KB rows fill 1 MB blocks unevenly, so rows keep meeting a block's end; one is 1.5 MB.
+    const rows = Array.from({ length: 12 }, (_, i) => record({ key: `k/${i}`, raw: latin1(i === 7 ? 1_500_000 : 300_000 + i), modifyIndex: i + 2 }));
+    rows.push(record({ key: 'lone \ud800', raw: latin1(10) }), record({ key: 'last', raw: '' }));
+    const encoder = new KvRowEncoder();
+    const image = await encodeSliced({ entries: new LazyArray(rows.length, function* () {
+          for (const r of rows) yield encoder.of(r); // one encoder, pointed at each row as the encoder reaches it
+        }) });
+    expect(Buffer.from(image).equals(Buffer.from(encode({ entries: rows.map(entryRow) })))).toBe(true);
   });
 });
