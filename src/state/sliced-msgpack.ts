@@ -159,10 +159,11 @@ class BlockWriter {
  * msgpack of `value`, byte for byte what `encode(value)` of @msgpack/msgpack writes, produced a
  * slice at a time: the envelope's objects and every long array are written member by member
  * (each row of a table encoded whole, into the encoder's shared buffer and copied straight into
- * large output blocks, so no per-row allocation; an InPlaceMsgpack writes itself into them), and after each `sliceBytes` of output the
- * encoder awaits `yieldTurn`, so a large state image (tens of MB for a big catalog) does not
- * hold the event loop for the whole encode. The value must not change until the promise
- * settles (StateStore hands it a snapshot of the tables' rows, so apply may go on).
+ * large output blocks, so no per-row allocation; an InPlaceMsgpack writes itself into them),
+ * and after each `sliceBytes` of output the encoder awaits `yieldTurn`, so a large state image
+ * (tens of MB for a big catalog) does not hold the event loop for the whole encode. The value
+ * must not change until the promise settles (StateStore hands it a snapshot of the tables' rows,
+ * so apply may go on).
  */
 export async function encodeSliced(
   value: unknown,
