@@ -324,7 +324,7 @@ export class KvTable implements KvReader, Undoable, Deferred {
 
   /** The table's whole content, in key order (deterministic). */
   toSnapshot(): KvTableSnapshot {
-    const view = this.view(false);
+    const view = this.view(false, Infinity); // read at once: nothing changes before release
     try {
       const entries: KvTableSnapshot['entries'] = [];
       const tombstones: KvTableSnapshot['tombstones'] = [];
@@ -341,13 +341,19 @@ export class KvTable implements KvReader, Undoable, Deferred {
    * per key) and, until `release()`, every write first saves the value it replaces (copy on
    * write), so the view reads what the table held at the call while apply goes on. Build the
    * rows from it over later turns (see lazySnapshot), then release it. Not valid across load().
+   * `applied` is the Raft index the state is at: every later change to an entry stamps it with
+   * the higher index being applied, so an entry at or below it is still the one frozen, and the
+   * view reads it without a copy-on-write lookup (most of a large table, read row by row).
    */
-  freeze(): KvFrozenView {
-    return this.view(true);
+  freeze(applied: number): KvFrozenView {
+    return this.view(true, applied);
   }
 
-  /** A frozen view; `next`: it is the table's next freeze (an epoch of its own, taking the changed keys). */
-  private view(next: boolean): KvFrozenView {
+  /**
+   * A frozen view; `next`: it is the table's next freeze (an epoch of its own, taking the changed
+   * keys); entries whose ModifyIndex is at most `unchangedUpTo` are read from the table as they are.
+   */
+  private view(next: boolean, unchangedUpTo: number): KvFrozenView {
     const cow: CopyOnWrite = { entries: new Map(), tombstones: new Map() };
     this.cows.add(cow);
     const live = this;
@@ -360,7 +366,11 @@ export class KvTable implements KvReader, Undoable, Deferred {
       lockDelays: [...this.lockDelays],
       entryKeys: this.entryKeys.copyChunks(),
       tombstoneKeys: this.tombstoneKeys.copyChunks(),
-      entry: (key) => (cow.entries.has(key) ? cow.entries.get(key) : live.entries.get(key)),
+      entry: (key) => {
+        const e = live.entries.get(key);
+        if (e !== undefined && e.modifyIndex <= unchangedUpTo) return e;
+        return cow.entries.has(key) ? cow.entries.get(key) : e;
+      },
       tombstone: (key) => (cow.tombstones.has(key) ? cow.tombstones.get(key) : live.tombstones.get(key)),
       release: () => void this.cows.delete(cow),
     };

@@ -162,7 +162,7 @@ export class StateStore implements StateMachine, TxnReaders {
   snapshot(): Promise<Uint8Array> {
     // Taken now, on the caller's turn: the KV table (the big one) only freezes a view (its key
     // order, with copy-on-write of what later writes replace); the smaller tables copy their rows.
-    const kv = this.kvTable.freeze();
+    const kv = this.kvTable.freeze(this.applied);
     const head = { v: SNAPSHOT_V3, lastApplied: this.applied };
     const catalog = this.catalogTable.toSnapshot();
     const sessions = this.sessionTable.toSnapshot();
