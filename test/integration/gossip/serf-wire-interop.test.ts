@@ -44,18 +44,23 @@ afterEach(() => {
 });
 
 async function startSerf(name: string, encrypt: boolean): Promise<{ port: number; rpc: string; proc: ChildProcess; log: () => string }> {
-  const port = await freePort();
-  const rpc = `127.0.0.1:${await freePort()}`;
-  const args = ['agent', '-node', name, '-bind', `127.0.0.1:${port}`, '-rpc-addr', rpc, '-log-level', 'debug', '-tag', 'role=serf'];
-  if (encrypt) args.push('-encrypt', KEY.toString('base64'));
-  const proc = spawn(SERF, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  for (let i = 0; i < 100 && !out.includes('Serf agent running'); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!out.includes('Serf agent running')) throw new Error(`serf did not start:\n${out}`);
-  return { port, rpc, proc, log: () => out };
+  // A port freePort() found free can be taken (by another test file's socket) before serf binds
+  // it: then serf exits with "address already in use", and a fresh pair of ports is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const rpc = `127.0.0.1:${await freePort()}`;
+    const args = ['agent', '-node', name, '-bind', `127.0.0.1:${port}`, '-rpc-addr', rpc, '-log-level', 'debug', '-tag', 'role=serf'];
+    if (encrypt) args.push('-encrypt', KEY.toString('base64'));
+    const proc = spawn(SERF, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(proc);
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 100 && !out.includes('Serf agent running') && proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    if (out.includes('Serf agent running')) return { port, rpc, proc, log: () => out };
+    proc.kill('SIGKILL');
+    if (!out.includes('address already in use') || attempt === 3) throw new Error(`serf did not start:\n${out}`);
+  }
 }
 
 /** Our side: one UDP socket that answers serf's probes and records every message it decodes. */
