@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startAgent, type AgentProcess } from '../support/agent-process.js';
 import { freePort } from '../support/free-port.js';
+import { SERF, startSerfProcess } from '../support/serf-process.js';
 import { eventually } from '../support/socket-test-helpers.js';
 
 /**
@@ -15,7 +16,6 @@ import { eventually } from '../support/socket-test-helpers.js';
  * fired through Sextant reaches serf as `consul:event:<name>`, the keyring is rotated across both
  * (install, use, remove) with traffic flowing, and an agent without the key cannot join.
  */
-const SERF = '/usr/bin/serf';
 const run = promisify(execFile);
 const K1 = Buffer.from('sextant-gossip-key-number-one-32').toString('base64'); // 32 bytes
 const K2 = Buffer.from('sextant-rotated-key-16').subarray(0, 16).toString('base64');
@@ -35,20 +35,16 @@ interface Member {
 }
 
 const serfs: SerfAgent[] = [];
+/** Every serf process started, running or not (a start retried on a taken port leaves one behind). */
+const serfProcs: ChildProcess[] = [];
 const sextants: AgentProcess[] = [];
 
 async function startSerf(name: string, joinAddr?: string): Promise<SerfAgent> {
-  const port = await freePort();
-  const rpc = `127.0.0.1:${await freePort()}`;
   const eventsFile = join(dir, `${name}.events`);
   writeFileSync(eventsFile, '');
-  const args = ['agent', '-node', name, '-bind', `127.0.0.1:${port}`, '-rpc-addr', rpc, '-encrypt', K1, '-tag', 'role=serf', '-event-handler', `user=echo "$SERF_USER_EVENT" >> ${eventsFile}`];
+  const args = ['-encrypt', K1, '-tag', 'role=serf', '-event-handler', `user=echo "$SERF_USER_EVENT" >> ${eventsFile}`];
   if (joinAddr) args.push('-join', joinAddr);
-  const proc = spawn(SERF, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await eventually(`serf ${name} running`, async () => out.includes('Serf agent running'), 10_000, 50);
+  const { port, rpc, proc } = await startSerfProcess(name, args, (p) => serfProcs.push(p));
   const agent = { name, port, rpc, proc, events: eventsFile };
   serfs.push(agent);
   return agent;
@@ -90,7 +86,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const s of serfs) if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+  for (const p of serfProcs) if (p.exitCode === null) p.kill('SIGKILL');
   await Promise.all(sextants.filter((a) => a.proc.exitCode === null && a.proc.signalCode === null).map((a) => a.kill9()));
   rmSync(dir, { recursive: true, force: true });
 });

@@ -4,7 +4,7 @@
  * `serf members` lists it alive with its tags (meta encoded as serf tags), it sees the serf agent
  * alive, and after kill -9 of the serf agent it marks it suspect then dead.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,8 +18,8 @@ import { SystemClock } from '../../../src/platform/system-clock.js';
 import { SystemRandom } from '../../../src/platform/system-random.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { freePort } from '../../support/free-port.js';
+import { SERF, startSerfProcess } from '../../support/serf-process.js';
 
-const SERF = '/usr/bin/serf';
 const run = promisify(execFile);
 const KEY = Buffer.from('sextant-gossip16');
 
@@ -30,6 +30,7 @@ function serfTags(tags: Record<string, string>): Uint8Array {
 }
 
 const cleanup: Array<() => Promise<void> | void> = [];
+const killAfter = (proc: ChildProcess): void => void cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL')));
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
@@ -46,16 +47,8 @@ async function until(what: string, f: () => boolean | Promise<boolean>, ms = 15_
 describe.skipIf(!existsSync(SERF))(`Sextant memberlist engine in a pool with the real serf agent (${existsSync(SERF) ? SERF : 'skipped: /usr/bin/serf is absent; install the Debian package "serf"'})`, () => {
   for (const encrypt of [false, true]) {
     it(`${encrypt ? 'encrypted' : 'plain'}: join, both sides see each other alive, kill -9 of serf is detected`, async () => {
-      const serfPort = await freePort();
-      const rpc = `127.0.0.1:${await freePort()}`;
-      const args = ['agent', '-node', 'serf1', '-bind', `127.0.0.1:${serfPort}`, '-rpc-addr', rpc, '-tag', 'role=serf'];
-      if (encrypt) args.push('-encrypt', KEY.toString('base64'));
-      const proc: ChildProcess = spawn(SERF, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL')));
-      let out = '';
-      proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      await until('serf to start', () => out.includes('Serf agent running'));
+      const args = ['-tag', 'role=serf', ...(encrypt ? ['-encrypt', KEY.toString('base64')] : [])];
+      const { port: serfPort, rpc, proc } = await startSerfProcess('serf1', args, killAfter);
 
       const port = await freePort();
       const logger = new SilentLogger('sx1');
@@ -96,13 +89,7 @@ describe.skipIf(!existsSync(SERF))(`Sextant memberlist engine in a pool with the
   }
 
   it('a crashed Sextant node (no leave) is marked failed by serf; a memberlist-level leave (dead about itself) is taken at once', async () => {
-    const serfPort = await freePort();
-    const rpc = `127.0.0.1:${await freePort()}`;
-    const proc: ChildProcess = spawn(SERF, ['agent', '-node', 'serf1', '-bind', `127.0.0.1:${serfPort}`, '-rpc-addr', rpc], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL')));
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await until('serf to start', () => out.includes('Serf agent running'));
+    const { port: serfPort, rpc } = await startSerfProcess('serf1', [], killAfter);
     const status = async (name: string): Promise<string | undefined> => {
       const { stdout } = await run(SERF, ['members', '-rpc-addr', rpc, '-format', 'json']);
       return (JSON.parse(stdout) as { members: Array<{ name: string; status: string }> }).members.find((m) => m.name === name)?.status;

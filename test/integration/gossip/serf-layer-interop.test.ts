@@ -4,7 +4,7 @@
  * both ways, queries both ways, a graceful leave seen as `left`, coordinates in acks, and
  * keyring install/use/remove both from our key manager and from `serf keys`.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,8 +17,8 @@ import { SystemClock } from '../../../src/platform/system-clock.js';
 import { SystemRandom } from '../../../src/platform/system-random.js';
 import { SilentLogger } from '../../../src/testing/silent-logger.js';
 import { freePort } from '../../support/free-port.js';
+import { SERF, type SerfProcess, startSerfProcess } from '../../support/serf-process.js';
 
-const SERF = '/usr/bin/serf';
 const run = promisify(execFile);
 const K1 = Buffer.from('sextant-gossip16').toString('base64');
 const K2 = Buffer.from('sextant-gossip-key-of-32-bytes!!').toString('base64');
@@ -51,23 +51,10 @@ async function until(what: string, f: () => boolean | Promise<boolean>, ms = 15_
   throw new Error(`timed out waiting for ${what}`);
 }
 
-interface SerfAgent {
-  port: number;
-  rpc: string;
-  output: () => string;
-  proc: ChildProcess;
-}
+type SerfAgent = SerfProcess;
 
-async function startSerfAgent(name: string, extra: string[] = []): Promise<SerfAgent> {
-  const port = await freePort();
-  const rpc = `127.0.0.1:${await freePort()}`;
-  const proc = spawn(SERF, ['agent', '-node', name, '-bind', `127.0.0.1:${port}`, '-rpc-addr', rpc, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL')));
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await until(`serf ${name} to start`, () => out.includes('Serf agent running'));
-  return { port, rpc, output: () => out, proc };
+function startSerfAgent(name: string, extra: string[] = []): Promise<SerfAgent> {
+  return startSerfProcess(name, extra, (proc: ChildProcess) => void cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL'))));
 }
 
 async function serfCli(agent: SerfAgent, args: string[]): Promise<string> {

@@ -6,7 +6,7 @@
  * us alive with our serf tags, and decode its leave (a dead message about itself) — plain and
  * with an AES-GCM key.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
@@ -17,9 +17,8 @@ import { encodeMessage, type Message, MessageType, NodeStateType } from '../../.
 import { decodeMsgpack, MsgpackWriter } from '../../../src/gossip/memberlist/msgpack.js';
 import { openPacket, type PacketSecurity, sealPacket } from '../../../src/gossip/memberlist/packet-codec.js';
 import { encodeStreamMessage, sealStream, type StreamMessage, StreamMessageReader } from '../../../src/gossip/memberlist/stream-codec.js';
-import { freePort } from '../../support/free-port.js';
+import { SERF, startSerfProcess } from '../../support/serf-process.js';
 
-const SERF = '/usr/bin/serf';
 const run = promisify(execFile);
 const KEY = Buffer.from('sextant-gossip16'); // 16 bytes: AES-128
 const VSN = Uint8Array.from([1, 5, 2, 2, 5, 4]); // memberlist 1..5 cur 2, serf 2..5 cur 4
@@ -44,23 +43,9 @@ afterEach(() => {
 });
 
 async function startSerf(name: string, encrypt: boolean): Promise<{ port: number; rpc: string; proc: ChildProcess; log: () => string }> {
-  // A port freePort() found free can be taken (by another test file's socket) before serf binds
-  // it: then serf exits with "address already in use", and a fresh pair of ports is tried.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const rpc = `127.0.0.1:${await freePort()}`;
-    const args = ['agent', '-node', name, '-bind', `127.0.0.1:${port}`, '-rpc-addr', rpc, '-log-level', 'debug', '-tag', 'role=serf'];
-    if (encrypt) args.push('-encrypt', KEY.toString('base64'));
-    const proc = spawn(SERF, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(proc);
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    for (let i = 0; i < 100 && !out.includes('Serf agent running') && proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
-    if (out.includes('Serf agent running')) return { port, rpc, proc, log: () => out };
-    proc.kill('SIGKILL');
-    if (!out.includes('address already in use') || attempt === 3) throw new Error(`serf did not start:\n${out}`);
-  }
+  const args = ['-log-level', 'debug', '-tag', 'role=serf', ...(encrypt ? ['-encrypt', KEY.toString('base64')] : [])];
+  const s = await startSerfProcess(name, args, (p) => children.push(p));
+  return { port: s.port, rpc: s.rpc, proc: s.proc, log: s.output };
 }
 
 /** Our side: one UDP socket that answers serf's probes and records every message it decodes. */
