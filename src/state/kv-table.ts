@@ -4,7 +4,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import { entryRow, latin1, recordEntry, type KvRecord } from './kv-record.js';
 import type { KvRead, KvReader } from './kv-reader.js';
 import { KvRowEncoder } from './kv-row-encoder.js';
-import { type InPlaceMsgpack, LazyArray } from './sliced-msgpack.js';
+import { LazyArray } from './sliced-msgpack.js';
 import { SortedKeySet } from './sorted-key-set.js';
 import type { Deferred, StateTxn, Undoable } from './state-txn.js';
 import { WatchRegistry, type WakeReason, type WatchHandle } from './watch-registry.js';
@@ -75,11 +75,6 @@ export interface KvFrozenView {
 /** Changed keys are always tracked up to this many, whatever the table's size. */
 const TOUCHED_MIN = 4096;
 
-/** entryRow(e) for encodeSliced, which `encoder` writes straight into the image (valid until its next use). */
-export function encodedEntryRow(encoder: KvRowEncoder, e: KvRecord): InPlaceMsgpack {
-  return encoder.of(e);
-}
-
 /**
  * The KvTableSnapshot of a frozen view for encodeSliced: `entries` and `tombstones` are
  * LazyArrays whose rows are made from the view as the encoder reaches them (the view must stay
@@ -94,7 +89,7 @@ export function lazySnapshot(view: KvFrozenView, entries?: LazyArray): Record<ke
       entries ??
       new LazyArray(count(view.entryKeys), function* () {
         const encoder = new KvRowEncoder();
-        for (const chunk of view.entryKeys) for (const key of chunk) yield encodedEntryRow(encoder, view.entry(key)!);
+        for (const chunk of view.entryKeys) for (const key of chunk) yield encoder.of(view.entry(key)!);
       }),
     tombstones: new LazyArray(count(view.tombstoneKeys), function* () {
       for (const chunk of view.tombstoneKeys) for (const key of chunk) yield [key, view.tombstone(key)!];

@@ -1,7 +1,7 @@
 import { compareKeys } from './key-order.js';
 import type { KvRecord } from './kv-record.js';
 import { KvRowEncoder } from './kv-row-encoder.js';
-import { encodedEntryRow, type KvFrozenView } from './kv-table.js';
+import type { KvFrozenView } from './kv-table.js';
 import { LazyArray, RawMsgpack } from './sliced-msgpack.js';
 
 /**
@@ -135,7 +135,7 @@ export class KvRowCache {
               runAt = i;
             } else {
               offsets[i] = position();
-              yield encodedEntryRow(encoder, e!); // looked up: only a looked-up row can fail to be reused
+              yield encoder.of(e!); // written straight into the image; looked up: only a looked-up row can fail to be reused
             }
           }
           i++;
