@@ -17,8 +17,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { freePort } from '../support/free-port.js';
+import { SERF } from '../support/serf-process.js';
 
-const SERF = '/usr/bin/serf';
 const N = Number(process.env.GOSSIP_BENCH_MEMBERS ?? 16);
 const IDLE_S = Number(process.env.GOSSIP_BENCH_IDLE_S ?? 30);
 const POOLS = (process.env.GOSSIP_BENCH_POOLS ?? 'serf,sextant').split(',');

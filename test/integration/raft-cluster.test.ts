@@ -217,7 +217,6 @@ describe('simulated Raft clusters', () => {
     expect(await sim.runUntil(() => served, 1000)).toBe(true);
     await sim.stop();
   });
-});
 
   it('a leader answers a write before it tells the followers its commit index, and still tells them', async () => {
     const sim = await started({ seed: 11, nodes: 3 });
@@ -246,6 +245,7 @@ describe('simulated Raft clusters', () => {
     expect(told.every((i) => i > answer), events.join('\n')).toBe(true);
     await sim.stop();
   });
+});
 
 describe('random faults (partitions, drops, delays, crash-restart)', () => {
   const runSeed = async (seed: number, nodes: number, extra: Partial<RaftClusterSimOptions> = {}): Promise<RaftClusterSim> => {

@@ -51,19 +51,17 @@ async function until(what: string, f: () => boolean | Promise<boolean>, ms = 15_
   throw new Error(`timed out waiting for ${what}`);
 }
 
-type SerfAgent = SerfProcess;
-
-function startSerfAgent(name: string, extra: string[] = []): Promise<SerfAgent> {
+function startSerfAgent(name: string, extra: string[] = []): Promise<SerfProcess> {
   return startSerfProcess(name, extra, (proc: ChildProcess) => void cleanup.push(() => void (proc.exitCode === null && proc.kill('SIGKILL'))));
 }
 
-async function serfCli(agent: SerfAgent, args: string[]): Promise<string> {
+async function serfCli(agent: SerfProcess, args: string[]): Promise<string> {
   const [cmd, ...rest] = args;
   const { stdout } = await run(SERF, [cmd!, '-rpc-addr', agent.rpc, ...rest]);
   return stdout;
 }
 
-async function serfMembers(agent: SerfAgent): Promise<Array<{ name: string; status: string; tags: Record<string, string> }>> {
+async function serfMembers(agent: SerfProcess): Promise<Array<{ name: string; status: string; tags: Record<string, string> }>> {
   return (JSON.parse(await serfCli(agent, ['members', '-format', 'json'])) as { members: Array<{ name: string; status: string; tags: Record<string, string> }> }).members;
 }
 

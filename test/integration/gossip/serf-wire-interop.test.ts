@@ -17,7 +17,7 @@ import { encodeMessage, type Message, MessageType, NodeStateType } from '../../.
 import { decodeMsgpack, MsgpackWriter } from '../../../src/gossip/memberlist/msgpack.js';
 import { openPacket, type PacketSecurity, sealPacket } from '../../../src/gossip/memberlist/packet-codec.js';
 import { encodeStreamMessage, sealStream, type StreamMessage, StreamMessageReader } from '../../../src/gossip/memberlist/stream-codec.js';
-import { SERF, startSerfProcess } from '../../support/serf-process.js';
+import { SERF, type SerfProcess, startSerfProcess } from '../../support/serf-process.js';
 
 const run = promisify(execFile);
 const KEY = Buffer.from('sextant-gossip16'); // 16 bytes: AES-128
@@ -42,10 +42,9 @@ afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
 });
 
-async function startSerf(name: string, encrypt: boolean): Promise<{ port: number; rpc: string; proc: ChildProcess; log: () => string }> {
+function startSerf(name: string, encrypt: boolean): Promise<SerfProcess> {
   const args = ['-log-level', 'debug', '-tag', 'role=serf', ...(encrypt ? ['-encrypt', KEY.toString('base64')] : [])];
-  const s = await startSerfProcess(name, args, (p) => children.push(p));
-  return { port: s.port, rpc: s.rpc, proc: s.proc, log: s.output };
+  return startSerfProcess(name, args, (p) => children.push(p));
 }
 
 /** Our side: one UDP socket that answers serf's probes and records every message it decodes. */
