@@ -444,6 +444,19 @@ export class RaftNode {
     return rd;
   }
 
+  /**
+   * Committed entries that no Ready has handed out yet, handed out now, while a Ready may be
+   * outstanding (a leader whose own log write is in flight when the followers' acknowledgements
+   * commit entries). The next Ready leaves them out; they must be applied after the outstanding
+   * Ready's committed entries.
+   */
+  takeCommitted(): LogEntry[] {
+    if (this.log.committed <= this.log.applied) return [];
+    const entries = this.log.slice(this.log.applied + 1, this.log.committed);
+    this.log.applied = this.log.committed;
+    return entries;
+  }
+
   /** Acknowledges that `rd` was persisted, sent and applied. */
   advance(rd: Ready): void {
     if (this.outstanding !== rd) throw new SextantError(ErrorCode.Internal, 'raft advance() with a foreign ready');

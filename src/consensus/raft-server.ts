@@ -94,6 +94,8 @@ export class RaftServer implements RaftApi {
   private fatal: Error | undefined;
   private scheduled = false;
   private running: Promise<void> | undefined;
+  /** A leader's Ready whose log write the loop awaits (see applyWhileWriting). */
+  private writing: Ready | undefined;
   private applied = 0;
   private snapshotIndex = 0;
   /** The snapshot being encoded, saved and compacted behind, if any (one at a time). */
@@ -516,8 +518,27 @@ export class RaftServer implements RaftApi {
     } else if ((m.type === 'appendResp' || m.type === 'heartbeatResp') && m.term === node.currentTerm() && node.currentRole() === 'leader') {
       this.peerContact.set(m.from, this.deps.clock.now());
     }
+    if (m.type === 'appendResp') this.applyWhileWriting();
     this.reportLeader();
     this.kick();
+  }
+
+  /**
+   * While the loop awaits a leader's own log write, entries the followers' acknowledgements just
+   * committed are applied (and their writes answered) at once instead of after that write: with
+   * many clients a write's quorum typically forms while the leader writes the next batch. A
+   * commit needs a durable quorum, and the leader counts itself only once its write is done, so
+   * nothing applied here can be lost. The Ready being written has its committed entries applied
+   * first, to keep the order.
+   */
+  private applyWhileWriting(): void {
+    const rd = this.writing;
+    if (!rd || !this.node) return;
+    const committed = this.node.takeCommitted();
+    if (committed.length === 0) return;
+    this.applyEntries(rd.committedEntries);
+    this.applyEntries(committed);
+    this.releaseWaiters();
   }
 
   // ---------------------------------------------------------------- the loop
@@ -562,7 +583,12 @@ export class RaftServer implements RaftApi {
         // Entries committed and already durable here, and confirmed reads, need not wait for
         // this Ready's new entries to reach the disk.
         if (this.parallelLeaderWrite && !rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);
-        await this.persist(rd);
+        this.writing = early ? rd : undefined;
+        try {
+          await this.persist(rd);
+        } finally {
+          this.writing = undefined;
+        }
         if (this.stopped) return;
         if (!early) this.sendAll(rd.messages);
         this.applyReady(rd);

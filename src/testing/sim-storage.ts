@@ -39,6 +39,8 @@ export class SimStorage implements RaftStorage {
   private current: State = cloneState(this.durable);
   private pending: PendingOp[] = [];
   private epoch = 0;
+  /** While true, no write becomes durable (a stalled disk); release() lets them finish. */
+  private held = false;
   /** Number of storeLogs calls made (for group-commit assertions). */
   storeLogsCalls = 0;
   readonly log: LogStore;
@@ -110,6 +112,17 @@ export class SimStorage implements RaftStorage {
     for (const op of lost) op.reject(new SextantError(ErrorCode.StorageFailed, 'simulated crash before fsync'));
   }
 
+  /** Stalls the disk: from now on no write becomes durable (nor resolves) until release(). */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends hold(): every write waiting on it becomes durable now, in call order. */
+  release(): void {
+    this.held = false;
+    this.completeUpTo(this.pending[this.pending.length - 1]);
+  }
+
   /** Durable log entries in index order (for checkers). */
   durableLog(): LogEntry[] {
     return [...this.durable.log.values()].sort((a, b) => a.index - b.index);
@@ -135,17 +148,22 @@ export class SimStorage implements RaftStorage {
       const op: PendingOp = { apply, resolve, reject };
       this.pending.push(op);
       const complete = (): void => {
-        if (epoch !== this.epoch || !this.pending.includes(op)) return;
-        // complete in call order: everything up to and including this op
-        while (this.pending.length > 0) {
-          const head = this.pending.shift()!;
-          head.apply(this.durable);
-          head.resolve();
-          if (head === op) break;
-        }
+        if (epoch !== this.epoch || this.held) return;
+        this.completeUpTo(op);
       };
       if (this.latencyMs > 0) this.clock.setTimeout(complete, this.latencyMs);
       else queueMicrotask(complete);
     });
+  }
+
+  /** Makes every pending write up to and including `op` durable, in call order (nothing when `op` is not pending). */
+  private completeUpTo(op: PendingOp | undefined): void {
+    if (!op || !this.pending.includes(op)) return;
+    while (this.pending.length > 0) {
+      const head = this.pending.shift()!;
+      head.apply(this.durable);
+      head.resolve();
+      if (head === op) break;
+    }
   }
 }

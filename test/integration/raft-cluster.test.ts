@@ -245,6 +245,46 @@ describe('simulated Raft clusters', () => {
     expect(told.every((i) => i > answer), events.join('\n')).toBe(true);
     await sim.stop();
   });
+
+  it('a leader whose own log write stalls answers what both followers stored, and never counts its unwritten entries', async () => {
+    const sim = await started({ seed: 13, nodes: 3 });
+    await writeAll(sim, 2);
+    expect(await sim.settle()).toBe(true);
+    const leader = sim.leader()!;
+    const [f1, f2] = sim.ids.filter((id) => id !== leader.id) as [string, string];
+    const applied = (id: string): string[] => sim.nodes.get(id)!.sm.items;
+    const stored = (id: string, index: number): boolean => sim.nodes.get(id)!.storage.durableLog().some((e) => e.index === index);
+
+    // Both followers store the entry: it commits without the leader's write, and is answered.
+    leader.storage.hold();
+    const a = sim.propose(leader.id);
+    const ia = leader.server.core()!.lastIndex();
+    expect(await sim.runUntil(() => a.status === 'ok', 500)).toBe(true);
+    expect(stored(leader.id, ia)).toBe(false);
+    expect(applied(leader.id)).toContain(a.value);
+    leader.storage.release();
+    expect(await sim.runUntil(() => stored(leader.id, ia), 100)).toBe(true);
+
+    // One follower cut off: the other's copy and the leader's unwritten one are not a quorum.
+    sim.partition([leader.id, f1], [f2]);
+    leader.storage.hold();
+    const b = sim.propose(leader.id);
+    const ib = leader.server.core()!.lastIndex();
+    expect(await sim.runUntil(() => stored(f1, ib), 500)).toBe(true);
+    await sim.runFor(50);
+    expect(b.status).toBe('pending');
+    expect(applied(leader.id)).not.toContain(b.value);
+
+    // Once the leader's write is durable, it counts.
+    leader.storage.release();
+    expect(await sim.runUntil(() => b.status === 'ok', 500)).toBe(true);
+    expect(applied(leader.id)).toContain(b.value);
+    sim.heal();
+    expect(await sim.settle()).toBe(true);
+    expectSafe(sim);
+    expectSameStateMachines(sim);
+    await sim.stop();
+  });
 });
 
 describe('random faults (partitions, drops, delays, crash-restart)', () => {
