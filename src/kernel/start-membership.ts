@@ -110,11 +110,25 @@ export async function startMembership(deps: MembershipDeps): Promise<StartedMemb
 /**
  * The RPC addresses of the servers of `datacenter` among `membership`'s alive members (Consul's
  * server lookup from the `role`, `dc` and `port` tags): what a client agent sends its requests to.
+ * Every request asks, so the list is worked out again only after a member event (join, leave,
+ * failure, reap, tag update: how Consul's router follows the servers) or a datacenter change,
+ * not by walking the whole pool each time. Returns the same array until then.
  */
-export function serverAddresses(membership: Pick<Membership, 'members'>, datacenter: () => string): () => string[] {
-  return () =>
-    membership
-      .members()
-      .filter((m) => m.Status === MemberStatus.Alive && m.Tags['role'] === 'consul' && m.Tags['dc'] === datacenter() && m.Tags['port'] !== undefined)
-      .map((m) => (m.Addr.includes(':') ? `[${m.Addr}]:${m.Tags['port']}` : `${m.Addr}:${m.Tags['port']}`));
+export function serverAddresses(membership: Pick<Membership, 'members' | 'onEvent'>, datacenter: () => string): () => readonly string[] {
+  let list: string[] | undefined;
+  let listDc = '';
+  membership.onEvent(() => {
+    list = undefined;
+  });
+  return () => {
+    const dc = datacenter();
+    if (list === undefined || dc !== listDc) {
+      listDc = dc;
+      list = membership
+        .members()
+        .filter((m) => m.Status === MemberStatus.Alive && m.Tags['role'] === 'consul' && m.Tags['dc'] === dc && m.Tags['port'] !== undefined)
+        .map((m) => (m.Addr.includes(':') ? `[${m.Addr}]:${m.Tags['port']}` : `${m.Addr}:${m.Tags['port']}`));
+    }
+    return list;
+  };
 }

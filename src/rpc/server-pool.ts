@@ -34,12 +34,17 @@ export interface ServerPoolOptions {
  */
 export class ServerPool {
   private list: string[] = [];
+  /** The source's array the list was last brought in line with. */
+  private synced: readonly string[] | undefined;
   /** The leader's RPC address as the last reply named it, if any. */
   private leader: string | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
 
-  /** `source`: the servers' RPC addresses; `random`: draws the shuffles and the jitter. */
+  /**
+   * `source`: the servers' RPC addresses (a new array whenever they change: the same array
+   * means the same servers); `random`: draws the shuffles and the jitter.
+   */
   constructor(
     private readonly source: () => readonly string[],
     private readonly random: Random,
@@ -142,9 +147,15 @@ export class ServerPool {
     };
   }
 
-  /** Brings the list in line with the source: known servers keep their order, new ones go last (shuffled when the list was empty). */
+  /**
+   * Brings the list in line with the source: known servers keep their order, new ones go last
+   * (shuffled when the list was empty). A source that hands back the array it returned last time
+   * has not changed (see serverAddresses), so that costs one comparison.
+   */
   private sync(): string[] {
     const current = this.source();
+    if (current === this.synced) return this.list;
+    this.synced = current;
     const l = this.list;
     if (l.length === current.length && l.every((a) => current.includes(a))) return l;
     const kept = l.filter((a) => current.includes(a));
