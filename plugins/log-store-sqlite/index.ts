@@ -26,7 +26,7 @@ export default definePlugin({
   },
   register(ctx) {
     const cfg = (ctx.pluginConfig ?? {}) as SqliteLogStoreConfig;
-    ctx.provide('logStore', 'sqlite', ({ config }) => {
+    ctx.provide('logStore', 'sqlite', ({ config, clock }) => {
       if (cfg.synchronous === 'normal' && !config.dev) {
         throw new SextantError(ErrorCode.ConfigInvalid, 'plugin_config.log-store-sqlite.synchronous "normal" is only allowed in dev mode');
       }
@@ -35,7 +35,7 @@ export default definePlugin({
         throw new SextantError(ErrorCode.ConfigInvalid, 'the sqlite log store needs data_dir (or use adapters.log_store = "memory")');
       }
       const path = isAbsolute(file) ? file : resolve(join(config.dataDir ?? '', file));
-      return SqliteRaftStorage.open(path, { synchronous: cfg.synchronous ?? 'full' });
+      return SqliteRaftStorage.open(path, { synchronous: cfg.synchronous ?? 'full', clock });
     });
   },
 });

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { RaftStorage } from '../../contracts/ports/log-store.js';
+import type { Clock } from '../../contracts/platform.js';
 import { FileSnapshotStore } from './file-snapshot-store.js';
 import { SqliteConnection, storageError } from './sqlite-connection.js';
 import { SqliteLegacySnapshots } from './sqlite-legacy-snapshots.js';
@@ -31,6 +32,8 @@ export interface SqliteRaftStorageOptions {
   synchronous?: 'full' | 'normal';
   /** How long a connection waits for a lock held by another connection (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** Paces snapshot saves (see FileSnapshotStore); without it a save writes back to back. */
+  clock?: Clock;
 }
 
 /**
@@ -54,6 +57,7 @@ export class SqliteRaftStorage implements RaftStorage {
     private readonly readConn: SqliteConnection,
     bounds: { first: number; last: number },
     snapshotDir: string,
+    clock: Clock | undefined,
   ) {
     this.writer = new SqliteWriter(writeConn, (min, max) => this.log.noteAppended(min, max));
     const ctx: SqliteStorageContext = {
@@ -63,7 +67,7 @@ export class SqliteRaftStorage implements RaftStorage {
     };
     this.log = new SqliteLogStore(ctx, bounds);
     this.stable = new SqliteStableStore(ctx);
-    this.snapshots = new FileSnapshotStore(snapshotDir, new SqliteLegacySnapshots(ctx), () => this.release());
+    this.snapshots = new FileSnapshotStore(snapshotDir, new SqliteLegacySnapshots(ctx), () => this.release(), clock);
   }
 
   /**
@@ -109,7 +113,7 @@ export class SqliteRaftStorage implements RaftStorage {
       const r = await SqliteConnection.open(path, busy);
       opened.push(r);
       await r.run('PRAGMA query_only=1');
-      return new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 }, join(dirname(path), 'snapshots'));
+      return new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 }, join(dirname(path), 'snapshots'), opts.clock);
     } catch (err) {
       for (const c of opened.reverse()) await c.close().catch(() => undefined);
       throw err instanceof SextantError ? err : storageError(`cannot open ${path}`, err);

@@ -58,6 +58,7 @@ export async function startServer(env: AssemblyEnv): Promise<AgentCore> {
   env.onStop('transport', () => transport.close());
 
   const store = new StateStore({
+    clock,
     onWatcherError: (e) => log.error('a watcher failed', { error: e }),
     onKvChange: (change) => {
       try {

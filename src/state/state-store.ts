@@ -2,6 +2,7 @@ import { decode } from '@msgpack/msgpack';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { AppliedEntry, StateMachine } from '../../contracts/ports/state-machine.js';
 import type { KvChange } from '../../contracts/hooks.js';
+import type { Clock } from '../../contracts/platform.js';
 import { decodeCommand } from './command-codec.js';
 import { entryFor } from './command-registry.js';
 import { encodeSliced } from './sliced-msgpack.js';
@@ -9,6 +10,7 @@ import type { KvReader } from './kv-reader.js';
 import { KvTable, lazySnapshot } from './kv-table.js';
 import { KvRowCache } from './snapshot-row-cache.js';
 import { PrefaultedAllocator } from './prefaulted-allocator.js';
+import { LoopShare } from './loop-share.js';
 import { AutopilotConfigTable, type AutopilotConfigReader } from './autopilot-config-table.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogTable } from './catalog-table.js';
@@ -31,8 +33,13 @@ const SNAPSHOT_V1 = 1;
 const SNAPSHOT_V2 = 2;
 const SNAPSHOT_V3 = 3;
 
+/** The part of a busy event loop a snapshot's encode may take (see LoopShare). */
+const SNAPSHOT_LOOP_SHARE = 0.1;
+
 /** Options of a StateStore. */
 export interface StateStoreOptions {
+  /** Paces snapshot encodes to a share of a busy event loop (LoopShare); without it they take a slice every turn. */
+  clock?: Clock;
   /** Told when a watcher callback or a change listener throws during apply/restore (apply itself goes on). */
   onWatcherError?: (e: unknown) => void;
   /** Told of every applied write that changed KV keys (drives the kvChanged hook). Must not throw. */
@@ -61,8 +68,10 @@ export class StateStore implements StateMachine, TxnReaders {
   /** Image buffers with their pages mapped off the main thread. */
   private readonly imageBuffers = new PrefaultedAllocator();
   private applied = 0;
+  private readonly clock: Clock | undefined;
 
   constructor(opts: StateStoreOptions = {}) {
+    this.clock = opts.clock;
     this.tx = new StateTxn(opts.onWatcherError);
     this.kvTable = new KvTable(this.tx, opts.onWatcherError, opts.onKvChange);
     this.catalogTable = new CatalogTable(this.tx, opts.onWatcherError, opts.onCatalogChange);
@@ -169,11 +178,12 @@ export class StateStore implements StateMachine, TxnReaders {
     const coordinates = this.coordinateTable.toSnapshot();
     const autopilot = this.autopilotTable.toSnapshot();
     const rows = this.kvRows.entries(kv, this.applied);
+    const pace = this.clock ? new LoopShare(this.clock, SNAPSHOT_LOOP_SHARE) : undefined;
     return (async () => {
       try {
         const image = await encodeSliced(
           { ...head, kv: lazySnapshot(kv, rows.rows), catalog, sessions, coordinates, ...(autopilot ? { autopilot } : {}) },
-          { allocate: (bytes) => this.imageBuffers.allocate(bytes) },
+          { allocate: (bytes) => this.imageBuffers.allocate(bytes), ...(pace ? { yieldTurn: () => pace.yield() } : {}) },
         );
         rows.complete(image);
         return image;

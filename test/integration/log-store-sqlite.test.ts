@@ -11,6 +11,8 @@ import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import plugin from '../../plugins/log-store-sqlite/index.js';
 import type { SqliteConnection } from '../../plugins/log-store-sqlite/sqlite-connection.js';
 import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
+import { SNAPSHOT_WRITE_BYTES } from '../../plugins/log-store-sqlite/file-snapshot-store.js';
+import type { Clock } from '../../contracts/platform.js';
 import { loadPlugins } from '../../src/kernel/plugin-loader.js';
 import { describeLogStoreConformance, entries } from '../conformance/log-store.conformance.js';
 
@@ -147,6 +149,33 @@ describe('SqliteRaftStorage', () => {
     const latest = await s.snapshots.latestSnapshot();
     expect(latest?.meta).toEqual({ lastIndex: 20, lastTerm: 2, configuration: Uint8Array.of(20) });
     expect(Buffer.from(latest!.data).equals(Buffer.from(data(20)))).toBe(true);
+  });
+
+  it('with a clock, leaves the disk to the log between the megabytes of a snapshot save as long as each took', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // Every reading of this clock is 3 ms after the last, so each slice's write and flush "took" 3 ms.
+    let t = 0;
+    const pauses: number[] = [];
+    const clock: Clock = {
+      now: () => (t += 3),
+      setTimeout: (fn, ms) => {
+        pauses.push(ms);
+        const timer = setTimeout(fn, 1);
+        return { cancel: () => clearTimeout(timer) };
+      },
+      setInterval: () => {
+        throw new Error('not used');
+      },
+    };
+    const s = await SqliteRaftStorage.open(join(dir, 'raft.db'), { clock });
+    storages.push(s);
+    const data = new Uint8Array(3 * SNAPSHOT_WRITE_BYTES + 12_345).map((_, i) => (i * 7) & 0xff);
+    await s.snapshots.saveSnapshot({ meta: { lastIndex: 5, lastTerm: 1, configuration: Uint8Array.of(1) }, data });
+    // Four slices: a pause as long as the slice after each but the last.
+    expect(pauses).toEqual([3, 3, 3]);
+    const back = await s.snapshots.latestSnapshot();
+    expect(Buffer.from(back!.data).equals(Buffer.from(data))).toBe(true);
   });
 
   it('reads a snapshot an earlier version kept in the database, and drops it once a file supersedes it', async () => {
