@@ -50,8 +50,9 @@ export interface LegacySnapshots {
  * `<dir>/<lastIndex>-<lastTerm>.snap` holds the state image followed by a JSON trailer (index,
  * term, configuration, size and CRC-32 of the image). A save writes `<name>.tmp` a megabyte
  * per write, each flushed before the next and, with a clock, followed by a pause as long as it
- * took (the writes and syncs run on libuv's thread pool, the checksum a slice per turn), fsyncs it, renames it into place and fsyncs the directory; only then does it resolve,
- * and the older files beyond the newest {@link RETAIN} are deleted. The image never passes
+ * took (the writes and syncs run on libuv's thread pool, the checksum a slice per turn), fsyncs
+ * it, renames it into place and fsyncs the directory; only then does it resolve, and the older
+ * files beyond the newest {@link RETAIN} are deleted. The image never passes
  * through the database, so saving it neither doubles its writes (WAL and checkpoint) nor queues
  * behind, or ahead of, the log's appends. A crash mid-save leaves a `.tmp` file that is never
  * read and is deleted by the next save; a file whose trailer or checksum does not verify is
