@@ -16,8 +16,8 @@ const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): 
  * As an InPlaceMsgpack (`of(record)`), it writes the row straight into encodeSliced's output.
  */
 export class KvRowEncoder extends InPlaceMsgpack {
-  private own: Buffer = Buffer.allocUnsafe(64 * 1024);
-  private buf: Buffer = this.own;
+  /** The buffer writeInto is writing into, and where. */
+  private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private record: KvRecord | undefined;
   /** The library's bytes of `record`'s row when it has a string that is not well-formed. */
@@ -29,13 +29,6 @@ export class KvRowEncoder extends InPlaceMsgpack {
     this.record = r;
     this.library = isWellFormed(r.key) && isWellFormed(r.flags) && isWellFormed(r.session) ? undefined : this.fallback.encodeSharedRef(entryRow(r));
     return this;
-  }
-
-  /** The row's msgpack bytes: valid until the next call (copy them before). */
-  encode(r: KvRecord): Uint8Array {
-    const need = this.of(r).bound();
-    if (need > this.own.length) this.own = Buffer.allocUnsafe(need * 2);
-    return this.own.subarray(0, this.writeInto(this.own, 0));
   }
 
   bound(): number {
