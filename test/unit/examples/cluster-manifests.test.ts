@@ -90,13 +90,23 @@ describe('examples/cluster/docker-compose.yml', () => {
 });
 
 describe('examples/cluster/Dockerfile', () => {
+  const text = read('Dockerfile');
+
   it('builds on node:20-slim with npm ci and the TypeScript build, and runs `sextant agent`', () => {
-    const text = read('Dockerfile');
+    expect(text).toMatch(/^FROM node:20-slim AS build$/m);
     expect(text).toMatch(/^FROM node:20-slim$/m);
     expect(text).toMatch(/^RUN npm ci/m);
     expect(text).toMatch(/npx tsc -p tsconfig\.build\.json/);
+    expect(text).toMatch(/^COPY --from=build \/opt\/sextant \.\/$/m);
     expect(text).toMatch(/^ENTRYPOINT \["node", "\/opt\/sextant\/bin\/sextant\.js", "agent"\]$/m);
-    for (const m of text.matchAll(/^COPY (\S+(?: \S+)*) \S+$/gm)) for (const src of m[1]!.split(' ')) expect(existsSync(join(REPO_ROOT, src)), src).toBe(true);
+    for (const m of text.matchAll(/^COPY (?!--from)(\S+(?: \S+)*) \S+$/gm)) for (const src of m[1]!.split(' ')) expect(existsSync(join(REPO_ROOT, src)), src).toBe(true);
+  });
+
+  it("builds sqlite3's native binding even though npm ci skips install scripts", () => {
+    // Without it the image held no binding, and every agent with a data dir died at start
+    // ("Could not locate the bindings file"), found by building and running the image.
+    expect(text).toMatch(/^RUN npm ci --ignore-scripts && npm rebuild sqlite3$/m);
+    expect(text).toMatch(/apt-get install -y --no-install-recommends python3 make g\+\+/);
   });
 });
 
