@@ -14,11 +14,13 @@
  *    of each side and their ratio, and the max over all windows.
  *    Target: p99 with snapshots ≤ 1.5 × p99 without; max ≤ 100 ms.
  * 2. Write throughput by store size (`writesBySize`, also run by `npm run bench:kv`): writes/s of
- *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys
- *    (default snapshot settings: threshold 16384, interval 30s, so whether a snapshot falls in a
+ *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys:
+ *    windows of fresh 1,000-key agents alternate (ABBA, BENCH_SIZE_ROUNDS times, default 1) with
+ *    windows of one agent filled to 100,000 and then 500,000, each of whose windows' new keys are
+ *    deleted after it (default snapshot settings: threshold 16384, interval 30s, so whether a snapshot falls in a
  *    window depends on the interval's jitter; BENCH_SIZE_INTERVAL, e.g. 5s, sets the interval to
  *    put snapshots in every window). Each window's line says which snapshots completed in it.
- *    Target: the last within 20% of the first.
+ *    Target: the 500,000-key median within 20% of the 1,000-key one.
  *
  * 3. Main-thread cost of one snapshot (`BENCH_PARTS=cost`, in process, no agent): a StateStore
  *    holding BENCH_COST_KEYS (default 100,000) keys of 256 bytes is snapshotted from scratch, then
@@ -58,9 +60,9 @@ async function agentWith(dir: string, config: Record<string, unknown>): Promise<
   );
 }
 
-function put(agent: http.Agent, port: number, path: string, body: string): Promise<number> {
+function put(agent: http.Agent, port: number, path: string, body: string, method = 'PUT'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const r = http.request({ agent, host: HOST, port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const r = http.request({ agent, host: HOST, port, method, path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -189,35 +191,91 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
   );
 }
 
-/** Part 2: writes/s of 64 clients creating new keys with the store at 1,000, 100,000 and 500,000 keys. */
-export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECONDS ?? 10)): Promise<void> {
+/** An agent of part 2. */
+interface SizeSide {
+  agent: AgentProcess;
+  port: number;
+  dir: string;
+}
+
+async function startSizeSide(config: Record<string, unknown>): Promise<SizeSide> {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-sizebench-'));
+  const agent = await agentWith(dir, config);
+  return { agent, port: Number(new URL(agent.httpAddr).port), dir };
+}
+
+async function stopSizeSide(side: SizeSide): Promise<void> {
+  await side.agent.stop().catch(() => undefined);
+  if (side.agent.proc.exitCode === null) await side.agent.kill9();
+  rmSync(side.dir, { recursive: true, force: true });
+}
+
+/**
+ * Part 2: writes/s of 64 clients creating new keys with the store at 1,000, 100,000 and 500,000
+ * keys. The large store is one agent, filled to 100,000 and then 500,000 keys; each of its windows'
+ * new keys are deleted after it (one recursive delete), so it stays at its size (plus their
+ * tombstones, which only weigh on it). Each 1,000-key window runs on a fresh agent (filled, then
+ * warmed up by 3 s of overwrites), so it starts at 1,000 keys as the first window of a new store
+ * would. At each size the two alternate in ABBA order, BENCH_SIZE_ROUNDS times (default 1), so a
+ * drift of the machine's speed falls on both; the figures compared are the medians of each
+ * side's windows.
+ */
+export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECONDS ?? 10)): Promise<void> {
+  const rounds = Math.max(1, Number(process.env.BENCH_SIZE_ROUNDS ?? 1));
   // BENCH_SIZE_THRESHOLD (e.g. 1000000000000) sets raft_snapshot_threshold, to tell snapshot cost from the rest.
   const threshold = process.env.BENCH_SIZE_THRESHOLD;
-  const agent = await agentWith(dir, {
+  const config = {
     ...(threshold ? { raft_snapshot_threshold: Number(threshold) } : {}),
     ...(process.env.BENCH_SIZE_INTERVAL ? { raft_snapshot_interval: process.env.BENCH_SIZE_INTERVAL } : {}),
-  });
-  try {
-    const port = Number(new URL(agent.httpAddr).port);
-    let have = 0;
-    const rates: number[] = [];
-    for (const size of [1_000, 100_000, 500_000]) {
-      const beforeFill = snapshotsLogged(agent).length;
-      await fill(port, 'fill/', have, size);
-      have = size;
-      const before = snapshotsLogged(agent).length;
-      const r = await writeLoad(agent.httpAddr, port, `new${size}/`, 0, seconds);
-      const snaps = snapshotsLogged(agent);
-      rates.push(r.perSecond);
-      console.log(`writes of new keys, 64 clients, store at ${size} keys: ${fmt(r)}; ${snaps.length - before} snapshots completed in the window, ${before - beforeFill} during the fill before it`);
-      printSnapshots(snaps.slice(beforeFill));
+  };
+  let windows = 0;
+  const measure = async (side: SizeSide, label: string): Promise<number> => {
+    const prefix = `new${++windows}/`;
+    const before = snapshotsLogged(side.agent).length;
+    const r = await writeLoad(side.agent.httpAddr, side.port, prefix, 0, seconds);
+    const snaps = snapshotsLogged(side.agent).slice(before);
+    console.log(`writes of new keys, 64 clients, store at ${label} keys: ${fmt(r)}; ${snaps.length} snapshots completed in the window`);
+    printSnapshots(snaps);
+    return r.perSecond;
+  };
+  const small = async (): Promise<number> => {
+    const side = await startSizeSide(config);
+    try {
+      await fill(side.port, 'fill/', 0, 1_000);
+      await writeLoad(side.agent.httpAddr, side.port, 'fill/', 1_000, 3);
+      return await measure(side, '1,000');
+    } finally {
+      await stopSizeSide(side);
     }
-    console.log(`throughput at 500,000 keys is ${((100 * rates[2]!) / rates[0]!).toFixed(0)}% of that at 1,000 (target ≥ 80%)`);
-    await agent.stop();
+  };
+  const large = await startSizeSide(config);
+  try {
+    let have = 0;
+    const ratios: number[] = [];
+    for (const size of [100_000, 500_000]) {
+      await fill(large.port, 'fill/', have, size);
+      have = size;
+      const rates = { small: [] as number[], large: [] as number[] };
+      for (let round = 0; round < rounds; round++) {
+        for (const which of round % 2 === 0 ? (['small', 'large', 'large', 'small'] as const) : (['large', 'small', 'small', 'large'] as const)) {
+          if (which === 'small') {
+            rates.small.push(await small());
+            continue;
+          }
+          rates.large.push(await measure(large, size.toLocaleString('en-US')));
+          const status = await put(new http.Agent(), large.port, `/v1/kv/new${windows}/?recurse`, '', 'DELETE');
+          if (status !== 200) throw new Error(`deleting the window's keys answered ${status}`);
+        }
+      }
+      const ratio = median(rates.large) / median(rates.small);
+      ratios.push(ratio);
+      console.log(
+        `store at ${size.toLocaleString('en-US')} keys: median ${median(rates.large).toFixed(0)}/s against ${median(rates.small).toFixed(0)}/s at 1,000 keys in the windows around it: ${(100 * ratio).toFixed(0)}%`,
+      );
+    }
+    console.log(`throughput at 500,000 keys is ${(100 * ratios[1]!).toFixed(0)}% of that at 1,000 (interleaved windows; target ≥ 80%)`);
   } finally {
-    if (agent.proc.exitCode === null) await agent.kill9();
-    rmSync(dir, { recursive: true, force: true });
+    await stopSizeSide(large);
   }
 }
 
