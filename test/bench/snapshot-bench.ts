@@ -60,7 +60,29 @@ async function agentWith(dir: string, config: Record<string, unknown>): Promise<
   );
 }
 
-function put(agent: http.Agent, port: number, path: string, body: string, method = 'PUT'): Promise<number> {
+/** An agent a part runs, with its HTTP port and the directory that holds its data and config. */
+interface BenchAgent {
+  agent: AgentProcess;
+  port: number;
+  dir: string;
+}
+
+/** Starts a dev agent with `config` merged in, in a new temporary directory named after `prefix`. */
+async function startBenchAgent(prefix: string, config: Record<string, unknown>): Promise<BenchAgent> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const agent = await agentWith(dir, config);
+  return { agent, port: Number(new URL(agent.httpAddr).port), dir };
+}
+
+/** Stops the agent (SIGKILL if it does not exit) and removes its directory. */
+async function stopBenchAgent(a: BenchAgent): Promise<void> {
+  await a.agent.stop().catch(() => undefined);
+  if (a.agent.proc.exitCode === null) await a.agent.kill9();
+  rmSync(a.dir, { recursive: true, force: true });
+}
+
+/** Sends `body` to `path` with `method` (PUT by default); resolves with the status code. */
+function send(agent: http.Agent, port: number, path: string, body: string, method = 'PUT'): Promise<number> {
   return new Promise((resolve, reject) => {
     const r = http.request({ agent, host: HOST, port, method, path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
@@ -82,7 +104,7 @@ async function fill(port: number, prefix: string, from: number, to: number): Pro
       next = hi;
       const ops = [];
       for (let i = lo; i < hi; i++) ops.push({ KV: { Verb: 'set', Key: `${prefix}${i}`, Value: VALUE_B64 } });
-      const status = await put(agent, port, '/v1/txn', JSON.stringify(ops));
+      const status = await send(agent, port, '/v1/txn', JSON.stringify(ops));
       if (status !== 200) throw new Error(`txn fill answered ${status}`);
     }
   };
@@ -126,12 +148,9 @@ function fmt(r: LoadResult): string {
   return `${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(2)} ms, errors ${r.errors}`;
 }
 
-/** An agent of part 1, filled and warmed up, with the snapshot lines it logged so far. */
-interface LatencySide {
+/** An agent of part 1, filled and warmed up, with the results of its windows. */
+interface LatencySide extends BenchAgent {
   label: string;
-  agent: AgentProcess;
-  port: number;
-  dir: string;
   results: LoadResult[];
 }
 
@@ -150,9 +169,12 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
       ['snapshots (threshold 8192, checked every 5-10 s)', 8192],
       ['snapshots disabled', 1_000_000_000_000],
     ] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'sextant-snapbench-'));
-      const agent = await agentWith(dir, { raft_snapshot_threshold: threshold, raft_snapshot_interval: '5s', raft_trailing_logs: 10240 });
-      const side: LatencySide = { label, agent, port: Number(new URL(agent.httpAddr).port), dir, results: [] };
+      const side: LatencySide = {
+        label,
+        ...(await startBenchAgent('sextant-snapbench-', { raft_snapshot_threshold: threshold, raft_snapshot_interval: '5s', raft_trailing_logs: 10240 })),
+        results: [],
+      };
+      const agent = side.agent;
       sides.push(side);
       await fill(side.port, 'k/', 0, keys);
       // Warm up into the steady state: overwrites until the first snapshot of the full store is
@@ -175,11 +197,7 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
       }
     }
   } finally {
-    for (const side of sides) {
-      await side.agent.stop().catch(() => undefined);
-      if (side.agent.proc.exitCode === null) await side.agent.kill9();
-      rmSync(side.dir, { recursive: true, force: true });
-    }
+    for (const side of sides) await stopBenchAgent(side);
   }
   const [on, off] = sides as [LatencySide, LatencySide];
   const p99 = (side: LatencySide): number => median(side.results.map((r) => r.p99Ms));
@@ -189,25 +207,6 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
     `snapshot effect over ${rounds} rounds: median p99 ${p99(on).toFixed(2)} vs ${p99(off).toFixed(2)} ms (${(p99(on) / p99(off)).toFixed(2)}×, per round ${ratios}; target ≤ 1.5×); ` +
       `max ${max(on).toFixed(2)} vs ${max(off).toFixed(2)} ms (target ≤ 100 ms)`,
   );
-}
-
-/** An agent of part 2. */
-interface SizeSide {
-  agent: AgentProcess;
-  port: number;
-  dir: string;
-}
-
-async function startSizeSide(config: Record<string, unknown>): Promise<SizeSide> {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-sizebench-'));
-  const agent = await agentWith(dir, config);
-  return { agent, port: Number(new URL(agent.httpAddr).port), dir };
-}
-
-async function stopSizeSide(side: SizeSide): Promise<void> {
-  await side.agent.stop().catch(() => undefined);
-  if (side.agent.proc.exitCode === null) await side.agent.kill9();
-  rmSync(side.dir, { recursive: true, force: true });
 }
 
 /**
@@ -229,26 +228,27 @@ export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECON
     ...(process.env.BENCH_SIZE_INTERVAL ? { raft_snapshot_interval: process.env.BENCH_SIZE_INTERVAL } : {}),
   };
   let windows = 0;
-  const measure = async (side: SizeSide, label: string): Promise<number> => {
+  /** One window of new keys under a prefix of its own: its writes/s and that prefix. */
+  const measure = async (side: BenchAgent, label: string): Promise<{ rate: number; prefix: string }> => {
     const prefix = `new${++windows}/`;
     const before = snapshotsLogged(side.agent).length;
     const r = await writeLoad(side.agent.httpAddr, side.port, prefix, 0, seconds);
     const snaps = snapshotsLogged(side.agent).slice(before);
     console.log(`writes of new keys, 64 clients, store at ${label} keys: ${fmt(r)}; ${snaps.length} snapshots completed in the window`);
     printSnapshots(snaps);
-    return r.perSecond;
+    return { rate: r.perSecond, prefix };
   };
   const small = async (): Promise<number> => {
-    const side = await startSizeSide(config);
+    const side = await startBenchAgent('sextant-sizebench-', config);
     try {
       await fill(side.port, 'fill/', 0, 1_000);
       await writeLoad(side.agent.httpAddr, side.port, 'fill/', 1_000, 3);
-      return await measure(side, '1,000');
+      return (await measure(side, '1,000')).rate;
     } finally {
-      await stopSizeSide(side);
+      await stopBenchAgent(side);
     }
   };
-  const large = await startSizeSide(config);
+  const large = await startBenchAgent('sextant-sizebench-', config);
   try {
     let have = 0;
     const ratios: number[] = [];
@@ -262,8 +262,9 @@ export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECON
             rates.small.push(await small());
             continue;
           }
-          rates.large.push(await measure(large, size.toLocaleString('en-US')));
-          const status = await put(new http.Agent(), large.port, `/v1/kv/new${windows}/?recurse`, '', 'DELETE');
+          const { rate, prefix } = await measure(large, size.toLocaleString('en-US'));
+          rates.large.push(rate);
+          const status = await send(new http.Agent(), large.port, `/v1/kv/${prefix}?recurse`, '', 'DELETE');
           if (status !== 200) throw new Error(`deleting the window's keys answered ${status}`);
         }
       }
@@ -275,7 +276,7 @@ export async function writesBySize(seconds = Number(process.env.BENCH_SIZE_SECON
     }
     console.log(`throughput at 500,000 keys is ${(100 * ratios[1]!).toFixed(0)}% of that at 1,000 (interleaved windows; target ≥ 80%)`);
   } finally {
-    await stopSizeSide(large);
+    await stopBenchAgent(large);
   }
 }
 
