@@ -58,14 +58,15 @@ export class SqliteConnection {
     });
   }
 
-  /** Runs a query; resolves with its first row, or undefined. */
-  get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return new Promise((resolve, reject) => {
-      this.db.get<T>(sql, params, (err, row) => {
-        if (err) reject(err);
-        else resolve(row);
-      });
-    });
+  /**
+   * Runs a query (meant for one that yields at most one row) to its end; resolves with its first
+   * row, or undefined. The driver's own `get` stops at the first row and leaves the statement
+   * open until a later finalize, and while any statement is open the connection keeps its read
+   * transaction: a query started meanwhile reads that older snapshot and misses commits made
+   * since. Running to the end closes the read transaction before the promise resolves.
+   */
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
   }
 
   /** Runs a query; resolves with all its rows. */

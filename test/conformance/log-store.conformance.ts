@@ -216,6 +216,27 @@ export function describeLogStoreConformance(name: string, makeStorage: () => Pro
       expect((await s.log.getLogs(1, next)).length).toBe(next - 1);
     });
 
+    it('shows every write to reads started after it resolves, while other reads never stop', async () => {
+      const { storage: s } = await fresh();
+      await s.log.storeLogs([entry(1)]);
+      let writing = true;
+      // Readers that keep several reads in flight at every moment of the writes below.
+      const reader = async (): Promise<void> => {
+        while (writing) expect(await s.log.getLog(1)).toEqual(entry(1));
+      };
+      const readers = [reader(), reader(), reader(), reader()];
+      try {
+        for (let i = 2; i <= 60; i++) {
+          await s.log.storeLogs([entry(i)]);
+          expect(await s.log.getLog(i)).toEqual(entry(i));
+          expect((await s.log.getLogs(i, i)).map((e) => e.index)).toEqual([i]);
+        }
+      } finally {
+        writing = false;
+        await Promise.all(readers);
+      }
+    });
+
     it('keeps its own copy of stored data and hands out copies', async () => {
       const { storage: s } = await fresh();
       const e = entry(1);
