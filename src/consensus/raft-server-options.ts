@@ -37,6 +37,13 @@ export interface RaftServerOptions {
    * sends and applies (scripted fault scenarios that cut a leader off right after it appends,
    * and the schedules their seeds were picked for, use that). */
   parallelLeaderWrite?: boolean;
+  /** hashicorp's CommitTimeout: a leader's Ready that only commits sends followers appends that
+   * carry nothing but the new commit index; they wait this long, and an append sent to the same
+   * follower meanwhile (which carries the commit too) replaces its wait. Sequential writes then
+   * tell followers each commit with the next write's append instead of two more messages and two
+   * answers each. Followers apply (and serve stale reads) up to this much later. Default 50
+   * (hashicorp's); 0 sends them right after the answers of the turn. */
+  commitTimeoutMs?: number;
   /** Consistent reads share ReadIndex rounds: one round (one heartbeat broadcast and quorum
    * ack) in flight at a time, reads arriving meanwhile go in the next (etcd's read loop).
    * Default true; false starts a round per read. */
@@ -62,6 +69,7 @@ export interface ResolvedRaftTiming {
   compactionChunk: number;
   maxAppendEntries: number;
   maxInflight: number;
+  commitTimeoutMs: number;
 }
 
 /** Applies defaults: the tick is the heartbeat interval (but at most a tenth of the election timeout). */
@@ -81,5 +89,6 @@ export function resolveRaftTiming(o: RaftServerOptions = {}): ResolvedRaftTiming
     compactionChunk: Math.max(1, Math.floor(o.compactionChunk ?? 256)),
     maxAppendEntries: Math.max(1, o.maxAppendEntries ?? 64),
     maxInflight: Math.max(1, o.maxInflight ?? 64),
+    commitTimeoutMs: Math.max(0, o.commitTimeoutMs ?? 50),
   };
 }

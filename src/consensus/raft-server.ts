@@ -129,6 +129,9 @@ export class RaftServer implements RaftApi {
   private readonly readQueue: { resolve: () => void; reject: (e: Error) => void }[] = [];
   /** True while a ReadIndex round is in flight (see startReadRound). */
   private readRound = false;
+  /** Commit-only appends held for commitTimeoutMs, by follower id (see holdCommitNotices). */
+  private readonly commitNotices = new Map<string, RaftMessage>();
+  private commitTimer: TimerHandle | undefined;
   /** True while bootstrapCluster swaps the core: frames and the loop wait. */
   private bootstrapping = false;
 
@@ -196,6 +199,7 @@ export class RaftServer implements RaftApi {
     }
     this.stopped = true;
     this.ticker?.cancel();
+    this.dropCommitNotices();
     this.unhandle?.();
     this.unhandle = undefined;
     this.failAll(() => new SextantError(ErrorCode.Shutdown, 'raft server is shutting down'));
@@ -578,8 +582,9 @@ export class RaftServer implements RaftApi {
         // messages go out: they tell the followers the new commit index, which no answer waits
         // for (hashicorp/raft leaves that to its next AppendEntries, up to CommitTimeout later).
         // Sent first, their socket writes sat in front of every sequential write's answer.
-        if (early && rd.entries.length === 0 && rd.committedEntries.length > 0 && !rd.softState) this.sendAfterAnswers(rd.messages);
-        else if (early) this.sendAll(rd.messages);
+        // Appends that only carry a new commit index wait for commitTimeoutMs (holdCommitNotices).
+        if (early && rd.entries.length === 0 && rd.committedEntries.length > 0 && !rd.softState) this.sendAfterAnswers(this.holdCommitNotices(rd.messages));
+        else if (early) this.sendAll(this.holdCommitNotices(rd.messages));
         // Entries committed and already durable here, and confirmed reads, need not wait for
         // this Ready's new entries to reach the disk.
         if (this.parallelLeaderWrite && !rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);
@@ -619,6 +624,7 @@ export class RaftServer implements RaftApi {
 
   private sendAll(messages: RaftMessage[]): void {
     for (const m of messages) {
+      if (m.type === 'append') this.commitNotices.delete(m.to); // it carries the commit too
       const addr = this.addressOf(m.to);
       if (addr === undefined) {
         this.log.debug('no address for raft peer; dropping message', { to: m.to, type: m.type });
@@ -626,6 +632,40 @@ export class RaftServer implements RaftApi {
       }
       this.deps.transport.send(addr, StreamProtocol.Raft, encodeRaftMessage(m));
     }
+  }
+
+  /**
+   * hashicorp's CommitTimeout: of a leader's messages, the appends with no entries (they only
+   * tell a follower the new commit index) are held for commitTimeoutMs, the newest per follower;
+   * any later append to that follower carries the commit and releases its hold (sendAll). Returns
+   * the messages to send now. Sequential writes thus tell followers each commit with the next
+   * write's append, instead of two more messages and two more answers per write.
+   */
+  private holdCommitNotices(messages: RaftMessage[]): RaftMessage[] {
+    const wait = this.timing.commitTimeoutMs;
+    if (wait <= 0) return messages;
+    const now: RaftMessage[] = [];
+    for (const m of messages) {
+      if (m.type === 'append' && m.entries.length === 0) this.commitNotices.set(m.to, m);
+      else now.push(m);
+    }
+    if (this.commitNotices.size > 0) this.commitTimer ??= this.deps.clock.setTimeout(() => this.flushCommitNotices(), wait);
+    return now;
+  }
+
+  /** Sends the commit-only appends still held (commitTimeoutMs ran out). */
+  private flushCommitNotices(): void {
+    this.commitTimer = undefined;
+    const held = [...this.commitNotices.values()];
+    this.commitNotices.clear();
+    if (!this.stopped && this.isLeaderNow) this.sendAll(held);
+  }
+
+  /** Drops the held commit-only appends (leadership ended or the server stopped). */
+  private dropCommitNotices(): void {
+    this.commitTimer?.cancel();
+    this.commitTimer = undefined;
+    this.commitNotices.clear();
   }
 
   /**
@@ -716,6 +756,7 @@ export class RaftServer implements RaftApi {
     const s = rd.softState!;
     const leading = s.role === 'leader';
     if (leading !== this.isLeaderNow) this.peerContact.clear();
+    if (!leading) this.dropCommitNotices();
     if (leading) {
       const first = rd.entries.find((e) => e.term === s.term);
       this.termStartIndex = first?.index ?? this.node!.lastIndex();
@@ -963,6 +1004,7 @@ export class RaftServer implements RaftApi {
     this.log.error('raft server stopped on a fatal error', { error: err.message });
     this.stopped = true;
     this.ticker?.cancel();
+    this.dropCommitNotices();
     const code = isSextantError(err) && err.code === ErrorCode.StorageFailed ? ErrorCode.StorageFailed : ErrorCode.Shutdown;
     this.failAll(() => new SextantError(code, `raft server stopped: ${err.message}`));
     if (this.isLeaderNow) this.setLeader(false);

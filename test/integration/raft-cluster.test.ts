@@ -218,18 +218,23 @@ describe('simulated Raft clusters', () => {
     await sim.stop();
   });
 
-  it('a leader answers a write before it tells the followers its commit index, and still tells them', async () => {
-    const sim = await started({ seed: 11, nodes: 3 });
-    await writeAll(sim, 2);
-    expect(await sim.settle()).toBe(true);
-    const leader = sim.leader()!;
-    const events: string[] = [];
+  /** Records the leader's appends (`append to ID: N entries, commit C`) and when `propose` is answered. */
+  function recordAppends(leader: NonNullable<ReturnType<RaftClusterSim['leader']>>, events: string[]): void {
     const send = leader.transport.send.bind(leader.transport);
     leader.transport.send = (to, protocol, frame) => {
       const m = decodeRaftMessage(frame);
       if (m.type === 'append') events.push(`append to ${to}: ${m.entries.length} entries, commit ${m.commit}`);
       send(to, protocol, frame);
     };
+  }
+
+  it('with commitTimeoutMs 0 a leader answers a write before it tells the followers its commit index, and then tells them', async () => {
+    const sim = await started({ seed: 11, nodes: 3, raft: { commitTimeoutMs: 0 } });
+    await writeAll(sim, 2);
+    expect(await sim.settle()).toBe(true);
+    const leader = sim.leader()!;
+    const events: string[] = [];
+    recordAppends(leader, events);
     const index = leader.server.core()!.lastIndex() + 1;
     let answered = false;
     void leader.server.propose(listCommand('sequential')).then(() => {
@@ -243,6 +248,31 @@ describe('simulated Raft clusters', () => {
     const answer = events.indexOf('answered');
     const told = followers.map((id) => events.findIndex((e) => e === `append to ${id}: 0 entries, commit ${index}`));
     expect(told.every((i) => i > answer), events.join('\n')).toBe(true);
+    await sim.stop();
+  });
+
+  it('tells followers each commit of sequential writes with the next write, and the last one after the commit timeout', async () => {
+    const sim = await started({ seed: 11, nodes: 3 });
+    await writeAll(sim, 2);
+    expect(await sim.settle()).toBe(true);
+    const leader = sim.leader()!;
+    const followers = sim.ids.filter((id) => id !== leader.id);
+    const commitOf = (id: string): number => sim.nodes.get(id)!.server.core()!.commitIndex();
+    const events: string[] = [];
+    recordAppends(leader, events);
+    let last = 0;
+    for (let i = 0; i < 10; i++) {
+      let answered = false;
+      void leader.server.propose(listCommand(`sequential-${i}`)).then(() => (answered = true));
+      expect(await sim.runUntil(() => answered, 500)).toBe(true);
+      last = leader.server.core()!.commitIndex();
+      // each write's appends carry the commit of the write before it
+      if (i > 0) expect(followers.every((id) => commitOf(id) >= last - 1)).toBe(true);
+    }
+    // no append with nothing new went out between the writes: the next write's append told them
+    expect(events.filter((e) => e.includes(': 0 entries,')), events.join('\n')).toEqual([]);
+    // the last commit reaches the followers within the commit timeout (50 ms)
+    expect(await sim.runUntil(() => followers.every((id) => commitOf(id) >= last), 60)).toBe(true);
     await sim.stop();
   });
 
