@@ -578,13 +578,15 @@ export class RaftServer implements RaftApi {
         // still needs a durable quorum. Only with no new term, vote, snapshot or truncation to
         // persist: a leader's term and vote were made durable while it was a candidate.
         const early = this.parallelLeaderWrite && node.currentRole() === 'leader' && !rd.hardState && !rd.snapshot && rd.truncateFrom === undefined;
-        // A leader's Ready that only commits (no new entries) answers its clients before its
-        // messages go out: they tell the followers the new commit index, which no answer waits
-        // for (hashicorp/raft leaves that to its next AppendEntries, up to CommitTimeout later).
-        // Sent first, their socket writes sat in front of every sequential write's answer.
-        // Appends that only carry a new commit index wait for commitTimeoutMs (holdCommitNotices).
-        if (early && rd.entries.length === 0 && rd.committedEntries.length > 0 && !rd.softState) this.sendAfterAnswers(this.holdCommitNotices(rd.messages));
-        else if (early) this.sendAll(this.holdCommitNotices(rd.messages));
+        if (early) {
+          // Appends that only carry a new commit index wait for commitTimeoutMs (holdCommitNotices).
+          const now = this.holdCommitNotices(rd.messages);
+          // A Ready that only commits (no new entries) answers its clients before the rest of its
+          // messages go out: no answer waits for them, and sent first their socket writes sat in
+          // front of every sequential write's answer.
+          if (rd.entries.length === 0 && rd.committedEntries.length > 0 && !rd.softState) this.sendAfterAnswers(now);
+          else this.sendAll(now);
+        }
         // Entries committed and already durable here, and confirmed reads, need not wait for
         // this Ready's new entries to reach the disk.
         if (this.parallelLeaderWrite && !rd.softState && !rd.snapshot && rd.truncateFrom === undefined) this.applyDurable(rd);

@@ -218,7 +218,7 @@ describe('simulated Raft clusters', () => {
     await sim.stop();
   });
 
-  /** Records the leader's appends (`append to ID: N entries, commit C`) and when `propose` is answered. */
+  /** Records each append the leader sends, as `append to ID: N entries, commit C`, in `events`. */
   function recordAppends(leader: NonNullable<ReturnType<RaftClusterSim['leader']>>, events: string[]): void {
     const send = leader.transport.send.bind(leader.transport);
     leader.transport.send = (to, protocol, frame) => {
