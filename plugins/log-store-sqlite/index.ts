@@ -9,18 +9,21 @@ interface SqliteLogStoreConfig {
   file?: string;
   /** `normal` is accepted only in dev mode (see SqliteRaftStorageOptions.synchronous). */
   synchronous?: 'full' | 'normal';
+  /** Where log entries live: segment files beside the database (default) or its `log` table. */
+  log?: 'segments' | 'sqlite';
 }
 
 export default definePlugin({
   name: 'log-store-sqlite',
   version: '1.0.0',
   kernel: '^1.0.0',
-  description: 'Raft log and hard state in SQLite (WAL, synchronous=FULL, group commit); snapshots as checksummed files beside it',
+  description: 'Raft log in append-only segment files (group commit, one fdatasync per batch), hard state in SQLite (WAL, synchronous=FULL); snapshots as checksummed files beside it',
   configSchema: {
     type: 'object',
     properties: {
       file: { type: 'string', minLength: 1 },
       synchronous: { enum: ['full', 'normal'], default: 'full' },
+      log: { enum: ['segments', 'sqlite'], default: 'segments' },
     },
     additionalProperties: false,
   },
@@ -35,7 +38,7 @@ export default definePlugin({
         throw new SextantError(ErrorCode.ConfigInvalid, 'the sqlite log store needs data_dir (or use adapters.log_store = "memory")');
       }
       const path = isAbsolute(file) ? file : resolve(join(config.dataDir ?? '', file));
-      return SqliteRaftStorage.open(path, { synchronous: cfg.synchronous ?? 'full', clock });
+      return SqliteRaftStorage.open(path, { synchronous: cfg.synchronous ?? 'full', log: cfg.log ?? 'segments', clock });
     });
   },
 });

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, SextantError } from '../../contracts/errors.js';
-import type { RaftStorage } from '../../contracts/ports/log-store.js';
+import type { LogEntry, LogEntryType, LogStore, RaftStorage } from '../../contracts/ports/log-store.js';
 import type { Clock } from '../../contracts/platform.js';
 import { FileSnapshotStore } from './file-snapshot-store.js';
+import { SegmentLogStore } from './segment-log-store.js';
 import { SqliteConnection, storageError } from './sqlite-connection.js';
 import { SqliteLegacySnapshots } from './sqlite-legacy-snapshots.js';
 import { SqliteLogStore } from './sqlite-log-store.js';
@@ -34,17 +35,30 @@ export interface SqliteRaftStorageOptions {
   busyTimeoutMs?: number;
   /** Paces snapshot saves (see FileSnapshotStore); without it a save writes back to back. */
   clock?: Clock;
+  /**
+   * Where the log's entries live. `segments` (default): append-only files in `log/` beside the
+   * database (SegmentLogStore); entries an older version kept in the database move there on
+   * the first open. `sqlite`: the database's `log` table, as before; refused once segment files
+   * exist.
+   */
+  log?: 'segments' | 'sqlite';
+  /** Segment file size for `segments` (default DEFAULT_SEGMENT_BYTES). */
+  segmentBytes?: number;
 }
 
+/** Rows read at a time when moving a database's log into segment files. */
+const MIGRATE_ROWS = 4096;
+
 /**
- * RaftStorage over one SQLite database file (the `sqlite3` package) in WAL mode with
- * synchronous=FULL: the Raft log, the hard state and key/value slot; snapshots are files in
- * `snapshots/` beside it (FileSnapshotStore; older versions' snapshot rows are still read). Writes
- * use a dedicated connection and one FIFO writer queue with group commit; reads use a
- * second connection and see only committed data.
+ * RaftStorage beside one SQLite database file (the `sqlite3` package, WAL mode,
+ * synchronous=FULL): the log's entries in append-only segment files in `log/`
+ * (SegmentLogStore; or, with `log: 'sqlite'`, in the database's `log` table), the hard state and
+ * key/value slot in the database, snapshots as files in `snapshots/` (FileSnapshotStore; older
+ * versions' snapshot rows are still read). Database writes use a dedicated connection and one
+ * FIFO writer queue with group commit; reads use a second connection and see only committed data.
  */
 export class SqliteRaftStorage implements RaftStorage {
-  readonly log: SqliteLogStore;
+  readonly log: LogStore;
   readonly stable: SqliteStableStore;
   readonly snapshots: FileSnapshotStore;
   private readonly writer: SqliteWriter;
@@ -58,14 +72,17 @@ export class SqliteRaftStorage implements RaftStorage {
     bounds: { first: number; last: number },
     snapshotDir: string,
     clock: Clock | undefined,
+    segmentLog: SegmentLogStore | undefined,
   ) {
-    this.writer = new SqliteWriter(writeConn, (min, max) => this.log.noteAppended(min, max));
+    let tableLog: SqliteLogStore | undefined;
+    this.writer = new SqliteWriter(writeConn, (min, max) => tableLog?.noteAppended(min, max));
     const ctx: SqliteStorageContext = {
       writer: this.writer,
       read: (what, run) => this.read(what, run),
       release: () => this.release(),
     };
-    this.log = new SqliteLogStore(ctx, bounds);
+    if (!segmentLog) tableLog = new SqliteLogStore(ctx, bounds);
+    this.log = segmentLog ?? tableLog!;
     this.stable = new SqliteStableStore(ctx);
     this.snapshots = new FileSnapshotStore(snapshotDir, new SqliteLegacySnapshots(ctx), () => this.release(), clock);
   }
@@ -85,6 +102,7 @@ export class SqliteRaftStorage implements RaftStorage {
       throw storageError(`cannot create the directory of ${path}`, err);
     }
     const opened: SqliteConnection[] = [];
+    let segmentLog: SegmentLogStore | undefined;
     try {
       const w = await SqliteConnection.open(path, busy);
       opened.push(w);
@@ -110,11 +128,22 @@ export class SqliteRaftStorage implements RaftStorage {
         throw err;
       }
       const b = await w.get<{ lo: number | null; hi: number | null }>('SELECT min(idx) AS lo, max(idx) AS hi FROM log');
+      const segmentDir = join(dirname(path), 'log');
+      if (opts.log === 'sqlite' && (await SegmentLogStore.hasSegments(segmentDir))) {
+        throw new SextantError(ErrorCode.StorageFailed, `${segmentDir}: the raft log is kept in segment files here, which the "sqlite" log setting cannot read`);
+      }
+      let storage: SqliteRaftStorage | undefined;
+      if (opts.log !== 'sqlite') {
+        segmentLog = await SegmentLogStore.open(segmentDir, () => storage!.release(), opts.segmentBytes);
+        if (b?.lo != null) await moveTableLog(w, segmentLog);
+      }
       const r = await SqliteConnection.open(path, busy);
       opened.push(r);
       await r.run('PRAGMA query_only=1');
-      return new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 }, join(dirname(path), 'snapshots'), opts.clock);
+      storage = new SqliteRaftStorage(w, r, { first: b?.lo ?? 0, last: b?.hi ?? 0 }, join(dirname(path), 'snapshots'), opts.clock, segmentLog);
+      return storage;
     } catch (err) {
+      await segmentLog?.close().catch(() => undefined);
       for (const c of opened.reverse()) await c.close().catch(() => undefined);
       throw err instanceof SextantError ? err : storageError(`cannot open ${path}`, err);
     }
@@ -150,4 +179,35 @@ export class SqliteRaftStorage implements RaftStorage {
     })();
     return this.shutdown;
   }
+}
+
+/**
+ * Moves the entries an older version kept in the database's `log` table into the segment log:
+ * first empties the segment log (a move a crash interrupted left a partial copy there), copies
+ * the rows in runs of consecutive indexes, and deletes them only once the copy is durable.
+ */
+async function moveTableLog(w: SqliteConnection, log: SegmentLogStore): Promise<void> {
+  await log.deleteRange(1, Infinity);
+  interface Row {
+    idx: number;
+    term: number;
+    type: number;
+    data: Uint8Array | null;
+  }
+  for (let after = 0; ; ) {
+    const rows = await w.all<Row>('SELECT idx, term, type, data FROM log WHERE idx > ? ORDER BY idx LIMIT ?', [after, MIGRATE_ROWS]);
+    if (rows.length === 0) break;
+    let run: LogEntry[] = [];
+    for (const row of rows) {
+      if (run.length > 0 && row.idx !== run[run.length - 1]!.index + 1) {
+        await log.storeLogs(run);
+        run = [];
+      }
+      run.push({ index: row.idx, term: row.term, type: row.type as LogEntryType, data: row.data ?? new Uint8Array(0) });
+    }
+    await log.storeLogs(run);
+    after = rows[rows.length - 1]!.idx;
+  }
+  await w.run('DELETE FROM log');
+  await w.get('PRAGMA wal_checkpoint(TRUNCATE)');
 }

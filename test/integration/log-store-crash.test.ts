@@ -42,8 +42,9 @@ interface Writer {
 /** Children still alive, killed after the test whatever its outcome. */
 const alive = new Set<ChildProcess>();
 
-function startWriter(file: string, seed: number): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, String(seed)], {
+function startWriter(file: string, seed: number, segmentBytes: number | undefined): Writer {
+  const args = [fixture, file, String(seed), ...(segmentBytes ? [String(segmentBytes)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -132,7 +133,7 @@ async function verify(file: string, acked: Acked, label: string): Promise<void> 
   }
 }
 
-describe('SQLite log store survives kill -9', () => {
+describe('Raft storage (SQLite and log segments) survives kill -9', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-log-crash-'));
   afterAll(() => {
     for (const child of alive) child.kill('SIGKILL');
@@ -146,12 +147,14 @@ describe('SQLite log store survives kill -9', () => {
     await Promise.all(
       [...Array(LANES).keys()].map(async (lane) => {
         const random = new SeededRandom(seed * 31 + lane);
-        const file = join(dir, `lane-${lane}.db`);
+        const file = join(dir, `lane-${lane}`, 'raft.db');
         let acked: Acked = { last: 0, firstMax: 1, firstMin: 0, term: 0, lines: 0 };
-        let writer = startWriter(file, seed + lane * 1000);
+        // Half the lanes use 16 KB log segments, so crashes also cut new files, removals and floor renames.
+        const segmentBytes = lane % 2 === 1 ? 16 * 1024 : undefined;
+        let writer = startWriter(file, seed + lane * 1000, segmentBytes);
         for (let round = 0; round < ROUNDS_PER_LANE; round++) {
           acked = await writer.run(5 + random.int(120), acked);
-          writer = startWriter(file, seed + lane * 1000 + round + 1);
+          writer = startWriter(file, seed + lane * 1000 + round + 1, segmentBytes);
           totalAcks += acked.lines;
           await verify(file, acked, `seed ${seed} lane ${lane} round ${round}`);
         }

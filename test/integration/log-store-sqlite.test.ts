@@ -11,6 +11,7 @@ import type { RuntimeConfig } from '../../contracts/runtime-config.js';
 import plugin from '../../plugins/log-store-sqlite/index.js';
 import type { SqliteConnection } from '../../plugins/log-store-sqlite/sqlite-connection.js';
 import { SqliteRaftStorage } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
+import type { SqliteRaftStorageOptions } from '../../plugins/log-store-sqlite/sqlite-raft-storage.js';
 import { SNAPSHOT_WRITE_BYTES } from '../../plugins/log-store-sqlite/file-snapshot-store.js';
 import type { Clock } from '../../contracts/platform.js';
 import { loadPlugins } from '../../src/kernel/plugin-loader.js';
@@ -22,12 +23,32 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sextant-log-store-'));
 }
 
-describeLogStoreConformance('sqlite', async () => {
+describeLogStoreConformance('sqlite (log in segment files)', async () => {
   const dir = tempDir();
   const file = join(dir, 'raft', 'raft.db');
   return {
     storage: await SqliteRaftStorage.open(file),
     reopen: () => SqliteRaftStorage.open(file),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describeLogStoreConformance('sqlite (log in segment files of 4 KB)', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'raft', 'raft.db');
+  return {
+    storage: await SqliteRaftStorage.open(file, { segmentBytes: 4096 }),
+    reopen: () => SqliteRaftStorage.open(file, { segmentBytes: 4096 }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describeLogStoreConformance('sqlite (log in the database)', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'raft', 'raft.db');
+  return {
+    storage: await SqliteRaftStorage.open(file, { log: 'sqlite' }),
+    reopen: () => SqliteRaftStorage.open(file, { log: 'sqlite' }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
@@ -56,17 +77,17 @@ describe('SqliteRaftStorage', () => {
     for (const s of storages.splice(0)) await s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-  async function open(): Promise<{ s: SqliteRaftStorage; file: string }> {
+  async function open(opts: SqliteRaftStorageOptions = {}): Promise<{ s: SqliteRaftStorage; file: string }> {
     const dir = tempDir();
     dirs.push(dir);
     const file = join(dir, 'raft.db');
-    const s = await SqliteRaftStorage.open(file);
+    const s = await SqliteRaftStorage.open(file, opts);
     storages.push(s);
     return { s, file };
   }
 
-  it('uses WAL mode and the documented schema', async () => {
-    const { s, file } = await open();
+  it('uses WAL mode and the documented schema (log in the database when asked)', async () => {
+    const { s, file } = await open({ log: 'sqlite' });
     await s.log.storeLogs(entries(1, 3));
     const db = raw(file);
     expect(await db.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
@@ -90,7 +111,7 @@ describe('SqliteRaftStorage', () => {
   });
 
   it('group-commits calls of one turn in one transaction: a failure rejects all of them and leaves nothing', async () => {
-    const { s, file } = await open();
+    const { s, file } = await open({ log: 'sqlite' });
     await s.log.storeLogs(entries(1, 5));
     const db = raw(file);
     await db.exec(`CREATE TRIGGER boom BEFORE INSERT ON log WHEN NEW.idx = 13 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
@@ -118,7 +139,7 @@ describe('SqliteRaftStorage', () => {
   });
 
   it('checkpoints and truncates the WAL after a big compaction', async () => {
-    const { s, file } = await open();
+    const { s, file } = await open({ log: 'sqlite' });
     for (let i = 0; i < 10; i++) await s.log.storeLogs(entries(i * 500 + 1, (i + 1) * 500));
     expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
     await s.log.deleteRange(1, 4900);
@@ -249,17 +270,20 @@ describe('log-store-sqlite plugin', () => {
     const refs = ['log-store-sqlite', 'log-store-memory'].map((n) => ({ spec: join(pluginsDir, n), baseDir: pluginsDir, source: 'first-party' }));
     const loaded = await loadPlugins(refs, { 'log-store-sqlite': { file: 'raft/other.db' } });
     expect(loaded.map((p) => p.manifest.name)).toEqual(['log-store-sqlite', 'log-store-memory']);
-    expect(loaded[0]!.pluginConfig).toEqual({ file: 'raft/other.db', synchronous: 'full' });
+    expect(loaded[0]!.pluginConfig).toEqual({ file: 'raft/other.db', synchronous: 'full', log: 'segments' });
     const bad = await rejection(loadPlugins(refs, { 'log-store-sqlite': { synchronous: 'off' } }));
     expect(isSextantError(bad, ErrorCode.PluginConfigInvalid), String(bad)).toBe(true);
   });
 
-  it('declares a config schema that accepts file/synchronous and rejects anything else', () => {
+  it('declares a config schema that accepts file/synchronous/log and rejects anything else', () => {
     const ajv = new Ajv({ useDefaults: true });
     const validate = ajv.compile(plugin.configSchema!);
     const ok: Record<string, unknown> = { file: '/var/lib/sextant/raft.db' };
     expect(validate(ok)).toBe(true);
     expect(ok.synchronous).toBe('full');
+    expect(ok.log).toBe('segments');
+    expect(validate({ log: 'sqlite' })).toBe(true);
+    expect(validate({ log: 'bolt' })).toBe(false);
     expect(validate({ synchronous: 'off' })).toBe(false);
     expect(validate({ fiel: 'typo.db' })).toBe(false);
   });
