@@ -7,6 +7,7 @@ import { invalidEntries } from '../../contracts/ports/log-entry-rules.js';
 import { ClosedGuard } from 'sextant/plugin-sdk';
 import { LogSegment, SEGMENT_NAME } from './log-segment.js';
 import { storageError } from './sqlite-connection.js';
+import { WriteQueue } from './write-queue.js';
 import { encodeRecord, recordBytes } from './segment-record.js';
 
 const openP = promisify(open);
@@ -78,10 +79,7 @@ export class SegmentLogStore implements LogStore {
   /** Bounds of what is durable, the only part reads see. */
   private first = 0;
   private last = 0;
-  private readonly queue: Op[] = [];
-  private running = false;
-  private scheduled = false;
-  private idleWaiters: (() => void)[] = [];
+  private readonly queue = new WriteQueue<Op>((op) => this.runOp(op));
   private failure: SextantError | undefined;
   private readonly guard = new ClosedGuard('log store');
 
@@ -167,10 +165,9 @@ export class SegmentLogStore implements LogStore {
     const encoded = encode(entries);
     return new Promise<void>((resolve, reject) => {
       const call = { ...encoded, resolve, reject };
-      const tail = this.queue[this.queue.length - 1];
-      if (tail?.kind === 'append') tail.calls.push(call);
+      const newest = this.queue.newest();
+      if (newest?.kind === 'append') newest.calls.push(call);
       else this.queue.push({ kind: 'append', calls: [call] });
-      this.schedule();
     });
   }
 
@@ -180,53 +177,31 @@ export class SegmentLogStore implements LogStore {
     if (max < min) return;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ kind: 'delete', min: Math.max(1, bound(min, true)), max: bound(max, false), resolve, reject });
-      this.schedule();
     });
   }
 
   /** Waits for queued writes, closes the files and releases the store. Idempotent. */
   async close(): Promise<void> {
     if (!this.guard.close()) return;
-    await this.drain();
+    await this.queue.drain();
     for (const s of this.segments) await s.retire();
     await closeP(this.dirFd).catch(() => undefined);
     await this.release();
   }
 
-  private drain(): Promise<void> {
-    if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private schedule(): void {
-    if (this.running || this.scheduled) return;
-    this.scheduled = true;
-    // Start on a later turn so that every storeLogs call of this turn joins the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    this.running = true;
-    for (let op = this.queue.shift(); op; op = this.queue.shift()) {
-      if (op.kind === 'append') await this.runAppend(op.calls);
-      else {
-        try {
-          if (this.failure) throw this.failure;
-          await this.runDelete(op.min, op.max);
-          op.resolve();
-        } catch (err) {
-          this.failure ??= storageError('cannot delete log entries', err);
-          op.reject(this.failure);
-        }
-      }
+  private async runOp(op: Op): Promise<void> {
+    if (op.kind === 'append') {
+      await this.runAppend(op.calls);
+      return;
     }
-    this.running = false;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
+    try {
+      if (this.failure) throw this.failure;
+      await this.runDelete(op.min, op.max);
+      op.resolve();
+    } catch (err) {
+      this.failure ??= storageError('cannot delete log entries', err);
+      op.reject(this.failure);
+    }
   }
 
   private async runAppend(calls: AppendCall[]): Promise<void> {

@@ -1,6 +1,7 @@
 import type { LogEntry } from '../../contracts/ports/log-store.js';
 import type { PreparedStatement, SqliteConnection } from './sqlite-connection.js';
 import { storageError } from './sqlite-connection.js';
+import { WriteQueue } from './write-queue.js';
 
 /** Rows per INSERT statement (see insertChunk), which bounds the text and blob built for one. */
 export const MAX_ROWS_PER_INSERT = 256;
@@ -40,11 +41,8 @@ export type AppendedListener = (minIndex: number, maxIndex: number) => void;
  * COMMIT; if anything fails the transaction is rolled back and every call of the batch rejects.
  */
 export class SqliteWriter {
-  private readonly queue: Op[] = [];
+  private readonly queue = new WriteQueue<Op>((op) => (op.kind === 'append' ? this.runAppend(op.calls) : this.runTask(op)));
   private insert: PreparedStatement | undefined;
-  private running = false;
-  private scheduled = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly conn: SqliteConnection,
@@ -54,10 +52,9 @@ export class SqliteWriter {
   /** Queues `entries` (already validated) for the next append batch; resolves after its COMMIT. */
   append(entries: readonly LogEntry[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const last = this.queue[this.queue.length - 1];
-      if (last?.kind === 'append') last.calls.push({ entries, resolve, reject });
+      const newest = this.queue.newest();
+      if (newest?.kind === 'append') newest.calls.push({ entries, resolve, reject });
       else this.queue.push({ kind: 'append', calls: [{ entries, resolve, reject }] });
-      this.schedule();
     });
   }
 
@@ -96,8 +93,7 @@ export class SqliteWriter {
 
   /** Resolves once every queued write has finished (committed or failed). */
   drain(): Promise<void> {
-    if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.queue.drain();
   }
 
   /** Releases the cached statements. Call after {@link drain}, before closing the connection. */
@@ -111,30 +107,7 @@ export class SqliteWriter {
   private task<T>(what: string, run: (c: SqliteConnection) => Promise<T>, transactional: boolean, durable: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ kind: 'task', what, transactional, durable, run, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
     });
-  }
-
-  private schedule(): void {
-    if (this.running || this.scheduled) return;
-    this.scheduled = true;
-    // Start on a later turn so that every storeLogs call of this turn joins the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    this.running = true;
-    for (let op = this.queue.shift(); op; op = this.queue.shift()) {
-      if (op.kind === 'append') await this.runAppend(op.calls);
-      else await this.runTask(op);
-    }
-    this.running = false;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
   }
 
   private async runTask(op: Extract<Op, { kind: 'task' }>): Promise<void> {
