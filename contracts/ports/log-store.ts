@@ -37,7 +37,9 @@ export interface LogStore {
    * caller checks the length when it needs a contiguous run. */
   getLogs(lo: number, hi: number): Promise<LogEntry[]>;
   /**
-   * Appends (or overwrites) entries, durably. Calls made in the same event-loop turn may be
+   * Appends (or overwrites) entries, durably. Entries at indexes already stored replace them,
+   * and an adapter may also drop every entry after the call's last (a Raft caller truncates a
+   * conflicting suffix first anyway). Calls made in the same event-loop turn may be
    * group-committed in one transaction and one fsync; each call's promise resolves only once
    * its entries are durable, and calls resolve in the order they were made. Entries within a
    * call must be contiguous and ascending. Rejects with STORAGE_FAILED, having written none of

@@ -134,7 +134,7 @@ export class SqliteRaftStorage implements RaftStorage {
       }
       let storage: SqliteRaftStorage | undefined;
       if (opts.log !== 'sqlite') {
-        segmentLog = await SegmentLogStore.open(segmentDir, () => storage!.release(), opts.segmentBytes);
+        segmentLog = await SegmentLogStore.open(segmentDir, () => storage?.release() ?? Promise.resolve(), opts.segmentBytes);
         if (b?.lo != null) await moveTableLog(w, segmentLog);
       }
       const r = await SqliteConnection.open(path, busy);
