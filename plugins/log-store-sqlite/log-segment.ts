@@ -48,7 +48,7 @@ export class LogSegment {
   private retired = false;
 
   private constructor(
-    private dir: string,
+    private readonly dir: string,
     public floor: number,
     public base: number,
     public size: number,

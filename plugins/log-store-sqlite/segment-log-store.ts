@@ -20,8 +20,8 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /** Entries encoded as records, at call time (so the caller may reuse its buffers at once). */
 interface Encoded {
+  /** Index of the first entry (0 for a call with none). */
   first: number;
-  last: number;
   buf: Buffer;
   /** Offset of each record in buf. */
   rel: number[];
@@ -46,7 +46,7 @@ function encode(entries: readonly LogEntry[]): Encoded {
     rel.push(at);
     at = encodeRecord(buf, at, e);
   }
-  return { first: entries[0]?.index ?? 0, last: entries[entries.length - 1]?.index ?? 0, buf, rel };
+  return { first: entries[0]?.index ?? 0, buf, rel };
 }
 
 /** Clamps a caller's bound (which may be ±Infinity or fractional) to a whole index. */
