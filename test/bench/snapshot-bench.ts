@@ -10,12 +10,15 @@
  *    running server (BENCH_SNAPSHOT_WARMUP=0: no warm-up, the first window then holds the first
  *    snapshot, which encodes every row). Then 64 clients overwrite random keys for
  *    BENCH_SNAPSHOT_SECONDS (default 20) on each agent in turn, BENCH_SNAPSHOT_ROUNDS (default 3)
- *    times in ABBA order, the other agent idle. Prints p50/p99/max of each window, the median p99
- *    of each side and their ratio, and the max over all windows: as the load generator saw it,
- *    and inside the agent (its consul.http.PUT.v1.kv timer, from the request's dispatch to its
- *    answer, read from /v1/agent/metrics). Each round also runs the same load against a bare Node
- *    HTTP server (no agent): its max is what this machine adds on its own when the load generator
- *    and a server share two cores.
+ *    times in ABBA order, the other agent idle; each window follows BENCH_SNAPSHOT_PREWARM
+ *    (default 2) seconds of the same load, not measured, so it does not start on a server left
+ *    idle by the windows before it. Prints p50/p99/max of each window, the median p99 of each
+ *    side and their ratio, and the max over all windows: as the load generator saw it, and
+ *    inside the agent (its consul.http.PUT.v1.kv timer, from the request's dispatch to its
+ *    answer, read from /v1/agent/metrics; whole 10 s intervals, so the pre-warm's writes may
+ *    count in it too). Each round also runs the same load against a bare Node HTTP server (no
+ *    agent): its max is what this machine adds on its own when the load generator and a server
+ *    share two cores.
  *    Target: p99 with snapshots ≤ 1.5 × p99 without; max ≤ 100 ms.
  * 2. Write throughput by store size (`writesBySize`, also run by `npm run bench:kv`): writes/s of
  *    64 clients creating new keys, measured with the store at 1,000, 100,000 and 500,000 keys:
@@ -181,6 +184,9 @@ interface LatencySide extends BenchAgent {
 export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_SNAPSHOT_SECONDS ?? 20)): Promise<void> {
   const keys = 100_000;
   const rounds = Math.max(1, Number(process.env.BENCH_SNAPSHOT_ROUNDS ?? 3));
+  // Seconds of the same load, not measured, right before each window: a window then finds its
+  // server as a busy one is, not idle since its last window (the others ran meanwhile).
+  const prewarm = Number(process.env.BENCH_SNAPSHOT_PREWARM ?? 2);
   const sides: LatencySide[] = [];
   const bareResults: LoadResult[] = [];
   let bare: { port: number; stop: () => void } | undefined;
@@ -212,6 +218,7 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
     const bareSide = bare;
     for (let round = 0; round < rounds; round++) {
       const windows: (() => Promise<void>)[] = sides.map((side) => async () => {
+        if (prewarm > 0) await writeLoad(side.agent.httpAddr, side.port, 'k/', keys, prewarm);
         const before = snapshotsLogged(side.agent).length;
         const { result: r, agentMaxMs } = await withAgentTimerMax(HOST, side.port, 'consul.http.PUT.v1.kv', () => writeLoad(side.agent.httpAddr, side.port, 'k/', keys, seconds));
         const snaps = snapshotsLogged(side.agent).slice(before);
@@ -223,6 +230,7 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
         printSnapshots(snaps);
       });
       windows.push(async () => {
+        if (prewarm > 0) await writeLoad(`http://${HOST}:${bareSide.port}`, bareSide.port, 'k/', keys, prewarm);
         const r = await writeLoad(`http://${HOST}:${bareSide.port}`, bareSide.port, 'k/', keys, seconds);
         bareResults.push(r);
         console.log(`round ${round + 1}, the same load on a bare Node HTTP server (no agent): ${fmt(r)}`);
