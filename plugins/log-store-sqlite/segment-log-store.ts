@@ -5,6 +5,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LogEntry, LogStore } from '../../contracts/ports/log-store.js';
 import { invalidEntries } from '../../contracts/ports/log-entry-rules.js';
 import { ClosedGuard } from 'sextant/plugin-sdk';
+import { indexBound } from './index-bound.js';
 import { LogSegment, SEGMENT_NAME } from './log-segment.js';
 import { storageError } from './sqlite-connection.js';
 import { WriteQueue } from './write-queue.js';
@@ -47,13 +48,6 @@ function encode(entries: readonly LogEntry[]): Encoded {
     at = encodeRecord(buf, at, e);
   }
   return { first: entries[0]?.index ?? 0, buf, rel };
-}
-
-/** Clamps a caller's bound (which may be ±Infinity or fractional) to a whole index. */
-function bound(n: number, up: boolean): number {
-  if (n === Infinity) return Number.MAX_SAFE_INTEGER;
-  if (n === -Infinity) return 0;
-  return up ? Math.ceil(n) : Math.floor(n);
 }
 
 /**
@@ -135,8 +129,8 @@ export class SegmentLogStore implements LogStore {
   /** Entries with lo ≤ index ≤ hi, ascending; absent indexes are skipped. */
   async getLogs(lo: number, hi: number): Promise<LogEntry[]> {
     this.guard.check();
-    const from = Math.max(bound(lo, true), this.first);
-    const to = Math.min(bound(hi, false), this.last);
+    const from = Math.max(indexBound(lo, true), this.first);
+    const to = Math.min(indexBound(hi, false), this.last);
     if (this.last === 0 || from > to) return [];
     // Every read starts (and pins its segment) before the first await, so no segment closes under it.
     const reads: Promise<LogEntry[]>[] = [];
@@ -176,7 +170,7 @@ export class SegmentLogStore implements LogStore {
     this.guard.check();
     if (max < min) return;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ kind: 'delete', min: Math.max(1, bound(min, true)), max: bound(max, false), resolve, reject });
+      this.queue.push({ kind: 'delete', min: Math.max(1, indexBound(min, true)), max: indexBound(max, false), resolve, reject });
     });
   }
 

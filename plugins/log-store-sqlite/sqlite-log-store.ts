@@ -2,6 +2,7 @@ import { ErrorCode, SextantError } from '../../contracts/errors.js';
 import type { LogEntry, LogEntryType, LogStore } from '../../contracts/ports/log-store.js';
 import { ClosedGuard } from 'sextant/plugin-sdk';
 import type { SqliteStorageContext } from './sqlite-storage-context.js';
+import { indexBound } from './index-bound.js';
 import { invalidEntries } from '../../contracts/ports/log-entry-rules.js';
 
 /** Deleting at least this many entries triggers `PRAGMA wal_checkpoint(TRUNCATE)`. */
@@ -22,13 +23,6 @@ function toEntry(row: LogRow): LogEntry {
     type: row.type as LogEntryType,
     data: d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(0),
   };
-}
-
-/** Clamps a caller's bound (which may be ±Infinity) to an integer SQLite can bind. */
-function bound(n: number): number {
-  if (n === Infinity) return Number.MAX_SAFE_INTEGER;
-  if (n === -Infinity) return 0;
-  return Math.floor(n);
 }
 
 /**
@@ -73,7 +67,7 @@ export class SqliteLogStore implements LogStore {
     this.guard.check();
     if (this.last === 0 || !(index >= this.first && index <= this.last)) return undefined;
     const row = await this.ctx.read('cannot read the log', (c) =>
-      c.get<LogRow>('SELECT idx, term, type, data FROM log WHERE idx = ?', [bound(index)]),
+      c.get<LogRow>('SELECT idx, term, type, data FROM log WHERE idx = ?', [indexBound(index, false)]),
     );
     return row && row.idx === index ? toEntry(row) : undefined;
   }
@@ -82,8 +76,8 @@ export class SqliteLogStore implements LogStore {
   async getLogs(lo: number, hi: number): Promise<LogEntry[]> {
     this.guard.check();
     if (this.last === 0 || hi < lo || hi < this.first || lo > this.last) return [];
-    const from = Math.max(bound(Math.ceil(lo)), this.first);
-    const to = Math.min(bound(hi), this.last);
+    const from = Math.max(indexBound(lo, true), this.first);
+    const to = Math.min(indexBound(hi, false), this.last);
     const rows = await this.ctx.read('cannot read the log', (c) =>
       c.all<LogRow>('SELECT idx, term, type, data FROM log WHERE idx BETWEEN ? AND ? ORDER BY idx', [from, to]),
     );
@@ -111,8 +105,8 @@ export class SqliteLogStore implements LogStore {
   async deleteRange(min: number, max: number): Promise<void> {
     this.guard.check();
     if (max < min) return;
-    const lo = bound(min);
-    const hi = bound(max);
+    const lo = indexBound(min, false);
+    const hi = indexBound(max, false);
     const deleted = await this.ctx.writer.autocommit('cannot delete log entries', async (c) => {
       const n = await c.run('DELETE FROM log WHERE idx BETWEEN ? AND ?', [lo, hi]);
       if (this.last === 0 || hi < this.first || lo > this.last) return n;
