@@ -2,18 +2,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { parseAgentFlags } from '../../../src/cli/agent-flags.js';
 import { validateCommand } from '../../../src/cli/commands/validate.js';
 import { REPO_ROOT } from '../../support/agent-process.js';
+import { type K8sObject, apiRuleErrors, schemaErrors, unknownFieldErrors } from '../../support/k8s-manifest-check.js';
 import { runCommand } from '../../support/run-command.js';
 
 /**
- * examples/cluster's container files cannot run here (no Docker, no Kubernetes), so this checks
- * what would break them: the compose file's shape and every agent command line in it (parsed by
- * the agent's own flag parser), the Dockerfile it builds, and the Kubernetes manifests' kinds,
- * DNS names and agent JSON config (checked by `sextant validate`). No YAML library is a
- * dependency, so the YAML is read line by line: the files keep to block style with flow arrays
- * on one line.
+ * examples/cluster's container files cannot run in the test suite (no Docker engine, no
+ * Kubernetes), so this checks what would break them: the compose file and every agent command
+ * line in it (parsed by the agent's own flag parser), the Dockerfile it builds, and the
+ * Kubernetes manifests against the Kubernetes OpenAPI schema, strict field validation and the
+ * API server's other rules (test/support/k8s-manifest-check.ts), with the agent JSON config in
+ * them checked by `sextant validate`. compose-check.sh runs the compose file for real.
  */
 
 const DIR = join(REPO_ROOT, 'examples', 'cluster');
@@ -21,56 +23,28 @@ const read = (p: string): string => readFileSync(join(DIR, p), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'sextant-cluster-manifests-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The keys of a YAML block mapping at `indent` spaces, each with the lines of its body. */
-function blockMap(lines: readonly string[], indent: number): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let current: string[] | undefined;
-  const key = new RegExp(`^ {${indent}}([A-Za-z0-9_.-]+):(.*)$`);
-  for (const line of lines) {
-    if (/^\s*(#.*)?$/.test(line)) continue;
-    const m = key.exec(line);
-    if (m) {
-      current = [];
-      out.set(m[1]!, current);
-      if (m[2]!.trim() !== '') current.push(m[2]!.trim());
-    } else if (line.startsWith(' '.repeat(indent + 1))) current?.push(line);
-    else if (!line.startsWith(' '.repeat(indent))) current = undefined;
-  }
-  return out;
-}
-
-/** The value of `key: [ ...JSON array... ]` in a block. */
-function flowArray(body: readonly string[], key: string): string[] {
-  const line = body.find((l) => l.trim().startsWith(`${key}:`));
-  if (!line) throw new Error(`no ${key}`);
-  return JSON.parse(line.trim().slice(key.length + 1)) as string[];
-}
-
 describe('examples/cluster/docker-compose.yml', () => {
-  const text = read('docker-compose.yml');
-  const lines = text.split('\n');
+  const doc = parseDocument(read('docker-compose.yml'), { merge: true });
+  const compose = doc.toJS() as {
+    services: Record<string, { build: { context: string; dockerfile: string }; image: string; command: string[]; volumes?: string[] }>;
+    volumes: Record<string, unknown>;
+  };
 
-  it('is block YAML with services and volumes, and builds the Dockerfile next to it', () => {
-    expect(text).not.toMatch(/\t/);
-    const top = blockMap(lines, 0);
-    expect([...top.keys()]).toEqual(['x-agent', 'services', 'volumes']);
-    const agent = top.get('x-agent')!.join('\n');
-    expect(agent).toMatch(/context: \.\.\/\.\./);
-    const dockerfile = /dockerfile: (\S+)/.exec(agent)![1]!;
-    expect(existsSync(join(REPO_ROOT, dockerfile))).toBe(true);
-    const services = blockMap(top.get('services')!, 2);
-    expect([...services.keys()]).toEqual(['server-1', 'server-2', 'server-3', 'client-1', 'client-2', 'client-3']);
-    const declared = [...blockMap(top.get('volumes')!, 2).keys()];
-    for (const [name, body] of services) {
-      expect(body[0]?.trim(), name).toBe('<<: *agent');
-      for (const v of body.filter((l) => /^ {6}- [a-z0-9-]+:\/sextant\/data$/.test(l))) expect(declared).toContain(v.trim().slice(2).split(':')[0]);
+  it('is valid YAML whose services all build the Dockerfile next to it, with declared volumes', () => {
+    expect(doc.errors).toEqual([]);
+    const services = compose.services;
+    expect(Object.keys(services)).toEqual(['server-1', 'server-2', 'server-3', 'client-1', 'client-2', 'client-3']);
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.image, name).toBe('sextant:local');
+      expect(s.build.context, name).toBe('../..');
+      expect(existsSync(join(REPO_ROOT, s.build.dockerfile)), name).toBe(true);
+      for (const v of s.volumes ?? []) expect(Object.keys(compose.volumes)).toContain(v.split(':')[0]);
     }
   });
 
   it('runs 3 servers expecting 3 that join each other, and 3 clients that join the servers', () => {
-    const services = blockMap(blockMap(lines, 0).get('services')!, 2);
-    for (const [name, body] of services) {
-      const flags = parseAgentFlags(flowArray(body, 'command'));
+    for (const [name, s] of Object.entries(compose.services)) {
+      const flags = parseAgentFlags(s.command);
       expect(flags.args, name).toEqual([]);
       const o = flags.overrides as Record<string, unknown>;
       expect(o['node_name']).toBe(name);
@@ -80,7 +54,7 @@ describe('examples/cluster/docker-compose.yml', () => {
       if (name.startsWith('server-')) {
         expect(o['server']).toBe(true);
         expect(o['bootstrap_expect']).toBe(3);
-        expect(joins.sort()).toEqual(['server-1', 'server-2', 'server-3'].filter((s) => s !== name));
+        expect(joins.sort()).toEqual(['server-1', 'server-2', 'server-3'].filter((x) => x !== name));
       } else {
         expect(o['server']).toBeUndefined();
         expect(joins).toEqual(['server-1', 'server-2', 'server-3']);
@@ -111,45 +85,77 @@ describe('examples/cluster/Dockerfile', () => {
 });
 
 describe('examples/cluster/k8s', () => {
-  const docs = ['namespace.yaml', 'config.yaml', 'server.yaml', 'client.yaml'].flatMap((f) => read(join('k8s', f)).split(/^---$/m).map((d) => ({ f, d })));
-  const kind = (d: string): string => /^kind: (\S+)$/m.exec(d)?.[1] ?? '';
-  const byKind = (k: string): string => docs.find((x) => kind(x.d) === k)!.d;
+  const objects = ['namespace.yaml', 'config.yaml', 'server.yaml', 'client.yaml'].flatMap((f) =>
+    parseAllDocuments(read(join('k8s', f))).map((d) => {
+      expect(d.errors, f).toEqual([]);
+      return d.toJS() as K8sObject;
+    }),
+  );
+  const byKind = (k: string): K8sObject => objects.find((o) => o.kind === k)!;
+  const at = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+  const container = (k: string): { args: string[] } => (at(byKind(k), 'spec.template.spec.containers') as { args: string[] }[])[0]!;
 
   it('has a namespace, a ConfigMap, a headless Service with a StatefulSet of 3 servers, and a DaemonSet of clients', () => {
-    expect(docs.map((x) => kind(x.d))).toEqual(['Namespace', 'ConfigMap', 'Service', 'StatefulSet', 'DaemonSet']);
-    for (const { d } of docs) {
-      expect(d).not.toMatch(/\t/);
-      expect(d).toMatch(/^apiVersion: \S+$/m);
-      if (kind(d) !== 'Namespace') expect(d).toMatch(/^ {2}namespace: sextant$/m);
-    }
-    const svc = byKind('Service');
-    expect(svc).toMatch(/^ {2}clusterIP: None$/m);
-    const sts = byKind('StatefulSet');
-    expect(sts).toMatch(/^ {2}serviceName: sextant-server$/m);
-    expect(sts).toMatch(/^ {2}replicas: 3$/m);
-    expect(sts).toMatch(/volumeClaimTemplates:/);
-    expect(byKind('DaemonSet')).toMatch(/-config-file=\/sextant\/config\/common\.json/);
-    expect(byKind('DaemonSet')).not.toMatch(/server\.json/);
+    expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'ConfigMap', 'Service', 'StatefulSet', 'DaemonSet']);
+    expect(at(byKind('Service'), 'spec.clusterIP')).toBe('None');
+    expect(at(byKind('StatefulSet'), 'spec.serviceName')).toBe('sextant-server');
+    expect(at(byKind('StatefulSet'), 'spec.replicas')).toBe(3);
+    expect(container('StatefulSet').args).toEqual(expect.arrayContaining(['-config-file=/sextant/config/common.json', '-config-file=/sextant/config/server.json']));
+    expect(container('DaemonSet').args).toContain('-config-file=/sextant/config/common.json');
+    expect(container('DaemonSet').args.join(' ')).not.toMatch(/server\.json/);
+  });
+
+  it("passes the Kubernetes API's OpenAPI schema", () => {
+    expect(schemaErrors(objects)).toEqual([]);
+    // The check can fail: a replica count given as a string is refused.
+    const broken = structuredClone(byKind('StatefulSet'));
+    (broken['spec'] as Record<string, unknown>)['replicas'] = '3';
+    expect(schemaErrors([broken])).toEqual([expect.stringContaining('replicas must be integer')]);
+  });
+
+  it("has no unknown field anywhere, as kubectl apply's strict validation requires", () => {
+    expect(unknownFieldErrors(objects)).toEqual([]);
+    // A misspelt field deep inside the pod template is found.
+    const broken = structuredClone(byKind('DaemonSet'));
+    (at(broken, 'spec.template.spec.containers') as Record<string, unknown>[])[0]!['imagePullPolicyy'] = 'Never';
+    expect(unknownFieldErrors([broken])).toEqual([expect.stringMatching(/imagePullPolicyy.*does not exist in type 'IContainer'/)]);
+  }, 60_000);
+
+  it("keeps the API server's and kubelet's rules that no schema states", () => {
+    expect(apiRuleErrors(objects)).toEqual([]);
+    // Each of these breaks a cluster that the schema alone lets through.
+    const sts = structuredClone(byKind('StatefulSet'));
+    (at(sts, 'spec.template.metadata.labels') as Record<string, string>)['component'] = 'srv';
+    (at(sts, 'spec.template.spec.containers') as { args: string[] }[])[0]!.args.push('-node=$(NODE_NAME)');
+    const svc = structuredClone(byKind('Service'));
+    delete (svc['spec'] as Record<string, unknown>)['clusterIP'];
+    expect(apiRuleErrors([byKind('Namespace'), svc, sts])).toEqual([
+      'StatefulSet sextant-server: selector component=server does not match the template\'s labels',
+      'StatefulSet sextant-server: its Service is not headless (clusterIP: None): pods get no DNS names',
+      "StatefulSet sextant-server: its Service's selector component=server does not select its pods",
+      'StatefulSet sextant-server: -node=$(NODE_NAME): $(NODE_NAME) is not a variable of the container',
+    ]);
   });
 
   it('the ConfigMap holds agent JSON that `sextant validate` accepts, joining the servers by their StatefulSet DNS names', async () => {
-    const data = blockMap(byKind('ConfigMap').split('\n'), 0).get('data')!;
-    const files = blockMap(data, 2);
-    expect([...files.keys()]).toEqual(['common.json', 'server.json']);
-    const json = new Map([...files].map(([k, body]) => [k, body.slice(1).map((l) => l.slice(4)).join('\n')]));
-    expect([...files.values()].every((b) => b[0]?.trim() === '|')).toBe(true);
-    const common = JSON.parse(json.get('common.json')!) as { retry_join: string[] };
-    expect(common.retry_join).toEqual([0, 1, 2].map((i) => `sextant-server-${i}.sextant-server.sextant.svc`));
-    expect(JSON.parse(json.get('server.json')!)).toMatchObject({ server: true, bootstrap_expect: 3 });
-    for (const [k, v] of json) writeFileSync(join(tmp, k), v);
+    const data = at(byKind('ConfigMap'), 'data') as Record<string, string>;
+    expect(Object.keys(data)).toEqual(['common.json', 'server.json']);
+    const common = JSON.parse(data['common.json']!) as { retry_join: string[] };
+    // <pod>.<headless service>.<namespace>.svc, for each of the StatefulSet's replicas.
+    const sts = byKind('StatefulSet');
+    const replicas = at(sts, 'spec.replicas') as number;
+    const dns = (i: number): string => `${String(at(sts, 'metadata.name'))}-${i}.${String(at(sts, 'spec.serviceName'))}.${String(at(sts, 'metadata.namespace'))}.svc`;
+    expect(common.retry_join).toEqual(Array.from({ length: replicas }, (_, i) => dns(i)));
+    expect(JSON.parse(data['server.json']!)).toMatchObject({ server: true, bootstrap_expect: replicas });
+    for (const [k, v] of Object.entries(data)) writeFileSync(join(tmp, k), v);
     // The pods pass -advertise=$(POD_IP) (bind_addr is 0.0.0.0); here a file stands in for the flag.
-    expect(byKind('StatefulSet')).toContain('"-advertise=$(POD_IP)"');
-    expect(byKind('DaemonSet')).toContain('"-advertise=$(POD_IP)"');
+    expect(container('StatefulSet').args).toContain('-advertise=$(POD_IP)');
+    expect(container('DaemonSet').args).toContain('-advertise=$(POD_IP)');
     writeFileSync(join(tmp, 'advertise.json'), JSON.stringify({ advertise_addr: '10.1.2.3' }));
-    const files_ = (...names: string[]): string[] => names.map((n) => join(tmp, n));
+    const files = (...names: string[]): string[] => names.map((n) => join(tmp, n));
     // A client loads common.json; a server loads both (as the manifests' -config-file flags say).
-    expect(await runCommand(validateCommand, files_('common.json', 'advertise.json'), {})).toEqual({ code: 0, stdout: 'Configuration is valid!\n', stderr: '' });
-    expect(await runCommand(validateCommand, files_('common.json', 'server.json', 'advertise.json'), {})).toEqual({
+    expect(await runCommand(validateCommand, files('common.json', 'advertise.json'), {})).toEqual({ code: 0, stdout: 'Configuration is valid!\n', stderr: '' });
+    expect(await runCommand(validateCommand, files('common.json', 'server.json', 'advertise.json'), {})).toEqual({
       code: 0,
       stdout: 'Configuration is valid!\n',
       stderr: 'WARNING: bootstrap_expect > 0: expecting 3 servers\n',
