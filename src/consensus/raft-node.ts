@@ -74,6 +74,8 @@ export class RaftNode {
   private configIndexes: number[] = [];
   /** The effective configuration: the latest appended (committed or not). */
   private config: RaftConfiguration;
+  /** The log entry `config` was decoded from (undefined: it is baseConfig). */
+  private configEntry: LogEntry | undefined;
   private progress = new Map<string, RaftProgress>();
   /** The voter a leadership transfer goes to ('' when none is in progress). */
   private leadTransferee = '';
@@ -935,7 +937,11 @@ export class RaftNode {
 
   private refreshConfig(): void {
     const ci = this.configIndexes[this.configIndexes.length - 1];
-    this.config = ci !== undefined ? decodeConfiguration(this.log.entry(ci)!.data) : this.baseConfig;
+    const entry = ci !== undefined ? this.log.entry(ci)! : undefined;
+    // Every follower append lands here: decode only when the newest configuration entry changed.
+    if (entry === undefined) this.config = this.baseConfig;
+    else if (entry !== this.configEntry) this.config = decodeConfiguration(entry.data);
+    this.configEntry = entry;
     this.syncProgress();
   }
 
