@@ -1,6 +1,6 @@
 /**
  * Cluster benchmark (`npm run bench:cluster`): 3 Sextant servers (real `sextant agent -server
- * -bootstrap-expect 3` processes, data dirs in a tmp dir, SQLite with fsync on) on
+ * -bootstrap-expect 3` processes, data dirs in a tmp dir, the log flushed with fdatasync) on
  * 127.0.23.1–3 beside 3 etcd 3.4 members (Debian's /usr/bin/etcd, static --initial-cluster) on
  * 127.0.23.11–13, started in the same run and loaded one after the other, never both at once.
  *
