@@ -24,16 +24,9 @@ else
 fi
 container() { "$ENGINE" ps -q --filter "label=com.docker.compose.project=sextant-check" --filter "label=com.docker.compose.service=$1" | head -n1; }
 sextant() { local svc="$1"; shift; "$ENGINE" exec "$(container "$svc")" node /opt/sextant/bin/sextant.js "$@"; }
-fail() { echo "compose-check: FAILED: $*" >&2; exit 1; }
-wait_until() { # wait_until SECONDS WHAT COMMAND...
-  local limit="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "$what (not within ${limit}s)"
-    sleep 1
-  done
-  echo "ok: $what"
-}
+CHECK_NAME=compose-check
+# shellcheck source=check-lib.sh
+source "$HERE/check-lib.sh"
 cleanup() { "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 

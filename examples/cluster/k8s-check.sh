@@ -22,16 +22,9 @@ SUBNET="${SEXTANT_K8S_SUBNET:-10.89.77}"
 NETWORK=sextant-k8s-check
 command -v podman >/dev/null 2>&1 || { echo "k8s-check: needs podman (podman kube play)" >&2; exit 2; }
 
-fail() { echo "k8s-check: FAILED: $*" >&2; exit 1; }
-wait_until() { # wait_until SECONDS WHAT COMMAND...
-  local limit="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "$what (not within ${limit}s)"
-    sleep 1
-  done
-  echo "ok: $what"
-}
+CHECK_NAME=k8s-check
+# shellcheck source=check-lib.sh
+source "$HERE/check-lib.sh"
 sextant() { local pod="$1"; shift; podman exec "$pod-sextant" node /opt/sextant/bin/sextant.js "$@"; }
 
 OUT="$(mktemp -d)"
