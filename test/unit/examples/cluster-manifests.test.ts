@@ -15,7 +15,7 @@ import { runCommand } from '../../support/run-command.js';
  * line in it (parsed by the agent's own flag parser), the Dockerfile it builds, and the
  * Kubernetes manifests against the Kubernetes OpenAPI schema, strict field validation and the
  * API server's other rules (test/support/k8s-manifest-check.ts), with the agent JSON config in
- * them checked by `sextant validate`. compose-check.sh runs the compose file for real.
+ * them checked by `sextant validate`. compose-check.sh and k8s-check.sh run them with podman.
  */
 
 const DIR = join(REPO_ROOT, 'examples', 'cluster');
