@@ -1,5 +1,6 @@
-import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getJson } from '../support/agent-http.js';
+import type { AgentProcess } from '../support/agent-process.js';
 
 /** The agent's metrics interval (go-metrics' inmem sink, as Consul's): /v1/agent/metrics shows the last finished one. */
 const INTERVAL_MS = 10_000;
@@ -8,25 +9,6 @@ const POLL_MS = 3_000;
 interface Sample {
   Name: string;
   Max: number;
-}
-
-/** GETs `/v1/agent/metrics`: its interval's timestamp and samples. */
-function metrics(host: string, port: number): Promise<{ Timestamp: string; Samples: Sample[] }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host, port, path: '/v1/agent/metrics' }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body) as { Timestamp: string; Samples: Sample[] });
-          } catch (e) {
-            reject(e);
-          }
-        });
-      })
-      .on('error', reject);
-  });
 }
 
 /**
@@ -38,11 +20,11 @@ function metrics(host: string, port: number): Promise<{ Timestamp: string; Sampl
  * generator's own max, it tells the agent's waits from the machine's (a 2-core machine shared by
  * the load generator and the agent schedules both).
  */
-export async function withAgentTimerMax<T>(host: string, port: number, prefix: string, load: () => Promise<T>): Promise<{ result: T; agentMaxMs: number }> {
+export async function withAgentTimerMax<T>(agent: AgentProcess, prefix: string, load: () => Promise<T>): Promise<{ result: T; agentMaxMs: number }> {
   const seen = new Map<string, number>();
   let stop = false;
   const poll = async (): Promise<void> => {
-    const m = await metrics(host, port);
+    const m = await getJson<{ Timestamp: string; Samples: Sample[] }>(agent, '/v1/agent/metrics');
     const max = Math.max(0, ...m.Samples.filter((s) => s.Name.startsWith(prefix)).map((s) => s.Max));
     seen.set(m.Timestamp, max);
   };

@@ -220,7 +220,7 @@ export async function latencyAcrossSnapshots(seconds = Number(process.env.BENCH_
       const windows: (() => Promise<void>)[] = sides.map((side) => async () => {
         if (prewarm > 0) await writeLoad(side.agent.httpAddr, side.port, 'k/', keys, prewarm);
         const before = snapshotsLogged(side.agent).length;
-        const { result: r, agentMaxMs } = await withAgentTimerMax(HOST, side.port, 'consul.http.PUT.v1.kv', () => writeLoad(side.agent.httpAddr, side.port, 'k/', keys, seconds));
+        const { result: r, agentMaxMs } = await withAgentTimerMax(side.agent, 'consul.http.PUT.v1.kv', () => writeLoad(side.agent.httpAddr, side.port, 'k/', keys, seconds));
         const snaps = snapshotsLogged(side.agent).slice(before);
         side.results.push(r);
         side.agentMax.push(agentMaxMs);
