@@ -1,5 +1,5 @@
-# Shared by compose-check.sh and k8s-check.sh (sourced, after CHECK_NAME is set): how they fail
-# and how they wait.
+# Shared by compose-check.sh and k8s-check.sh (sourced, after CHECK_NAME is set): how they fail,
+# how they wait, and what a healthy Raft cluster looks like through their `sextant NAME ARGS...`.
 
 # fail WHAT...: prints "<CHECK_NAME>: FAILED: WHAT" and exits 1.
 fail() { echo "$CHECK_NAME: FAILED: $*" >&2; exit 1; }
@@ -14,4 +14,11 @@ wait_until() {
     sleep 1
   done
   echo "ok: $what"
+}
+
+# leader_with_voters NAME: one leader and three voters in NAME's `operator raft list-peers`
+# (uses the caller's `sextant NAME ARGS...`, which runs the CLI in that agent's container).
+leader_with_voters() {
+  local peers; peers="$(sextant "$1" operator raft list-peers)"
+  [[ "$(grep -c ' leader ' <<<"$peers")" == 1 && "$(grep -c ' true ' <<<"$peers")" == 3 ]]
 }

@@ -37,10 +37,6 @@ rm -f "$log"
 "${COMPOSE[@]}" up -d >/dev/null 2>&1 || fail "compose up"
 
 six_alive() { [[ "$(sextant "$1" members | grep -c ' alive ')" == 6 ]]; }
-leader_with_voters() { # leader_with_voters SERVICE: one leader and three voters in SERVICE's view
-  local peers; peers="$(sextant "$1" operator raft list-peers)"
-  [[ "$(grep -c ' leader ' <<<"$peers")" == 1 && "$(grep -c ' true ' <<<"$peers")" == 3 ]]
-}
 for s in server-1 server-2 server-3 client-1 client-2 client-3; do wait_until 90 "$s sees six alive members" six_alive "$s"; done
 wait_until 60 "a leader with three voters" leader_with_voters server-1
 

@@ -56,10 +56,6 @@ done
 echo "started ${#SERVERS[@]} server pods and ${#CLIENTS[@]} client pods on $SUBNET.0/24"
 
 all_alive() { [[ "$(sextant "$1" members | grep -c ' alive ')" == "${#PODS[@]}" ]]; }
-leader_with_voters() { # one leader and three voters in $1's view
-  local peers; peers="$(sextant "$1" operator raft list-peers)"
-  [[ "$(grep -c ' leader ' <<<"$peers")" == 1 && "$(grep -c ' true ' <<<"$peers")" == 3 ]]
-}
 ready() { podman exec "$1-sextant" "${PROBE[@]}"; }
 for p in "${PODS[@]}"; do wait_until 90 "$p sees ${#PODS[@]} alive members" all_alive "$p"; done
 wait_until 60 "a leader with three voters" leader_with_voters "${SERVERS[0]}"
