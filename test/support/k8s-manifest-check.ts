@@ -49,7 +49,12 @@ export function schemaErrors(objects: readonly K8sObject[]): string[] {
  */
 export function unknownFieldErrors(objects: readonly K8sObject[]): string[] {
   const file = join(REPO_ROOT, 'test', 'support', '__k8s-manifests.virtual.ts');
-  const source = objects.map((o, i) => `export const doc${i}: import('${kindOf(o).module}').${kindOf(o).type} = ${JSON.stringify(o, null, 1)};`).join('\n');
+  const source = objects
+    .map((o, i) => {
+      const { module, type } = kindOf(o);
+      return `export const doc${i}: import('${module}').${type} = ${JSON.stringify(o, null, 1)};`;
+    })
+    .join('\n');
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
@@ -72,7 +77,9 @@ export function unknownFieldErrors(objects: readonly K8sObject[]): string[] {
 }
 
 type Obj = Record<string, unknown>;
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Obj)[k] : undefined), o);
+/** The value at a dotted `path` ('spec.template.metadata') of a parsed object; undefined where it is missing. */
+export const field = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Obj)[k] : undefined), o);
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -93,15 +100,15 @@ const FIELD_PATHS = new Set(['metadata.name', 'metadata.namespace', 'metadata.ui
  */
 export function apiRuleErrors(objects: readonly K8sObject[]): string[] {
   const out: string[] = [];
-  const bad = (o: K8sObject, msg: string): void => void out.push(`${o.kind} ${String(get(o, 'metadata', 'name'))}: ${msg}`);
-  const namespaces = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => get(o, 'metadata', 'name')));
+  const bad = (o: K8sObject, msg: string): void => void out.push(`${o.kind} ${String(field(o, 'metadata.name'))}: ${msg}`);
+  const namespaces = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => field(o, 'metadata.name')));
   for (const o of objects) {
-    const name = String(get(o, 'metadata', 'name') ?? '');
+    const name = String(field(o, 'metadata.name') ?? '');
     if (!(o.kind === 'Service' ? DNS1035_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253)) bad(o, 'invalid name');
-    if (o.kind !== 'Namespace' && !namespaces.has(get(o, 'metadata', 'namespace'))) bad(o, `namespace ${String(get(o, 'metadata', 'namespace'))} is not one of the manifests' namespaces`);
-    if (o.kind === 'ConfigMap') for (const k of Object.keys((get(o, 'data') as Obj) ?? {})) if (!CONFIG_KEY.test(k)) bad(o, `invalid data key ${k}`);
+    if (o.kind !== 'Namespace' && !namespaces.has(field(o, 'metadata.namespace'))) bad(o, `namespace ${String(field(o, 'metadata.namespace'))} is not one of the manifests' namespaces`);
+    if (o.kind === 'ConfigMap') for (const k of Object.keys((field(o, 'data') as Obj) ?? {})) if (!CONFIG_KEY.test(k)) bad(o, `invalid data key ${k}`);
     if (o.kind === 'Service') {
-      const ports = list(get(o, 'spec', 'ports'));
+      const ports = list(field(o, 'spec.ports'));
       const names = ports.map((p) => String(p['name'] ?? ''));
       if (ports.length > 1 && names.some((n) => !PORT_NAME.test(n) || n.length > 15)) bad(o, `port names must be IANA_SVC_NAMEs: ${names.join(', ')}`);
       if (new Set(names).size !== names.length) bad(o, 'duplicate port name');
@@ -115,21 +122,21 @@ export function apiRuleErrors(objects: readonly K8sObject[]): string[] {
 
 function workloadErrors(o: K8sObject, objects: readonly K8sObject[]): string[] {
   const out: string[] = [];
-  const labels = (get(o, 'spec', 'template', 'metadata', 'labels') ?? {}) as Obj;
-  const match = (get(o, 'spec', 'selector', 'matchLabels') ?? {}) as Obj;
+  const labels = (field(o, 'spec.template.metadata.labels') ?? {}) as Obj;
+  const match = (field(o, 'spec.selector.matchLabels') ?? {}) as Obj;
   if (Object.keys(match).length === 0) out.push('empty selector');
   for (const [k, v] of Object.entries(match)) if (labels[k] !== v) out.push(`selector ${k}=${String(v)} does not match the template's labels`);
-  const pod = get(o, 'spec', 'template', 'spec') as Obj;
-  const volumes = new Set([...list(pod['volumes']), ...list(get(o, 'spec', 'volumeClaimTemplates')).map((c) => c['metadata'] as Obj)].map((v) => v['name']));
+  const pod = field(o, 'spec.template.spec') as Obj;
+  const volumes = new Set([...list(pod['volumes']), ...list(field(o, 'spec.volumeClaimTemplates')).map((c) => c['metadata'] as Obj)].map((v) => v['name']));
   if (o.kind === 'StatefulSet') {
-    const name = String(get(o, 'metadata', 'name'));
-    const replicas = Number(get(o, 'spec', 'replicas') ?? 1);
+    const name = String(field(o, 'metadata.name'));
+    const replicas = Number(field(o, 'spec.replicas') ?? 1);
     if (!DNS1123_LABEL.test(`${name}-${replicas - 1}`) || `${name}-${replicas - 1}`.length > 63) out.push('pod names are not valid hostnames');
-    const svc = objects.find((s) => s.kind === 'Service' && get(s, 'metadata', 'name') === get(o, 'spec', 'serviceName'));
-    if (!svc) out.push(`serviceName ${String(get(o, 'spec', 'serviceName'))} names no Service`);
+    const svc = objects.find((s) => s.kind === 'Service' && field(s, 'metadata.name') === field(o, 'spec.serviceName'));
+    if (!svc) out.push(`serviceName ${String(field(o, 'spec.serviceName'))} names no Service`);
     else {
-      if (get(svc, 'spec', 'clusterIP') !== 'None') out.push('its Service is not headless (clusterIP: None): pods get no DNS names');
-      for (const [k, v] of Object.entries((get(svc, 'spec', 'selector') ?? {}) as Obj)) if (labels[k] !== v) out.push(`its Service's selector ${k}=${String(v)} does not select its pods`);
+      if (field(svc, 'spec.clusterIP') !== 'None') out.push('its Service is not headless (clusterIP: None): pods get no DNS names');
+      for (const [k, v] of Object.entries((field(svc, 'spec.selector') ?? {}) as Obj)) if (labels[k] !== v) out.push(`its Service's selector ${k}=${String(v)} does not select its pods`);
     }
   }
   for (const c of list(pod['containers'])) {
@@ -139,7 +146,7 @@ function workloadErrors(o: K8sObject, objects: readonly K8sObject[]): string[] {
     if (new Set(keys).size !== keys.length) out.push('duplicate container port and protocol');
     const env = new Set(list(c['env']).map((e) => e['name']));
     for (const e of list(c['env'])) {
-      const path = get(e, 'valueFrom', 'fieldRef', 'fieldPath');
+      const path = field(e, 'valueFrom.fieldRef.fieldPath');
       if (path !== undefined && !FIELD_PATHS.has(String(path))) out.push(`env ${String(e['name'])}: the downward API has no field ${String(path)}`);
     }
     for (const a of [...list(c['command']), ...list(c['args'])] as unknown as string[]) for (const m of String(a).matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) if (!env.has(m[1])) out.push(`${a}: $(${m[1]!}) is not a variable of the container`);

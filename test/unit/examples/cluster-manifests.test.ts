@@ -6,7 +6,7 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 import { parseAgentFlags } from '../../../src/cli/agent-flags.js';
 import { validateCommand } from '../../../src/cli/commands/validate.js';
 import { REPO_ROOT } from '../../support/agent-process.js';
-import { type K8sObject, apiRuleErrors, schemaErrors, unknownFieldErrors } from '../../support/k8s-manifest-check.js';
+import { type K8sObject, apiRuleErrors, field, schemaErrors, unknownFieldErrors } from '../../support/k8s-manifest-check.js';
 import { runCommand } from '../../support/run-command.js';
 
 /**
@@ -92,14 +92,13 @@ describe('examples/cluster/k8s', () => {
     }),
   );
   const byKind = (k: string): K8sObject => objects.find((o) => o.kind === k)!;
-  const at = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
-  const container = (k: string): { args: string[] } => (at(byKind(k), 'spec.template.spec.containers') as { args: string[] }[])[0]!;
+  const container = (k: string): { args: string[] } => (field(byKind(k), 'spec.template.spec.containers') as { args: string[] }[])[0]!;
 
   it('has a namespace, a ConfigMap, a headless Service with a StatefulSet of 3 servers, and a DaemonSet of clients', () => {
     expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'ConfigMap', 'Service', 'StatefulSet', 'DaemonSet']);
-    expect(at(byKind('Service'), 'spec.clusterIP')).toBe('None');
-    expect(at(byKind('StatefulSet'), 'spec.serviceName')).toBe('sextant-server');
-    expect(at(byKind('StatefulSet'), 'spec.replicas')).toBe(3);
+    expect(field(byKind('Service'), 'spec.clusterIP')).toBe('None');
+    expect(field(byKind('StatefulSet'), 'spec.serviceName')).toBe('sextant-server');
+    expect(field(byKind('StatefulSet'), 'spec.replicas')).toBe(3);
     expect(container('StatefulSet').args).toEqual(expect.arrayContaining(['-config-file=/sextant/config/common.json', '-config-file=/sextant/config/server.json']));
     expect(container('DaemonSet').args).toContain('-config-file=/sextant/config/common.json');
     expect(container('DaemonSet').args.join(' ')).not.toMatch(/server\.json/);
@@ -117,7 +116,7 @@ describe('examples/cluster/k8s', () => {
     expect(unknownFieldErrors(objects)).toEqual([]);
     // A misspelt field deep inside the pod template is found.
     const broken = structuredClone(byKind('DaemonSet'));
-    (at(broken, 'spec.template.spec.containers') as Record<string, unknown>[])[0]!['imagePullPolicyy'] = 'Never';
+    (field(broken, 'spec.template.spec.containers') as Record<string, unknown>[])[0]!['imagePullPolicyy'] = 'Never';
     expect(unknownFieldErrors([broken])).toEqual([expect.stringMatching(/imagePullPolicyy.*does not exist in type 'IContainer'/)]);
   }, 60_000);
 
@@ -125,8 +124,8 @@ describe('examples/cluster/k8s', () => {
     expect(apiRuleErrors(objects)).toEqual([]);
     // Each of these breaks a cluster that the schema alone lets through.
     const sts = structuredClone(byKind('StatefulSet'));
-    (at(sts, 'spec.template.metadata.labels') as Record<string, string>)['component'] = 'srv';
-    (at(sts, 'spec.template.spec.containers') as { args: string[] }[])[0]!.args.push('-node=$(NODE_NAME)');
+    (field(sts, 'spec.template.metadata.labels') as Record<string, string>)['component'] = 'srv';
+    (field(sts, 'spec.template.spec.containers') as { args: string[] }[])[0]!.args.push('-node=$(NODE_NAME)');
     const svc = structuredClone(byKind('Service'));
     delete (svc['spec'] as Record<string, unknown>)['clusterIP'];
     expect(apiRuleErrors([byKind('Namespace'), svc, sts])).toEqual([
@@ -138,13 +137,13 @@ describe('examples/cluster/k8s', () => {
   });
 
   it('the ConfigMap holds agent JSON that `sextant validate` accepts, joining the servers by their StatefulSet DNS names', async () => {
-    const data = at(byKind('ConfigMap'), 'data') as Record<string, string>;
+    const data = field(byKind('ConfigMap'), 'data') as Record<string, string>;
     expect(Object.keys(data)).toEqual(['common.json', 'server.json']);
     const common = JSON.parse(data['common.json']!) as { retry_join: string[] };
     // <pod>.<headless service>.<namespace>.svc, for each of the StatefulSet's replicas.
     const sts = byKind('StatefulSet');
-    const replicas = at(sts, 'spec.replicas') as number;
-    const dns = (i: number): string => `${String(at(sts, 'metadata.name'))}-${i}.${String(at(sts, 'spec.serviceName'))}.${String(at(sts, 'metadata.namespace'))}.svc`;
+    const replicas = field(sts, 'spec.replicas') as number;
+    const dns = (i: number): string => `${String(field(sts, 'metadata.name'))}-${i}.${String(field(sts, 'spec.serviceName'))}.${String(field(sts, 'metadata.namespace'))}.svc`;
     expect(common.retry_join).toEqual(Array.from({ length: replicas }, (_, i) => dns(i)));
     expect(JSON.parse(data['server.json']!)).toMatchObject({ server: true, bootstrap_expect: replicas });
     for (const [k, v] of Object.entries(data)) writeFileSync(join(tmp, k), v);
